@@ -1,0 +1,3 @@
+"""fieldcode: qualitative fieldwork coding in the terminal."""
+
+__version__ = "0.1.0"

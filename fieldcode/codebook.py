@@ -1,0 +1,374 @@
+"""Load, validate and write back ``codebook.yaml``.
+
+ruamel.yaml's round-trip mode gives every key its line number (so each error names its line)
+and writes new codes back keeping the researcher's comments and order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rich.color import Color, ColorParseError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from fieldcode.errors import InvalidInput
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+CODE_FIELDS = {
+    "key", "name", "parent", "colour", "color", "hotkey", "definition", "use_when", "not_when",
+    "example", "keywords",
+}
+STUDY_FIELDS = {"name", "arms", "interviewer_speakers", "required_attributes"}
+DEFAULT_ARMS = ("improving", "lagging")
+DEFAULT_INTERVIEWERS = ("Interviewer", "Int", "I", "Q", "Facilitator", "Moderator", "Researcher")
+DEFAULT_REQUIRED = ("pair", "neighbourhood", "arm", "role")
+
+
+class CodebookError(InvalidInput):
+    """One or more problems in codebook.yaml, each naming file, line and key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class CodeDef:
+    key: str
+    name: str
+    parent: str | None = None
+    colour: str = "#888888"
+    hotkey: str | None = None
+    definition: str = ""
+    use_when: str = ""
+    not_when: str = ""
+    example: str = ""
+    keywords: list[str] = field(default_factory=list)
+    line: int = 0  # 1-based line in codebook.yaml (0 when not from a file)
+
+
+@dataclass
+class Study:
+    name: str = ""
+    arms: tuple[str, str] = DEFAULT_ARMS
+    interviewer_speakers: tuple[str, ...] = DEFAULT_INTERVIEWERS
+    required_attributes: tuple[str, ...] = DEFAULT_REQUIRED
+
+    @property
+    def focal_arm(self) -> str:
+        return self.arms[0]
+
+    @property
+    def comparison_arm(self) -> str:
+        return self.arms[1]
+
+
+@dataclass
+class Codebook:
+    path: Path
+    study: Study
+    codes: list[CodeDef]
+
+    @property
+    def hash(self) -> str:
+        """Version hash of the codebook's content (comments and layout do not count)."""
+        payload = {
+            "study": asdict(self.study),
+            "codes": [{k: v for k, v in asdict(c).items() if k != "line"} for c in self.codes],
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+    def by_key(self) -> dict[str, CodeDef]:
+        return {c.key: c for c in self.codes}
+
+    def children(self, key: str | None) -> list[CodeDef]:
+        return [c for c in self.codes if c.parent == key]
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.width = 100
+    return y
+
+
+def _read(path: Path) -> tuple[str, object]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CodebookError([f"{path}: no codebook here; run 'fieldcode init' to start one"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CodebookError([f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise CodebookError(
+            [f"{path}{line}: malformed YAML: {exc.problem or exc.context}; fix the file and run "
+             "'fieldcode codebook check'"]
+        ) from None
+    except YAMLError as exc:
+        raise CodebookError([f"{path}: malformed YAML: {exc}"]) from None
+    return text, data
+
+
+def _line(mapping: CommentedMap, key: str | None = None) -> int:
+    try:
+        if key is not None and key in mapping:
+            return mapping.lc.key(key)[0] + 1
+        return mapping.lc.line + 1
+    except (AttributeError, KeyError, TypeError):
+        return 0
+
+
+def _str_list(value: object) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def load(path: Path) -> Codebook:
+    """Load and validate ``path``; raise :class:`CodebookError` listing every problem."""
+    path = Path(path)
+    _, data = _read(path)
+    where = str(path)
+    problems: list[str] = []
+    if data is None:
+        raise CodebookError([f"{where}: the codebook is empty; it needs a 'codes:' list"])
+    if not isinstance(data, CommentedMap):
+        raise CodebookError([f"{where}:1: the codebook must be a mapping with 'study:' and 'codes:'"])
+    for k in data:
+        if k not in ("study", "codes"):
+            problems.append(f"{where}:{_line(data, k)}: unknown top-level key '{k}' (expected study, codes)")
+
+    study = _load_study(data.get("study"), where, problems, _line(data, "study"))
+    codes_node = data.get("codes")
+    codes: list[CodeDef] = []
+    if not isinstance(codes_node, CommentedSeq):
+        problems.append(f"{where}:{_line(data, 'codes') or 1}: 'codes:' must be a list of codes")
+    else:
+        for i, node in enumerate(codes_node):
+            line = codes_node.lc.item(i)[0] + 1
+            if not isinstance(node, CommentedMap):
+                problems.append(f"{where}:{line}: code #{i + 1} must be a mapping with key, name, ...")
+                continue
+            code = _load_code(node, where, line, problems)
+            if code:
+                codes.append(code)
+    _check_codes(codes, where, problems)
+    if problems:
+        raise CodebookError(problems)
+    return Codebook(path=path, study=study, codes=codes)
+
+
+def _load_study(node: object, where: str, problems: list[str], line: int) -> Study:
+    study = Study()
+    if node is None:
+        return study
+    if not isinstance(node, CommentedMap):
+        problems.append(f"{where}:{line}: 'study:' must be a mapping (name, arms, ...)")
+        return study
+    for k in node:
+        if k not in STUDY_FIELDS:
+            problems.append(f"{where}:{_line(node, k)}: study: unknown key '{k}' (known: {', '.join(sorted(STUDY_FIELDS))})")
+    study.name = str(node.get("name") or "")
+    if "arms" in node:
+        arms = _str_list(node["arms"])
+        if not arms or len(arms) != 2 or arms[0] == arms[1] or not all(a.strip() for a in arms):
+            problems.append(
+                f"{where}:{_line(node, 'arms')}: study.arms must list exactly two different labels, "
+                "the focal arm first, e.g. [improving, lagging]"
+            )
+        else:
+            study.arms = (arms[0], arms[1])
+    for key, attr in (("interviewer_speakers", "interviewer_speakers"), ("required_attributes", "required_attributes")):
+        if key in node:
+            vals = _str_list(node[key])
+            if vals is None:
+                problems.append(f"{where}:{_line(node, key)}: study.{key} must be a list of strings")
+            else:
+                setattr(study, attr, tuple(vals))
+    return study
+
+
+def _text(node: CommentedMap, k: str) -> str:
+    v = node.get(k)
+    return "" if v is None else str(v).strip()
+
+
+def _load_code(node: CommentedMap, where: str, line: int, problems: list[str]) -> CodeDef | None:
+    key = node.get("key")
+    label = f"code '{key}'" if key else f"code at line {line}"
+    ok = True
+    for k in node:
+        if k not in CODE_FIELDS:
+            problems.append(f"{where}:{_line(node, k)}: {label}: unknown field '{k}' (known: {', '.join(sorted(CODE_FIELDS - {'color'}))})")
+    if not key or not isinstance(key, str):
+        problems.append(f"{where}:{line}: {label}: missing 'key' (a stable slug such as 'crime-and-grime')")
+        return None
+    if not KEY_RE.match(key):
+        problems.append(f"{where}:{_line(node, 'key')}: code '{key}': bad key; use lowercase letters, digits, '-' or '_'")
+        ok = False
+    name = node.get("name")
+    if not name or not str(name).strip():
+        problems.append(f"{where}:{line}: code '{key}': missing 'name'")
+        ok = False
+    colour = str(node.get("colour", node.get("color", "#888888")))
+    try:
+        parsed = Color.parse(colour)
+        if parsed.triplet is None and not colour.startswith("#"):
+            # named ANSI colours depend on the terminal theme: accept, but they carry no RGB
+            pass
+    except ColorParseError:
+        problems.append(f"{where}:{_line(node, 'colour') or _line(node, 'color')}: code '{key}': bad colour '{colour}'; use #RRGGBB, e.g. \"#1f77b4\"")
+        ok = False
+    hotkey = node.get("hotkey")
+    if hotkey is not None:
+        hotkey = str(hotkey)
+        if len(hotkey) != 1 or not (hotkey.isalnum() and hotkey.isascii()):
+            problems.append(f"{where}:{_line(node, 'hotkey')}: code '{key}': hotkey must be one letter or digit, got '{hotkey}'")
+            ok = False
+    keywords = _str_list(node.get("keywords"))
+    if keywords is None:
+        problems.append(f"{where}:{_line(node, 'keywords')}: code '{key}': keywords must be a list of words")
+        keywords = []
+    parent = node.get("parent")
+    if not ok:
+        return None
+    return CodeDef(
+        key=key, name=str(name).strip(), parent=str(parent) if parent is not None else None,
+        colour=colour, hotkey=hotkey, definition=_text(node, "definition"),
+        use_when=_text(node, "use_when"), not_when=_text(node, "not_when"),
+        example=_text(node, "example"), keywords=keywords, line=line,
+    )
+
+
+def _check_codes(codes: list[CodeDef], where: str, problems: list[str]) -> None:
+    first: dict[str, CodeDef] = {}
+    for c in codes:
+        if c.key in first:
+            problems.append(f"{where}:{c.line}: code '{c.key}': duplicate key (first defined on line {first[c.key].line})")
+        else:
+            first[c.key] = c
+    hot: dict[str, CodeDef] = {}
+    for c in codes:
+        if c.hotkey is None:
+            continue
+        if c.hotkey in hot:
+            problems.append(f"{where}:{c.line}: code '{c.key}': hotkey '{c.hotkey}' is already used by '{hot[c.hotkey].key}' (line {hot[c.hotkey].line})")
+        else:
+            hot[c.hotkey] = c
+    for c in codes:
+        if c.parent is not None and c.parent not in first:
+            problems.append(f"{where}:{c.line}: code '{c.key}': unknown parent '{c.parent}'")
+    reported: set[str] = set()
+    for c in codes:
+        seen = [c.key]
+        cur = c
+        while cur.parent is not None and cur.parent in first:
+            if cur.parent in seen:
+                cycle = seen[seen.index(cur.parent):] + [cur.parent]
+                if not reported & set(cycle):
+                    problems.append(f"{where}:{c.line}: code '{c.key}': parent cycle {' -> '.join(cycle)}")
+                    reported.update(cycle)
+                break
+            seen.append(cur.parent)
+            cur = first[cur.parent]
+
+
+def append_code(path: Path, code: CodeDef) -> Codebook:
+    """Append ``code`` to codebook.yaml (in-vivo coding), keeping comments and order; the file is
+    validated with the new code before anything is written, and replaced atomically."""
+    path = Path(path)
+    text, data = _read(path)
+    current = load(path)
+    if code.key in current.by_key():
+        raise CodebookError([f"{path}: code '{code.key}' already exists (line {current.by_key()[code.key].line})"])
+    entry = CommentedMap()
+    entry["key"] = code.key
+    entry["name"] = code.name
+    if code.parent:
+        entry["parent"] = code.parent
+    entry["colour"] = code.colour
+    if code.hotkey:
+        entry["hotkey"] = code.hotkey
+    for k in ("definition", "use_when", "not_when", "example"):
+        if getattr(code, k):
+            entry[k] = getattr(code, k)
+    if code.keywords:
+        entry["keywords"] = list(code.keywords)
+    data["codes"].append(entry)
+    buf = io.StringIO()
+    _yaml().dump(data, buf)
+    new_text = buf.getvalue()
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(new_text, encoding="utf-8")
+    try:
+        result = load(tmp)
+    except CodebookError:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
+    result.path = path
+    return result
+
+
+def slugify(name: str) -> str:
+    """A code key from a display name: 'Crime & grime!' -> 'crime-grime'."""
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return s[:60] or "code"
+
+
+TEMPLATE = '''\
+# fieldcode codebook
+#
+# Each code has a stable `key` (a slug: lowercase letters, digits, '-' or '_'). Codings are
+# stored against the key, so you can rename a code (`name`) at any time and keep its codings.
+# Never reuse a key for a different meaning. A code you delete from this file is retired, not
+# deleted: its codings stay in the database and in exports.
+#
+# Check the file with:  fieldcode codebook check
+
+study:
+  name: "My study"
+  # The two arms of each matched pair: the focal arm first, then its comparison twin.
+  # Interview attributes `arm:` must use one of these labels.
+  arms: [improving, lagging]
+  # Speaker labels whose turns analyses leave out by default.
+  interviewer_speakers: [Interviewer]
+  # Attributes every interview should carry; `fieldcode interviews` warns when one is missing.
+  required_attributes: [pair, neighbourhood, arm, role]
+
+codes:
+  - key: example-theme
+    name: Example theme
+    colour: "#1f77b4"        # #RRGGBB
+    hotkey: "1"              # optional: one letter or digit
+    definition: What this theme means in your study.
+    use_when: The passage talks about ...
+    not_when: The passage only mentions ... in passing.
+    example: "An illustrative quote."
+    keywords: [example]
+  # A child code names its parent:
+  # - key: example-child
+  #   parent: example-theme
+  #   name: Example child
+  #   colour: "#aec7e8"
+  #   definition: ...
+'''

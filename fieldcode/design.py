@@ -1,0 +1,136 @@
+"""Study design: interview attributes (pair, neighbourhood, arm, role, ...).
+
+Attributes come from YAML front matter in ``.txt``/``.md`` files and from a CSV sidecar
+(``attributes.csv`` in the interviews folder, keyed by file name) for formats that cannot hold
+front matter.  Both may be used; a value given in both places must agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from fieldcode.codebook import Study
+from fieldcode.errors import InvalidInput
+
+SIDECAR_NAME = "attributes.csv"
+FILE_COLUMN = "file"
+ATTR_NAME_RE = re.compile(r"^[A-Za-z_][\w\-]*$")
+
+
+def parse_front_matter(yaml_text: str, where: str, first_line: int = 2) -> dict[str, str]:
+    """Attributes from a front-matter block.  Values must be scalars; lines in errors are file
+    lines (the block starts on ``first_line``)."""
+    try:
+        data = YAML(typ="safe").load(yaml_text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{first_line + mark.line}" if mark else ""
+        raise InvalidInput(f"{where}{line}: malformed front matter: {exc.problem or exc.context}") from None
+    except YAMLError as exc:
+        raise InvalidInput(f"{where}: malformed front matter: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{where}:{first_line}: front matter must be 'name: value' lines")
+    out: dict[str, str] = {}
+    for k, v in data.items():
+        k = str(k)
+        if not ATTR_NAME_RE.match(k):
+            raise InvalidInput(f"{where}: front matter: bad attribute name '{k}' (letters, digits, '_' or '-')")
+        if isinstance(v, (dict, list)):
+            raise InvalidInput(f"{where}: front matter: attribute '{k}' must be a single value, not a list or mapping")
+        if v is None:
+            continue
+        out[k] = str(v).strip()
+    return out
+
+
+@dataclass
+class Sidecar:
+    path: Path
+    rows: dict[str, dict[str, str]]  # file name -> attributes
+    lines: dict[str, int]            # file name -> CSV line
+
+
+def read_sidecar(path: Path) -> Sidecar:
+    """Read ``attributes.csv``: a ``file`` column naming each interview file, one column per
+    attribute; empty cells mean 'not given here'."""
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path}: not UTF-8 (byte {exc.start}); save the CSV as UTF-8") from None
+    reader = csv.DictReader(raw.splitlines())
+    if not reader.fieldnames or FILE_COLUMN not in reader.fieldnames:
+        raise InvalidInput(f"{path}:1: the CSV needs a '{FILE_COLUMN}' column naming each interview file")
+    for name in reader.fieldnames:
+        if name != FILE_COLUMN and not ATTR_NAME_RE.match(name or ""):
+            raise InvalidInput(f"{path}:1: bad attribute column name '{name}' (letters, digits, '_' or '-')")
+    rows: dict[str, dict[str, str]] = {}
+    lines: dict[str, int] = {}
+    for i, row in enumerate(reader, start=2):
+        fname = (row.get(FILE_COLUMN) or "").strip()
+        if not fname:
+            raise InvalidInput(f"{path}:{i}: empty '{FILE_COLUMN}' cell")
+        if fname in rows:
+            raise InvalidInput(f"{path}:{i}: '{fname}' is listed twice (first on line {lines[fname]})")
+        rows[fname] = {k: v.strip() for k, v in row.items() if k != FILE_COLUMN and k and v and v.strip()}
+        lines[fname] = i
+    return Sidecar(path, rows, lines)
+
+
+def merge_attributes(file: str, front: dict[str, str], sidecar: Sidecar | None) -> dict[str, str]:
+    """Front matter plus sidecar; a value given differently in both is an error naming both."""
+    out = dict(front)
+    if sidecar and file in sidecar.rows:
+        for k, v in sidecar.rows[file].items():
+            if k in out and out[k] != v:
+                raise InvalidInput(
+                    f"{file}: attribute '{k}' is '{out[k]}' in its front matter but '{v}' in "
+                    f"{sidecar.path.name} line {sidecar.lines[file]}; make them agree")
+            out[k] = v
+    return out
+
+
+def validate_attributes(file: str, attrs: dict[str, str], study: Study) -> None:
+    arm = attrs.get("arm")
+    if arm is not None and arm not in study.arms:
+        raise InvalidInput(
+            f"{file}: unknown arm '{arm}'; the study's arms are {study.arms[0]!r} and "
+            f"{study.arms[1]!r} (set in codebook.yaml under study.arms)")
+
+
+def design_warnings(interviews: Iterable[tuple[str, dict[str, str]]], study: Study) -> list[str]:
+    """Problems with the design as a whole: missing required attributes, a pair missing an arm,
+    a neighbourhood given different pairs or arms in different interviews."""
+    warnings: list[str] = []
+    pair_arms: dict[str, set[str]] = defaultdict(set)
+    hood: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    items = list(interviews)
+    for name, attrs in items:
+        missing = [a for a in study.required_attributes if not attrs.get(a)]
+        if missing:
+            warnings.append(f"{name}: missing attribute(s) {', '.join(missing)}")
+        if attrs.get("pair") and attrs.get("arm"):
+            pair_arms[attrs["pair"]].add(attrs["arm"])
+        if attrs.get("neighbourhood"):
+            for k in ("pair", "arm"):
+                if attrs.get(k):
+                    hood[attrs["neighbourhood"]][k].add(attrs[k])
+    for pair in sorted(pair_arms):
+        missing_arms = [a for a in study.arms if a not in pair_arms[pair]]
+        if missing_arms:
+            warnings.append(f"pair '{pair}' has no '{missing_arms[0]}' interviews: it cannot be compared")
+    for nb in sorted(hood):
+        for k in ("pair", "arm"):
+            if len(hood[nb][k]) > 1:
+                warnings.append(f"neighbourhood '{nb}' has different {k}s in different interviews: "
+                                f"{', '.join(sorted(hood[nb][k]))}")
+    return warnings

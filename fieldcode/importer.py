@@ -1,0 +1,259 @@
+"""Import transcripts: read, normalise, attach attributes, detect turns, segment, store.
+
+Each interview is stored whole or not at all.  A bad file is reported by name with its reason
+while the others go on.  Re-import never silently drops or shifts codings:
+
+* unchanged text: nothing happens (attributes are refreshed if they changed);
+* changed text, no codings: the interview is updated;
+* changed text with codings: refused, unless ``reanchor=True``, which moves each coding to
+  where its exact text now is (nearest its old place) and refuses, listing them, if any coding
+  cannot be placed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldcode import text as textmod
+from fieldcode.codebook import Study
+from fieldcode.design import (
+    SIDECAR_NAME,
+    Sidecar,
+    merge_attributes,
+    parse_front_matter,
+    read_sidecar,
+    validate_attributes,
+)
+from fieldcode.errors import FieldcodeError, InvalidInput
+from fieldcode.readers import SUPPORTED_SUFFIXES, ReadError, read_document
+from fieldcode.segment import segment_many
+from fieldcode.store import PreparedInterview, Store
+
+FRONT_MATTER_SUFFIXES = {".txt", ".md"}
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str  # imported | updated | reanchored | unchanged | attributes | skipped | refused | failed
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status in ("failed", "refused")]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
+    """Files to import from files and folders (folders recursively, hidden files skipped)."""
+    files: list[Path] = []
+    skipped: list[FileOutcome] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_dir() or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                if f.name == SIDECAR_NAME:
+                    continue
+                if f.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(f)
+                else:
+                    skipped.append(FileOutcome(str(f), "skipped", f"not a transcript format ({f.suffix or 'no suffix'})"))
+        else:
+            files.append(p)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(f)
+    return unique, skipped
+
+
+def _interviewer_labels(study: Study, attrs: dict[str, str]) -> tuple[str, ...]:
+    extra = [s.strip() for s in attrs.get("interviewer", "").split(",") if s.strip()]
+    return tuple(study.interviewer_speakers) + tuple(extra)
+
+
+@dataclass
+class _Pending:
+    path: Path
+    name: str
+    display: str
+    source: str
+    fmt: str
+    encoding: str | None
+    text: str
+    attrs: dict[str, str]
+    turns: list[textmod.Turn]
+    notes: list[str]
+    replace: int | None = None
+    moved: dict[int, tuple[int, int]] | None = None
+    status: str = "imported"
+
+
+def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Path | None = None,
+                 encoding: str | None = None, reanchor: bool = False, coder: str | None = None,
+                 spacy_model: str | None = None, progress: Progress | None = None) -> ImportReport:
+    report = ImportReport()
+    paths = [Path(p) for p in paths]
+    files, skipped = collect_files(paths)
+    report.outcomes.extend(skipped)
+    sidecars: dict[Path, Sidecar | None] = {}
+
+    def sidecar_for(folder: Path) -> Sidecar | None:
+        if folder not in sidecars:
+            sc_path = folder / SIDECAR_NAME
+            sidecars[folder] = read_sidecar(sc_path) if sc_path.exists() else None
+        return sidecars[folder]
+
+    # A sidecar row naming a file that is not in its folder is an error naming both.
+    for p in paths:
+        if p.is_dir() and (p / SIDECAR_NAME).exists():
+            try:
+                sc = sidecar_for(p)
+            except InvalidInput as exc:
+                report.outcomes.append(FileOutcome(str(p / SIDECAR_NAME), "failed", str(exc)))
+                continue
+            for fname, line in sc.lines.items():
+                if not (p / fname).exists():
+                    report.outcomes.append(FileOutcome(
+                        str(sc.path), "failed",
+                        f"{sc.path}:{line}: lists '{fname}', which is not in {p}; fix the name or remove the row"))
+
+    pending: list[_Pending] = []
+    for i, f in enumerate(files):
+        if progress:
+            progress("reading", i, len(files))
+        display = str(f)
+        try:
+            pending_item = _prepare(store, study, f, display, root, encoding, reanchor, sidecar_for)
+        except (ReadError, FieldcodeError) as exc:
+            msg = str(exc)
+            status = "refused" if getattr(exc, "exit_code", 1) == 3 else "failed"
+            report.outcomes.append(FileOutcome(display, status, msg))
+            continue
+        if isinstance(pending_item, FileOutcome):
+            report.outcomes.append(pending_item)
+        else:
+            pending.append(pending_item)
+    if progress:
+        progress("reading", len(files), len(files))
+
+    sentences_iter = segment_many(((p.text, p.turns) for p in pending), model=spacy_model)
+    for i, (p, sents) in enumerate(zip(pending, sentences_iter)):
+        if progress:
+            progress("segmenting and storing", i, len(pending))
+        labels = _interviewer_labels(study, p.attrs)
+        prepared = PreparedInterview(
+            name=p.name, source_path=p.source, format=p.fmt, encoding=p.encoding, text=p.text,
+            turns=p.turns, interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in p.turns],
+            sentences=[(s.start, s.end) for s in sents], attributes=p.attrs,
+        )
+        try:
+            store.save_interview(prepared, replace=p.replace, moved=p.moved, coder=coder)
+        except FieldcodeError as exc:
+            report.outcomes.append(FileOutcome(p.display, "refused", str(exc), p.notes))
+            continue
+        msg = f"{textmod.count_words(p.text):,} words, {len(p.turns)} turns, {len(sents)} sentences"
+        if p.moved:
+            msg += f", {len(p.moved)} codings re-anchored"
+        report.outcomes.append(FileOutcome(p.display, p.status, msg, p.notes))
+    if progress:
+        progress("segmenting and storing", len(pending), len(pending))
+    return report
+
+
+def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | None,
+             encoding: str | None, reanchor: bool, sidecar_for) -> _Pending | FileOutcome:
+    if not f.exists():
+        raise InvalidInput(f"{display}: no such file")
+    result = read_document(f, encoding=encoding)
+    body = textmod.normalise(result.text)
+    front: dict[str, str] = {}
+    if f.suffix.lower() in FRONT_MATTER_SUFFIXES:
+        fm, body, _ = textmod.split_front_matter(body)
+        if fm is not None:
+            front = parse_front_matter(fm, display)
+        body = textmod.normalise(body)
+    if not body.strip():
+        raise InvalidInput(f"{display}: the file has no transcript text" + (" after its front matter" if front else ""))
+    attrs = merge_attributes(f.name, front, sidecar_for(f.parent))
+    validate_attributes(display, attrs, study)
+    try:
+        source = str(f.resolve().relative_to(root.resolve())) if root else str(f.resolve())
+    except ValueError:
+        source = str(f.resolve())
+    name = f.name
+    turns = textmod.detect_turns(body)
+    pend = _Pending(path=f, name=name, display=display, source=source, fmt=f.suffix.lower().lstrip("."),
+                    encoding=result.encoding, text=body, attrs=attrs, turns=turns, notes=list(result.notes))
+    existing = store.interview_by_name(name)
+    if existing is None:
+        return pend
+    if existing.sha256 == textmod.sha256(body):
+        if store.attributes(existing.id) != attrs:
+            store.set_attributes(existing.id, attrs)
+            return FileOutcome(display, "attributes", "text unchanged; attributes updated", pend.notes)
+        return FileOutcome(display, "unchanged", "already imported, text unchanged: nothing to do", pend.notes)
+    n = store.count_codings(existing.id)
+    pend.replace = existing.id
+    pend.status = "updated"
+    if n == 0:
+        return pend
+    if not reanchor:
+        from fieldcode.errors import Conflict
+
+        raise Conflict(
+            f"{display}: the transcript has changed since it was imported and its interview has {n} "
+            f"coding(s); nothing was changed. To keep the codings, re-import with --reanchor (each "
+            f"coding moves to where its text now is; any that cannot be placed are listed and "
+            f"nothing changes), or import the new version under another file name.")
+    moved, unplaced = reanchor_codings(store, existing.id, body)
+    if unplaced:
+        from fieldcode.errors import Conflict
+
+        lines = "\n".join(f"  coding #{c.id} [{c.start}, {c.end}) \u201c{c.quote_prefix[:60]}\u201d" for c in unplaced)
+        raise Conflict(f"{display}: {len(unplaced)} of {n} coding(s) cannot be placed in the new text; "
+                       f"nothing was changed:\n{lines}\nEdit the transcript so these passages are intact, "
+                       f"or import the new version under another file name.")
+    pend.moved = moved
+    pend.status = "reanchored"
+    return pend
+
+
+def reanchor_codings(store: Store, interview_id: int, new_text: str):
+    """Where each coding's exact text sits in ``new_text`` (the occurrence nearest its old
+    start).  Returns ``(moved: id -> (start, end), unplaced: [Coding])``."""
+    moved: dict[int, tuple[int, int]] = {}
+    unplaced = []
+    for c in store.codings(interview_id):
+        length = c.end - c.start
+        best = None
+        for pos in textmod.find_all(new_text, c.quote_prefix):
+            if textmod.sha256(new_text[pos:pos + length]) == c.quote_sha256:
+                if best is None or abs(pos - c.start) < abs(best - c.start):
+                    best = pos
+        if best is None:
+            unplaced.append(c)
+        else:
+            moved[c.id] = (best, best + length)
+    return moved, unplaced

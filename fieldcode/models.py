@@ -1,0 +1,148 @@
+"""The database schema (SQLModel).  ``store.py`` is the only module that queries these tables.
+
+Schema changes go through an Alembic migration in ``fieldcode/migrations/versions/``; a test
+checks that the migrations and these models agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CodebookVersion(SQLModel, table=True):
+    """Each distinct state of codebook.yaml that a project has been opened with."""
+
+    __tablename__ = "codebook_version"
+    id: int | None = Field(default=None, primary_key=True)
+    hash: str = Field(max_length=64, index=True)
+    n_codes: int
+    recorded_at: datetime = Field(default_factory=utcnow)
+    yaml_text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Code(SQLModel, table=True):
+    """A theme.  ``key`` is the stable slug from codebook.yaml; ``name`` may change freely.
+    Codes removed from the YAML are retired (``retired_at`` set), never deleted."""
+
+    __tablename__ = "code"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=200)
+    parent_id: int | None = Field(default=None, foreign_key="code.id", ondelete="RESTRICT")
+    colour: str = Field(default="#888888", max_length=32)
+    hotkey: str | None = Field(default=None, max_length=8)
+    definition: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    use_when: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    not_when: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    example: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    keywords: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    position: int = 0
+    retired_at: datetime | None = None
+
+
+class Interview(SQLModel, table=True):
+    """One transcript.  ``text`` is the normalised text; it never changes except through an
+    explicit re-import, and ``sha256`` identifies its version."""
+
+    __tablename__ = "interview"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=255, unique=True)
+    source_path: str = Field(sa_column=Column(Text, nullable=False))
+    format: str = Field(max_length=16)
+    encoding: str | None = Field(default=None, max_length=32)
+    sha256: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    n_chars: int
+    n_words: int
+    imported_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Attribute(SQLModel, table=True):
+    """A study-design attribute of an interview (pair, neighbourhood, arm, role, ...)."""
+
+    __tablename__ = "attribute"
+    __table_args__ = (UniqueConstraint("interview_id", "name", name="uq_attribute_interview_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=100)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class TurnRow(SQLModel, table=True):
+    """A speaker turn: ``[start, end)`` includes the label; words start at ``content_start``."""
+
+    __tablename__ = "turn"
+    __table_args__ = (Index("ix_turn_interview_start", "interview_id", "start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", ondelete="CASCADE")
+    idx: int
+    start: int
+    end: int
+    content_start: int
+    speaker: str = Field(max_length=200)
+    is_interviewer: bool = False
+    n_words: int = 0
+
+
+class SentenceRow(SQLModel, table=True):
+    __tablename__ = "sentence"
+    __table_args__ = (Index("ix_sentence_interview_start", "interview_id", "start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", ondelete="CASCADE")
+    idx: int
+    start: int
+    end: int
+
+
+class Coding(SQLModel, table=True):
+    """A coded span ``[start, end)`` of an interview's text, by one coder.
+
+    ``quote_prefix`` (the first 80 characters) and ``quote_sha256`` (of the whole coded text)
+    let a coding be re-anchored if its transcript is re-imported in a new version."""
+
+    __tablename__ = "coding"
+    __table_args__ = (
+        Index("ix_coding_interview_start", "interview_id", "start"),
+        Index("ix_coding_code", "code_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", ondelete="RESTRICT")
+    code_id: int = Field(foreign_key="code.id", ondelete="RESTRICT")
+    coder: str = Field(max_length=100, index=True)
+    start: int
+    end: int
+    quote_prefix: str = Field(sa_column=Column(Text, nullable=False))
+    quote_sha256: str = Field(max_length=64)
+    memo: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """Append-only log of every coding change: the audit trail and the undo/redo history.
+
+    ``action`` is add / remove / update (the change itself), or undo / redo (pointing at the
+    change in ``target_id``).  ``before`` / ``after`` are JSON snapshots of the coding row.
+    ``state`` of a change: done, undone, or discarded (undone, then superseded by a new change,
+    so it can no longer be redone)."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_coder_id", "coder", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    coder: str = Field(max_length=100)
+    action: str = Field(max_length=16)
+    coding_id: int | None = None
+    interview_id: int | None = None
+    target_id: int | None = None
+    before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    state: str = Field(default="done", max_length=16)

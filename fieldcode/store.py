@@ -1,0 +1,559 @@
+"""The only module that talks to the database.
+
+* SQLite by default (a file in the project folder), PostgreSQL through any SQLAlchemy URL.
+* SQLite connections: foreign keys on, WAL, ``synchronous=FULL`` and a busy timeout, and every
+  write transaction starts with ``BEGIN IMMEDIATE`` so two processes on one file queue up instead
+  of failing halfway.
+* Every coding change is one committed transaction that also appends to the event log; undo and
+  redo replay that log, so they survive a restart.
+* Turns and sentences are bulk-inserted (one executemany per table), never row by row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from fieldcode import text as textmod
+from fieldcode.codebook import Codebook
+from fieldcode.errors import Conflict, FieldcodeError, InvalidInput, NotFound
+from fieldcode.models import (
+    Attribute,
+    Code,
+    Coding,
+    CodebookVersion,
+    Event,
+    Interview,
+    SentenceRow,
+    TurnRow,
+    utcnow,
+)
+
+BUSY_TIMEOUT_MS = 15_000
+QUOTE_PREFIX_LEN = 80
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with fieldcode's connection rules applied."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+            # Let SQLAlchemy (below) issue BEGIN itself, so we can make it IMMEDIATE.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            if conn.get_execution_options().get("fieldcode_write"):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+# --- value objects handed to the front ends -------------------------------------------------
+
+@dataclass(frozen=True)
+class PreparedInterview:
+    """A transcript read, normalised and segmented, ready to be stored in one transaction."""
+
+    name: str
+    source_path: str
+    format: str
+    encoding: str | None
+    text: str
+    turns: list[textmod.Turn]
+    interviewer_turns: list[bool]
+    sentences: list[tuple[int, int]]
+    attributes: dict[str, str]
+
+    @property
+    def sha256(self) -> str:
+        return textmod.sha256(self.text)
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)  # key, old, new
+    changed: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    new_version: bool = False
+    version_hash: str = ""
+
+
+@dataclass(frozen=True)
+class InterviewInfo:
+    id: int
+    name: str
+    source_path: str
+    n_words: int
+    n_chars: int
+    sha256: str
+    attributes: dict[str, str]
+    n_codings: int
+    coded_chars: int
+    coders: tuple[str, ...]
+
+    @property
+    def coded_share(self) -> float:
+        return self.coded_chars / self.n_chars if self.n_chars else 0.0
+
+
+def coding_snapshot(c: Coding) -> dict:
+    return {
+        "id": c.id, "interview_id": c.interview_id, "code_id": c.code_id, "coder": c.coder,
+        "start": c.start, "end": c.end, "quote_prefix": c.quote_prefix,
+        "quote_sha256": c.quote_sha256, "memo": c.memo,
+        "created_at": c.created_at.isoformat(), "updated_at": c.updated_at.isoformat(),
+    }
+
+
+def _from_snapshot(d: dict) -> dict:
+    out = dict(d)
+    out["created_at"] = datetime.fromisoformat(d["created_at"])
+    out["updated_at"] = datetime.fromisoformat(d["updated_at"])
+    return out
+
+
+class Store:
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._writer = self.engine.execution_options(fieldcode_write=True)
+        if migrate:
+            from fieldcode.migrations import upgrade
+
+            try:
+                upgrade(self.engine)
+            except OperationalError as exc:
+                raise FieldcodeError(f"cannot open the database {self.safe_url}: {exc.orig}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sessions ----------------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with Session(self._writer, expire_on_commit=False) as s:
+            with s.begin():
+                yield s
+
+    # -- codebook ----------------------------------------------------------------------------
+    def sync_codebook(self, cb: Codebook) -> SyncReport:
+        """Make the code table match codebook.yaml: add new codes, update names and fields
+        (keys are stable, so a renamed code keeps its codings), retire codes no longer in the
+        file (never delete), record the codebook version hash."""
+        rep = SyncReport(version_hash=cb.hash)
+        with self.write() as s:
+            existing = {c.key: c for c in s.exec(select(Code)).scalars()}
+            wanted = cb.by_key()
+            for pos, cd in enumerate(cb.codes):
+                c = existing.get(cd.key)
+                fields = dict(
+                    name=cd.name, colour=cd.colour, hotkey=cd.hotkey, definition=cd.definition,
+                    use_when=cd.use_when, not_when=cd.not_when, example=cd.example,
+                    keywords=json.dumps(cd.keywords, ensure_ascii=False), position=pos,
+                )
+                if c is None:
+                    c = Code(key=cd.key, **fields)
+                    s.add(c)
+                    existing[cd.key] = c
+                    rep.added.append(cd.key)
+                    continue
+                if c.retired_at is not None:
+                    c.retired_at = None
+                    rep.restored.append(cd.key)
+                if c.name != cd.name:
+                    rep.renamed.append((cd.key, c.name, cd.name))
+                elif any(getattr(c, k) != v for k, v in fields.items() if k != "position"):
+                    rep.changed.append(cd.key)
+                for k, v in fields.items():
+                    setattr(c, k, v)
+            s.flush()
+            for cd in cb.codes:
+                parent_id = existing[cd.parent].id if cd.parent else None
+                if existing[cd.key].parent_id != parent_id:
+                    existing[cd.key].parent_id = parent_id
+            for key, c in existing.items():
+                if key not in wanted and c.retired_at is None:
+                    c.retired_at = utcnow()
+                    rep.retired.append(key)
+            last = s.exec(select(CodebookVersion).order_by(CodebookVersion.id.desc()).limit(1)).scalars().first()
+            if last is None or last.hash != cb.hash:
+                s.add(CodebookVersion(hash=cb.hash, n_codes=len(cb.codes),
+                                      yaml_text=cb.path.read_text(encoding="utf-8") if cb.path.exists() else ""))
+                rep.new_version = True
+        return rep
+
+    def codebook_versions(self) -> list[CodebookVersion]:
+        with self.read() as s:
+            return list(s.exec(select(CodebookVersion).order_by(CodebookVersion.id)).scalars())
+
+    def codes(self, include_retired: bool = False) -> list[Code]:
+        with self.read() as s:
+            q = select(Code).order_by(Code.position, Code.id)
+            if not include_retired:
+                q = q.where(Code.retired_at.is_(None))
+            return list(s.exec(q).scalars())
+
+    def code(self, ref: str | int) -> Code:
+        with self.read() as s:
+            return self._code(s, ref)
+
+    def _code(self, s: Session, ref: str | int) -> Code:
+        c = None
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            c = s.get(Code, int(ref))
+        if c is None and isinstance(ref, str):
+            c = s.exec(select(Code).where(Code.key == ref)).scalars().first()
+            if c is None:
+                c = s.exec(select(Code).where(func.lower(Code.name) == ref.lower())).scalars().first()
+        if c is None:
+            raise NotFound(f"no code '{ref}' in the codebook: 'fieldcode codebook show' lists the keys")
+        return c
+
+    # -- interviews --------------------------------------------------------------------------
+    def interview(self, ref: str | int) -> Interview:
+        with self.read() as s:
+            return self._interview(s, ref)
+
+    def _interview(self, s: Session, ref: str | int) -> Interview:
+        iv = None
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            iv = s.get(Interview, int(ref))
+        if iv is None and isinstance(ref, str):
+            iv = s.exec(select(Interview).where(Interview.name == ref)).scalars().first()
+            if iv is None:  # allow the file name without its suffix
+                cands = [i for i in s.exec(select(Interview)).scalars() if Path(i.name).stem == ref]
+                if len(cands) == 1:
+                    iv = cands[0]
+        if iv is None:
+            raise NotFound(f"no interview '{ref}': 'fieldcode interviews' lists them")
+        return iv
+
+    def interview_by_name(self, name: str) -> Interview | None:
+        with self.read() as s:
+            return s.exec(select(Interview).where(Interview.name == name)).scalars().first()
+
+    def interview_ids(self) -> list[int]:
+        with self.read() as s:
+            return list(s.exec(select(Interview.id).order_by(Interview.name)).scalars())
+
+    def attributes(self, interview_id: int) -> dict[str, str]:
+        with self.read() as s:
+            rows = s.exec(select(Attribute).where(Attribute.interview_id == interview_id)).scalars()
+            return {a.name: a.value for a in rows}
+
+    def all_attributes(self) -> dict[int, dict[str, str]]:
+        out: dict[int, dict[str, str]] = {}
+        with self.read() as s:
+            for a in s.exec(select(Attribute)).scalars():
+                out.setdefault(a.interview_id, {})[a.name] = a.value
+        return out
+
+    def interview_infos(self, coder: str | None = None) -> list[InterviewInfo]:
+        """Every interview with attributes, size and coding progress (coded share of text,
+        overlapping codings counted once), optionally for one coder."""
+        from fieldcode.spans import total_length
+
+        attrs = self.all_attributes()
+        with self.read() as s:
+            ivs = s.exec(select(Interview.id, Interview.name, Interview.source_path, Interview.n_words,
+                                Interview.n_chars, Interview.sha256).order_by(Interview.name)).all()
+            q = select(Coding.interview_id, Coding.start, Coding.end, Coding.coder)
+            if coder:
+                q = q.where(Coding.coder == coder)
+            spans: dict[int, list[tuple[int, int]]] = {}
+            coders: dict[int, set[str]] = {}
+            for iid, st, en, cd in s.exec(q).all():
+                spans.setdefault(iid, []).append((st, en))
+                coders.setdefault(iid, set()).add(cd)
+        return [
+            InterviewInfo(
+                id=r[0], name=r[1], source_path=r[2], n_words=r[3], n_chars=r[4], sha256=r[5],
+                attributes=attrs.get(r[0], {}), n_codings=len(spans.get(r[0], [])),
+                coded_chars=total_length(spans.get(r[0], [])),
+                coders=tuple(sorted(coders.get(r[0], ()))),
+            )
+            for r in ivs
+        ]
+
+    def turns(self, interview_id: int) -> list[TurnRow]:
+        with self.read() as s:
+            return list(s.exec(select(TurnRow).where(TurnRow.interview_id == interview_id).order_by(TurnRow.idx)).scalars())
+
+    def sentences(self, interview_id: int) -> list[SentenceRow]:
+        with self.read() as s:
+            return list(s.exec(select(SentenceRow).where(SentenceRow.interview_id == interview_id).order_by(SentenceRow.idx)).scalars())
+
+    def count_codings(self, interview_id: int) -> int:
+        with self.read() as s:
+            return s.exec(select(func.count()).select_from(Coding).where(Coding.interview_id == interview_id)).scalar_one()
+
+    def save_interview(self, p: PreparedInterview, *, replace: int | None = None,
+                       moved: dict[int, tuple[int, int]] | None = None, coder: str | None = None) -> int:
+        """Store ``p`` whole or not at all.  With ``replace``, the interview's text, turns and
+        sentences are replaced in the same transaction; ``moved`` re-anchors codings
+        (coding id -> new span), each move logged as an event."""
+        now = utcnow()
+        with self.write() as s:
+            if replace is None:
+                iv = Interview(name=p.name, source_path=p.source_path, format=p.format,
+                               encoding=p.encoding, sha256=p.sha256, text=p.text,
+                               n_chars=len(p.text), n_words=textmod.count_words(p.text))
+                s.add(iv)
+                s.flush()
+                iid = iv.id
+            else:
+                iid = replace
+                n_codings = s.exec(select(func.count()).select_from(Coding).where(Coding.interview_id == iid)).scalar_one()
+                if n_codings and set((moved or {}).keys()) != set(
+                        s.exec(select(Coding.id).where(Coding.interview_id == iid)).scalars()):
+                    raise Conflict(f"{p.name}: the transcript changed and it has {n_codings} codings; "
+                                   "re-import with --reanchor to move them")
+                s.exec(delete(TurnRow).where(TurnRow.interview_id == iid))
+                s.exec(delete(SentenceRow).where(SentenceRow.interview_id == iid))
+                s.exec(delete(Attribute).where(Attribute.interview_id == iid))
+                s.exec(update(Interview).where(Interview.id == iid).values(
+                    source_path=p.source_path, format=p.format, encoding=p.encoding,
+                    sha256=p.sha256, text=p.text, n_chars=len(p.text),
+                    n_words=textmod.count_words(p.text), updated_at=now))
+                for cid, (st, en) in (moved or {}).items():
+                    c = s.get(Coding, cid)
+                    before = coding_snapshot(c)
+                    c.start, c.end, c.updated_at = st, en, now
+                    s.flush()
+                    s.add(Event(coder=coder or "fieldcode", action="reanchor", coding_id=cid, interview_id=iid,
+                                before=json.dumps(before), after=json.dumps(coding_snapshot(c)), state="final"))
+            conn = s.connection()
+            if p.turns:
+                conn.execute(insert(TurnRow), [
+                    {"interview_id": iid, "idx": i, "start": t.start, "end": t.end,
+                     "content_start": t.content_start, "speaker": t.speaker[:200],
+                     "is_interviewer": p.interviewer_turns[i],
+                     "n_words": textmod.count_words(p.text[t.content_start:t.end])}
+                    for i, t in enumerate(p.turns)
+                ])
+            if p.sentences:
+                conn.execute(insert(SentenceRow), [
+                    {"interview_id": iid, "idx": i, "start": a, "end": b}
+                    for i, (a, b) in enumerate(p.sentences)
+                ])
+            if p.attributes:
+                conn.execute(insert(Attribute), [
+                    {"interview_id": iid, "name": k, "value": v} for k, v in p.attributes.items()
+                ])
+        return iid
+
+    def set_attributes(self, interview_id: int, attrs: dict[str, str]) -> None:
+        with self.write() as s:
+            s.exec(delete(Attribute).where(Attribute.interview_id == interview_id))
+            if attrs:
+                s.connection().execute(insert(Attribute), [
+                    {"interview_id": interview_id, "name": k, "value": v} for k, v in attrs.items()
+                ])
+
+    # -- codings -----------------------------------------------------------------------------
+    def codings(self, interview_id: int | None = None, *, code_ids: Iterable[int] | None = None,
+                coder: str | None = None) -> list[Coding]:
+        with self.read() as s:
+            q = select(Coding)
+            if interview_id is not None:
+                q = q.where(Coding.interview_id == interview_id)
+            if code_ids is not None:
+                q = q.where(Coding.code_id.in_(list(code_ids)))
+            if coder is not None:
+                q = q.where(Coding.coder == coder)
+            return list(s.exec(q.order_by(Coding.interview_id, Coding.start, Coding.end, Coding.id)).scalars())
+
+    def coding(self, coding_id: int) -> Coding:
+        with self.read() as s:
+            c = s.get(Coding, coding_id)
+            if c is None:
+                raise NotFound(f"no coding #{coding_id}: 'fieldcode code list' shows coding ids")
+            return c
+
+    def _check_span(self, iv: Interview, start: int, end: int) -> None:
+        if not (0 <= start < end <= iv.n_chars):
+            raise InvalidInput(
+                f"span [{start}, {end}) is outside interview '{iv.name}' (its text has {iv.n_chars} "
+                "characters; offsets are code points, start < end)")
+
+    def add_coding(self, interview: str | int, code: str | int, start: int, end: int, coder: str,
+                   memo: str = "") -> Coding:
+        with self.write() as s:
+            iv = self._interview(s, interview)
+            c = self._code(s, code)
+            if c.retired_at is not None:
+                raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
+            self._check_span(iv, start, end)
+            quote = iv.text[start:end]
+            now = utcnow()
+            row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
+                         quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
+                         memo=memo, created_at=now, updated_at=now)
+            s.add(row)
+            s.flush()
+            self._log(s, coder, "add", row, None, coding_snapshot(row))
+            return row
+
+    def update_coding(self, coding_id: int, coder: str, *, code: str | int | None = None,
+                      start: int | None = None, end: int | None = None, memo: str | None = None) -> Coding:
+        with self.write() as s:
+            row = self._own(s, coding_id, coder)
+            before = coding_snapshot(row)
+            if code is not None:
+                c = self._code(s, code)
+                if c.retired_at is not None:
+                    raise InvalidInput(f"code '{c.key}' is retired; add it back to codebook.yaml to use it")
+                row.code_id = c.id
+            if start is not None or end is not None:
+                iv = s.get(Interview, row.interview_id)
+                st = row.start if start is None else start
+                en = row.end if end is None else end
+                self._check_span(iv, st, en)
+                quote = iv.text[st:en]
+                row.start, row.end = st, en
+                row.quote_prefix, row.quote_sha256 = quote[:QUOTE_PREFIX_LEN], textmod.sha256(quote)
+            if memo is not None:
+                row.memo = memo
+            after = coding_snapshot(row)
+            if {k: v for k, v in after.items() if k != "updated_at"} == {k: v for k, v in before.items() if k != "updated_at"}:
+                return row
+            row.updated_at = utcnow()
+            s.flush()
+            self._log(s, coder, "update", row, before, coding_snapshot(row))
+            return row
+
+    def remove_coding(self, coding_id: int, coder: str) -> Coding:
+        with self.write() as s:
+            row = self._own(s, coding_id, coder)
+            before = coding_snapshot(row)
+            s.delete(row)
+            s.flush()
+            self._log(s, coder, "remove", row, before, None)
+            return row
+
+    def _own(self, s: Session, coding_id: int, coder: str) -> Coding:
+        row = s.get(Coding, coding_id)
+        if row is None:
+            raise NotFound(f"no coding #{coding_id}: 'fieldcode code list' shows coding ids")
+        if row.coder != coder:
+            raise Conflict(f"coding #{coding_id} belongs to coder '{row.coder}', not '{coder}': "
+                           "coders change only their own codings, so agreement stays measurable")
+        return row
+
+    def _log(self, s: Session, coder: str, action: str, row: Coding, before: dict | None, after: dict | None) -> None:
+        # A new change makes anything this coder had undone impossible to redo.
+        s.exec(update(Event).where(Event.coder == coder, Event.state == "undone").values(state="discarded"))
+        s.add(Event(coder=coder, action=action, coding_id=row.id, interview_id=row.interview_id,
+                    before=json.dumps(before) if before else None,
+                    after=json.dumps(after) if after else None))
+
+    # -- undo / redo -------------------------------------------------------------------------
+    def undo(self, coder: str) -> Event | None:
+        """Undo ``coder``'s latest change still in effect.  Returns the change, or None."""
+        with self.write() as s:
+            ev = s.exec(select(Event).where(Event.coder == coder, Event.state == "done",
+                                            Event.action.in_(("add", "remove", "update")))
+                        .order_by(Event.id.desc()).limit(1)).scalars().first()
+            if ev is None:
+                return None
+            self._apply(s, ev.before, ev.coding_id)
+            ev.state = "undone"
+            s.add(Event(coder=coder, action="undo", coding_id=ev.coding_id,
+                        interview_id=ev.interview_id, target_id=ev.id, state="final"))
+            return ev
+
+    def redo(self, coder: str) -> Event | None:
+        """Redo the change ``coder`` undid most recently, unless a new change came since."""
+        with self.write() as s:
+            last_undo = s.exec(select(Event).where(Event.coder == coder, Event.action == "undo")
+                               .order_by(Event.id.desc())).scalars()
+            ev = None
+            for u in last_undo:
+                cand = s.get(Event, u.target_id)
+                if cand is not None and cand.state == "undone":
+                    ev = cand
+                    break
+            if ev is None:
+                return None
+            self._apply(s, ev.after, ev.coding_id)
+            ev.state = "done"
+            s.add(Event(coder=coder, action="redo", coding_id=ev.coding_id,
+                        interview_id=ev.interview_id, target_id=ev.id, state="final"))
+            return ev
+
+    def _apply(self, s: Session, snapshot: str | None, coding_id: int) -> None:
+        """Make coding ``coding_id`` look like ``snapshot`` (None = absent)."""
+        row = s.get(Coding, coding_id)
+        if snapshot is None:
+            if row is not None:
+                s.delete(row)
+            s.flush()
+            return
+        data = _from_snapshot(json.loads(snapshot))
+        if row is None:
+            iv = s.get(Interview, data["interview_id"])
+            if iv is None or s.get(Code, data["code_id"]) is None:
+                raise Conflict(f"cannot restore coding #{coding_id}: its interview or code no longer exists")
+            s.add(Coding(**data))
+        else:
+            for k, v in data.items():
+                setattr(row, k, v)
+        s.flush()
+
+    def events(self, *, coder: str | None = None, interview_id: int | None = None, limit: int = 50) -> list[Event]:
+        with self.read() as s:
+            q = select(Event)
+            if coder:
+                q = q.where(Event.coder == coder)
+            if interview_id is not None:
+                q = q.where(Event.interview_id == interview_id)
+            return list(s.exec(q.order_by(Event.id.desc()).limit(limit)).scalars())
+
+    def can_undo(self, coder: str) -> bool:
+        with self.read() as s:
+            return s.exec(select(func.count()).select_from(Event).where(
+                Event.coder == coder, Event.state == "done",
+                Event.action.in_(("add", "remove", "update")))).scalar_one() > 0
+
+    def coders(self) -> list[str]:
+        with self.read() as s:
+            return sorted(s.exec(select(Coding.coder).distinct()).scalars())
+
+

@@ -1,0 +1,162 @@
+"""Pure text maths: normalisation, hashing, words, front matter and speaker turns.
+
+Everything here works on Python ``str`` and code-point offsets ``[start, end)``, the unit
+REFI-QDA uses for plain-text selections. Nothing here touches the database or a terminal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+# Every character str.splitlines() treats as a line break.  Textual's TextArea splits its
+# document with splitlines(), so any of these left in the stored text would shift offsets
+# between the database and the screen.  They all become "\n" at import, once.
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def normalise(text: str) -> str:
+    """Normalise decoded text exactly once, at import: BOM dropped, Unicode NFC, every line
+    break (CRLF, CR, U+2028/2029, NEL, ...) to ``\\n``, trailing whitespace of the document
+    trimmed.  The result is what gets stored and never changes afterwards."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS.sub("\n", text)
+    return text.rstrip() + "\n" if text.strip() else ""
+
+
+def sha256(text: str) -> str:
+    """SHA-256 of the normalised text (UTF-8): the identity of a transcript version."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# A word: a run of letters/digits, allowing internal apostrophes and hyphens ("don't", "ex-miner").
+WORD_RE = re.compile(r"\w+(?:['\u2019\-]\w+)*")
+
+
+def count_words(text: str) -> int:
+    """The one definition of a word used for every count and denominator in fieldcode."""
+    return sum(1 for _ in WORD_RE.finditer(text))
+
+
+@dataclass(frozen=True)
+class WordIndex:
+    """Word boundaries of one text, for counting the words a span touches in O(log n)."""
+
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> "WordIndex":
+        starts: list[int] = []
+        ends: list[int] = []
+        for m in WORD_RE.finditer(text):
+            starts.append(m.start())
+            ends.append(m.end())
+        return cls(starts, ends)
+
+    def words_in(self, start: int, end: int) -> int:
+        """Number of words that overlap ``[start, end)`` (a word counts if any character of it
+        is inside the span)."""
+        if end <= start:
+            return 0
+        return bisect_left(self.starts, end) - bisect_right(self.ends, start)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+# --- front matter ---------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Split a leading ``---`` YAML block from normalised text.
+
+    Returns ``(yaml_text or None, body, body_line)`` where ``body_line`` is the 1-based line
+    of the original file at which the body starts (for error messages)."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return None, text, 1
+    body = text[m.end():]
+    # Drop blank lines between the front matter and the transcript.
+    stripped = body.lstrip("\n")
+    lines_before = text[: m.end()].count("\n") + (len(body) - len(stripped))
+    return m.group(1) or "", stripped, lines_before + 1
+
+
+# --- speaker turns --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Turn:
+    """A speaker turn: ``[start, end)`` covers the label and what follows up to the next label;
+    ``content_start`` is where the spoken words begin (after the label)."""
+
+    start: int
+    end: int
+    content_start: int
+    speaker: str
+
+
+# "Name:" / "Mrs Jones:" / "P1:" / "admin-1:" / "Q:" at the start of a line, optionally in
+# Markdown bold ("**Name:**" or "**Name**:"); "[id1]" QualCoder-style ids.
+_NAME = r"[A-Z\u00C0-\u024F][\w.'\u2019\-]*(?:[ ][\w.'\u2019\-()]+){0,3}|[a-z][\w\-]*\d[\w\-]*"
+_LABEL_RE = re.compile(
+    rf"^(?:\*\*(?P<bold>{_NAME})(?::\*\*|\*\*:)|(?P<plain>{_NAME}):|\[(?P<bracket>[\w\- ]{{1,30}})\])[ \t]+(?=\S)",
+    re.M,
+)
+# Words that look like labels but start ordinary sentences ("Note: ...", "Yes: ...") are only
+# treated as speakers when they recur; see detect_turns.
+_MIN_LABEL_USES = 2
+
+
+def detect_turns(text: str) -> list[Turn]:
+    """Find speaker turns.  A label must start a line; a line without a label continues the
+    previous speaker's turn.  A would-be label used only once in the whole text is ignored
+    (so a stray "Note: ..." line is not a speaker), unless the text has only that speaker."""
+    matches = list(_LABEL_RE.finditer(text))
+    uses: dict[str, int] = {}
+    for m in matches:
+        name = _speaker_of(m)
+        uses[name] = uses.get(name, 0) + 1
+    if len(uses) > 1:
+        matches = [m for m in matches if uses[_speaker_of(m)] >= _MIN_LABEL_USES]
+    turns: list[Turn] = []
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        # A turn ends at its last non-blank character so blank separator lines belong to no one.
+        while end > m.start() and text[end - 1] in " \t\n":
+            end -= 1
+        turns.append(Turn(m.start(), end, m.end(), _speaker_of(m)))
+    return turns
+
+
+def _speaker_of(m: re.Match[str]) -> str:
+    return (m.group("bold") or m.group("plain") or m.group("bracket")).strip()
+
+
+def is_interviewer(speaker: str | None, interviewer_labels: list[str] | tuple[str, ...]) -> bool:
+    """Whether ``speaker`` is one of the interviewer labels (case-insensitive)."""
+    if not speaker:
+        return False
+    s = speaker.casefold()
+    return any(s == label.casefold() for label in interviewer_labels)
+
+
+# --- snippets (re-anchoring) ----------------------------------------------------------------
+
+def find_all(haystack: str, needle: str) -> list[int]:
+    """All start offsets of ``needle`` in ``haystack`` (overlapping occurrences included)."""
+    out: list[int] = []
+    if not needle:
+        return out
+    i = haystack.find(needle)
+    while i != -1:
+        out.append(i)
+        i = haystack.find(needle, i + 1)
+    return out
