@@ -27,7 +27,20 @@ from fieldcode.settings import settings_path
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+class _RootGroup(TyperGroup):
+    """Turns fieldcode's own errors into one clear message and a non-zero exit status, for the
+    console script and for CliRunner alike."""
+
+    def invoke(self, ctx):  # noqa: ANN001
+        try:
+            return super().invoke(ctx)
+        except FieldcodeError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=_RootGroup,
     help="fieldcode: code interview transcripts in the terminal and compare matched pairs.",
     no_args_is_help=False, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -506,24 +519,5 @@ def open_cmd(ctx: typer.Context, interview: Annotated[Optional[str], typer.Argum
 
 
 def main() -> None:
-    """Console-script entry point: user errors print one clear message and exit non-zero."""
-    try:
-        app(standalone_mode=False)
-    except FieldcodeError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        sys.exit(exc.exit_code)
-    except NotFound as exc:  # pragma: no cover - subclass of FieldcodeError
-        err.print(f"error: {exc}")
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    """Console-script entry point."""
+    app()

@@ -110,22 +110,21 @@ _LABEL_RE = re.compile(
     rf"^(?:\*\*(?P<bold>{_NAME})(?::\*\*|\*\*:)|(?P<plain>{_NAME}):|\[(?P<bracket>[\w\- ]{{1,30}})\])[ \t]+(?=\S)",
     re.M,
 )
-# Words that look like labels but start ordinary sentences ("Note: ...", "Yes: ...") are only
-# treated as speakers when they recur; see detect_turns.
-_MIN_LABEL_USES = 2
+# Words that look like labels but start ordinary lines ("Note: ...", "Yes: ...").
+NOT_SPEAKERS = frozenset(
+    w.casefold() for w in (
+        "Note", "Notes", "NB", "PS", "Yes", "No", "Well", "So", "Ok", "Okay", "Also", "But", "And",
+        "Then", "Now", "Date", "Time", "Location", "Subject", "Title", "Update", "Edit", "Warning",
+        "Example", "Source", "Transcript", "Duration", "Present", "Attendees", "Tags",
+    )
+)
 
 
 def detect_turns(text: str) -> list[Turn]:
     """Find speaker turns.  A label must start a line; a line without a label continues the
-    previous speaker's turn.  A would-be label used only once in the whole text is ignored
-    (so a stray "Note: ..." line is not a speaker), unless the text has only that speaker."""
-    matches = list(_LABEL_RE.finditer(text))
-    uses: dict[str, int] = {}
-    for m in matches:
-        name = _speaker_of(m)
-        uses[name] = uses.get(name, 0) + 1
-    if len(uses) > 1:
-        matches = [m for m in matches if uses[_speaker_of(m)] >= _MIN_LABEL_USES]
+    previous speaker's turn.  Common words followed by a colon ("Note:", "Yes:") are not
+    speakers."""
+    matches = [m for m in _LABEL_RE.finditer(text) if _speaker_of(m).casefold() not in NOT_SPEAKERS]
     turns: list[Turn] = []
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)

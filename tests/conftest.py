@@ -1,0 +1,158 @@
+"""Shared fixtures.  Storage tests run on SQLite (a real file) and on PostgreSQL when a server is
+reachable (FIELDCODE_TEST_PG, default postgresql+psycopg://postgres@127.0.0.1:5432/test); with
+FIELDCODE_REQUIRE_PG=1 (set by .ci/run) an unreachable server fails instead of skipping."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+PG_ADMIN_URL = os.environ.get("FIELDCODE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory, monkeypatch):
+    """Never read the developer's own settings file or coder."""
+    monkeypatch.setenv("FIELDCODE_SETTINGS", str(tmp_path_factory.mktemp("settings") / "settings.toml"))
+    monkeypatch.delenv("FIELDCODE_CODER", raising=False)
+    monkeypatch.delenv("FIELDCODE_DB", raising=False)
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not (SHARED / "corpus").is_dir():
+        pytest.skip("../shared/corpus is not present (a fresh clone has no ../shared)")
+    return SHARED
+
+
+def _pg_available() -> bool:
+    try:
+        import sqlalchemy
+
+        eng = sqlalchemy.create_engine(PG_ADMIN_URL)
+        with eng.connect() as c:
+            c.exec_driver_sql("select 1")
+        eng.dispose()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> bool:
+    ok = _pg_available()
+    if not ok and os.environ.get("FIELDCODE_REQUIRE_PG") == "1":
+        pytest.fail(f"PostgreSQL is required here (FIELDCODE_REQUIRE_PG=1) but {PG_ADMIN_URL} is unreachable")
+    return ok
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path, pg_available):
+    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    if not pg_available:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}")
+    import sqlalchemy
+
+    name = f"fc_test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sqlalchemy.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as c:
+        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+MINI_CODEBOOK = """\
+study:
+  name: Mini study
+  arms: [improving, lagging]
+  interviewer_speakers: [Interviewer]
+codes:
+  - key: leadership
+    name: Leadership
+    colour: "#1f77b4"
+    hotkey: "1"
+  - key: place
+    name: Place
+    colour: "#2ca02c"
+  - key: housing
+    parent: place
+    name: Housing
+    colour: "#98df8a"
+    hotkey: "2"
+"""
+
+# Hand-checked transcript: offsets below are worked out in the tests with str.find.
+MINI_A = """\
+---
+pair: Leeds
+neighbourhood: Ashcliffe
+arm: improving
+role: resident
+---
+Interviewer: How long have you lived here?
+
+Jean: Twenty years. The tenants' group runs everything now.
+
+Jean: We meet on Tuesdays.
+
+Interviewer: And the housing?
+
+Jean: Much better since the repairs. Nobody wants to leave.
+"""
+
+MINI_B = """\
+---
+pair: Leeds
+neighbourhood: Brookside
+arm: lagging
+role: resident
+---
+Interviewer: What is it like living here?
+
+Sam: The flats are damp. Half of them are empty.
+"""
+
+
+@pytest.fixture
+def mini_dir(tmp_path) -> Path:
+    """A project folder with a small codebook and two interviews (not yet imported)."""
+    root = tmp_path / "study"
+    (root / "interviews").mkdir(parents=True)
+    (root / "codebook.yaml").write_text(MINI_CODEBOOK, encoding="utf-8")
+    (root / "interviews" / "a.md").write_text(MINI_A, encoding="utf-8")
+    (root / "interviews" / "b.md").write_text(MINI_B, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def mini(mini_dir, db_url):
+    """The mini study imported, on SQLite and on PostgreSQL."""
+    from fieldcode.project import Project
+
+    p = Project.open(mini_dir, db=db_url, coder="ana")
+    report = p.import_files()
+    assert report.ok, report.outcomes
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def bundled(tmp_path) -> Path:
+    """A copy of the bundled study (codebook.yaml + interviews/)."""
+    root = tmp_path / "bundled"
+    root.mkdir()
+    shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
+    shutil.copytree(REPO / "interviews", root / "interviews")
+    return root
