@@ -136,3 +136,13 @@ def test_every_command_is_documented_in_readme_and_has_an_example():
 
     for cmd in walk(click_group):
         assert "Example:" in (cmd.help or ""), f"{cmd.name} has no Example: in its help"
+
+
+def test_readme_opens_with_two_commands_and_ci_runs_the_second():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    first, second = blocks[0].strip(), blocks[1].strip()
+    assert "pip install -e ." in first and "fieldcode import" in first
+    assert "pytest" in second
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert second in ci.splitlines()
