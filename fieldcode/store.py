@@ -556,4 +556,22 @@ class Store:
         with self.read() as s:
             return sorted(s.exec(select(Coding.coder).distinct()).scalars())
 
+    # -- queries for the TUI --
+    def code_counts(self, *, interview_id: int | None = None, coder: str | None = None) -> dict[int, int]:
+        """Number of coded segments per code id (in one interview or the whole study, optionally
+        of one coder)."""
+        with self.read() as s:
+            q = select(Coding.code_id, func.count()).group_by(Coding.code_id)
+            if interview_id is not None:
+                q = q.where(Coding.interview_id == interview_id)
+            if coder is not None:
+                q = q.where(Coding.coder == coder)
+            return {cid: n for cid, n in s.exec(q).all()}
+
+    def last_event_id(self) -> int:
+        """Id of the newest event (0 when none): a cheap "did anything change?" probe, so a
+        screen can pick up another coder's work on the same database."""
+        with self.read() as s:
+            return s.exec(select(func.max(Event.id))).scalar_one() or 0
+
 

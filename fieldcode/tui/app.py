@@ -1,0 +1,115 @@
+"""The fieldcode Textual app: the coding screen, command palette providers for interviews
+and codes, and user key remapping from settings.toml."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from fieldcode.tui.coding import CodingScreen
+from fieldcode.tui.modals import Prompt
+from fieldcode.tui.widgets import short_name
+
+
+def _coding_screen(app: "FieldcodeApp") -> CodingScreen | None:
+    for screen in reversed(app.screen_stack):
+        if isinstance(screen, CodingScreen):
+            return screen
+    return None
+
+
+class InterviewCommands(Provider):
+    """Jump to any interview."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        matcher = self.matcher(query)
+        for info in app.project.store.interview_infos():
+            a = info.attributes
+            label = f"Open interview {short_name(info.name)}"
+            extra = " · ".join(x for x in (a.get("pair"), a.get("neighbourhood"), a.get("arm"), a.get("role")) if x)
+            score = max(matcher.match(label), matcher.match(f"{label} {extra}"))
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(app.open_interview, info.id), help=extra or None)
+
+    async def discover(self) -> Hits:
+        app = self.app
+        for info in app.project.store.interview_infos():
+            yield DiscoveryHit(f"Open interview {short_name(info.name)}", partial(app.open_interview, info.id))
+
+
+class CodeCommands(Provider):
+    """Jump to a code: its next coding in this interview, or its retrieval screen."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        matcher = self.matcher(query)
+        for c in app.project.store.codes():
+            for verb, fn in (("Go to code", app.goto_code), ("Retrieve code", app.retrieve_code)):
+                label = f"{verb} {c.name}"
+                score = max(matcher.match(label), matcher.match(f"{verb} {c.key}"))
+                if score > 0:
+                    yield Hit(score, matcher.highlight(label), partial(fn, c.id), help=c.definition[:80] or None)
+
+    async def discover(self) -> Hits:
+        app = self.app
+        for c in app.project.store.codes():
+            yield DiscoveryHit(f"Go to code {c.name}", partial(app.goto_code, c.id))
+
+
+class FieldcodeApp(App):
+    """Build it with :func:`fieldcode.tui.make_app`."""
+
+    TITLE = "fieldcode"
+    COMMANDS = App.COMMANDS | {InterviewCommands, CodeCommands}
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(self, project, interview: str | int | None = None) -> None:  # noqa: ANN001
+        super().__init__()
+        self.project = project
+        self.initial_interview = interview
+
+    def on_mount(self) -> None:
+        if self.project.settings.keys:
+            self.set_keymap(dict(self.project.settings.keys))
+        if not self.project.coder:
+            def named(value: str | None) -> None:
+                if value and value.strip():
+                    self.project.coder = value.strip()
+                    self.push_screen(CodingScreen(self.project, self.initial_interview))
+                else:
+                    self.exit(message="fieldcode needs to know who is coding (--coder NAME or FIELDCODE_CODER).")
+
+            self.push_screen(Prompt("Who is coding? (your coder name, recorded on every coding)", "",
+                                    "Set FIELDCODE_CODER or coder in settings.toml to skip this"), named)
+            return
+        self.push_screen(CodingScreen(self.project, self.initial_interview))
+
+    # -- entry points for the command palette ------------------------------------------------
+    def open_interview(self, interview_id: int) -> None:
+        screen = _coding_screen(self)
+        if screen is not None:
+            while self.screen is not screen:
+                self.pop_screen()
+            screen.open_interview(interview_id)
+
+    def goto_code(self, code_id: int) -> None:
+        screen = _coding_screen(self)
+        if screen is not None and self.screen is screen:
+            screen.goto_code(code_id)
+
+    def retrieve_code(self, code_id: int) -> None:
+        screen = _coding_screen(self)
+        if screen is not None and self.screen is screen:
+            screen.action_retrieve(code_id)
+
+    def action_help(self) -> None:
+        screen = _coding_screen(self)
+        if screen is not None:
+            screen.action_help()

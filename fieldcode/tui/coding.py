@@ -1,0 +1,775 @@
+"""The coding screen: navigator, transcript, codebook and details.
+
+This screen is the only place that calls the project/store; it pushes data down into the
+widgets and reacts to their messages.  Every change is committed by the store (its own
+transaction plus an event-log entry) *before* the transcript repaints it as done.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static, TextArea
+
+from fieldcode.errors import FieldcodeError
+from fieldcode.spans import total_length
+from fieldcode.tui.modals import CodePicker, InfoScreen, MemoEditor, Prompt, code_info, help_table
+from fieldcode.tui.textmap import (
+    Span,
+    extend_by_unit,
+    find_all_ci,
+    next_after,
+    shrink_by_unit,
+    spans_at,
+    spans_on_rows,
+    trim_span,
+    unit_at,
+    word_at,
+)
+from fieldcode.tui.transcript import Transcript
+from fieldcode.tui.widgets import (
+    CodebookTree,
+    CodeItem,
+    DetailsPanel,
+    InterviewItem,
+    LineCodes,
+    Navigator,
+    short_name,
+)
+
+POLL_SECONDS = 2.0
+
+# (id, keys, action, description, show in footer).  The ids are what users remap in the
+# [keys] table of settings.toml.
+CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
+    # selecting
+    ("select_sentence", "s", "select_sentence", "Sentence", True),
+    ("extend_sentence", "S", "extend_sentence", "Extend selection by a sentence", False),
+    ("shrink_sentence", "D", "shrink_sentence", "Shrink selection by a sentence", False),
+    ("select_turn", "t", "select_turn", "Turn", True),
+    ("select_word", "w", "select_word", "Select word", False),
+    # coding
+    ("pick_code", "c", "pick_code", "Code", True),
+    ("in_vivo", "v", "in_vivo", "In-vivo code", False),
+    ("remove_coding", "x", "remove_coding", "Remove", True),
+    ("change_code", "e", "change_code", "Change code", False),
+    ("memo", "m", "memo", "Memo", True),
+    ("extend_coding", "right_square_bracket", "extend_coding", "Extend coding by a sentence", False),
+    ("shrink_coding", "left_square_bracket", "shrink_coding", "Shrink coding by a sentence", False),
+    ("fit_coding", "equals_sign", "fit_coding", "Fit coding to the selection", False),
+    ("cycle_coding", "full_stop", "cycle_coding", "Next coding under the cursor", False),
+    ("undo", "ctrl+z", "undo", "Undo", True),
+    ("redo", "ctrl+y", "redo", "Redo", False),
+    # moving
+    ("next_coding", "n", "next_coding", "Next coding", False),
+    ("prev_coding", "N", "prev_coding", "Previous coding", False),
+    ("next_uncoded", "u", "next_uncoded", "Next uncoded turn", False),
+    ("next_interview", "right_curly_bracket,ctrl+pagedown", "next_interview", "Next interview", False),
+    ("prev_interview", "left_curly_bracket,ctrl+pageup", "prev_interview", "Previous interview", False),
+    ("search", "slash", "search", "Search", True),
+    ("search_next", "f3,greater_than_sign", "search_next", "Next match", False),
+    ("search_prev", "shift+f3,less_than_sign", "search_prev", "Previous match", False),
+    # views
+    ("retrieve", "r", "retrieve", "Retrieve", True),
+    ("toggle_coders", "o", "toggle_coders", "Mine/all", True),
+    ("code_info", "i", "code_info", "Code definition", False),
+    ("toggle_sidebar", "f2", "toggle_sidebar", "Toggle side panel", False),
+    ("focus_transcript", "escape", "focus_transcript", "Back to the transcript", False),
+]
+
+
+def _ts(dt) -> str:  # noqa: ANN001
+    return dt.strftime("%Y-%m-%d %H:%M") if dt is not None else ""
+
+
+def to_span(row) -> Span:  # noqa: ANN001 - a Coding row
+    return Span(id=row.id, code_id=row.code_id, coder=row.coder, start=row.start, end=row.end,
+                memo=row.memo or "", created_at=_ts(row.created_at), updated_at=_ts(row.updated_at))
+
+
+class CodingScreen(Screen):
+    DEFAULT_CSS = """
+    CodingScreen #side { width: 34; border-right: solid $primary-darken-2; }
+    CodingScreen #side.-narrow { width: 27; }
+    CodingScreen #side.-hidden { display: none; }
+    CodingScreen .heading { background: $primary-darken-2; width: 100%; padding: 0 1; text-style: bold; }
+    CodingScreen #centre { width: 1fr; }
+    CodingScreen #iv-title { height: 1; padding: 0 1; background: $boost; }
+    CodingScreen Transcript { height: 1fr; }
+    CodingScreen.-short DetailsPanel { height: 5; }
+    """
+
+    BINDINGS = [
+        Binding(keys, action, desc, show=show, id=bid, priority=bid in ("undo", "redo"))
+        for bid, keys, action, desc, show in CODING_KEYS
+    ]
+
+    def __init__(self, project, interview: str | int | None = None) -> None:  # noqa: ANN001
+        super().__init__()
+        self.project = project
+        self.store = project.store
+        self.initial = interview
+        self.me: str | None = project.coder
+        self.show_all = False
+        self.iv_id: int | None = None
+        self.iv_name = ""
+        self.iv_attrs: dict[str, str] = {}
+        self.text = ""
+        self.turns: list[tuple[int, int, int, str, bool]] = []
+        self.sentences: list[tuple[int, int]] = []
+        self.all_spans: list[Span] = []
+        self.codes: dict[int, CodeItem] = {}
+        self.study_counts: dict[int, int] = {}
+        self.coders: list[str] = []
+        self.current_coding: int | None = None
+        self.search_term = ""
+        self.search_hits: list[int] = []
+        self._seen_event = 0
+        self._hotkeys: dict[str, int] = {}
+
+    # -- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="side"):
+                yield Label("Interviews", classes="heading")
+                yield Navigator(id="navigator")
+                yield Label("Codebook  (here/study)", classes="heading")
+                yield CodebookTree(id="codebook")
+            with Vertical(id="centre"):
+                yield Static(id="iv-title")
+                yield Transcript(id="transcript")
+                yield LineCodes(id="line-codes")
+                yield DetailsPanel(id="details")
+        yield Footer()
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    def on_mount(self) -> None:
+        self._update_title()
+        self.load_codes()
+        self.coders = self.store.coders()
+        self.refresh_navigator()
+        nav = self.query_one(Navigator)
+        target = None
+        if self.initial is not None:
+            try:
+                target = self.store.interview(self.initial).id
+            except FieldcodeError as exc:
+                self.notify(str(exc), severity="error")
+        if target is None and nav.order:
+            target = nav.order[0]
+        if target is not None:
+            self.open_interview(target)
+        else:
+            self.query_one("#iv-title", Static).update(
+                "No interviews yet: put transcripts in interviews/ and run 'fieldcode import'.")
+        self._seen_event = self.store.last_event_id()
+        self.set_interval(POLL_SECONDS, self._poll)
+        self.transcript.focus()
+        self._fit_to_size()
+
+    def on_resize(self) -> None:
+        self._fit_to_size()
+
+    def _fit_to_size(self) -> None:
+        w, h = self.size
+        self.query_one("#side").set_class(w < 110, "-narrow")
+        self.set_class(h < 30, "-short")
+
+    def _update_title(self) -> None:
+        self.title = f"fieldcode · {self.project.root.name}"
+        who = self.me or "?"
+        self.sub_title = f"coder: {who} · showing {'everyone' if self.show_all else 'mine'}"
+
+    # -- data -------------------------------------------------------------------------------
+    def load_codes(self) -> None:
+        rows = self.store.codes()
+        self.codes = {}
+        for c in rows:
+            try:
+                kws = json.loads(c.keywords or "[]")
+            except ValueError:
+                kws = []
+            self.codes[c.id] = CodeItem(id=c.id, key=c.key, name=c.name, parent_id=c.parent_id,
+                                        colour=c.colour, hotkey=c.hotkey, definition=c.definition,
+                                        use_when=c.use_when, not_when=c.not_when, example=c.example,
+                                        keywords=list(kws))
+        self._bind_hotkeys()
+        self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
+
+    def _bind_hotkeys(self) -> None:
+        """One binding per codebook hotkey (id ``code.<key>``, remappable like any other)."""
+        km = self._bindings.key_to_bindings
+        for key in list(km):
+            km[key] = [b for b in km[key] if not (b.id or "").startswith("code.")]
+            if not km[key]:
+                del km[key]
+        self._hotkeys = {}
+        for c in self.codes.values():
+            if c.hotkey:
+                self._hotkeys[c.key] = c.id
+                key = {"[": "left_square_bracket", "]": "right_square_bracket"}.get(c.hotkey, c.hotkey)
+                km.setdefault(key, []).append(
+                    Binding(key, f"apply_code({c.id})", f"Code {c.name}", show=False, id=f"code.{c.key}"))
+        self.refresh_bindings()
+
+    @property
+    def visible(self) -> list[Span]:
+        if self.show_all:
+            return self.all_spans
+        return [s for s in self.all_spans if s.coder == self.me]
+
+    def refresh_navigator(self) -> None:
+        infos = self.store.interview_infos(coder=None if self.show_all else self.me)
+        items = [InterviewItem(i.id, i.name, i.attributes, i.n_codings, i.coded_share) for i in infos]
+        self.query_one(Navigator).show(items, self.project.study.arms, self.iv_id)
+
+    def refresh_codebook(self) -> None:
+        here: dict[int, int] = {}
+        for s in self.visible:
+            here[s.code_id] = here.get(s.code_id, 0) + 1
+        self.query_one(CodebookTree).show(list(self.codes.values()), here, self.study_counts)
+
+    def open_interview(self, iid: int, *, select: tuple[int, int] | None = None) -> None:
+        iv = self.store.interview(iid)
+        self.iv_id, self.iv_name, self.text = iv.id, iv.name, iv.text
+        self.iv_attrs = self.store.attributes(iv.id)
+        self.turns = [(t.start, t.end, t.content_start, t.speaker, t.is_interviewer) for t in self.store.turns(iv.id)]
+        self.sentences = [(s.start, s.end) for s in self.store.sentences(iv.id)]
+        self.all_spans = [to_span(r) for r in self.store.codings(iv.id)]
+        self.current_coding = None
+        self.search_hits = find_all_ci(self.text, self.search_term) if self.search_term else []
+        tr = self.transcript
+        tr.show_text(self.text, self.turns)
+        tr.set_spans(self.visible, {c.id: c.colour for c in self.codes.values()}, self.me)
+        if select:
+            tr.select_offsets(*select)
+        title = Text(short_name(iv.name), style="bold")
+        attrs = [self.iv_attrs.get(k) for k in ("pair", "neighbourhood", "arm", "role", "participant")]
+        title.append("  " + " · ".join(a for a in attrs if a), style="dim")
+        title.append(f"  {iv.n_words:,} words", style="dim")
+        self.query_one("#iv-title", Static).update(title)
+        self.refresh_navigator()
+        self.refresh_codebook()
+        self.update_details()
+
+    def reload_spans(self) -> None:
+        if self.iv_id is None:
+            return
+        self.all_spans = [to_span(r) for r in self.store.codings(self.iv_id)]
+        self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
+        self.transcript.set_spans(self.visible, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self.refresh_codebook()
+        self.update_details()
+        self._schedule_side_refresh()
+
+    def _poll(self) -> None:
+        """Pick up changes made by another instance (another coder on the same database)."""
+        try:
+            last = self.store.last_event_id()
+        except Exception:  # noqa: BLE001 - a locked or vanished file must not crash the screen
+            return
+        if last != self._seen_event:
+            self._seen_event = last
+            before = set(self.all_spans)
+            fresh = [to_span(r) for r in self.store.codings(self.iv_id)] if self.iv_id else []
+            self.coders = self.store.coders()
+            if set(fresh) != before:
+                self.reload_spans()
+            else:
+                self._schedule_side_refresh()
+
+    _side_timer = None
+
+    def _schedule_side_refresh(self) -> None:
+        """Navigator progress and study counts refresh a moment after a change, so applying a
+        code repaints the transcript first."""
+        if self._side_timer is not None:
+            self._side_timer.stop()
+        self._side_timer = self.set_timer(0.3, self._side_refresh)
+
+    def _side_refresh(self) -> None:
+        self._side_timer = None
+        self.refresh_navigator()
+        self.refresh_codebook()
+
+    # -- details ----------------------------------------------------------------------------
+    def under_cursor(self) -> list[Span]:
+        tr = self.transcript
+        a, b = tr.selection_offsets
+        if a != b:
+            return [s for s in self.visible if s.start < b and s.end > a] or spans_at(self.visible, tr.cursor_offset)
+        return spans_at(self.visible, tr.cursor_offset)
+
+    def current(self, *, mine: bool = True) -> Span | None:
+        spans = self.under_cursor()
+        if mine:
+            spans = [s for s in spans if s.coder == self.me]
+        if not spans:
+            return None
+        for s in spans:
+            if s.id == self.current_coding:
+                return s
+        return sorted(spans, key=lambda s: (s.end - s.start, s.id))[0]
+
+    def update_details(self) -> None:
+        tr = self.transcript
+        spans = self.under_cursor()
+        cur = self.current(mine=False)
+        if cur is not None and self.current_coding not in {s.id for s in spans}:
+            mine = self.current()
+            self.current_coding = (mine or cur).id
+        row = tr.cursor_location[0]
+        self.query_one(LineCodes).show(spans_on_rows(self.visible, tr.lines, row), self.codes, self.coders, self.me)
+        self.query_one(DetailsPanel).show(spans, self.current_coding, self.codes, self.text, self.coders,
+                                          self.me, tr.selection_offsets)
+
+    @on(TextArea.SelectionChanged, "#transcript")
+    def _selection_changed(self) -> None:
+        self.update_details()
+
+    @on(Navigator.InterviewChosen)
+    def _chosen(self, event: Navigator.InterviewChosen) -> None:
+        if event.interview_id != self.iv_id:
+            self.open_interview(event.interview_id)
+        self.transcript.focus()
+
+    @on(CodebookTree.CodeChosen)
+    def _code_chosen(self, event: CodebookTree.CodeChosen) -> None:
+        self.apply_code(event.code_id)
+
+    # -- coding actions ---------------------------------------------------------------------
+    def _coder(self) -> str | None:
+        if not self.me:
+            self.notify("No coder: restart with --coder NAME or set FIELDCODE_CODER.", severity="error")
+        return self.me
+
+    def _selection(self) -> tuple[int, int] | None:
+        a, b = self.transcript.selection_offsets
+        a, b = trim_span(self.text, a, b)
+        if a >= b:
+            self.notify("Select some text first: s sentence, t turn, w word, shift+arrows or the mouse.",
+                        severity="warning")
+            return None
+        return a, b
+
+    def _rows(self, *spans: tuple[int, int]) -> set[int]:
+        rows: set[int] = set()
+        for a, b in spans:
+            rows.update(self.transcript.lines.rows_of(a, b))
+        return rows
+
+    def apply_code(self, code_id: int, span: tuple[int, int] | None = None) -> Span | None:
+        coder = self._coder()
+        span = span or self._selection()
+        if coder is None or span is None or self.iv_id is None:
+            return None
+        try:
+            row = self.store.add_coding(self.iv_id, code_id, span[0], span[1], coder)
+        except FieldcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        sp = to_span(row)
+        self.all_spans.append(sp)
+        self.current_coding = sp.id
+        self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
+        if self.me not in self.coders:
+            self.coders = sorted({*self.coders, self.me})
+        self.transcript.repaint_rows(self.visible, self._rows(span))
+        self.update_details()
+        self._schedule_side_refresh()
+        return sp
+
+    def action_apply_code(self, code_id: int) -> None:
+        self.apply_code(code_id)
+
+    def action_pick_code(self) -> None:
+        if self._selection() is None:
+            return
+        span = self._selection()
+
+        def done(code_id: int | None) -> None:
+            if code_id is not None:
+                self.apply_code(code_id, span)
+
+        self.app.push_screen(CodePicker(self._active_codes(), "Apply code to the selection"), done)
+
+    def _active_codes(self) -> list[CodeItem]:
+        return list(self.codes.values())
+
+    def action_in_vivo(self) -> None:
+        span = self._selection()
+        if span is None:
+            return
+        words = " ".join(self.text[span[0]:span[1]].split())
+        name = words if len(words) <= 60 else words[:60].rsplit(" ", 1)[0]
+
+        def done(value: str | None) -> None:
+            value = (value or "").strip()
+            if not value:
+                return
+            parent_id = self.query_one(CodebookTree).current_code if self.query_one(CodebookTree).has_focus else None
+            parent = self.codes[parent_id].key if parent_id in self.codes else None
+            try:
+                cd = self.project.add_code(value, parent=parent)
+            except FieldcodeError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.load_codes()
+            new = next((c.id for c in self.codes.values() if c.key == cd.key), None)
+            if new is not None and self.apply_code(new, span):
+                self.notify(f"New code '{cd.name}' ({cd.key}) written to codebook.yaml and applied.")
+            self.refresh_codebook()
+
+        self.app.push_screen(Prompt("In-vivo code: name of the new code", name,
+                                    "Enter creates the code in codebook.yaml and applies it · Esc cancels"), done)
+
+    def _mine_or_warn(self) -> Span | None:
+        cur = self.current()
+        if cur is None:
+            others = self.current(mine=False)
+            if others is not None:
+                self.notify(f"That coding belongs to {others.coder}; coders change only their own codings.",
+                            severity="warning")
+            else:
+                self.notify("No coding of yours under the cursor.", severity="warning")
+        return cur
+
+    def _update(self, cur: Span, **changes) -> Span | None:  # noqa: ANN003
+        coder = self._coder()
+        if coder is None:
+            return None
+        try:
+            row = self.store.update_coding(cur.id, coder, **changes)
+        except FieldcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        new = to_span(row)
+        self.all_spans = [new if s.id == cur.id else s for s in self.all_spans]
+        self.current_coding = new.id
+        self.transcript.repaint_rows(self.visible, self._rows((cur.start, cur.end), (new.start, new.end)))
+        self.update_details()
+        self._schedule_side_refresh()
+        return new
+
+    def action_remove_coding(self) -> None:
+        cur = self._mine_or_warn()
+        coder = self._coder()
+        if cur is None or coder is None:
+            return
+        try:
+            self.store.remove_coding(cur.id, coder)
+        except FieldcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.all_spans = [s for s in self.all_spans if s.id != cur.id]
+        self.study_counts[cur.code_id] = max(0, self.study_counts.get(cur.code_id, 0) - 1)
+        self.current_coding = None
+        self.transcript.repaint_rows(self.visible, self._rows((cur.start, cur.end)))
+        self.update_details()
+        self._schedule_side_refresh()
+        name = self.codes[cur.code_id].name if cur.code_id in self.codes else "coding"
+        self.notify(f"Removed {name} (ctrl+z brings it back).")
+
+    def action_change_code(self) -> None:
+        cur = self._mine_or_warn()
+        if cur is None:
+            return
+
+        def done(code_id: int | None) -> None:
+            if code_id is not None and code_id != cur.code_id:
+                if self._update(cur, code=code_id):
+                    self.study_counts[cur.code_id] = max(0, self.study_counts.get(cur.code_id, 0) - 1)
+                    self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
+
+        self.app.push_screen(CodePicker(self._active_codes(), "Change the code of this coding to"), done)
+
+    def action_memo(self) -> None:
+        cur = self._mine_or_warn()
+        if cur is None:
+            return
+        name = self.codes[cur.code_id].name if cur.code_id in self.codes else ""
+
+        def done(memo: str | None) -> None:
+            if memo is not None and memo != cur.memo:
+                if self._update(cur, memo=memo):
+                    self.notify("Memo saved.")
+
+        self.app.push_screen(MemoEditor(f"Memo on {name} #{cur.id}", cur.memo), done)
+
+    def action_extend_coding(self) -> None:
+        cur = self._mine_or_warn()
+        if cur is not None:
+            a, b = extend_by_unit(self.sentences, (cur.start, cur.end))
+            if (a, b) == (cur.start, cur.end):
+                self.notify("No further sentence to extend into.", severity="warning")
+            else:
+                self._update(cur, end=b)
+
+    def action_shrink_coding(self) -> None:
+        cur = self._mine_or_warn()
+        if cur is not None:
+            a, b = shrink_by_unit(self.sentences, (cur.start, cur.end))
+            if (a, b) == (cur.start, cur.end):
+                self.notify("The coding is down to one sentence; select a smaller span and press = to fit it.",
+                            severity="warning")
+            else:
+                self._update(cur, end=b)
+
+    def action_fit_coding(self) -> None:
+        a, b = self.transcript.selection_offsets
+        a, b = trim_span(self.text, a, b)
+        if a >= b:
+            self.notify("Select the new span first, then press = to fit the coding to it.", severity="warning")
+            return
+        cur = self._mine_or_warn()
+        if cur is not None:
+            self._update(cur, start=a, end=b)
+
+    def action_cycle_coding(self) -> None:
+        spans = sorted(self.under_cursor(), key=lambda s: (s.end - s.start, s.id))
+        if not spans:
+            return
+        ids = [s.id for s in spans]
+        i = ids.index(self.current_coding) if self.current_coding in ids else -1
+        self.current_coding = ids[(i + 1) % len(ids)]
+        self.update_details()
+
+    def _undo_redo(self, redo: bool) -> None:
+        coder = self._coder()
+        if coder is None:
+            return
+        try:
+            ev = self.store.redo(coder) if redo else self.store.undo(coder)
+        except FieldcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if ev is None:
+            self.notify("Nothing to redo." if redo else "Nothing to undo.", severity="warning")
+            return
+        snap = json.loads((ev.after if redo else ev.before) or ev.before or ev.after or "{}")
+        where = (snap.get("start", 0), snap.get("end", 0))
+        if ev.interview_id is not None and ev.interview_id != self.iv_id:
+            self.open_interview(ev.interview_id)
+        else:
+            self.reload_spans()
+        self.transcript.move_to_offset(where[0])
+        self.current_coding = ev.coding_id
+        self.update_details()
+        code = self.codes.get(snap.get("code_id"))
+        what = {"add": "coding", "remove": "removal", "update": "change"}.get(ev.action, ev.action)
+        self.notify(f"{'Redid' if redo else 'Undid'} {what}{' of ' + code.name if code else ''} (#{ev.coding_id}).")
+
+    def action_undo(self) -> None:
+        self._undo_redo(False)
+
+    def action_redo(self) -> None:
+        self._undo_redo(True)
+
+    # -- selecting --------------------------------------------------------------------------
+    def action_select_sentence(self) -> None:
+        i = unit_at(self.sentences, self.transcript.cursor_offset)
+        if i is not None:
+            self.transcript.select_offsets(*self.sentences[i])
+
+    def action_extend_sentence(self) -> None:
+        a, b = extend_by_unit(self.sentences, self.transcript.selection_offsets)
+        self.transcript.select_offsets(a, b)
+
+    def action_shrink_sentence(self) -> None:
+        a, b = shrink_by_unit(self.sentences, self.transcript.selection_offsets)
+        self.transcript.select_offsets(a, b)
+
+    def action_select_turn(self) -> None:
+        units = [(t[0], t[1]) for t in self.turns]
+        i = unit_at(units, self.transcript.cursor_offset)
+        if i is None:
+            self.notify("This transcript has no speaker turns.", severity="warning")
+            return
+        self.transcript.select_offsets(self.turns[i][2], self.turns[i][1])
+
+    def action_select_word(self) -> None:
+        w = word_at(self.text, self.transcript.cursor_offset)
+        if w:
+            self.transcript.select_offsets(*w)
+
+    # -- moving -----------------------------------------------------------------------------
+    def _goto_coding(self, backwards: bool) -> None:
+        spans = sorted(self.visible, key=lambda s: (s.start, s.end, s.id))
+        if not spans:
+            self.notify("No codings in this interview yet.", severity="warning")
+            return
+        starts = [s.start for s in spans]
+        i = next_after(starts, self.transcript.cursor_offset, backwards=backwards)
+        self.transcript.move_to_offset(spans[i].start)
+        self.current_coding = spans[i].id
+        self.update_details()
+
+    def action_next_coding(self) -> None:
+        self._goto_coding(False)
+
+    def action_prev_coding(self) -> None:
+        self._goto_coding(True)
+
+    def action_next_uncoded(self) -> None:
+        vis = sorted((s.start, s.end) for s in self.visible)
+        starts = [v[0] for v in vis]
+        cur = self.transcript.cursor_offset
+        cands = [t for t in self.turns if not t[4]]
+        order = [t for t in cands if t[2] > cur] + [t for t in cands if t[2] <= cur]
+        for t in order:
+            j = bisect_right(starts, t[1])
+            if not any(e > t[2] for _, e in vis[:j]):
+                self.transcript.move_to_offset(t[2])
+                return
+        self.notify("Every participant turn has a coding.", severity="information")
+
+    def _step_interview(self, delta: int) -> None:
+        order = self.query_one(Navigator).order
+        if not order:
+            return
+        i = order.index(self.iv_id) if self.iv_id in order else -1
+        self.open_interview(order[(i + delta) % len(order)])
+
+    def action_next_interview(self) -> None:
+        self._step_interview(1)
+
+    def action_prev_interview(self) -> None:
+        self._step_interview(-1)
+
+    def action_search(self) -> None:
+        def done(term: str | None) -> None:
+            if term:
+                self.search_term = term
+                self.search_hits = find_all_ci(self.text, term)
+                self._search_step(False, from_offset=self.transcript.cursor_offset - 1)
+
+        self.app.push_screen(Prompt("Search this transcript", self.search_term,
+                                    "Enter finds · then F3 or > next, shift+F3 or < previous"), done)
+
+    def _search_step(self, backwards: bool, from_offset: int | None = None) -> None:
+        if not self.search_term:
+            self.action_search()
+            return
+        if not self.search_hits:
+            self.notify(f"'{self.search_term}' does not occur in this transcript.", severity="warning")
+            return
+        at = self.transcript.selection_offsets[0] if from_offset is None else from_offset
+        i = next_after(self.search_hits, at, backwards=backwards)
+        start = self.search_hits[i]
+        self.transcript.select_offsets(start, start + len(self.search_term))
+        self.notify(f"match {i + 1} of {len(self.search_hits)}", timeout=1.5)
+
+    def action_search_next(self) -> None:
+        self._search_step(False)
+
+    def action_search_prev(self) -> None:
+        self._search_step(True)
+
+    def action_focus_transcript(self) -> None:
+        self.transcript.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        self.query_one("#side").toggle_class("-hidden")
+
+    # -- views ------------------------------------------------------------------------------
+    def action_toggle_coders(self) -> None:
+        self.show_all = not self.show_all
+        self._update_title()
+        self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
+        self.transcript.set_spans(self.visible, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self.refresh_navigator()
+        self.refresh_codebook()
+        self.update_details()
+        self.notify("Showing everyone's codings." if self.show_all else "Showing only your codings.")
+
+    def action_code_info(self) -> None:
+        tree = self.query_one(CodebookTree)
+        cid = None
+        if not tree.has_focus:
+            cur = self.current(mine=False)
+            cid = cur.code_id if cur else None
+        cid = cid or tree.current_code
+        c = self.codes.get(cid)
+        if c is None:
+            self.notify("Highlight a code in the codebook first.", severity="warning")
+            return
+        here = sum(1 for s in self.visible if s.code_id == c.id)
+        self.app.push_screen(InfoScreen("Code", code_info(c, self.codes.get(c.parent_id), here,
+                                                           self.study_counts.get(c.id, 0))))
+
+    def action_retrieve(self, code_id: int | None = None) -> None:
+        from fieldcode.tui.retrieval import RetrievalScreen
+
+        if code_id is None:
+            tree = self.query_one(CodebookTree)
+            cur = self.current(mine=False)
+            code_id = tree.current_code if tree.has_focus or cur is None else cur.code_id
+
+        def done(target: tuple[int, int, int] | None) -> None:
+            if target:
+                iid, a, b = target
+                if iid != self.iv_id:
+                    self.open_interview(iid, select=(a, b))
+                else:
+                    self.transcript.select_offsets(a, b)
+                self.transcript.focus()
+
+        self.app.push_screen(RetrievalScreen(self.project, code_id, show_all=self.show_all), done)
+
+    def goto_code(self, code_id: int) -> None:
+        """Command palette: the next coding of a code in this interview (or highlight it)."""
+        spans = sorted((s for s in self.visible if s.code_id == code_id), key=lambda s: s.start)
+        self.query_one(CodebookTree).select_code(code_id)
+        if not spans:
+            self.notify(f"No codings of {self.codes[code_id].name} in this interview; r retrieves them study-wide.")
+            return
+        i = next_after([s.start for s in spans], self.transcript.cursor_offset)
+        self.transcript.move_to_offset(spans[i].start)
+        self.current_coding = spans[i].id
+        self.update_details()
+        self.transcript.focus()
+
+    def help_rows(self) -> list[tuple[str, str, str, str]]:
+        """Every binding reachable on this screen with its current keys (after remapping)."""
+        sections = {"select_sentence": "Selecting", "pick_code": "Coding", "next_coding": "Moving",
+                    "retrieve": "Views"}
+        bound: dict[str, list[str]] = {}
+        descs: dict[str, str] = {}
+        for node in (self, self.app):
+            bm = node._bindings.copy()
+            if self.app._keymap:
+                bm.apply_keymap(self.app._keymap)
+            for key, bindings in bm.key_to_bindings.items():
+                for b in bindings:
+                    bid = b.id or b.action
+                    bound.setdefault(bid, []).append(self.app.get_key_display(b))
+                    descs[bid] = b.description or b.action
+        rows: list[tuple[str, str, str, str]] = []
+        section = "Selecting"
+        for bid, _k, _a, _d, _s in CODING_KEYS:
+            section = sections.get(bid, section)
+            if bid in bound:
+                rows.append((section, ", ".join(bound[bid]), descs[bid], bid))
+        rows.append(("Selecting", "shift+arrows, ctrl+shift+←/→, mouse drag", "Select by character / word", "(built in)"))
+        for c in self.codes.values():
+            bid = f"code.{c.key}"
+            if bid in bound:
+                rows.append(("Codebook hotkeys (set in codebook.yaml)", ", ".join(bound[bid]), descs[bid], bid))
+        for bid, keys in bound.items():
+            if not any(r[3] == bid for r in rows):
+                rows.append(("Application", ", ".join(keys), descs[bid], bid))
+        return rows
+
+    def action_help(self) -> None:
+        self.app.push_screen(InfoScreen("Keys", help_table(self.help_rows())))

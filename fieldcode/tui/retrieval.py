@@ -1,0 +1,178 @@
+"""The retrieval screen: every coded segment of a code, filtered by pair, arm, neighbourhood,
+role and coder, each quote with its attribution and context.  Enter opens the transcript at
+that span.  The query is :func:`fieldcode.analysis.segments`, run in a thread worker."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Header, Label, OptionList, Select
+from textual.widgets.option_list import Option
+
+from fieldcode.tui.widgets import coder_colour, short_name
+
+FILTERS = ("pair", "arm", "neighbourhood", "role")
+
+
+def segment_text(seg, colour: str, coders: list[str], width_hint: int = 0) -> Text:  # noqa: ANN001
+    """One result: attribution line, then the quote in its context."""
+    a = seg.attributes
+    t = Text()
+    t.append("■ ", style=Style(color=colour))
+    t.append(seg.code_name, style="bold")
+    t.append("  ")
+    t.append(short_name(seg.interview), style="bold #87afff")
+    who = " · ".join(x for x in (a.get("pair"), a.get("neighbourhood"), a.get("arm"), a.get("role"),
+                                 a.get("participant")) if x)
+    if who:
+        t.append(f"  {who}", style="dim")
+    if seg.speaker:
+        t.append(f"  {seg.speaker}", style="italic")
+    t.append("  coder ", style="dim")
+    t.append(seg.coder, style=Style(color=coder_colour(coders, seg.coder)))
+    t.append(f"  [{seg.start}, {seg.end})", style="dim")
+    t.append("\n")
+    before = " ".join(seg.context_before.split())
+    after = " ".join(seg.context_after.split())
+    if before:
+        t.append("…" + before[-90:] + " ", style="dim")
+    t.append(" ".join(seg.text.split()), style="bold")
+    if after:
+        t.append(" " + after[:90] + "…", style="dim")
+    if seg.memo:
+        t.append("\nmemo: ", style="bold #ffd75f")
+        t.append(seg.memo.replace("\n", " "))
+    return t
+
+
+class RetrievalScreen(Screen[tuple[int, int, int] | None]):
+    DEFAULT_CSS = """
+    RetrievalScreen #filters { height: auto; }
+    RetrievalScreen #filters2 { height: auto; }
+    RetrievalScreen Select { width: 1fr; }
+    RetrievalScreen #code { width: 2fr; }
+    RetrievalScreen Checkbox { width: auto; }
+    RetrievalScreen #count { padding: 0 1; color: $text-muted; }
+    RetrievalScreen OptionList { height: 1fr; }
+    RetrievalScreen OptionList > .option-list--option { padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "close", "Back to coding", id="retrieval.close"),
+        Binding("ctrl+o", "toggle_children", "With children", id="retrieval.children"),
+        Binding("ctrl+r", "refresh_results", "Refresh", id="retrieval.refresh"),
+    ]
+
+    def __init__(self, project, code_id: int | None = None, *, show_all: bool = True) -> None:  # noqa: ANN001
+        super().__init__()
+        self.project = project
+        self.code_id = code_id
+        self.show_all = show_all
+        self.segments: list = []
+        self._colours: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        store = self.project.store
+        codes = store.codes()
+        self._colours = {c.key: c.colour for c in codes}
+        by_id = {c.id: c for c in codes}
+        code_opts = []
+        for c in codes:
+            label = c.name if c.parent_id is None or c.parent_id not in by_id else f"{by_id[c.parent_id].name} › {c.name}"
+            code_opts.append((label, c.key))
+        values: dict[str, set[str]] = {k: set() for k in FILTERS}
+        for attrs in store.all_attributes().values():
+            for k in FILTERS:
+                if attrs.get(k):
+                    values[k].add(attrs[k])
+        start = by_id[self.code_id].key if self.code_id in by_id else Select.BLANK
+        yield Header()
+        with Horizontal(id="filters"):
+            yield Select(code_opts, prompt="code: all", value=start, id="code")
+            yield Checkbox("with children", value=True, id="children")
+            coders = store.coders()
+            me = self.project.coder
+            yield Select([(c, c) for c in coders], prompt="coder: all",
+                         value=me if (not self.show_all and me in coders) else Select.BLANK, id="coder")
+        with Horizontal(id="filters2"):
+            for k in FILTERS:
+                yield Select([(v, v) for v in sorted(values[k])], prompt=f"{k}: all", id=f"f-{k}")
+        yield Label("", id="count")
+        yield OptionList(id="results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Retrieval"
+        self.sub_title = f"coder: {self.project.coder or '?'}"
+        self.query_one("#results").focus()
+        self.run_query()
+
+    def _params(self) -> dict:
+        code = self.query_one("#code", Select).value
+        coder = self.query_one("#coder", Select).value
+        filters = {}
+        for k in FILTERS:
+            v = self.query_one(f"#f-{k}", Select).value
+            if v is not Select.BLANK and v is not None:
+                filters[k] = [v]
+        return dict(
+            codes=None if code is Select.BLANK or code is None else [code],
+            include_children=self.query_one("#children", Checkbox).value,
+            filters=filters or None,
+            coders=None if coder is Select.BLANK or coder is None else [coder],
+        )
+
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self) -> None:
+        self.run_query()
+
+    def action_toggle_children(self) -> None:
+        cb = self.query_one("#children", Checkbox)
+        cb.value = not cb.value
+
+    def action_refresh_results(self) -> None:
+        self.run_query()
+
+    def run_query(self) -> None:
+        self.query_one("#count", Label).update("searching…")
+        self._query(self._params())
+
+    @work(thread=True, exclusive=True, group="retrieval")
+    def _query(self, params: dict) -> None:
+        from fieldcode.analysis import segments
+
+        try:
+            segs = segments(self.project.store, **params)
+        except Exception as exc:  # noqa: BLE001 - show any failure, never crash the screen
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            segs = []
+        self.app.call_from_thread(self._show, segs)
+
+    def _show(self, segs: list) -> None:
+        self.segments = segs
+        coders = sorted({s.coder for s in segs})
+        ol = self.query_one("#results", OptionList)
+        ol.clear_options()
+        for i, s in enumerate(segs):
+            ol.add_option(Option(segment_text(s, self._colours.get(s.code_key, "#888888"), coders), id=str(i)))
+            if i + 1 < len(segs):
+                ol.add_option(None)
+        n_iv = len({s.interview_id for s in segs})
+        self.query_one("#count", Label).update(
+            f"{len(segs)} coded segment{'s' if len(segs) != 1 else ''} in {n_iv} interview{'s' if n_iv != 1 else ''}"
+            " · Enter opens the transcript there")
+        if segs:
+            ol.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#results")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        s = self.segments[int(event.option.id)]
+        self.dismiss((s.interview_id, s.start, s.end))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

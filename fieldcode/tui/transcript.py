@@ -1,0 +1,172 @@
+"""The transcript: a read-only TextArea that paints speaker turns and coded spans.
+
+Painting is precomputed (:func:`fieldcode.tui.textmap.paint_lines`) into per-line runs, so
+``get_line`` only looks up a dict and stylizes a few ranges; after codings change the screen
+calls :meth:`Transcript.set_spans` (everything) or :meth:`Transcript.repaint_rows` (the lines
+one coding touched), then the line cache is cleared and the visible lines repaint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
+
+from fieldcode.tui.textmap import LineMap, Run, Span, blend, paint_lines
+
+BASE_BG = "#1a1a1a"
+TINT = 0.5
+SPEAKER_COLOURS = ["#87afff", "#ffd787", "#87d7af", "#d7afff", "#ff8787", "#afd7ff"]
+
+
+def run_style(cover: tuple[Span, ...], colours: dict[int, str], me: str | None) -> Style:
+    """How a run covered by ``cover`` codings looks.
+
+    My codings fill the background with a tint of the first (outermost) code's colour; a second
+    code over the same text turns the letters its colour and underlines them; three or more
+    add bold.  Other coders' codings (when everyone's are shown) never fill the background:
+    their letters take their code's colour, underlined and italic, so one's own work and
+    a colleague's stay apart."""
+    mine = [s for s in cover if s.coder == me]
+    others = [s for s in cover if s.coder != me]
+    bg = fg = None
+    underline = bold = italic = False
+    if mine:
+        bg = blend(colours.get(mine[0].code_id, "#888888"), BASE_BG, TINT)
+        rest = [s for s in cover if s is not mine[0] and s.code_id != mine[0].code_id]
+        if rest:
+            fg = colours.get(rest[0].code_id, "#888888")
+            underline = True
+            bold = len({s.code_id for s in cover}) >= 3
+        elif others:
+            underline = True
+    else:
+        fg = colours.get(others[0].code_id, "#888888")
+        underline = italic = True
+        bold = len({s.code_id for s in cover}) >= 2
+    return Style(bgcolor=bg, color=fg, underline=underline, bold=bold, italic=italic)
+
+
+class Transcript(TextArea):
+    """Read-only transcript with coded spans painted in their code's colour."""
+
+    DEFAULT_CSS = """
+    Transcript { border: none; padding: 0 1; }
+    Transcript:focus { border: none; }
+    """
+
+    BINDINGS = [
+        # The editing keys of a TextArea would do nothing here; hand them to the screen.
+        Binding("delete", "screen.remove_coding", "Remove coding", show=False),
+        Binding("ctrl+z", "screen.undo", "Undo", show=False),
+        Binding("ctrl+y", "screen.redo", "Redo", show=False),
+    ]
+
+    class Painted(Message):
+        """Posted after the spans were (re)painted, with the number of coded runs."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__("", read_only=True, soft_wrap=True, highlight_cursor_line=False,
+                         show_line_numbers=False, tab_behavior="focus", id=id)
+        self.lines = LineMap("")
+        self._runs: dict[int, list[Run]] = {}
+        self._styles: dict[tuple, Style] = {}
+        self._turn_rows: dict[int, tuple[int, int, Style]] = {}
+        self._dim_rows: set[int] = set()
+        self._spans: list[Span] = []
+        self._colours: dict[int, str] = {}
+        self.me: str | None = None
+
+    # -- data pushed down by the screen ---------------------------------------------------------
+    def show_text(self, text: str, turns: Sequence[tuple[int, int, int, str, bool]]) -> None:
+        """Load a transcript. ``turns``: (start, end, content_start, speaker, is_interviewer)."""
+        self.lines = LineMap(text)
+        self._turn_rows.clear()
+        self._dim_rows.clear()
+        speakers: dict[str, Style] = {}
+        for start, end, content_start, speaker, interviewer in turns:
+            if speaker not in speakers:
+                colour = "#8a8a8a" if interviewer else SPEAKER_COLOURS[len(speakers) % len(SPEAKER_COLOURS)]
+                speakers[speaker] = Style(bold=True, color=colour)
+            row, col = self.lines.to_location(start)
+            self._turn_rows[row] = (col, col + (content_start - start), speakers[speaker])
+            if interviewer:
+                self._dim_rows.update(self.lines.rows_of(start, end))
+        self._runs = {}
+        self._spans = []
+        self.load_text(text)
+        self.move_cursor((0, 0))
+
+    def set_spans(self, spans: Iterable[Span], colours: dict[int, str], me: str | None) -> None:
+        self._spans = list(spans)
+        self._colours = dict(colours)
+        self.me = me
+        self._styles.clear()
+        self._runs = paint_lines(self.lines, self._spans)
+        self._repaint()
+
+    def repaint_rows(self, spans: Iterable[Span], rows: Iterable[int]) -> None:
+        """Repaint only ``rows`` after a change that touched just them."""
+        self._spans = list(spans)
+        rows = list(rows)
+        fresh = paint_lines(self.lines, [s for s in self._spans if self._touches(s, rows)], rows)
+        for r in rows:
+            if r in fresh:
+                self._runs[r] = fresh[r]
+            else:
+                self._runs.pop(r, None)
+        self._repaint()
+
+    def _touches(self, s: Span, rows: list[int]) -> bool:
+        r = self.lines.rows_of(s.start, s.end)
+        return any(r.start <= x < r.stop for x in rows)
+
+    def _repaint(self) -> None:
+        self.notify_style_update()
+        self.refresh()
+        self.post_message(self.Painted())
+
+    # -- painting ---------------------------------------------------------------------------
+    def get_line(self, line_index: int) -> Text:
+        line = super().get_line(line_index)
+        if line_index in self._dim_rows:
+            line.stylize(Style(dim=True))
+        label = self._turn_rows.get(line_index)
+        if label:
+            line.stylize(label[2], label[0], label[1])
+        for a, b, cover in self._runs.get(line_index, ()):
+            key = (tuple((s.code_id, s.coder == self.me) for s in cover))
+            style = self._styles.get(key)
+            if style is None:
+                style = self._styles[key] = run_style(cover, self._colours, self.me)
+            line.stylize(style, a, b)
+        return line
+
+    def runs(self, row: int) -> list[Run]:
+        """The painted runs of one line (for the side list and for tests)."""
+        return list(self._runs.get(row, ()))
+
+    # -- offsets ----------------------------------------------------------------------------
+    @property
+    def cursor_offset(self) -> int:
+        return self.lines.to_offset(self.cursor_location)
+
+    @property
+    def selection_offsets(self) -> tuple[int, int]:
+        a = self.lines.to_offset(self.selection.start)
+        b = self.lines.to_offset(self.selection.end)
+        return (a, b) if a <= b else (b, a)
+
+    def select_offsets(self, start: int, end: int, *, cursor_at_start: bool = False) -> None:
+        a, b = self.lines.to_location(start), self.lines.to_location(end)
+        self.selection = Selection(b, a) if cursor_at_start else Selection(a, b)
+        self.scroll_cursor_visible(center=True)
+
+    def move_to_offset(self, offset: int) -> None:
+        self.selection = Selection.cursor(self.lines.to_location(offset))
+        self.scroll_cursor_visible(center=True)

@@ -1,0 +1,269 @@
+"""Side widgets of the coding screen.  They only render what the screen pushes down and post
+messages up; none of them touches the project or the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rich.style import Style
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from fieldcode.tui.textmap import Span
+
+CODER_COLOURS = ["#5fd7ff", "#ffaf00", "#d787ff", "#87d75f", "#ff875f", "#ffd7af"]
+
+
+def coder_colour(coders: Sequence[str], coder: str) -> str:
+    """A stable colour per coder (by sorted position among the project's coders)."""
+    ordered = sorted(set(coders) | {coder})
+    return CODER_COLOURS[ordered.index(coder) % len(CODER_COLOURS)]
+
+
+@dataclass
+class InterviewItem:
+    id: int
+    name: str
+    attributes: dict[str, str]
+    n_codings: int
+    coded_share: float
+
+
+@dataclass
+class CodeItem:
+    id: int
+    key: str
+    name: str
+    parent_id: int | None
+    colour: str
+    hotkey: str | None
+    definition: str = ""
+    use_when: str = ""
+    not_when: str = ""
+    example: str = ""
+    keywords: list[str] = field(default_factory=list)
+
+
+def progress_bar(share: float, width: int = 5) -> str:
+    filled = round(max(0.0, min(1.0, share)) * width)
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def short_name(name: str) -> str:
+    return name.rsplit(".", 1)[0] if name.endswith((".md", ".txt", ".docx", ".odt", ".vtt", ".srt")) else name
+
+
+class Navigator(Tree[int]):
+    """Interviews grouped pair → neighbourhood (arm) → interview, with coding progress."""
+
+    DEFAULT_CSS = """
+    Navigator { height: 1fr; min-height: 4; }
+    """
+
+    class InterviewChosen(Message):
+        def __init__(self, interview_id: int) -> None:
+            super().__init__()
+            self.interview_id = interview_id
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__("Interviews", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self._by_id: dict[int, TreeNode[int]] = {}
+        self.order: list[int] = []
+
+    def show(self, items: Sequence[InterviewItem], arms: Sequence[str], current: int | None) -> None:
+        expanded_before = {str(n.label): n.is_expanded for n in self._walk() if n.children}
+        self.clear()
+        self._by_id.clear()
+        arm_rank = {a: i for i, a in enumerate(arms)}
+        groups: dict[str, dict[tuple[int, str, str], list[InterviewItem]]] = {}
+        for it in items:
+            pair = it.attributes.get("pair", "(no pair)")
+            hood = it.attributes.get("neighbourhood", "(no neighbourhood)")
+            arm = it.attributes.get("arm", "")
+            groups.setdefault(pair, {}).setdefault((arm_rank.get(arm, 99), hood, arm), []).append(it)
+        self.order = []
+        for pair in sorted(groups):
+            pnode = self.root.add(Text(pair, style="bold"), expand=True)
+            for (_, hood, arm) in sorted(groups[pair]):
+                label = Text(hood)
+                if arm:
+                    label.append(f" ({arm})", style="italic #87d787" if arm_rank.get(arm) == 0 else "italic #d7875f")
+                hnode = pnode.add(label, expand=True)
+                for it in sorted(groups[pair][(arm_rank.get(arm, 99), hood, arm)], key=lambda i: i.name):
+                    node = hnode.add_leaf(self._label(it, it.id == current), data=it.id)
+                    self._by_id[it.id] = node
+                    self.order.append(it.id)
+        for n in self._walk():
+            key = str(n.label)
+            if key in expanded_before and not expanded_before[key]:
+                n.collapse()
+        if current in self._by_id:
+            self.select_node(self._by_id[current])
+
+    def _walk(self):
+        stack = list(self.root.children)
+        while stack:
+            n = stack.pop()
+            yield n
+            stack.extend(n.children)
+
+    @staticmethod
+    def _label(it: InterviewItem, current: bool) -> Text:
+        name = short_name(it.name)
+        # Under its pair and neighbourhood an interview needs no "leeds-improving-" prefix.
+        parts = name.split("-")
+        drop = {v.casefold() for k, v in it.attributes.items() if k in ("pair", "arm", "neighbourhood")}
+        while len(parts) > 1 and parts[0].casefold() in drop:
+            parts.pop(0)
+        name = "-".join(parts)
+        role = it.attributes.get("role")
+        t = Text("▶ " if current else "  ", style="bold #ffd75f")
+        t.append(name, style="bold" if current else "")
+        t.append(f" {progress_bar(it.coded_share)}", style="#5fafff")
+        t.append(f" {it.coded_share:.0%} {it.n_codings}c", style="dim")
+        if role and role not in name:
+            t.append(f" {role}", style="dim italic")
+        return t
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[int]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(self.InterviewChosen(event.node.data))
+
+
+class CodebookTree(Tree[int]):
+    """The codebook: colour swatch, hotkey, name, and counts (this interview / whole study)."""
+
+    DEFAULT_CSS = """
+    CodebookTree { height: 1fr; min-height: 4; }
+    """
+
+    class CodeChosen(Message):
+        def __init__(self, code_id: int) -> None:
+            super().__init__()
+            self.code_id = code_id
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__("Codebook", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self._by_id: dict[int, TreeNode[int]] = {}
+
+    def show(self, codes: Sequence[CodeItem], here: dict[int, int], study: dict[int, int]) -> None:
+        keep = self.cursor_node.data if self.cursor_node is not None else None
+        self.clear()
+        self._by_id.clear()
+        ids = {c.id for c in codes}
+        children: dict[int | None, list[CodeItem]] = {}
+        for c in codes:
+            children.setdefault(c.parent_id if c.parent_id in ids else None, []).append(c)
+
+        def add(parent: TreeNode[int], c: CodeItem) -> None:
+            label = self.label_for(c, here.get(c.id, 0), study.get(c.id, 0))
+            kids = children.get(c.id, [])
+            node = parent.add(label, data=c.id, expand=True, allow_expand=bool(kids))
+            self._by_id[c.id] = node
+            for k in kids:
+                add(node, k)
+
+        for c in children.get(None, []):
+            add(self.root, c)
+        if keep in self._by_id:
+            self.move_cursor(self._by_id[keep])
+
+    @staticmethod
+    def label_for(c: CodeItem, here: int, study: int) -> Text:
+        t = Text("■ ", style=Style(color=c.colour))
+        t.append(f"{c.hotkey} " if c.hotkey else "  ", style="bold")
+        t.append(c.name)
+        t.append(f" {here}/{study}", style="dim")
+        return t
+
+    def select_code(self, code_id: int) -> None:
+        if code_id in self._by_id:
+            self.move_cursor(self._by_id[code_id])
+            self.scroll_to_node(self._by_id[code_id])
+
+    @property
+    def current_code(self) -> int | None:
+        return self.cursor_node.data if self.cursor_node is not None else None
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[int]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(self.CodeChosen(event.node.data))
+
+
+class LineCodes(Static):
+    """The side list: which codes cover the line the cursor is on."""
+
+    DEFAULT_CSS = """
+    LineCodes { height: auto; max-height: 3; padding: 0 1; background: $boost; }
+    """
+
+    def show(self, spans: Sequence[Span], codes: dict[int, CodeItem], coders: Sequence[str], me: str | None) -> None:
+        if not spans:
+            self.update(Text("line: no codes", style="dim"))
+            return
+        t = Text("line: ", style="dim")
+        seen: set[tuple[int, str]] = set()
+        for s in spans:
+            if (s.code_id, s.coder) in seen:
+                continue
+            seen.add((s.code_id, s.coder))
+            c = codes.get(s.code_id)
+            if c is None:
+                continue
+            t.append("■", style=Style(color=c.colour))
+            t.append(f"{c.name}")
+            if s.coder != me:
+                t.append(f"·{s.coder}", style=Style(color=coder_colour(coders, s.coder), italic=True))
+            t.append("  ")
+        self.update(t)
+
+
+class DetailsPanel(Static):
+    """The coding(s) under the cursor: code, coder, time, memo, quoted text."""
+
+    DEFAULT_CSS = """
+    DetailsPanel { height: 7; padding: 0 1; border-top: solid $primary-darken-2; overflow-y: auto; }
+    """
+
+    def show(self, spans: Sequence[Span], current: int | None, codes: dict[int, CodeItem],
+             text: str, coders: Sequence[str], me: str | None, selection: tuple[int, int] | None = None) -> None:
+        if not spans:
+            t = Text("No coding under the cursor.", style="dim")
+            if selection and selection[1] > selection[0]:
+                a, b = selection
+                words = len(text[a:b].split())
+                t = Text(f"Selected {words} word{'s' if words != 1 else ''} [{a}, {b}): ", style="dim")
+                t.append("press a code's hotkey, c to pick a code, v to code in vivo", style="italic dim")
+            self.update(t)
+            return
+        t = Text()
+        for s in spans:
+            c = codes.get(s.code_id)
+            colour = c.colour if c else "#888888"
+            t.append("▶ " if s.id == current else "  ", style="bold")
+            t.append("■ ", style=Style(color=colour))
+            t.append(c.name if c else f"code {s.code_id}", style="bold")
+            t.append(f"  #{s.id}  ", style="dim")
+            t.append(s.coder, style=Style(color=coder_colour(coders, s.coder), bold=s.coder == me))
+            t.append(f"  {s.created_at}", style="dim")
+            if s.updated_at and s.updated_at != s.created_at:
+                t.append(f" (edited {s.updated_at})", style="dim")
+            t.append("\n")
+            quote = " ".join(text[s.start:s.end].split())
+            if len(quote) > 160:
+                quote = quote[:157] + "…"
+            t.append(f"    “{quote}”\n", style="italic")
+            if s.memo:
+                t.append("    memo: ", style="bold #ffd75f")
+                t.append(s.memo.replace("\n", " ") + "\n")
+        t.rstrip()
+        self.update(t)
