@@ -297,23 +297,41 @@ def interviews_cmd(
     """
     p = _state(ctx).project()
     infos = p.store.interview_infos(coder=coder)
-    attr_names: list[str] = list(p.study.required_attributes)
-    for i in infos:
-        for k in i.attributes:
-            if k not in attr_names and k not in ("interviewer", "source", "date", "participant"):
-                attr_names.append(k)
-    t = Table()
-    t.add_column("id", justify="right")
-    t.add_column("interview")
-    for a in attr_names:
+    grouping = ("pair", "arm", "neighbourhood")
+    shown = {"interviewer", "source", "date", "participant", *grouping}
+    extra = sorted({k for i in infos for k in i.attributes} - shown - {"role"})
+    arm_order = {a: n for n, a in enumerate(p.study.arms)}
+
+    def group_key(i):
+        a = i.attributes
+        return (a.get("pair", "~"), arm_order.get(a.get("arm", ""), 9), a.get("neighbourhood", ""), i.name)
+
+    t = Table(show_edge=False, pad_edge=False)
+    wide = out.width >= 110
+    t.add_column("id", justify="right", no_wrap=True, min_width=2)
+    # id, role, words, codings, coded (and coders) take about 50 (80) columns with their borders
+    t.add_column("interview", no_wrap=True, overflow="ellipsis",
+                 max_width=max(12, out.width - (84 if wide else 50) - 12 * len(extra)))
+    t.add_column("role", no_wrap=True, overflow="ellipsis", max_width=15)
+    for a in extra:
         t.add_column(a)
-    t.add_column("words", justify="right")
-    t.add_column("codings", justify="right")
-    t.add_column("coded", justify="right")
-    t.add_column("coders")
-    for i in infos:
-        t.add_row(str(i.id), i.name, *[i.attributes.get(a, "—") for a in attr_names], f"{i.n_words:,}",
-                  str(i.n_codings), f"{i.coded_share:.0%}", ", ".join(i.coders))
+    t.add_column("words", justify="right", no_wrap=True, min_width=6)
+    t.add_column("codings", justify="right", no_wrap=True, min_width=7)
+    t.add_column("coded", justify="right", no_wrap=True, min_width=5)
+    if wide:
+        t.add_column("coders", no_wrap=True, overflow="ellipsis", max_width=30)
+    last = None
+    for i in sorted(infos, key=group_key):
+        a = i.attributes
+        head = (a.get("pair"), a.get("arm"), a.get("neighbourhood"))
+        if head != last:
+            label = " · ".join(x for x in head if x) or "(no design attributes)"
+            t.add_section()
+            t.add_row("", f"[bold]{escape(label)}[/]")
+            last = head
+        t.add_row(str(i.id), escape(Path(i.name).stem), a.get("role", "—"), *[a.get(x, "—") for x in extra],
+                  f"{i.n_words:,}", str(i.n_codings), f"{i.coded_share:.0%}",
+                  *([", ".join(i.coders)] if wide else []))
     out.print(t)
     out.print(f"{len(infos)} interviews, {sum(i.n_words for i in infos):,} words")
     for w in p.design_warnings():
