@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from fieldcode.errors import InvalidInput
 from fieldcode.text import Turn
 
 _BLOCK_RE = re.compile(r"[^\n]+")
@@ -34,9 +35,9 @@ def load_pipeline(model: str | None = None):
 
     if model:
         try:
-            return spacy.load(model, exclude=["ner", "parser"] if _has_senter(model) else ["ner"])
+            return spacy.load(model, exclude=["ner"])
         except OSError as exc:  # not installed
-            raise RuntimeError(
+            raise InvalidInput(
                 f"spaCy pipeline {model!r} is not installed: install it with pip, or remove "
                 f"'spacy_model' from your settings to use the built-in blank English pipeline"
             ) from exc
@@ -45,16 +46,6 @@ def load_pipeline(model: str | None = None):
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     return nlp
-
-
-def _has_senter(model: str) -> bool:
-    import spacy.util
-
-    try:
-        meta = spacy.util.get_package_path(model)
-    except Exception:  # noqa: BLE001 - only a hint for speed
-        return False
-    return (meta / "senter").exists() if meta else False
 
 
 def blocks(text: str, turns: list[Turn]) -> list[tuple[int, int]]:

@@ -86,3 +86,22 @@ def test_span_maths():
     assert spans.intersect([(0, 10)], [(5, 15), (-3, 1)]) == [(0, 1), (5, 10)]
     assert spans.subtract([(0, 10)], [(2, 4), (6, 7)]) == [(0, 2), (4, 6), (7, 10)]
     assert spans.overlaps((0, 5), (4, 9)) and not spans.overlaps((0, 5), (5, 9))
+
+
+def test_blank_pipeline_gives_sentences_tokens_and_lemmas_without_download():
+    from fieldcode.segment import lemmas, load_pipeline
+
+    nlp = load_pipeline()
+    doc = nlp("The houses were empty. People went to work.")
+    assert [s.text for s in doc.sents] == ["The houses were empty.", "People went to work."]
+    assert lemmas("The houses were empty") == ["the", "house", "be", "empty"]
+
+
+def test_a_named_pipeline_that_is_not_installed_is_a_clear_error():
+    import pytest
+
+    from fieldcode.errors import InvalidInput
+    from fieldcode.segment import load_pipeline
+
+    with pytest.raises(InvalidInput, match="not installed"):
+        load_pipeline("xx_not_a_real_pipeline")
