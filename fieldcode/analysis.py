@@ -199,7 +199,7 @@ def word_bounds(text: str):
     have a word character on both sides."""
     import numpy as np
 
-    cp = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     n = len(cp)
     w = ((cp >= 97) & (cp <= 122)) | ((cp >= 65) & (cp <= 90)) | ((cp >= 48) & (cp <= 57)) | (cp == 95)
     high = np.flatnonzero(cp >= 128)

@@ -1,0 +1,140 @@
+"""Property: the crosstab equals a plain SQL GROUP BY (segments, presence) and a brute-force
+word-by-word count (words) over random codings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text as sql
+
+from fieldcode.analysis import crosstab
+from fieldcode.text import WORD_RE
+
+from test_analysis_fixtures import attrs, make_project
+
+TEXTS = {
+    "a": "Interviewer: Hello there, how is it?\n\nAnn: Fine thanks. The well-known bus isn't late.\n\n"
+         "Interviewer: Really?\n\nAnn: Yes, really.\n",
+    "b": "Interviewer: Go on.\n\nBo: We've got jobs -- and a hub.\n\nInterviewer: Good.\n\nBo: It's busy.\n",
+    "c": "Intro line without a speaker.\nInterviewer: Next?\n\nCy: Nothing much here.\n\nInterviewer: Ok.\n\nCy: Bye.\n",
+    "d": "Interviewer: Short.\n\nDi: Yes.\n\nInterviewer: And?\n\nDi: No more words.\n",
+}
+ATTRS = {"a": attrs("P1", "improving"), "b": attrs("P1", "lagging"), "c": attrs("P2", "improving", role="agency"),
+         "d": attrs("P2", "improving")}
+KEYS = ["place", "housing", "repairs", "leadership", "aspiration"]
+
+
+@pytest.fixture(scope="module")
+def proj(tmp_path_factory):
+    p = make_project(tmp_path_factory.mktemp("prop"), {k: (ATTRS[k], v) for k, v in TEXTS.items()})
+    yield p
+    p.close()
+
+
+coding = st.tuples(st.sampled_from(sorted(TEXTS)), st.sampled_from(KEYS), st.sampled_from(["ana", "ben"]),
+                   st.integers(0, 200), st.integers(1, 40))
+
+
+def _load(p, codings):
+    ids = {r[1]: r[0] for r in p.store.engine.connect().execute(sql("select id, key from code"))}
+    ivs = {i.name[:-3]: i for i in p.store.interview_infos()}
+    rows = []
+    for iv, key, coder, start, length in codings:
+        n = ivs[iv].n_chars
+        s = min(start, n - 1)
+        rows.append({"i": ivs[iv].id, "c": ids[key], "coder": coder, "s": s, "e": min(n, s + length)})
+    with p.store.engine.begin() as conn:
+        conn.execute(sql("delete from coding"))
+        if rows:
+            conn.execute(sql("insert into coding (interview_id, code_id, coder, start, \"end\", quote_prefix, "
+                             "quote_sha256, memo, created_at, updated_at) values (:i, :c, :coder, :s, :e, '', '', '', "
+                             "'2026-01-01', '2026-01-01')"), rows)
+    return ivs
+
+
+SQL = """
+select k.key, ap.value, aa.value, count(*), count(distinct c.interview_id)
+from coding c join code k on k.id = c.code_id
+join attribute ap on ap.interview_id = c.interview_id and ap.name = 'pair'
+join attribute aa on aa.interview_id = c.interview_id and aa.name = 'arm'
+{where}
+group by k.key, ap.value, aa.value
+"""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(codings=st.lists(coding, max_size=25), coders=st.sampled_from([None, ["ana"], ["ben"]]))
+def test_crosstab_matches_sql_group_by(proj, codings, coders):
+    ivs = _load(proj, codings)
+    ct = crosstab(proj.store, unit="all", include_interviewer=True, coders=coders)
+    where = "where c.coder in ({})".format(",".join(f"'{c}'" for c in coders)) if coders else ""
+    with proj.store.engine.connect() as conn:
+        expected = {(k, pr, arm): (n, niv) for k, pr, arm, n, niv in conn.execute(sql(SQL.format(where=where)))}
+    got = {}
+    for r, row in enumerate(ct.rows):
+        for g, (pair, arm) in enumerate(ct.groups):
+            n, niv = int(ct.segments[r, g]), int(ct.interviews[r, g])
+            if n:
+                got[(row.key, pair, arm)] = (n, niv)
+            else:
+                assert niv == 0
+    assert got == expected
+
+    # words, brute force: for each interview x code, the set of word numbers any coding touches,
+    # leaving out words inside speaker labels
+    words = defaultdict(int)
+    for name, info in ivs.items():
+        text = TEXTS[name]
+        turns = proj.store.turns(info.id)
+        labels = [(t.start, t.content_start) for t in turns]
+        spans = [(m.start(), m.end()) for m in WORD_RE.finditer(text)]
+        by_code = defaultdict(set)
+        for iv, key, coder, start, length in codings:
+            if iv != name or (coders and coder not in coders):
+                continue
+            s = min(start, info.n_chars - 1)
+            e = min(info.n_chars, s + length)
+            for w, (a, b) in enumerate(spans):
+                if a < e and s < b and not any(x <= a < y for x, y in labels):
+                    by_code[key].add(w)
+        for key, ws in by_code.items():
+            words[(key, ATTRS[name]["pair"], ATTRS[name]["arm"])] += len(ws)
+    got_words = {(row.key, *grp): int(ct.words[r, g]) for r, row in enumerate(ct.rows)
+                 for g, grp in enumerate(ct.groups) if ct.words[r, g]}
+    assert got_words == {k: v for k, v in words.items() if v}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(codings=st.lists(coding, max_size=25))
+def test_interviewer_rule_matches_segments(proj, codings):
+    """With interviewer turns left out, the crosstab counts exactly the segments that
+    segments(exclude_interviewer=True) returns (the two implement the rule separately)."""
+    from fieldcode.analysis import segments
+
+    _load(proj, codings)
+    ct = crosstab(proj.store, unit="segments", by=())
+    kept = segments(proj.store, exclude_interviewer=True)
+    expected = defaultdict(int)
+    for s in kept:
+        expected[s.code_key] += 1
+    assert {r.key: int(ct.segments[i, 0]) for i, r in enumerate(ct.rows) if ct.segments[i, 0]} == dict(expected)
+    # and a segment is left out only if all its non-blank text is interviewer speech or labels
+    texts = {s.coding_id for s in kept}
+    for s in segments(proj.store):
+        if s.coding_id not in texts:
+            turns = proj.store.turns(s.interview_id)
+            inside = [(t.start, t.end) if t.is_interviewer else (t.start, t.content_start) for t in turns]
+            full = proj.store.interview(s.interview_id).text
+            assert all(full[i].isspace() or any(a <= i < b for a, b in inside) for i in range(s.start, s.end))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab1_ -'\u2019\n.,é٣½\u00a0\u0301Z")) | st.characters(), max_size=60))
+def test_word_bounds_equals_word_re(text):
+    from fieldcode.analysis import word_bounds
+
+    a, b = word_bounds(text)
+    assert list(zip(a.tolist(), b.tolist())) == [m.span() for m in WORD_RE.finditer(text)]
