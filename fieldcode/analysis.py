@@ -657,6 +657,261 @@ def _coded_words(store, iids, turns, include_interviewer, pr_iv, pr_row, starts,
 
 
 # =============================================================================================
+# Paired comparison: focal arm versus comparison arm, pair by pair, with an exact sign test
+# =============================================================================================
+
+NORMALISED_UNITS = {
+    "per1000": "coded words per 1,000 analysed words of the arm",
+    "share": "share of the arm's interviews mentioning the theme (0-1)",
+    "segments_per_interview": "coded segments per interview of the arm",
+}
+SIGN_TEST_NOTE = ("descriptive only: coded segments are not independent observations, and the sign "
+                  "test treats each pair as one observation (ties dropped)")
+
+
+def sign_test(higher: int, lower: int) -> float:
+    """Exact two-sided binomial sign test (p = 1/2) over the pairs with a non-zero difference:
+    2 x P(X <= min(higher, lower)), X ~ Binomial(higher + lower, 1/2), capped at 1."""
+    n = higher + lower
+    if n == 0:
+        return 1.0
+    k = min(higher, lower)
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
+
+
+@dataclass(frozen=True)
+class PairValue:
+    pair: str
+    focal: float
+    comparison: float
+    difference: float          # focal - comparison
+
+
+@dataclass(frozen=True)
+class ThemeComparison:
+    row: Row
+    pairs: list[PairValue]
+    higher: int                # pairs where the focal arm is higher
+    lower: int
+    ties: int
+    p_value: float             # exact two-sided sign test, ties dropped
+
+
+@dataclass(frozen=True)
+class ArmSize:
+    interviews: int
+    words: int                 # analysed words
+    coded_share: float         # share of analysed words coded with any of the themes
+
+
+@dataclass
+class Comparison:
+    unit: str
+    arms: tuple[str, str]
+    pairs: list[str]                         # pairs with both arms, compared
+    themes: list[ThemeComparison]
+    sizes: dict[str, dict[str, ArmSize]]     # pair -> arm -> size
+    warnings: list[str]
+    options: dict
+    note: str = SIGN_TEST_NOTE
+
+
+def compare(store, *, arms: Sequence[str], unit: str = "per1000", pair_attr: str = "pair", arm_attr: str = "arm",
+            codes: list[str] | None = None, filters: dict[str, list[str]] | None = None,
+            coders: list[str] | None = None, include_interviewer: bool = False, rollup: bool = False,
+            balance_ratio: float = 2.0, balance_share: float = 0.15) -> Comparison:
+    """For each theme and pair: the focal-arm value, the comparison-arm value and their
+    difference on a normalised unit (NORMALISED_UNITS); across pairs, how often the focal arm is
+    higher and an exact two-sided sign test (descriptive).  Balance warnings flag a pair whose
+    arms differ by ``balance_ratio`` times or more in interviews or analysed words, or by
+    ``balance_share`` or more in the share of text coded; a pair missing an arm is left out,
+    with a warning."""
+    import numpy as np
+
+    if unit not in NORMALISED_UNITS:
+        raise InvalidInput(f"unknown unit '{unit}' for a comparison (units: {', '.join(NORMALISED_UNITS)})")
+    focal, other = arms[0], arms[1]
+    ct = crosstab(store, unit="all", by=(pair_attr, arm_attr), codes=codes, filters=filters, coders=coders,
+                  include_interviewer=include_interviewer, rollup=rollup, any_code=True)
+    col = {g: i for i, g in enumerate(ct.groups)}
+    pairs_all = sorted({g[0] for g in ct.groups}, key=lambda v: (v == MISSING, v))
+    warnings: list[str] = []
+    pairs: list[str] = []
+    sizes: dict[str, dict[str, ArmSize]] = {}
+    for pr in pairs_all:
+        sizes[pr] = {}
+        for arm in (focal, other):
+            gi = col.get((pr, arm))
+            if gi is not None:
+                w = int(ct.group_words[gi])
+                sizes[pr][arm] = ArmSize(int(ct.group_interviews[gi]), w,
+                                         float(ct.words[-1, gi]) / w if w else 0.0)
+        missing = [a for a in (focal, other) if a not in sizes[pr]]
+        if pr == MISSING:
+            warnings.append(f"{sum(s.interviews for s in sizes[pr].values())} interview(s) have no '{pair_attr}' "
+                            "attribute: left out of the comparison")
+            continue
+        if missing:
+            warnings.append(f"pair '{pr}' has no '{missing[0]}' interviews: left out of the comparison")
+            continue
+        pairs.append(pr)
+        a, b = sizes[pr][focal], sizes[pr][other]
+        for what, x, y in (("interviews", a.interviews, b.interviews), ("analysed words", a.words, b.words)):
+            lo, hi = min(x, y), max(x, y)
+            if lo == 0 or hi / lo >= balance_ratio:
+                warnings.append(f"pair '{pr}' is unbalanced in {what}: {focal} {x:,}, {other} {y:,}")
+        if abs(a.coded_share - b.coded_share) >= balance_share:
+            warnings.append(f"pair '{pr}' is unbalanced in share of text coded: {focal} {a.coded_share:.0%}, "
+                            f"{other} {b.coded_share:.0%}")
+    others = sorted({g[1] for g in ct.groups} - {focal, other})
+    if others:
+        warnings.append(f"interviews with {arm_attr} {', '.join(repr(o) for o in others)} are not in either arm: "
+                        "left out of the comparison")
+
+    def value(r: int, gi: int) -> float:
+        n_iv, n_w = int(ct.group_interviews[gi]), int(ct.group_words[gi])
+        if unit == "per1000":
+            return 1000.0 * float(ct.words[r, gi]) / n_w if n_w else 0.0
+        if unit == "share":
+            return float(ct.interviews[r, gi]) / n_iv if n_iv else 0.0
+        return float(ct.segments[r, gi]) / n_iv if n_iv else 0.0
+
+    themes: list[ThemeComparison] = []
+    for r, row in enumerate(ct.rows[:-1]):
+        pvs = []
+        for pr in pairs:
+            f, c = value(r, col[(pr, focal)]), value(r, col[(pr, other)])
+            pvs.append(PairValue(pr, f, c, f - c))
+        diffs = np.array([p.difference for p in pvs])
+        # differences below float noise are ties
+        higher, lower = int((diffs > 1e-9).sum()), int((diffs < -1e-9).sum())
+        themes.append(ThemeComparison(row, pvs, higher, lower, len(pvs) - higher - lower, sign_test(higher, lower)))
+    return Comparison(unit=unit, arms=(focal, other), pairs=pairs, themes=themes, sizes=sizes, warnings=warnings,
+                      options={**ct.options, "unit": unit, "arms": [focal, other]})
+
+
+# =============================================================================================
+# Other views: frequencies, co-occurrence, coverage
+# =============================================================================================
+
+
+def frequencies(store, **kw) -> Crosstab:
+    """Code frequencies over all (matching) interviews: a crosstab with one column."""
+    kw.setdefault("unit", "all")
+    return crosstab(store, by=(), **kw)
+
+
+@dataclass
+class Cooccurrence:
+    mode: str                  # "span" or "turn"
+    keys: list[str]
+    labels: list[str]
+    matrix: "np.ndarray"       # symmetric; diagonal = segments (span) or turns (turn) with the code
+    definition: str
+
+
+def cooccurrence(store, *, mode: str = "span", codes: list[str] | None = None,
+                 filters: dict[str, list[str]] | None = None, coders: list[str] | None = None,
+                 include_interviewer: bool = False) -> Cooccurrence:
+    """Codes x codes.
+
+    * ``span``: off the diagonal, the number of pairs of segments (one of each code, same
+      interview) whose spans share at least one character; on it, the code's segments.
+    * ``turn``: the number of speaker turns where both codes have a segment overlapping the
+      turn's words (interviewer turns left out unless included); on the diagonal, the turns with
+      the code.  Segments outside every turn do not count here.
+    """
+    import numpy as np
+
+    if mode not in ("span", "turn"):
+        raise InvalidInput(f"co-occurrence is by 'span' or 'turn', not '{mode}'")
+    tree = load_code_tree(store)
+    keys = tree.resolve(codes) or [c.key for c in tree.codes if not c.retired]
+    pos = {k: i for i, k in enumerate(keys)}
+    segs = [s for s in segments(store, codes=keys, filters=filters, coders=coders,
+                                exclude_interviewer=not include_interviewer) if s.code_key in pos]
+    m = np.zeros((len(keys), len(keys)), dtype=np.int64)
+    by_iv: dict[int, list[Segment]] = defaultdict(list)
+    for s in segs:
+        by_iv[s.interview_id].append(s)
+    if mode == "span":
+        for s in segs:
+            m[pos[s.code_key], pos[s.code_key]] += 1
+        for lst in by_iv.values():
+            lst.sort(key=lambda s: (s.start, s.end))
+            for i, a in enumerate(lst):
+                for b in lst[i + 1:]:
+                    if b.start >= a.end:
+                        break
+                    if a.code_key != b.code_key:
+                        m[pos[a.code_key], pos[b.code_key]] += 1
+                        m[pos[b.code_key], pos[a.code_key]] += 1
+        definition = ("pairs of overlapping segments of the two codes in the same interview; "
+                      "diagonal: the code's segments")
+    else:
+        turns = _q_turns(store, list(by_iv))
+        for iid, lst in by_iv.items():
+            ts = [t for t in turns.get(iid, []) if include_interviewer or not t.is_interviewer]
+            starts = [t.content_start for t in ts]
+            present: dict[int, set[str]] = defaultdict(set)
+            for s in lst:
+                j = max(bisect.bisect_right(starts, s.start) - 1, 0)
+                while j < len(ts) and ts[j].content_start < s.end:
+                    if ts[j].end > s.start and ts[j].content_start < s.end:
+                        present[j].add(s.code_key)
+                    j += 1
+            for ks in present.values():
+                idx = sorted(pos[k] for k in ks)
+                for a in idx:
+                    for b in idx:
+                        m[a, b] += 1
+        definition = ("speaker turns where both codes have a segment"
+                      + ("" if include_interviewer else " (interviewer turns left out)")
+                      + "; diagonal: turns with the code")
+    return Cooccurrence(mode=mode, keys=keys, labels=[tree.by_key[k].name for k in keys], matrix=m,
+                        definition=definition)
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    interview: str
+    attributes: dict[str, str]
+    coder: str                 # a coder, or "(all coders)"
+    segments: int
+    coded_words: int
+    analysed_words: int
+
+    @property
+    def share(self) -> float:
+        return self.coded_words / self.analysed_words if self.analysed_words else 0.0
+
+
+ALL_CODERS = "(all coders)"
+
+
+def coverage(store, *, filters: dict[str, list[str]] | None = None, coders: list[str] | None = None,
+             include_interviewer: bool = False) -> list[CoverageRow]:
+    """Share of each interview's analysed words coded with any code, per coder and for all coders
+    together (union, so two coders coding the same words count them once)."""
+    ivs = _q_interviews(store)
+    who = list(coders) if coders else _q_coders(store)
+    out: list[CoverageRow] = []
+    for c in [*who, ALL_CODERS]:
+        ct = crosstab(store, unit="words", by=("interview",), filters=filters,
+                      coders=who if c == ALL_CODERS else [c], include_interviewer=include_interviewer,
+                      any_code=True)
+        for gi, (name,) in enumerate(ct.groups):
+            out.append(CoverageRow(name, {}, c, int(ct.segments[-1, gi]), int(ct.words[-1, gi]),
+                                   int(ct.group_words[gi])))
+    attrs = {v[0]: v[2] for v in ivs.values()}
+    order = {c: i for i, c in enumerate([*who, ALL_CODERS])}
+    out = [CoverageRow(r.interview, dict(attrs.get(r.interview, {})), r.coder, r.segments, r.coded_words,
+                       r.analysed_words) for r in out]
+    out.sort(key=lambda r: (r.interview, order[r.coder]))
+    return out
+
+
+# =============================================================================================
 # Read-only SQL.  The ONLY part of this module that talks to the database (SQLAlchemy Core over
 # the model tables).  Candidates to move into store.py.
 # =============================================================================================
@@ -776,3 +1031,8 @@ def _q_coding_arrays(store, *, interview_ids: Sequence[int] | None, code_ids: Se
             else:
                 out[iid] = (v[0::3], v[1::3], v[2::3])
     return out
+
+
+def _q_coders(store) -> list[str]:
+    with store.engine.connect() as conn:
+        return sorted(conn.execute(select(_CODING.c.coder).distinct()).scalars())
