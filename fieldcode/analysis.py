@@ -666,7 +666,7 @@ NORMALISED_UNITS = {
     "segments_per_interview": "coded segments per interview of the arm",
 }
 SIGN_TEST_NOTE = ("descriptive only: coded segments are not independent observations, and the sign "
-                  "test treats each pair as one observation (ties dropped)")
+                  "test treats each pair as one observation")
 
 
 def sign_test(higher: int, lower: int) -> float:

@@ -539,3 +539,6 @@ def open_cmd(ctx: typer.Context, interview: Annotated[Optional[str], typer.Argum
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+from fieldcode import cli_analysis  # noqa: E402,F401  registers crosstab/compare/export commands

@@ -1,0 +1,376 @@
+"""Analysis and export commands: crosstab, compare, frequencies, cooccurrence, coverage and
+``export counts|segments|quotes``.  Registered on ``fieldcode.cli.app`` when imported (cli.py
+imports this module at its end).  Thin: the numbers come from fieldcode.analysis, the files from
+fieldcode.export."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from fieldcode import analysis, export
+from fieldcode.cli import _state, app, err, out
+from fieldcode.errors import InvalidInput
+
+export_app = typer.Typer(help="Write counts, coded segments or a quote matrix to files for the write-up.",
+                         no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+# --- shared options -----------------------------------------------------------------------------
+
+CodesOpt = Annotated[Optional[str], typer.Option("--codes", help="Only these code keys, comma-separated.")]
+CoderOpt = Annotated[Optional[list[str]], typer.Option("--coder", help="Only this coder's codings (repeat for more).")]
+RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", help="Only interviews with this participant role (repeat for more).")]
+WhereOpt = Annotated[Optional[list[str]], typer.Option("--where", help="Only interviews whose attribute has this value, e.g. --where pair=Leeds (repeat for more).")]
+InterviewerOpt = Annotated[bool, typer.Option("--include-interviewer", help="Count interviewer turns too (by default they are left out).")]
+RollupOpt = Annotated[bool, typer.Option("--rollup", help="Roll children up into their parent codes (a union: nothing counts twice).")]
+ByOpt = Annotated[str, typer.Option("--by", help="Interview attributes for the columns, comma-separated ('interview' = one column each).")]
+
+
+def _split(s: str | None) -> list[str] | None:
+    if s is None:
+        return None
+    items = [x.strip() for x in s.split(",") if x.strip()]
+    return items or None
+
+
+def _filters(role: list[str] | None, where: list[str] | None) -> dict[str, list[str]]:
+    f: dict[str, list[str]] = {}
+    if role:
+        f["role"] = list(role)
+    for w in where or []:
+        name, sep, value = w.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"--where takes ATTRIBUTE=VALUE, e.g. --where pair=Leeds; got '{w}'")
+        f.setdefault(name.strip(), []).append(value.strip())
+    return f
+
+
+def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:
+    notes = []
+    if opts.get("include_interviewer"):
+        notes.append("Interviewer turns are included.")
+    elif interviewer_default_out:
+        notes.append("Interviewer turns are left out (--include-interviewer counts them); "
+                     "speaker labels are never counted as words.")
+    if opts.get("coders"):
+        notes.append(f"Coders: {', '.join(opts['coders'])}.")
+    else:
+        notes.append("Coders: all.")
+    for k, v in (opts.get("filters") or {}).items():
+        notes.append(f"Only interviews with {k} = {' or '.join(v)}.")
+    if opts.get("rollup"):
+        notes.append("Rows marked '(incl. children)' are the union of the code and its descendants.")
+    return notes
+
+
+def _fmt_cell(unit: str, v, den_iv: int, den_w: int, show_den: bool) -> str:
+    if unit == "per1000":
+        s = "—" if isinstance(v, float) and math.isnan(v) else f"{v:.1f}"
+    else:
+        s = f"{int(v):,}"
+    if show_den and unit == "interviews":
+        s += f"/{den_iv:,}"
+    elif show_den and unit == "words":
+        s += f"/{den_w:,}"
+    return s
+
+
+def render_crosstab(ct: analysis.Crosstab, unit: str, *, denominators: bool, title: str) -> Table:
+    t = Table(title=title, title_justify="left")
+    t.add_column("code")
+    for gi, g in enumerate(ct.groups):
+        head = "\n".join(g) if g else "all"
+        if denominators:
+            head += f"\n({int(ct.group_interviews[gi]):,} iv, {int(ct.group_words[gi]):,} w)"
+        t.add_column(escape(head), justify="right")
+    tab = ct.table(unit)
+    for r, row in enumerate(ct.rows):
+        label = "  " * row.depth + row.label + (" (retired)" if row.retired else "")
+        t.add_row(escape(label), *[_fmt_cell(unit, tab[r, gi].item(), int(ct.group_interviews[gi]),
+                                             int(ct.group_words[gi]), denominators) for gi in range(len(ct.groups))])
+    return t
+
+
+UNIT_TITLES = {
+    "segments": "coded segments",
+    "interviews": "interviews mentioning the theme",
+    "words": "coded words",
+    "per1000": "coded words per 1,000 analysed words",
+}
+
+
+# --- crosstab and views ---------------------------------------------------------------------------
+
+@app.command("crosstab")
+def crosstab_cmd(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Option("--unit", help="segments | interviews | words | per1000")] = "segments",
+    by: ByOpt = "pair,arm",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+    denominators: Annotated[bool, typer.Option("--denominators", help="Show each cell's denominator (interviews and analysed words in its group).")] = False,
+) -> None:
+    """Cross-tabulate codes against interview groups (by default pair x arm).
+
+    Units: coded segments, interviews mentioning the theme, coded words, coded words per 1,000
+    analysed words.  Interviewer turns are left out unless --include-interviewer.
+
+    Example: fieldcode crosstab --unit per1000 --by pair,arm --rollup --denominators
+    """
+    p = _state(ctx).project()
+    if unit not in analysis.UNITS:
+        raise InvalidInput(f"--unit must be one of {', '.join(analysis.UNITS)}, not '{unit}'")
+    ct = analysis.crosstab(p.store, unit=unit, by=_split(by) or (), codes=_split(codes), filters=_filters(role, where),
+                           coders=coder, include_interviewer=include_interviewer, rollup=rollup,
+                           order={"arm": list(p.study.arms)})
+    out.print(render_crosstab(ct, unit, denominators=denominators, title=f"Crosstab: {UNIT_TITLES[unit]}"))
+    out.print(f"Unit: {analysis.UNIT_DEFINITIONS[unit]}.")
+    for n in _notes(ct.options):
+        out.print(n)
+
+
+@app.command("compare")
+def compare_cmd(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Option("--unit", help="per1000 | share | segments_per_interview")] = "per1000",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+) -> None:
+    """Paired comparison: each theme in the focal arm versus its twin, pair by pair, with an
+    exact sign test across pairs (descriptive) and balance warnings.
+
+    Example: fieldcode compare --unit per1000
+    """
+    p = _state(ctx).project()
+    cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes), filters=_filters(role, where),
+                           coders=coder, include_interviewer=include_interviewer, rollup=rollup)
+    focal, other = cmp.arms
+    t = Table(title=f"{focal} vs {other}: {analysis.NORMALISED_UNITS[unit]}", title_justify="left")
+    t.add_column("theme")
+    for pr in cmp.pairs:
+        t.add_column(escape(f"{pr}\n{focal} / {other}\n(diff)"), justify="right")
+    t.add_column(f"pairs {focal}\nhigher", justify="right")
+    t.add_column("sign test p\n(descriptive)", justify="right")
+    fmt = "{:.1f}" if unit == "per1000" else "{:.2f}"
+    for th in cmp.themes:
+        cells = [f"{fmt.format(v.focal)} / {fmt.format(v.comparison)}\n({v.difference:+.{1 if unit == 'per1000' else 2}f})"
+                 for v in th.pairs]
+        n = th.higher + th.lower
+        t.add_row(escape("  " * th.row.depth + th.row.label), *cells,
+                  f"{th.higher} of {n}" + (f" ({th.ties} tied)" if th.ties else ""), f"{th.p_value:.3f}")
+    out.print(t)
+    out.print(f"Sign test: exact two-sided binomial over pairs with a non-zero difference (ties dropped); "
+              f"{analysis.SIGN_TEST_NOTE}.")
+    for n in _notes(cmp.options):
+        out.print(n)
+    for w in cmp.warnings:
+        err.print(f"[yellow]balance:[/] {escape(w)}")
+
+
+@app.command("frequencies")
+def frequencies_cmd(
+    ctx: typer.Context,
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+) -> None:
+    """Code frequencies: segments, interviews mentioning each code, coded words and per 1,000.
+
+    Example: fieldcode frequencies --rollup
+    """
+    p = _state(ctx).project()
+    f = analysis.frequencies(p.store, codes=_split(codes), filters=_filters(role, where), coders=coder,
+                             include_interviewer=include_interviewer, rollup=rollup)
+    n_iv, n_w = int(f.group_interviews[0]), int(f.group_words[0])
+    t = Table(title="Code frequencies", title_justify="left")
+    for col, j in (("code", "left"), ("segments", "right"), (f"interviews (of {n_iv:,})", "right"),
+                   ("coded words", "right"), (f"per 1,000 (of {n_w:,} words)", "right")):
+        t.add_column(escape(col), justify=j)
+    per = f.table("per1000")
+    for r, row in enumerate(f.rows):
+        t.add_row(escape("  " * row.depth + row.label), f"{int(f.segments[r, 0]):,}", f"{int(f.interviews[r, 0]):,}",
+                  f"{int(f.words[r, 0]):,}", "—" if math.isnan(per[r, 0]) else f"{per[r, 0]:.1f}")
+    out.print(t)
+    for n in _notes(f.options):
+        out.print(n)
+
+
+@app.command("cooccurrence")
+def cooccurrence_cmd(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="span (overlapping segments) or turn (same speaker turn).")] = "span",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+) -> None:
+    """Code co-occurrence (codes x codes), by overlapping span or by same speaker turn.
+
+    Example: fieldcode cooccurrence --by turn --codes leadership,aspiration,community-confidence
+    """
+    p = _state(ctx).project()
+    co = analysis.cooccurrence(p.store, mode=by, codes=_split(codes), filters=_filters(role, where), coders=coder,
+                               include_interviewer=include_interviewer)
+    t = Table(title=f"Co-occurrence by {by}", title_justify="left")
+    t.add_column("code")
+    for k in co.keys:
+        t.add_column(escape(k), justify="right")
+    for i, k in enumerate(co.keys):
+        t.add_row(escape(k), *[f"{int(v):,}" if v else "·" for v in co.matrix[i].tolist()])
+    out.print(t)
+    out.print(f"Cells: {co.definition}.")
+    for n in _notes({"include_interviewer": include_interviewer, "coders": coder,
+                     "filters": _filters(role, where)}):
+        out.print(n)
+
+
+@app.command("coverage")
+def coverage_cmd(
+    ctx: typer.Context,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+) -> None:
+    """Coding coverage per interview and coder: share of the analysed words coded with any code.
+
+    Example: fieldcode coverage --coder ana --coder ben
+    """
+    p = _state(ctx).project()
+    rows = analysis.coverage(p.store, filters=_filters(role, where), coders=coder,
+                             include_interviewer=include_interviewer)
+    t = Table(title="Coding coverage", title_justify="left")
+    for col, j in (("interview", "left"), ("pair", "left"), ("arm", "left"), ("coder", "left"),
+                   ("segments", "right"), ("coded words", "right"), ("analysed words", "right"), ("coded", "right")):
+        t.add_column(col, justify=j)
+    for r in rows:
+        t.add_row(escape(r.interview), escape(r.attributes.get("pair", "")), escape(r.attributes.get("arm", "")),
+                  escape(r.coder), f"{r.segments:,}", f"{r.coded_words:,}", f"{r.analysed_words:,}", f"{r.share:.0%}")
+    out.print(t)
+    for n in _notes({"include_interviewer": include_interviewer, "coders": coder, "filters": _filters(role, where)}):
+        out.print(n)
+
+
+# --- exports ----------------------------------------------------------------------------------------
+
+def _done(paths: list[Path]) -> None:
+    for pth in paths:
+        out.print(f"wrote {pth}")
+
+
+@export_app.command("counts")
+def export_counts(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Long-form CSV path; the wide form and the JSON sidecar go beside it.")] = Path("counts.csv"),
+    by: ByOpt = "pair,arm",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+) -> None:
+    """Write the crosstab in all four units: a tidy long CSV (one row per code x group x unit,
+    with value and denominators), a wide CSV (NAME_wide.csv) and a JSON sidecar (NAME.json).
+
+    Example: fieldcode export counts -o results/counts.csv --by pair,arm
+    """
+    p = _state(ctx).project()
+    ct = analysis.crosstab(p.store, unit="all", by=_split(by) or (), codes=_split(codes),
+                           filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                           rollup=rollup, order={"arm": list(p.study.arms)})
+    output.parent.mkdir(parents=True, exist_ok=True)
+    wide = output.with_name(output.stem + "_wide.csv")
+    side = output.with_suffix(".json")
+    export.write_text(output, export.counts_long_csv(ct))
+    export.write_text(wide, export.counts_wide_csv(ct))
+    export.write_sidecar(side, export.sidecar(
+        "counts", files=[output, wide], codebook=p.codebook, coders_in_data=p.store.coders(), options=ct.options,
+        n_interviews=int(ct.group_interviews.sum()),
+        extra={"columns": {"value": "the count in that unit", "interviews_in_group": "interviews in the group",
+                           "words_in_group": "analysed words in the group"}}))
+    _done([output, wide, side])
+
+
+@export_app.command("segments")
+def export_segments(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV path; the XLSX and the JSON sidecar go beside it.")] = Path("segments.csv"),
+    codes: CodesOpt = None,
+    children: Annotated[bool, typer.Option("--children", help="With --codes: also their child codes.")] = False,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    exclude_interviewer: Annotated[bool, typer.Option("--exclude-interviewer", help="Leave out segments wholly inside interviewer turns (by default every segment is written).")] = False,
+) -> None:
+    """Write every coded segment (interview, attributes, speaker, coder, code key and path, start,
+    end, quoted text, memo) to CSV and XLSX, with a JSON sidecar.
+
+    Example: fieldcode export segments -o results/segments.csv --codes leadership --children
+    """
+    p = _state(ctx).project()
+    filters = _filters(role, where)
+    segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
+                             coders=coder, exclude_interviewer=exclude_interviewer)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    xlsx = output.with_suffix(".xlsx")
+    side = output.with_suffix(".json")
+    export.write_text(output, export.segments_csv(segs))
+    export.write_segments_xlsx(segs, xlsx)
+    opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": not exclude_interviewer}
+    export.write_sidecar(side, export.sidecar(
+        "segments", files=[output, xlsx], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
+        extra={"segments": len(segs), "include_children": children,
+               "speaker": "the speaker of the turn containing the segment's start"}))
+    _done([output, xlsx, side])
+
+
+@export_app.command("quotes")
+def export_quotes(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Markdown path; the JSON sidecar goes beside it.")] = Path("quotes.md"),
+    codes: CodesOpt = None,
+    children: Annotated[bool, typer.Option("--children", help="With --codes: also their child codes.")] = False,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    max_quotes: Annotated[int, typer.Option("--max-quotes", help="Quotes per arm and pair (0 = all).")] = 5,
+) -> None:
+    """Write a Markdown quote matrix: for each theme, the focal arm's quotes beside the
+    comparison arm's, pair by pair, with a JSON sidecar.
+
+    Example: fieldcode export quotes -o results/quotes.md --max-quotes 3
+    """
+    p = _state(ctx).project()
+    filters = _filters(role, where)
+    segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
+                             coders=coder, exclude_interviewer=not include_interviewer)
+    opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": include_interviewer}
+    md = export.quotes_markdown(segs, arms=p.study.arms, title=f"Quote matrix: {p.study.name}" if p.study.name else "",
+                                max_quotes=max_quotes, notes=_notes(opts))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    side = output.with_suffix(".json")
+    export.write_text(output, md)
+    export.write_sidecar(side, export.sidecar(
+        "quotes", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
+        extra={"segments": len(segs), "max_quotes_per_arm_and_pair": max_quotes}))
+    _done([output, side])

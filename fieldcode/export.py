@@ -1,0 +1,233 @@
+"""Exports for the write-up: counts (tidy long and wide CSV), coded segments (CSV and XLSX), a
+Markdown quote matrix, and a JSON sidecar per export (the methods appendix).
+
+CSV output is deterministic: the same database gives byte-identical files (stable row order,
+fixed number formats, ``\\n`` line ends, no timestamps; the time lives only in the sidecar).
+Any text, including commas, quotes and newlines, survives ``pandas.read_csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from fieldcode import __version__
+from fieldcode.analysis import UNIT_DEFINITIONS, Crosstab, Segment
+
+FIRST_ATTRIBUTES = ("pair", "neighbourhood", "arm", "role")
+PER1000_FORMAT = "{:.3f}"
+
+
+def fmt(unit: str, v) -> str:
+    """A value as written to CSV: counts as integers, per 1,000 with three decimals, no value
+    (a group without words) as an empty cell."""
+    if unit == "per1000":
+        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else PER1000_FORMAT.format(float(v))
+    return str(int(v))
+
+
+def _writer(buf: io.StringIO):
+    return csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+
+
+# --- counts -------------------------------------------------------------------------------------
+
+def counts_long_csv(ct: Crosstab, units: Sequence[str] | None = None) -> str:
+    """One row per code x group x unit: value and both denominators (interviews and analysed
+    words in the group)."""
+    units = list(units or ct.units)
+    tabs = {u: ct.table(u) for u in units}
+    buf = io.StringIO()
+    w = _writer(buf)
+    w.writerow(["code", "label", "code_path", "rollup", *ct.by, "unit", "value", "interviews_in_group",
+                "words_in_group"])
+    for r, row in enumerate(ct.rows):
+        for gi, g in enumerate(ct.groups):
+            for u in units:
+                w.writerow([row.key, row.label, row.path, "yes" if row.rollup else "no", *g, u,
+                            fmt(u, tabs[u][r, gi]), int(ct.group_interviews[gi]), int(ct.group_words[gi])])
+    return buf.getvalue()
+
+
+def counts_wide_csv(ct: Crosstab, units: Sequence[str] | None = None) -> str:
+    """One row per code x unit, one column per group; the last two rows are the denominators."""
+    units = list(units or ct.units)
+    tabs = {u: ct.table(u) for u in units}
+    buf = io.StringIO()
+    w = _writer(buf)
+    w.writerow(["code", "label", "code_path", "unit", *[ct.group_label(g) for g in ct.groups]])
+    for r, row in enumerate(ct.rows):
+        for u in units:
+            w.writerow([row.key, row.label, row.path, u, *[fmt(u, tabs[u][r, gi]) for gi in range(len(ct.groups))]])
+    w.writerow(["(denominator)", "interviews in group", "", "interviews", *[int(x) for x in ct.group_interviews]])
+    w.writerow(["(denominator)", "analysed words in group", "", "words", *[int(x) for x in ct.group_words]])
+    return buf.getvalue()
+
+
+# --- segments -----------------------------------------------------------------------------------
+
+SEGMENT_COLUMNS = ("coding_id", "interview", "speaker", "coder", "code_key", "code_path", "code_name",
+                   "start", "end", "text", "memo")
+
+
+def attribute_names(segs: Sequence[Segment]) -> list[str]:
+    names = {k for s in segs for k in s.attributes}
+    return [a for a in FIRST_ATTRIBUTES if a in names] + sorted(names - set(FIRST_ATTRIBUTES))
+
+
+def _segment_table(segs: Sequence[Segment]) -> tuple[list[str], list[list]]:
+    attrs = attribute_names(segs)
+    attr_cols = [a if a not in SEGMENT_COLUMNS else f"attr_{a}" for a in attrs]
+    header = ["coding_id", "interview", *attr_cols, *SEGMENT_COLUMNS[2:]]
+    rows = [[s.coding_id, s.interview, *[s.attributes.get(a, "") for a in attrs], s.speaker or "", s.coder,
+             s.code_key, s.code_path, s.code_name, s.start, s.end, s.text, s.memo] for s in segs]
+    return header, rows
+
+
+def segments_csv(segs: Sequence[Segment]) -> str:
+    """Every coded segment: interview, its attributes, speaker, coder, code key and path, start,
+    end, the quoted text and the memo."""
+    header, rows = _segment_table(segs)
+    buf = io.StringIO()
+    w = _writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def write_segments_xlsx(segs: Sequence[Segment], path: Path) -> None:
+    """The same table as segments_csv, as an Excel sheet.  Text is always stored as text (a quote
+    starting with '=' never becomes a formula); characters Excel cannot hold are dropped."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    header, rows = _segment_table(segs)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "segments"
+    ws.append(header)
+    for row in rows:
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    ws.freeze_panes = "A2"
+    wb.save(path)
+
+
+# --- quote matrix -------------------------------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return " / ".join(p.strip() for p in text.replace("|", "\\|").split("\n") if p.strip())
+
+
+def quotes_markdown(segs: Sequence[Segment], *, arms: Sequence[str], title: str = "",
+                    pair_attr: str = "pair", arm_attr: str = "arm", max_quotes: int = 5,
+                    notes: Sequence[str] = ()) -> str:
+    """For each theme (codebook order), for each pair: the focal arm's quotes beside the
+    comparison arm's, one Markdown table per pair.  ``max_quotes`` per arm and pair (0 = all)."""
+    focal, other = arms[0], arms[1]
+    by_theme: dict[str, list[Segment]] = defaultdict(list)
+    themes: list[tuple[str, str, str]] = []
+    for s in segs:
+        if s.code_key not in by_theme:
+            themes.append((s.code_key, s.code_name, s.code_path))
+        by_theme[s.code_key].append(s)
+    hoods: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for s in segs:
+        if s.attributes.get("neighbourhood"):
+            hoods[(s.attributes.get(pair_attr, ""), s.attributes.get(arm_attr, ""))].add(s.attributes["neighbourhood"])
+    lines = [f"# {title or 'Quote matrix'}", "",
+             f"{focal.capitalize()} versus {other} quotes, theme by theme and pair by pair.", ""]
+    lines += [f"- {n}" for n in notes]
+    if notes:
+        lines.append("")
+    for key, name, path in themes:
+        lines += [f"## {name} (`{path}`)", ""]
+        per_pair: dict[str, dict[str, list[Segment]]] = defaultdict(lambda: defaultdict(list))
+        for s in by_theme[key]:
+            per_pair[s.attributes.get(pair_attr) or "(no pair)"][s.attributes.get(arm_attr) or "(no arm)"].append(s)
+        for pair in sorted(per_pair):
+            cols = per_pair[pair]
+            lines += [f"### Pair: {pair}", ""]
+            heads = []
+            for arm in (focal, other):
+                hs = sorted(hoods.get((pair, arm), ()))
+                heads.append(f"{arm} ({', '.join(hs)})" if hs else arm)
+            lines += [f"| {_cell(heads[0])} | {_cell(heads[1])} |", "|---|---|"]
+            qa, qb = cols.get(focal, []), cols.get(other, [])
+            n = max(len(qa), len(qb))
+            shown = n if max_quotes <= 0 else min(n, max_quotes)
+            for i in range(shown):
+                row = []
+                for q in (qa, qb):
+                    if i < len(q):
+                        s = q[i]
+                        who = ", ".join(x for x in (s.interview, s.speaker or "", f"coder {s.coder}") if x)
+                        row.append(f"\u201c{_cell(s.text)}\u201d \u2014 {_cell(who)}")
+                    else:
+                        row.append("" if (i or q) else "(none)")
+                lines.append(f"| {row[0]} | {row[1]} |")
+            if shown < n:
+                more = [max(0, len(qa) - shown), max(0, len(qb) - shown)]
+                lines.append(f"| {'and ' + str(more[0]) + ' more' if more[0] else ''} | "
+                             f"{'and ' + str(more[1]) + ' more' if more[1] else ''} |")
+            others = sorted(set(cols) - {focal, other})
+            if others:
+                lines.append("")
+                lines.append(f"Also coded in arm(s) {', '.join(others)}: {sum(len(cols[o]) for o in others)} segment(s).")
+            lines.append("")
+    if not themes:
+        lines += ["No coded segments match.", ""]
+    return "\n".join(lines)
+
+
+# --- the methods sidecar ------------------------------------------------------------------------
+
+def sidecar(kind: str, *, files: Sequence[Path], codebook, coders_in_data: Sequence[str], options: dict,
+            n_interviews: int | None = None, extra: dict | None = None) -> dict:
+    """What a methods appendix needs: tool and version, codebook hash, coders, filters, unit
+    definitions and when the export was made."""
+    from fieldcode.text import WORD_RE
+
+    data = {
+        "tool": "fieldcode",
+        "version": __version__,
+        "export": kind,
+        "files": [Path(f).name for f in files],
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "study": {"name": codebook.study.name, "arms": list(codebook.study.arms),
+                  "interviewer_speakers": list(codebook.study.interviewer_speakers)},
+        "codebook": {"file": Path(codebook.path).name, "sha256": codebook.hash},
+        "coders_in_data": list(coders_in_data),
+        "coders_included": list(options.get("coders") or []) or "all",
+        "filters": options.get("filters") or {},
+        "codes": options.get("codes") or "all",
+        "interviewer_turns": "included" if options.get("include_interviewer") else "left out",
+        "rollup": bool(options.get("rollup")),
+        "grouped_by": options.get("by"),
+        "word": f"a match of the regular expression {WORD_RE.pattern} (Python, Unicode)",
+        "units": UNIT_DEFINITIONS,
+    }
+    if n_interviews is not None:
+        data["interviews"] = n_interviews
+    if extra:
+        data.update(extra)
+    return data
+
+
+def write_sidecar(path: Path, data: dict) -> None:
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write exactly these characters (UTF-8, no newline translation)."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
