@@ -569,7 +569,7 @@ def _rows_for(cids, reps, code_rows: dict[int, list[int]], max_cid: int):
     """The row of each (coding, row) pair, in the order np.repeat(arange, reps) produces."""
     import numpy as np
 
-    width = int(reps.max()) if len(reps) else 0
+    width = max((len(rs) for rs in code_rows.values()), default=1)
     table = np.full((max_cid, max(width, 1)), -1, dtype=np.int64)
     for cid, rs in code_rows.items():
         table[cid, :len(rs)] = rs

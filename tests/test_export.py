@@ -1,0 +1,188 @@
+"""Exports: exact CSV bytes through the CLI, determinism, round trips, XLSX, quote matrix, sidecar.
+
+Counts come from the hand-counted project of test_crosstab.py (its docstring has the words)."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fieldcode.analysis import segments
+from fieldcode.cli import app
+from fieldcode.export import quotes_markdown, segments_csv
+
+from test_analysis_fixtures import attrs, code, make_project
+from test_crosstab import proj  # noqa: F401
+
+runner = CliRunner()
+
+
+def run(*args):
+    r = runner.invoke(app, [str(a) for a in args])
+    assert r.exit_code == 0, r.output
+    return r
+
+
+# housing:    segments 3 1 0, interviews 2 1 0, words 11 4 0, per 1000 = 11/22, 4/9, 0/5
+# leadership: segments 1 1 0, interviews 1 1 0, words  6 3 0, per 1000 =  6/22, 3/9, 0/5
+EXPECTED_LONG = """\
+code,label,code_path,rollup,pair,arm,unit,value,interviews_in_group,words_in_group
+housing,Housing,place/housing,no,P1,improving,segments,3,2,22
+housing,Housing,place/housing,no,P1,improving,interviews,2,2,22
+housing,Housing,place/housing,no,P1,improving,words,11,2,22
+housing,Housing,place/housing,no,P1,improving,per1000,500.000,2,22
+housing,Housing,place/housing,no,P1,lagging,segments,1,1,9
+housing,Housing,place/housing,no,P1,lagging,interviews,1,1,9
+housing,Housing,place/housing,no,P1,lagging,words,4,1,9
+housing,Housing,place/housing,no,P1,lagging,per1000,444.444,1,9
+housing,Housing,place/housing,no,P2,improving,segments,0,1,5
+housing,Housing,place/housing,no,P2,improving,interviews,0,1,5
+housing,Housing,place/housing,no,P2,improving,words,0,1,5
+housing,Housing,place/housing,no,P2,improving,per1000,0.000,1,5
+leadership,Leadership,leadership,no,P1,improving,segments,1,2,22
+leadership,Leadership,leadership,no,P1,improving,interviews,1,2,22
+leadership,Leadership,leadership,no,P1,improving,words,6,2,22
+leadership,Leadership,leadership,no,P1,improving,per1000,272.727,2,22
+leadership,Leadership,leadership,no,P1,lagging,segments,1,1,9
+leadership,Leadership,leadership,no,P1,lagging,interviews,1,1,9
+leadership,Leadership,leadership,no,P1,lagging,words,3,1,9
+leadership,Leadership,leadership,no,P1,lagging,per1000,333.333,1,9
+leadership,Leadership,leadership,no,P2,improving,segments,0,1,5
+leadership,Leadership,leadership,no,P2,improving,interviews,0,1,5
+leadership,Leadership,leadership,no,P2,improving,words,0,1,5
+leadership,Leadership,leadership,no,P2,improving,per1000,0.000,1,5
+"""
+
+EXPECTED_WIDE = """\
+code,label,code_path,unit,P1 / improving,P1 / lagging,P2 / improving
+housing,Housing,place/housing,segments,3,1,0
+housing,Housing,place/housing,interviews,2,1,0
+housing,Housing,place/housing,words,11,4,0
+housing,Housing,place/housing,per1000,500.000,444.444,0.000
+leadership,Leadership,leadership,segments,1,1,0
+leadership,Leadership,leadership,interviews,1,1,0
+leadership,Leadership,leadership,words,6,3,0
+leadership,Leadership,leadership,per1000,272.727,333.333,0.000
+(denominator),interviews in group,,interviews,2,1,1
+(denominator),analysed words in group,,words,22,9,5
+"""
+
+
+def test_export_counts_exact_bytes_and_deterministic(proj, tmp_path):  # noqa: F811
+    out = tmp_path / "res" / "counts.csv"
+    run("-C", proj.root, "export", "counts", "-o", out, "--codes", "housing,leadership")
+    assert out.read_bytes() == EXPECTED_LONG.encode()
+    assert (tmp_path / "res" / "counts_wide.csv").read_bytes() == EXPECTED_WIDE.encode()
+    first = out.read_bytes(), (tmp_path / "res" / "counts_wide.csv").read_bytes()
+    run("-C", proj.root, "export", "counts", "-o", out, "--codes", "housing,leadership")
+    assert (out.read_bytes(), (tmp_path / "res" / "counts_wide.csv").read_bytes()) == first
+    side = json.loads((tmp_path / "res" / "counts.json").read_text())
+    assert side["tool"] == "fieldcode" and side["export"] == "counts"
+    assert side["codebook"]["sha256"] == proj.codebook.hash
+    assert side["coders_in_data"] == ["ana", "ben"] and side["coders_included"] == "all"
+    assert side["interviewer_turns"] == "left out"
+    assert set(side["units"]) >= {"segments", "interviews", "words", "per1000", "analysed words"}
+    assert side["codes"] == ["housing", "leadership"] and side["created_at"]
+    # the long form reads back with its denominators
+    df = pd.read_csv(out)
+    row = df[(df.code == "housing") & (df.arm == "lagging") & (df.unit == "words")].iloc[0]
+    assert (row.value, row.interviews_in_group, row.words_in_group) == (4, 1, 9)
+
+
+def test_export_counts_filters_and_full_table(proj, tmp_path):  # noqa: F811
+    out = tmp_path / "c.csv"
+    run("-C", proj.root, "export", "counts", "-o", out, "--coder", "ben", "--role", "resident", "--by", "arm",
+        "--rollup", "--include-interviewer")
+    df = pd.read_csv(out, keep_default_na=False)
+    # 5 rows (place and housing rolled up) x 2 arms x 4 units
+    assert len(df) == 40
+    # residents: improving I1 + I4 = 24 + 10 words with interviewer turns, lagging I3 = 16
+    assert sorted(set(zip(df.arm, df.words_in_group))) == [("improving", 34), ("lagging", 16)]
+    # ben: c5 (leadership, I1) and c8 (housing, I3); place (incl. children) in lagging = c8's 4 words
+    r = df[(df.code == "place") & (df.arm == "lagging") & (df.unit == "words")].iloc[0]
+    assert (r.label, r.rollup, r.value) == ("Place (incl. children)", "yes", 4)
+    side = json.loads((tmp_path / "c.json").read_text())
+    assert side["filters"] == {"role": ["resident"]} and side["coders_included"] == ["ben"]
+    assert side["interviewer_turns"] == "included" and side["rollup"] is True
+
+
+TRICKY = 'He said, "no way",\nthen left; 50% = "sure"'
+
+
+@pytest.fixture
+def tricky(tmp_path):
+    body = (f"Interviewer: Hello?\n\nEd: {TRICKY}\n\nInterviewer: And?\n\nEd: =SUM(A1) is a formula.\n")
+    p = make_project(tmp_path / "t", {"e1": (attrs("P1", "improving"), body),
+                                      "e2": (attrs("P1", "lagging", role="agency"), body)})
+    code(p, "e1", "leadership", TRICKY, memo='memo, with "quotes"\nand a newline')
+    code(p, "e1", "aspiration", "=SUM(A1)", memo="=1+1")
+    code(p, "e2", "leadership", "then left", coder="ben")
+    yield p
+    p.close()
+
+
+def test_segments_csv_round_trip_and_xlsx(tricky, tmp_path):
+    out = tmp_path / "x" / "segs.csv"
+    run("-C", tricky.root, "export", "segments", "-o", out)
+    df = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(df.columns) == ["coding_id", "interview", "pair", "neighbourhood", "arm", "role", "speaker", "coder",
+                                "code_key", "code_path", "code_name", "start", "end", "text", "memo"]
+    # codebook order: leadership (e1, e2), aspiration
+    assert df.code_key.tolist() == ["leadership", "leadership", "aspiration"]
+    assert df.text.tolist() == [TRICKY, "then left", "=SUM(A1)"]
+    assert df.memo.tolist() == ['memo, with "quotes"\nand a newline', "", "=1+1"]
+    assert df.speaker.tolist() == ["Ed", "Ed", "Ed"]
+    assert df.role.tolist() == ["resident", "agency", "resident"]
+    text = tricky.store.interview("e1").text
+    assert df.start.tolist()[0] == str(text.index(TRICKY))
+    again = tmp_path / "x" / "again.csv"
+    run("-C", tricky.root, "export", "segments", "-o", again)
+    assert again.read_bytes() == out.read_bytes()
+    wb = openpyxl.load_workbook(out.with_suffix(".xlsx"))
+    ws = wb["segments"]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[0] == list(df.columns)
+    assert values[1][13] == TRICKY and values[3][13] == "=SUM(A1)" and values[3][14] == "=1+1"
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    side = json.loads(out.with_suffix(".json").read_text())
+    assert side["export"] == "segments" and side["segments"] == 3 and side["files"] == ["segs.csv", "segs.xlsx"]
+
+
+def test_segments_csv_function_filters(tricky):
+    only_ben = segments_csv(segments(tricky.store, coders=["ben"]))
+    assert only_ben.count("\n") == 2 and only_ben.endswith(",then left,\n")
+
+
+def test_quotes_matrix(tricky, tmp_path):
+    out = tmp_path / "q.md"
+    run("-C", tricky.root, "export", "quotes", "-o", out)
+    md = out.read_text()
+    assert "## Leadership (`leadership`)" in md
+    assert "| improving (P1-improving) | lagging (P1-lagging) |" in md
+    # the newline inside the quote becomes " / " so the table row stays one line
+    assert ('| \u201cHe said, "no way", / then left; 50% = "sure"\u201d \u2014 e1.md, Ed, coder ana | '
+            '\u201cthen left\u201d \u2014 e2.md, Ed, coder ben |') in md
+    assert "## Aspiration (`aspiration`)" in md
+    assert "| \u201c=SUM(A1)\u201d \u2014 e1.md, Ed, coder ana | (none) |" in md
+    assert json.loads(out.with_suffix(".json").read_text())["export"] == "quotes"
+
+
+def test_quotes_matrix_limits_and_pipes():
+    from fieldcode.analysis import Segment
+
+    def seg(i, arm, text):
+        return Segment(i, 1, f"iv{i}", {"pair": "P", "arm": arm}, "k", "K", "k", "ana", 0, 1, None, text, "", "", "")
+
+    segs = [seg(1, "improving", "a | b"), seg(2, "improving", "c"), seg(3, "improving", "d"), seg(4, "lagging", "e")]
+    md = quotes_markdown(segs, arms=("improving", "lagging"), max_quotes=2)
+    rows = [line for line in md.splitlines() if line.startswith("| ")]
+    assert rows == [
+        "| improving | lagging |",
+        "| \u201ca \\| b\u201d \u2014 iv1, coder ana | \u201ce\u201d \u2014 iv4, coder ana |",
+        "| \u201cc\u201d \u2014 iv2, coder ana |  |",
+        "| and 1 more |  |",
+    ]
