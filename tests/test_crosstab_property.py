@@ -56,23 +56,32 @@ def _load(p, codings):
 
 
 SQL = """
-select k.key, ap.value, aa.value, count(*), count(distinct c.interview_id)
+select r.row_key, ap.value, aa.value, count(*), count(distinct c.interview_id)
 from coding c join code k on k.id = c.code_id
+join ({rows}) r on r.code_key = k.key
 join attribute ap on ap.interview_id = c.interview_id and ap.name = 'pair'
 join attribute aa on aa.interview_id = c.interview_id and aa.name = 'arm'
 {where}
-group by k.key, ap.value, aa.value
+group by r.row_key, ap.value, aa.value
 """
+# row -> the codes it counts: itself, or rolled up, itself and its descendants
+SUBTREE = {"place": ["place", "housing", "repairs"], "housing": ["housing", "repairs"]}
+
+
+def _rows_sql(rollup):
+    pairs = [(row, c) for row in KEYS for c in (SUBTREE.get(row, [row]) if rollup else [row])]
+    return " union all ".join(f"select '{r}' as row_key, '{c}' as code_key" for r, c in pairs)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(codings=st.lists(coding, max_size=25), coders=st.sampled_from([None, ["ana"], ["ben"]]))
-def test_crosstab_matches_sql_group_by(proj, codings, coders):
+@given(codings=st.lists(coding, max_size=25), coders=st.sampled_from([None, ["ana"], ["ben"]]), rollup=st.booleans())
+def test_crosstab_matches_sql_group_by(proj, codings, coders, rollup):
     ivs = _load(proj, codings)
-    ct = crosstab(proj.store, unit="all", include_interviewer=True, coders=coders)
+    ct = crosstab(proj.store, unit="all", include_interviewer=True, coders=coders, rollup=rollup)
     where = "where c.coder in ({})".format(",".join(f"'{c}'" for c in coders)) if coders else ""
     with proj.store.engine.connect() as conn:
-        expected = {(k, pr, arm): (n, niv) for k, pr, arm, n, niv in conn.execute(sql(SQL.format(where=where)))}
+        expected = {(k, pr, arm): (n, niv) for k, pr, arm, n, niv in
+                    conn.execute(sql(SQL.format(where=where, rows=_rows_sql(rollup))))}
     got = {}
     for r, row in enumerate(ct.rows):
         for g, (pair, arm) in enumerate(ct.groups):
@@ -99,7 +108,9 @@ def test_crosstab_matches_sql_group_by(proj, codings, coders):
             e = min(info.n_chars, s + length)
             for w, (a, b) in enumerate(spans):
                 if a < e and s < b and not any(x <= a < y for x, y in labels):
-                    by_code[key].add(w)
+                    for row in KEYS:
+                        if key in (SUBTREE.get(row, [row]) if rollup else [row]):
+                            by_code[row].add(w)
         for key, ws in by_code.items():
             words[(key, ATTRS[name]["pair"], ATTRS[name]["arm"])] += len(ws)
     got_words = {(row.key, *grp): int(ct.words[r, g]) for r, row in enumerate(ct.rows)
