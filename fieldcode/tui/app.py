@@ -68,6 +68,9 @@ class FieldcodeApp(App):
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+p", "command_palette", "Palette", show=False, key_display="^p", priority=True,
+                id="command_palette"),
+        Binding("ctrl+c", "help_quit", "", show=False, id="help_quit"),
     ]
 
     def __init__(self, project, interview: str | int | None = None) -> None:  # noqa: ANN001

@@ -95,6 +95,7 @@ def to_span(row) -> Span:  # noqa: ANN001 - a Coding row
 
 
 class CodingScreen(Screen):
+    AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
     CodingScreen #side { width: 34; border-right: solid $primary-darken-2; }
     CodingScreen #side.-narrow { width: 27; }
@@ -109,6 +110,10 @@ class CodingScreen(Screen):
     BINDINGS = [
         Binding(keys, action, desc, show=show, id=bid, priority=bid in ("undo", "redo"))
         for bid, keys, action, desc, show in CODING_KEYS
+    ] + [
+        Binding("tab", "app.focus_next", "Next panel", show=False, id="focus_next"),
+        Binding("shift+tab", "app.focus_previous", "Previous panel", show=False, id="focus_previous"),
+        Binding("ctrl+c,super+c", "screen.copy_text", "Copy selected text", show=False, id="copy"),
     ]
 
     def __init__(self, project, interview: str | int | None = None) -> None:  # noqa: ANN001
@@ -224,7 +229,7 @@ class CodingScreen(Screen):
         self.refresh_bindings()
 
     @property
-    def visible(self) -> list[Span]:
+    def shown_spans(self) -> list[Span]:
         if self.show_all:
             return self.all_spans
         return [s for s in self.all_spans if s.coder == self.me]
@@ -236,7 +241,7 @@ class CodingScreen(Screen):
 
     def refresh_codebook(self) -> None:
         here: dict[int, int] = {}
-        for s in self.visible:
+        for s in self.shown_spans:
             here[s.code_id] = here.get(s.code_id, 0) + 1
         self.query_one(CodebookTree).show(list(self.codes.values()), here, self.study_counts)
 
@@ -251,7 +256,7 @@ class CodingScreen(Screen):
         self.search_hits = find_all_ci(self.text, self.search_term) if self.search_term else []
         tr = self.transcript
         tr.show_text(self.text, self.turns)
-        tr.set_spans(self.visible, {c.id: c.colour for c in self.codes.values()}, self.me)
+        tr.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
         if select:
             tr.select_offsets(*select)
         title = Text(short_name(iv.name), style="bold")
@@ -268,7 +273,7 @@ class CodingScreen(Screen):
             return
         self.all_spans = [to_span(r) for r in self.store.codings(self.iv_id)]
         self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
-        self.transcript.set_spans(self.visible, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self.transcript.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
         self.refresh_codebook()
         self.update_details()
         self._schedule_side_refresh()
@@ -308,8 +313,8 @@ class CodingScreen(Screen):
         tr = self.transcript
         a, b = tr.selection_offsets
         if a != b:
-            return [s for s in self.visible if s.start < b and s.end > a] or spans_at(self.visible, tr.cursor_offset)
-        return spans_at(self.visible, tr.cursor_offset)
+            return [s for s in self.shown_spans if s.start < b and s.end > a] or spans_at(self.shown_spans, tr.cursor_offset)
+        return spans_at(self.shown_spans, tr.cursor_offset)
 
     def current(self, *, mine: bool = True) -> Span | None:
         spans = self.under_cursor()
@@ -330,7 +335,7 @@ class CodingScreen(Screen):
             mine = self.current()
             self.current_coding = (mine or cur).id
         row = tr.cursor_location[0]
-        self.query_one(LineCodes).show(spans_on_rows(self.visible, tr.lines, row), self.codes, self.coders, self.me)
+        self.query_one(LineCodes).show(spans_on_rows(self.shown_spans, tr.lines, row), self.codes, self.coders, self.me)
         self.query_one(DetailsPanel).show(spans, self.current_coding, self.codes, self.text, self.coders,
                                           self.me, tr.selection_offsets)
 
@@ -385,7 +390,7 @@ class CodingScreen(Screen):
         self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
         if self.me not in self.coders:
             self.coders = sorted({*self.coders, self.me})
-        self.transcript.repaint_rows(self.visible, self._rows(span))
+        self.transcript.repaint_rows(self.shown_spans, self._rows(span))
         self.update_details()
         self._schedule_side_refresh()
         return sp
@@ -457,7 +462,7 @@ class CodingScreen(Screen):
         new = to_span(row)
         self.all_spans = [new if s.id == cur.id else s for s in self.all_spans]
         self.current_coding = new.id
-        self.transcript.repaint_rows(self.visible, self._rows((cur.start, cur.end), (new.start, new.end)))
+        self.transcript.repaint_rows(self.shown_spans, self._rows((cur.start, cur.end), (new.start, new.end)))
         self.update_details()
         self._schedule_side_refresh()
         return new
@@ -475,7 +480,7 @@ class CodingScreen(Screen):
         self.all_spans = [s for s in self.all_spans if s.id != cur.id]
         self.study_counts[cur.code_id] = max(0, self.study_counts.get(cur.code_id, 0) - 1)
         self.current_coding = None
-        self.transcript.repaint_rows(self.visible, self._rows((cur.start, cur.end)))
+        self.transcript.repaint_rows(self.shown_spans, self._rows((cur.start, cur.end)))
         self.update_details()
         self._schedule_side_refresh()
         name = self.codes[cur.code_id].name if cur.code_id in self.codes else "coding"
@@ -605,7 +610,7 @@ class CodingScreen(Screen):
 
     # -- moving -----------------------------------------------------------------------------
     def _goto_coding(self, backwards: bool) -> None:
-        spans = sorted(self.visible, key=lambda s: (s.start, s.end, s.id))
+        spans = sorted(self.shown_spans, key=lambda s: (s.start, s.end, s.id))
         if not spans:
             self.notify("No codings in this interview yet.", severity="warning")
             return
@@ -622,7 +627,7 @@ class CodingScreen(Screen):
         self._goto_coding(True)
 
     def action_next_uncoded(self) -> None:
-        vis = sorted((s.start, s.end) for s in self.visible)
+        vis = sorted((s.start, s.end) for s in self.shown_spans)
         starts = [v[0] for v in vis]
         cur = self.transcript.cursor_offset
         cands = [t for t in self.turns if not t[4]]
@@ -687,7 +692,7 @@ class CodingScreen(Screen):
         self.show_all = not self.show_all
         self._update_title()
         self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
-        self.transcript.set_spans(self.visible, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self.transcript.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
         self.refresh_navigator()
         self.refresh_codebook()
         self.update_details()
@@ -704,7 +709,7 @@ class CodingScreen(Screen):
         if c is None:
             self.notify("Highlight a code in the codebook first.", severity="warning")
             return
-        here = sum(1 for s in self.visible if s.code_id == c.id)
+        here = sum(1 for s in self.shown_spans if s.code_id == c.id)
         self.app.push_screen(InfoScreen("Code", code_info(c, self.codes.get(c.parent_id), here,
                                                            self.study_counts.get(c.id, 0))))
 
@@ -729,7 +734,7 @@ class CodingScreen(Screen):
 
     def goto_code(self, code_id: int) -> None:
         """Command palette: the next coding of a code in this interview (or highlight it)."""
-        spans = sorted((s for s in self.visible if s.code_id == code_id), key=lambda s: s.start)
+        spans = sorted((s for s in self.shown_spans if s.code_id == code_id), key=lambda s: s.start)
         self.query_one(CodebookTree).select_code(code_id)
         if not spans:
             self.notify(f"No codings of {self.codes[code_id].name} in this interview; r retrieves them study-wide.")

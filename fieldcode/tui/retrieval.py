@@ -89,7 +89,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
             for k in FILTERS:
                 if attrs.get(k):
                     values[k].add(attrs[k])
-        start = by_id[self.code_id].key if self.code_id in by_id else Select.BLANK
+        start = by_id[self.code_id].key if self.code_id in by_id else Select.NULL
         yield Header()
         with Horizontal(id="filters"):
             yield Select(code_opts, prompt="code: all", value=start, id="code")
@@ -97,7 +97,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
             coders = store.coders()
             me = self.project.coder
             yield Select([(c, c) for c in coders], prompt="coder: all",
-                         value=me if (not self.show_all and me in coders) else Select.BLANK, id="coder")
+                         value=me if (not self.show_all and me in coders) else Select.NULL, id="coder")
         with Horizontal(id="filters2"):
             for k in FILTERS:
                 yield Select([(v, v) for v in sorted(values[k])], prompt=f"{k}: all", id=f"f-{k}")
@@ -117,13 +117,13 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         filters = {}
         for k in FILTERS:
             v = self.query_one(f"#f-{k}", Select).value
-            if v is not Select.BLANK and v is not None:
+            if v is not Select.NULL and v is not None:
                 filters[k] = [v]
         return dict(
-            codes=None if code is Select.BLANK or code is None else [code],
+            codes=None if code is Select.NULL or code is None else [code],
             include_children=self.query_one("#children", Checkbox).value,
             filters=filters or None,
-            coders=None if coder is Select.BLANK or coder is None else [coder],
+            coders=None if coder is Select.NULL or coder is None else [coder],
         )
 
     @on(Select.Changed)
@@ -138,12 +138,15 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
     def action_refresh_results(self) -> None:
         self.run_query()
 
+    _generation = 0
+
     def run_query(self) -> None:
         self.query_one("#count", Label).update("searching…")
-        self._query(self._params())
+        self._generation += 1
+        self._query(self._params(), self._generation)
 
     @work(thread=True, exclusive=True, group="retrieval")
-    def _query(self, params: dict) -> None:
+    def _query(self, params: dict, generation: int) -> None:
         from fieldcode.analysis import segments
 
         try:
@@ -151,9 +154,18 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         except Exception as exc:  # noqa: BLE001 - show any failure, never crash the screen
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             segs = []
-        self.app.call_from_thread(self._show, segs)
+        self.app.call_from_thread(self._show, segs, generation)
 
-    def _show(self, segs: list) -> None:
+    @property
+    def busy(self) -> bool:
+        return self._shown_generation != self._generation
+
+    _shown_generation = -1
+
+    def _show(self, segs: list, generation: int) -> None:
+        if generation != self._generation:
+            return  # a newer query is under way; its results will follow
+        self._shown_generation = generation
         self.segments = segs
         coders = sorted({s.coder for s in segs})
         ol = self.query_one("#results", OptionList)

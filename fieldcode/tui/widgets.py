@@ -155,6 +155,13 @@ class CodebookTree(Tree[int]):
         self._by_id: dict[int, TreeNode[int]] = {}
 
     def show(self, codes: Sequence[CodeItem], here: dict[int, int], study: dict[int, int]) -> None:
+        shape = [(c.id, c.parent_id, c.name, c.colour, c.hotkey) for c in codes]
+        if shape == getattr(self, "_shape", None):
+            # Same codebook: relabel in place (keeps the cursor and folding).
+            for c in codes:
+                self._by_id[c.id].set_label(self.label_for(c, here.get(c.id, 0), study.get(c.id, 0)))
+            return
+        self._shape = shape
         keep = self.cursor_node.data if self.cursor_node is not None else None
         self.clear()
         self._by_id.clear()
