@@ -37,14 +37,14 @@ def write_interview(folder: Path, name: str, attrs: dict[str, str], body: str) -
 
 
 def make_project(tmp: Path, interviews: dict[str, tuple[dict[str, str], str]],
-                 codebook: str = CODEBOOK) -> Project:
+                 codebook: str = CODEBOOK, db: str | None = None) -> Project:
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "codebook.yaml").write_text(codebook, encoding="utf-8")
     ivdir = tmp / "interviews"
     ivdir.mkdir(exist_ok=True)
     for name, (attrs, body) in interviews.items():
         write_interview(ivdir, name, attrs, body)
-    p = Project.open(tmp, coder="ana")
+    p = Project.open(tmp, coder="ana", db=db)
     rep = p.import_files()
     assert rep.ok, [(o.path, o.message) for o in rep.failed]
     return p

@@ -44,14 +44,13 @@ G = [("P1", "improving"), ("P1", "lagging"), ("P2", "improving")]
 ROWS = ["place", "housing", "repairs", "leadership", "aspiration"]
 
 
-@pytest.fixture(scope="module")
-def proj(tmp_path_factory):
-    p = make_project(tmp_path_factory.mktemp("ct"), {
+def build(folder, db=None):
+    p = make_project(folder, {
         "i1": (attrs("P1", "improving"), I1),
         "i2": (attrs("P1", "improving", role="agency"), I2),
         "i3": (attrs("P1", "lagging"), I3),
         "i4": (attrs("P2", "improving"), I4),
-    })
+    }, db=db)
     code(p, "i1", "housing", "The houses are damp and cold")                   # c1: 6 words
     code(p, "i1", "housing", "damp and cold. Our chair")                       # c2: two sentences, 5 words, 3 shared with c1
     code(p, "i1", "repairs", "Repairs are slow")                               # c3: 3 words
@@ -62,6 +61,12 @@ def proj(tmp_path_factory):
     code(p, "i3", "place", "broken lifts everywhere", end_phrase="Nobody leads")
     code(p, "i3", "housing", "flats and broken lifts", coder="ben")            # c8: 4 words, overlaps c4
     code(p, "i3", "leadership", "Nobody leads here")                           # c9: 3 words
+    return p
+
+
+@pytest.fixture(scope="module")
+def proj(tmp_path_factory):
+    p = build(tmp_path_factory.mktemp("ct"))
     yield p
     p.close()
 
@@ -100,6 +105,23 @@ def test_default_units(proj):
     assert table(ct, "per1000") == {
         "place": [0.0, 555.556, 0.0], "housing": [500.0, 444.444, 0.0], "repairs": [136.364, 0.0, 0.0],
         "leadership": [272.727, 333.333, 0.0], "aspiration": [0.0, 0.0, 0.0]}
+
+
+def test_same_tables_on_sqlite_and_postgres(db_url, tmp_path):
+    """The read-only SQL runs on both backends (PostgreSQL when a server is reachable)."""
+    p = build(tmp_path / "p", db=db_url)
+    try:
+        ct = crosstab(p.store, unit="all", rollup=True)
+        assert table(ct, "segments")["place"] == [4, 2, 0]
+        assert table(ct, "words") == {
+            "place": [14, 7, 0], "housing": [14, 4, 0], "repairs": [3, 0, 0], "leadership": [6, 3, 0],
+            "aspiration": [0, 0, 0]}
+        assert ct.group_words.tolist() == [22, 9, 5]
+        from fieldcode.analysis import segments
+
+        assert len(segments(p.store, exclude_interviewer=True)) == 8
+    finally:
+        p.close()
 
 
 def test_include_interviewer(proj):
