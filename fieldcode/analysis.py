@@ -891,12 +891,13 @@ ALL_CODERS = "(all coders)"
 
 def coverage(store, *, filters: dict[str, list[str]] | None = None, coders: list[str] | None = None,
              include_interviewer: bool = False) -> list[CoverageRow]:
-    """Share of each interview's analysed words coded with any code, per coder and for all coders
-    together (union, so two coders coding the same words count them once)."""
+    """Share of each interview's analysed words coded with any code, per coder and, when there is
+    more than one, for all of them together (a union: words two coders both coded count once)."""
     ivs = _q_interviews(store)
     who = list(coders) if coders else _q_coders(store)
     out: list[CoverageRow] = []
-    for c in [*who, ALL_CODERS]:
+    everyone = [*who, ALL_CODERS] if len(who) > 1 else who
+    for c in everyone:
         ct = crosstab(store, unit="words", by=("interview",), filters=filters,
                       coders=who if c == ALL_CODERS else [c], include_interviewer=include_interviewer,
                       any_code=True)
@@ -904,7 +905,7 @@ def coverage(store, *, filters: dict[str, list[str]] | None = None, coders: list
             out.append(CoverageRow(name, {}, c, int(ct.segments[-1, gi]), int(ct.words[-1, gi]),
                                    int(ct.group_words[gi])))
     attrs = {v[0]: v[2] for v in ivs.values()}
-    order = {c: i for i, c in enumerate([*who, ALL_CODERS])}
+    order = {c: i for i, c in enumerate(everyone)}
     out = [CoverageRow(r.interview, dict(attrs.get(r.interview, {})), r.coder, r.segments, r.coded_words,
                        r.analysed_words) for r in out]
     out.sort(key=lambda r: (r.interview, order[r.coder]))
