@@ -431,6 +431,23 @@ def code_list(
     out.print(f"{len(rows)} codings")
 
 
+@code_app.command("import")
+def code_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with interview, code, quote (or start, end), and optional coder, memo.")],
+) -> None:
+    """Add codings from a CSV, all or nothing: every row is checked first and any problem is
+    reported with its line. Rows already present are skipped, so a re-run adds nothing.
+
+    Example: fieldcode code import examples/codings.csv
+    """
+    from fieldcode.codingio import import_codings_csv
+
+    p = _state(ctx).project()
+    result = import_codings_csv(p.store, file, p.coder)
+    out.print(f"added {result.added} codings" + (f"; {result.skipped} already present" if result.skipped else ""))
+
+
 @code_app.command("remove")
 def code_remove(ctx: typer.Context, coding_id: Annotated[int, typer.Argument(help="Coding id (see code list).")]) -> None:
     """Remove one of your codings (undo brings it back).

@@ -416,20 +416,44 @@ class Store:
     def add_coding(self, interview: str | int, code: str | int, start: int, end: int, coder: str,
                    memo: str = "") -> Coding:
         with self.write() as s:
-            iv = self._interview(s, interview)
-            c = self._code(s, code)
-            if c.retired_at is not None:
-                raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
-            self._check_span(iv, start, end)
-            quote = iv.text[start:end]
-            now = utcnow()
-            row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
-                         quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
-                         memo=memo, created_at=now, updated_at=now)
-            s.add(row)
-            s.flush()
-            self._log(s, coder, "add", row, None, coding_snapshot(row))
-            return row
+            return self._add(s, interview, code, start, end, coder, memo)
+
+    def add_codings(self, specs: list[tuple[str | int, str | int, int, int, str, str]]) -> tuple[list[Coding], int]:
+        """Add many codings ``(interview, code, start, end, coder, memo)`` in ONE transaction:
+        all or none.  A coding identical to an existing one (same interview, code, coder and
+        span) is skipped, so importing the same file twice adds nothing.  Each added coding
+        gets its own event.  Returns ``(added, skipped)``."""
+        added: list[Coding] = []
+        skipped = 0
+        with self.write() as s:
+            for interview, code, start, end, coder, memo in specs:
+                iv = self._interview(s, interview)
+                c = self._code(s, code)
+                dup = s.exec(select(Coding.id).where(
+                    Coding.interview_id == iv.id, Coding.code_id == c.id, Coding.coder == coder,
+                    Coding.start == start, Coding.end == end)).first()
+                if dup is not None:
+                    skipped += 1
+                    continue
+                added.append(self._add(s, iv.id, c.id, start, end, coder, memo))
+        return added, skipped
+
+    def _add(self, s: Session, interview: str | int, code: str | int, start: int, end: int, coder: str,
+             memo: str) -> Coding:
+        iv = self._interview(s, interview)
+        c = self._code(s, code)
+        if c.retired_at is not None:
+            raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
+        self._check_span(iv, start, end)
+        quote = iv.text[start:end]
+        now = utcnow()
+        row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
+                     quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
+                     memo=memo, created_at=now, updated_at=now)
+        s.add(row)
+        s.flush()
+        self._log(s, coder, "add", row, None, coding_snapshot(row))
+        return row
 
     def update_coding(self, coding_id: int, coder: str, *, code: str | int | None = None,
                       start: int | None = None, end: int | None = None, memo: str | None = None) -> Coding:

@@ -147,3 +147,36 @@ def test_readme_opens_with_two_commands_and_ci_runs_the_second():
     assert "pytest" in second
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert second in ci.splitlines()
+
+
+def test_code_import_csv_all_or_nothing_and_idempotent(mini_dir, monkeypatch):
+    monkeypatch.chdir(mini_dir)
+    assert run("import").exit_code == 0
+    text_a = (mini_dir / "interviews" / "a.md").read_text().split("---\n", 2)[2]
+    good = (
+        "interview,code,quote,coder,memo\n"
+        'a.md,leadership,"The tenants\' group runs everything now.",ana,"says ""everything"""\n'
+        "b.md,housing,The flats are damp.,ben,\n"
+    )
+    bad = good + "a.md,housing,Jean,ana,\nb.md,nope,The flats,ana,\nzzz.md,housing,x,ana,\n"
+    (mini_dir / "bad.csv").write_text(bad)
+    r = run("code", "import", "bad.csv")
+    assert r.exit_code == 2
+    assert "3 problem(s)" in r.output and "nothing was imported" in r.output
+    assert "bad.csv:4: the quote occurs 3 times in 'a.md'" in r.output
+    assert "bad.csv:5: unknown code 'nope'" in r.output
+    assert "bad.csv:6: no interview 'zzz.md'" in r.output
+    assert "0 codings" in run("code", "list").output
+    (mini_dir / "good.csv").write_text(good)
+    r = run("code", "import", "good.csv")
+    assert r.exit_code == 0 and "added 2 codings" in r.output
+    r = run("code", "import", "good.csv")
+    assert "added 0 codings; 2 already present" in r.output
+    from fieldcode.project import Project
+
+    p = Project.open(mini_dir)
+    rows = {(p.store.code(c.code_id).key, c.coder, c.start, c.end, c.memo) for c in p.store.codings()}
+    s = text_a.index("The tenants' group")
+    text_b = (mini_dir / "interviews" / "b.md").read_text().split("---\n", 2)[2]
+    t = text_b.index("The flats are damp.")
+    assert rows == {("leadership", "ana", s, s + 39, 'says "everything"'), ("housing", "ben", t, t + 19, "")}
