@@ -130,9 +130,10 @@ def crosstab_cmd(
     p = _state(ctx).project()
     if unit not in analysis.UNITS:
         raise InvalidInput(f"--unit must be one of {', '.join(analysis.UNITS)}, not '{unit}'")
-    ct = analysis.crosstab(p.store, unit=unit, by=_split(by) or (), codes=_split(codes), filters=_filters(role, where),
-                           coders=coder, include_interviewer=include_interviewer, rollup=rollup,
-                           order={"arm": list(p.study.arms)})
+    with _working("counting..."):
+        ct = analysis.crosstab(p.store, unit=unit, by=_split(by) or (), codes=_split(codes),
+                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                               rollup=rollup, order={"arm": list(p.study.arms)})
     out.print(render_crosstab(ct, unit, denominators=denominators, title=f"Crosstab: {UNIT_TITLES[unit]}"))
     out.print(f"Unit: {analysis.UNIT_DEFINITIONS[unit]}.")
     for n in _notes(ct.options):
@@ -156,8 +157,10 @@ def compare_cmd(
     Example: fieldcode compare --unit per1000
     """
     p = _state(ctx).project()
-    cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes), filters=_filters(role, where),
-                           coders=coder, include_interviewer=include_interviewer, rollup=rollup)
+    with _working("comparing..."):
+        cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
+                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                               rollup=rollup)
     focal, other = cmp.arms
     t = Table(title=f"{focal} vs {other}: {analysis.NORMALISED_UNITS[unit]}", title_justify="left")
     t.add_column("theme")
@@ -271,6 +274,13 @@ def coverage_cmd(
 
 # --- exports ----------------------------------------------------------------------------------------
 
+def _working(what: str):
+    """A spinner on the terminal while slow work runs (nothing when output is redirected)."""
+    from contextlib import nullcontext
+
+    return err.status(what) if err.is_terminal else nullcontext()
+
+
 def _done(paths: list[Path]) -> None:
     for pth in paths:
         out.print(f"wrote {pth}")
@@ -294,9 +304,10 @@ def export_counts(
     Example: fieldcode export counts -o results/counts.csv --by pair,arm
     """
     p = _state(ctx).project()
-    ct = analysis.crosstab(p.store, unit="all", by=_split(by) or (), codes=_split(codes),
-                           filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
-                           rollup=rollup, order={"arm": list(p.study.arms)})
+    with _working("counting..."):
+        ct = analysis.crosstab(p.store, unit="all", by=_split(by) or (), codes=_split(codes),
+                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                               rollup=rollup, order={"arm": list(p.study.arms)})
     output.parent.mkdir(parents=True, exist_ok=True)
     wide = output.with_name(output.stem + "_wide.csv")
     side = output.with_suffix(".json")
