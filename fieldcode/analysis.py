@@ -37,7 +37,7 @@ import bisect
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fieldcode.errors import InvalidInput
 
@@ -412,6 +412,36 @@ class Crosstab:
         cols = ["code", "label", "code_path", "rollup", *self.by, "unit", "value",
                 "interviews_in_group", "words_in_group"]
         return pd.DataFrame.from_records(recs, columns=cols)
+
+    def display(self, unit: str, *, denominators: bool = False) -> tuple[list[str], list[list[str]]]:
+        """Headers and rows of strings for a front end (the CLI table, the TUI screen): code
+        labels indented by depth, values formatted for their unit; with ``denominators`` the
+        headers carry each group's interviews and analysed words, and interview and word cells
+        read "value/denominator"."""
+        headers = ["code"]
+        for gi, g in enumerate(self.groups):
+            head = "\n".join(g) if g else "all"
+            if denominators:
+                head += f"\n({int(self.group_interviews[gi]):,} iv, {int(self.group_words[gi]):,} w)"
+            headers.append(head)
+        tab = self.table(unit)
+        rows = []
+        for r, row in enumerate(self.rows):
+            label = "  " * row.depth + row.label + (" (retired)" if row.retired else "")
+            cells = [label]
+            for gi in range(len(self.groups)):
+                v = tab[r, gi].item()
+                if unit == "per1000":
+                    cell = "\u2014" if math.isnan(v) else f"{v:.1f}"
+                else:
+                    cell = f"{int(v):,}"
+                if denominators and unit == "interviews":
+                    cell += f"/{int(self.group_interviews[gi]):,}"
+                elif denominators and unit == "words":
+                    cell += f"/{int(self.group_words[gi]):,}"
+                cells.append(cell)
+            rows.append(cells)
+        return headers, rows
 
     def wide(self, unit: str):
         """One row per code, one column per group (values of ``unit``)."""

@@ -69,31 +69,14 @@ def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:
     return notes
 
 
-def _fmt_cell(unit: str, v, den_iv: int, den_w: int, show_den: bool) -> str:
-    if unit == "per1000":
-        s = "—" if isinstance(v, float) and math.isnan(v) else f"{v:.1f}"
-    else:
-        s = f"{int(v):,}"
-    if show_den and unit == "interviews":
-        s += f"/{den_iv:,}"
-    elif show_den and unit == "words":
-        s += f"/{den_w:,}"
-    return s
-
-
 def render_crosstab(ct: analysis.Crosstab, unit: str, *, denominators: bool, title: str) -> Table:
+    headers, rows = ct.display(unit, denominators=denominators)
     t = Table(title=title, title_justify="left")
-    t.add_column("code")
-    for gi, g in enumerate(ct.groups):
-        head = "\n".join(g) if g else "all"
-        if denominators:
-            head += f"\n({int(ct.group_interviews[gi]):,} iv, {int(ct.group_words[gi]):,} w)"
-        t.add_column(escape(head), justify="right")
-    tab = ct.table(unit)
-    for r, row in enumerate(ct.rows):
-        label = "  " * row.depth + row.label + (" (retired)" if row.retired else "")
-        t.add_row(escape(label), *[_fmt_cell(unit, tab[r, gi].item(), int(ct.group_interviews[gi]),
-                                             int(ct.group_words[gi]), denominators) for gi in range(len(ct.groups))])
+    t.add_column(headers[0])
+    for h in headers[1:]:
+        t.add_column(escape(h), justify="right")
+    for row in rows:
+        t.add_row(*[escape(c) for c in row])
     return t
 
 
