@@ -186,3 +186,24 @@ def test_quotes_matrix_limits_and_pipes():
         "| \u201cc\u201d \u2014 iv2, coder ana |  |",
         "| and 1 more |  |",
     ]
+
+
+def test_group_without_analysed_words_has_an_empty_per1000_cell(tmp_path):
+    from fieldcode.analysis import crosstab
+    from fieldcode.export import counts_long_csv
+
+    # P9/lagging holds only interviewer speech: 0 analysed words, so per 1,000 is undefined
+    p = make_project(tmp_path / "nan", {
+        "q1": (attrs("P9", "improving"), "Interviewer: Hi?\n\nZoe: Hello you.\n\nInterviewer: Ok.\n\nZoe: Bye.\n"),
+        "q2": (attrs("P9", "lagging"), "Interviewer: Hello there.\n\nInterviewer: Anyone home?\n"),
+    })
+    code(p, "q1", "aspiration", "Hello you")
+    ct = crosstab(p.store, unit="all", codes=["aspiration"])
+    assert ct.group_words.tolist() == [3, 0]           # "Hello you" + "Bye"; nothing in q2
+    lines = counts_long_csv(ct, units=["per1000"]).splitlines()
+    assert lines[1:] == [
+        "aspiration,Aspiration,aspiration,no,P9,improving,per1000,666.667,1,3",   # 1000 * 2 / 3
+        "aspiration,Aspiration,aspiration,no,P9,lagging,per1000,,1,0",
+    ]
+    assert ct.display("per1000")[1] == [["Aspiration", "666.7", "\u2014"]]
+    p.close()
