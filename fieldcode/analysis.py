@@ -295,6 +295,8 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
     turns = _q_turns(store, need)
     out: list[Segment] = []
     zones: dict[int, list[tuple[int, int]]] = {}
+    starts_of = {iid: [t.start for t in ts] for iid, ts in turns.items()}
+    starts_of.update({iid: [] for iid in need if iid not in turns})
     for cid, iid, code_id, coder, st, en, memo in rows:
         ts = turns.get(iid, [])
         if exclude_interviewer:
@@ -309,7 +311,7 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
         out.append(Segment(
             coding_id=cid, interview_id=iid, interview=name, attributes=dict(attrs), code_key=code.key,
             code_name=code.name, code_path=code.path, coder=coder, start=st, end=en,
-            speaker=_speaker_at(ts, [t.start for t in ts], st, en), text=text[st:en], memo=memo,
+            speaker=_speaker_at(ts, starts_of[iid], st, en), text=text[st:en], memo=memo,
             context_before=before, context_after=after))
     out.sort(key=lambda s: (tree.by_key[s.code_key].order, s.interview, s.start, s.end, s.coder, s.coding_id))
     return out
