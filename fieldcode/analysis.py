@@ -7,9 +7,15 @@ Database access
 ---------------
 DESIGN.md says ``store.py`` is the only module that talks to the database.  The analysis needs
 set-based aggregates (GROUP BY over a million codings) that the Store does not offer yet, so
-every query lives in ONE clearly marked section below ("Read-only SQL"), written with
-SQLAlchemy Core over the model tables, and nothing else in this module touches the engine.
-The section can move into ``store.py`` unchanged.
+every query lives in ONE clearly marked section at the end ("Read-only SQL", the ``_q_*``
+functions), written with SQLAlchemy Core over the model tables, and nothing else in this module
+touches the engine.  The section can move into ``store.py`` unchanged.
+
+How the crosstab scales: the codings come out of the database as one aggregated string of packed
+integers per interview (``_q_coding_arrays``), not as a million Python rows; everything after
+that (the interviewer rule, the unions of spans, word counts, grouping) is numpy over arrays, and
+pandas only shapes the small result.  Word offsets are found with array operations that match
+``fieldcode.text.WORD_RE`` exactly (``word_bounds``; a property test checks them).
 
 Unit definitions (every count carries its unit and denominator)
 ----------------------------------------------------------------
@@ -18,17 +24,20 @@ Unit definitions (every count carries its unit and denominator)
   interviewer's turns.  **Analysed words** = the words (``fieldcode.text.WORD_RE``) of the
   analysed text.  Text outside every turn (a transcript without speaker labels) is analysed.
 * ``segments``: coded segments.  With interviewer turns left out (the default), a segment
-  counts unless it lies wholly inside interviewer turns and speaker labels (and the whitespace
-  between them), i.e. unless it touches no analysed text.  With ``include_interviewer`` every
-  segment counts.  Denominator: interviews in the group (and their analysed words).
+  counts unless it lies wholly inside a "dead zone": an interviewer turn or a speaker label,
+  together with the blank space between turns around it (``dead_zones``).  So a segment that
+  reaches even one word of a participant's turn counts.  With ``include_interviewer`` every
+  segment counts.  Denominators: interviews and analysed words in the group.
 * ``interviews``: interviews with at least one counted segment of the code (presence).
   Denominator: interviews in the group.
 * ``words``: coded words, i.e. analysed words overlapping the union of the code's segments in
   each interview (overlapping codings never count a word twice; a word counts if any character
   of it is coded).  Denominator: analysed words in the group.
 * ``per1000``: 1000 × coded words / analysed words of the group.
-* A rolled-up parent row ("place (incl. children)") takes the union of the parent's and all its
-  descendants' segments: a passage coded with both counts once, for every unit.
+* A rolled-up parent row ("Place (incl. children)") takes the union of the parent's and all its
+  descendants' segments: for ``interviews`` and ``words`` a passage coded with both counts once;
+  ``segments`` add up over the subtree (each coding is one segment, so none counts twice).
+* The sign test of the paired comparison is descriptive (see ``SIGN_TEST_NOTE``).
 """
 
 from __future__ import annotations
