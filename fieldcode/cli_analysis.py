@@ -328,13 +328,15 @@ def export_segments(
     xlsx = output.with_suffix(".xlsx")
     side = output.with_suffix(".json")
     export.write_text(output, export.segments_csv(segs))
-    export.write_segments_xlsx(segs, xlsx)
+    if not export.write_segments_xlsx(segs, xlsx):
+        err.print(f"[yellow]note:[/] {len(segs):,} segments do not fit in one Excel sheet; wrote the CSV only")
+        xlsx = None
     opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": not exclude_interviewer}
     export.write_sidecar(side, export.sidecar(
-        "segments", files=[output, xlsx], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
+        "segments", files=[f for f in (output, xlsx) if f], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
         extra={"segments": len(segs), "include_children": children,
                "speaker": "the speaker of the turn containing the segment's start"}))
-    _done([output, xlsx, side])
+    _done([f for f in (output, xlsx, side) if f])
 
 
 @export_app.command("quotes")

@@ -101,25 +101,40 @@ def segments_csv(segs: Sequence[Segment]) -> str:
     return buf.getvalue()
 
 
-def write_segments_xlsx(segs: Sequence[Segment], path: Path) -> None:
-    """The same table as segments_csv, as an Excel sheet.  Text is always stored as text (a quote
-    starting with '=' never becomes a formula); characters Excel cannot hold are dropped."""
+XLSX_MAX_ROWS = 1_048_576
+
+
+def write_segments_xlsx(segs: Sequence[Segment], path: Path) -> bool:
+    """The same table as segments_csv, as an Excel sheet (write-only mode, so large exports
+    stream).  Text is always stored as text (a quote starting with '=' never becomes a formula);
+    characters Excel cannot hold are dropped.  Returns False, writing nothing, when the segments
+    do not fit in one sheet (Excel's limit is 1,048,576 rows)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     header, rows = _segment_table(segs)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "segments"
-    ws.append(header)
-    for row in rows:
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+    if len(rows) + 1 > XLSX_MAX_ROWS:
+        return False
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("segments")
     ws.freeze_panes = "A2"
+    ws.append(header)
+
+    def cell(v):
+        if not isinstance(v, str):
+            return v
+        v = ILLEGAL_CHARACTERS_RE.sub("", v)
+        if v.startswith("="):
+            c = WriteOnlyCell(ws, value=v)
+            c.data_type = "s"
+            return c
+        return v
+
+    for row in rows:
+        ws.append([cell(v) for v in row])
     wb.save(path)
+    return True
 
 
 # --- quote matrix -------------------------------------------------------------------------------
