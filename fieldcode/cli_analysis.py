@@ -304,6 +304,46 @@ def export_counts(
     _done([output, wide, side])
 
 
+@export_app.command("comparison")
+def export_comparison(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV path (theme x pair); the per-theme summary (NAME_summary.csv) and the JSON sidecar go beside it.")] = Path("comparison.csv"),
+    unit: Annotated[str, typer.Option("--unit", help="per1000 | share | segments_per_interview")] = "per1000",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+) -> None:
+    """Write the paired comparison: theme x pair values of both arms with their difference and
+    denominators, a per-theme summary with the sign test (descriptive), and a JSON sidecar
+    holding the balance warnings.
+
+    Example: fieldcode export comparison -o results/comparison.csv --unit per1000 --rollup
+    """
+    p = _state(ctx).project()
+    with _working("comparing..."):
+        cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
+                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                               rollup=rollup)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    summary = output.with_name(output.stem + "_summary.csv")
+    side = output.with_suffix(".json")
+    export.write_text(output, export.comparison_csv(cmp))
+    export.write_text(summary, export.comparison_summary_csv(cmp))
+    export.write_sidecar(side, export.sidecar(
+        "comparison", files=[output, summary], codebook=p.codebook, coders_in_data=p.store.coders(),
+        options=cmp.options,
+        extra={"normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
+               "sign_test": "exact two-sided binomial (p = 1/2) over pairs with a non-zero difference; "
+                            + analysis.SIGN_TEST_NOTE,
+               "balance_warnings": cmp.warnings}))
+    for w in cmp.warnings:
+        err.print(f"[yellow]balance:[/] {escape(w)}")
+    _done([output, summary, side])
+
+
 @export_app.command("segments")
 def export_segments(
     ctx: typer.Context,

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fieldcode import __version__
-from fieldcode.analysis import UNIT_DEFINITIONS, Crosstab, Segment
+from fieldcode.analysis import UNIT_DEFINITIONS, Comparison, Crosstab, Segment
 
 FIRST_ATTRIBUTES = ("pair", "neighbourhood", "arm", "role")
 PER1000_FORMAT = "{:.3f}"
@@ -67,6 +67,43 @@ def counts_wide_csv(ct: Crosstab, units: Sequence[str] | None = None) -> str:
             w.writerow([row.key, row.label, row.path, u, *[fmt(u, tabs[u][r, gi]) for gi in range(len(ct.groups))]])
     w.writerow(["(denominator)", "interviews in group", "", "interviews", *[int(x) for x in ct.group_interviews]])
     w.writerow(["(denominator)", "analysed words in group", "", "words", *[int(x) for x in ct.group_words]])
+    return buf.getvalue()
+
+
+# --- paired comparison ----------------------------------------------------------------------------
+
+def _norm(unit: str, v: float) -> str:
+    return PER1000_FORMAT.format(v) if unit == "per1000" else f"{v:.4f}"
+
+
+def comparison_csv(cmp: Comparison) -> str:
+    """One row per theme x pair: both arms' values on the normalised unit, their difference and
+    both arms' denominators (interviews, analysed words)."""
+    focal, other = cmp.arms
+    buf = io.StringIO()
+    w = _writer(buf)
+    w.writerow(["code", "label", "code_path", "pair", "unit", "focal_arm", "focal_value", "comparison_arm",
+                "comparison_value", "difference", "focal_interviews", "focal_words", "comparison_interviews",
+                "comparison_words"])
+    for th in cmp.themes:
+        for v in th.pairs:
+            a, b = cmp.sizes[v.pair][focal], cmp.sizes[v.pair][other]
+            w.writerow([th.row.key, th.row.label, th.row.path, v.pair, cmp.unit, focal, _norm(cmp.unit, v.focal), other,
+                        _norm(cmp.unit, v.comparison), _norm(cmp.unit, v.difference), a.interviews, a.words,
+                        b.interviews, b.words])
+    return buf.getvalue()
+
+
+def comparison_summary_csv(cmp: Comparison) -> str:
+    """One row per theme: pairs compared, in how many the focal arm is higher / lower / tied,
+    and the exact two-sided sign test p-value (descriptive)."""
+    buf = io.StringIO()
+    w = _writer(buf)
+    w.writerow(["code", "label", "code_path", "unit", "pairs", "focal_higher", "focal_lower", "ties",
+                "sign_test_p"])
+    for th in cmp.themes:
+        w.writerow([th.row.key, th.row.label, th.row.path, cmp.unit, len(th.pairs), th.higher, th.lower, th.ties,
+                    f"{th.p_value:.6f}"])
     return buf.getvalue()
 
 

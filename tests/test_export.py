@@ -207,3 +207,30 @@ def test_group_without_analysed_words_has_an_empty_per1000_cell(tmp_path):
     ]
     assert ct.display("per1000")[1] == [["Aspiration", "666.7", "\u2014"]]
     p.close()
+
+
+def test_export_comparison_exact_bytes(tmp_path):
+    # Three pairs where improving codes 2 of 10 words as housing and lagging 1 of 10; P4 ties at 0.
+    body = "alpha beta gamma delta epsilon zeta eta theta iota kappa.\n"
+    ivs = {f"{p}-{a}": (attrs(p, a), body) for p in ("P1", "P2", "P4") for a in ("improving", "lagging")}
+    p = make_project(tmp_path / "cmp", ivs)
+    for pr in ("P1", "P2"):
+        code(p, f"{pr}-improving", "housing", "alpha beta")
+        code(p, f"{pr}-lagging", "housing", "alpha")
+    p.close()
+    out = tmp_path / "o" / "comparison.csv"
+    run("-C", tmp_path / "cmp", "export", "comparison", "-o", out, "--codes", "housing")
+    # per 1000: 1000 * 2 / 10 = 200, 1000 * 1 / 10 = 100; each arm 1 interview, 10 words
+    assert out.read_text() == (
+        "code,label,code_path,pair,unit,focal_arm,focal_value,comparison_arm,comparison_value,difference,"
+        "focal_interviews,focal_words,comparison_interviews,comparison_words\n"
+        "housing,Housing,place/housing,P1,per1000,improving,200.000,lagging,100.000,100.000,1,10,1,10\n"
+        "housing,Housing,place/housing,P2,per1000,improving,200.000,lagging,100.000,100.000,1,10,1,10\n"
+        "housing,Housing,place/housing,P4,per1000,improving,0.000,lagging,0.000,0.000,1,10,1,10\n")
+    # 2 of 2 non-tied pairs higher: p = 2 * (1/2)^2 = 0.5
+    assert (tmp_path / "o" / "comparison_summary.csv").read_text() == (
+        "code,label,code_path,unit,pairs,focal_higher,focal_lower,ties,sign_test_p\n"
+        "housing,Housing,place/housing,per1000,3,2,0,1,0.500000\n")
+    side = json.loads((tmp_path / "o" / "comparison.json").read_text())
+    assert side["pairs_compared"] == ["P1", "P2", "P4"] and side["balance_warnings"] == []
+    assert "descriptive" in side["sign_test"]
