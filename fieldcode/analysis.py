@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -226,18 +227,24 @@ def word_bounds(text: str):
     return starts.astype(np.int64), ends.astype(np.int64)
 
 
+_FIRST_SPACE = re.compile(r"\s")
+_LAST_SPACE = re.compile(r"\s\S*\Z")
+
+
 def _context(text: str, start: int, end: int, n: int = CONTEXT_CHARS) -> tuple[str, str]:
-    """About ``n`` characters either side of ``[start, end)``, cut at word boundaries."""
+    """About ``n`` characters either side of ``[start, end)``, cut at word boundaries (a word cut
+    by the window is dropped), trimmed at the outer ends only, so that
+    ``before + text + after`` is one contiguous slice of the transcript."""
     a = max(0, start - n)
     before = text[a:start]
     if a > 0 and not text[a - 1].isspace() and not before[:1].isspace():
-        cut = next((i for i, ch in enumerate(before) if ch.isspace()), len(before))
-        before = before[cut:]
+        m = _FIRST_SPACE.search(before)
+        before = before[m.start():] if m else ""
     b = min(len(text), end + n)
     after = text[end:b]
     if b < len(text) and not text[b].isspace() and not after[-1:].isspace():
-        cut = next((i for i in range(len(after) - 1, -1, -1) if after[i].isspace()), -1)
-        after = after[:cut + 1] if cut >= 0 else ""
+        m = _LAST_SPACE.search(after)
+        after = after[:m.start() + 1] if m else ""
     return before.lstrip(), after.rstrip()
 
 

@@ -86,3 +86,25 @@ def test_context_cuts_at_word_boundaries():
     assert _context(text, 6, 10, n=4) == ("", "")
     assert _context(text, 6, 10, n=6) == ("alpha ", " gamma")
     assert _context(text, 0, 5, n=150) == ("", " beta gamma delta epsilon")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab c\n\u00a0.")), min_size=1, max_size=80), st.data())
+def test_context_property(text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    n = data.draw(st.integers(1, 20))
+    before, after = _context(text, start, end, n=n)
+    assert text[:start].endswith(before) and text[end:].startswith(after)
+    assert len(before) <= n and len(after) <= n
+    b0 = start - len(before)
+    a1 = end + len(after)
+    # no partial word at the outer ends: the window edge falls on whitespace or the text's ends
+    assert not before or b0 == 0 or text[b0 - 1].isspace()
+    assert not after or a1 == len(text) or text[a1].isspace()
+    # nothing thrown away but whitespace and the cut partial word
+    assert before == before.lstrip() and after == after.rstrip()
