@@ -598,4 +598,30 @@ class Store:
         with self.read() as s:
             return s.exec(select(func.max(Event.id))).scalar_one() or 0
 
+    def sentence_spans(self, interview_id: int) -> list[tuple[int, int]]:
+        """``(start, end)`` of every sentence, in order, as plain tuples (no ORM objects: a
+        50,000-word transcript has thousands)."""
+        with self.read() as s:
+            return [tuple(r) for r in s.exec(
+                select(SentenceRow.start, SentenceRow.end)
+                .where(SentenceRow.interview_id == interview_id).order_by(SentenceRow.idx)).all()]
+
+    def turn_spans(self, interview_id: int) -> list[tuple[int, int, int, str, bool]]:
+        """``(start, end, content_start, speaker, is_interviewer)`` of every turn, in order."""
+        with self.read() as s:
+            return [tuple(r) for r in s.exec(
+                select(TurnRow.start, TurnRow.end, TurnRow.content_start, TurnRow.speaker,
+                       TurnRow.is_interviewer)
+                .where(TurnRow.interview_id == interview_id).order_by(TurnRow.idx)).all()]
+
+    def coding_tuples(self, interview_id: int) -> list[tuple]:
+        """``(id, code_id, coder, start, end, memo, created_at, updated_at)`` of every coding of
+        an interview (all coders), ordered by start."""
+        with self.read() as s:
+            return [tuple(r) for r in s.exec(
+                select(Coding.id, Coding.code_id, Coding.coder, Coding.start, Coding.end, Coding.memo,
+                       Coding.created_at, Coding.updated_at)
+                .where(Coding.interview_id == interview_id)
+                .order_by(Coding.start, Coding.end, Coding.id)).all()]
+
 

@@ -41,6 +41,7 @@ from fieldcode.tui.widgets import (
     InterviewItem,
     LineCodes,
     Navigator,
+    navigator_order,
     short_name,
 )
 
@@ -90,8 +91,12 @@ def _ts(dt) -> str:  # noqa: ANN001
 
 
 def to_span(row) -> Span:  # noqa: ANN001 - a Coding row
-    return Span(id=row.id, code_id=row.code_id, coder=row.coder, start=row.start, end=row.end,
-                memo=row.memo or "", created_at=_ts(row.created_at), updated_at=_ts(row.updated_at))
+    return span_of(row.id, row.code_id, row.coder, row.start, row.end, row.memo, row.created_at, row.updated_at)
+
+
+def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Span:  # noqa: A002, ANN001
+    return Span(id=id, code_id=code_id, coder=coder, start=start, end=end, memo=memo or "",
+                created_at=_ts(created_at), updated_at=_ts(updated_at))
 
 
 class CodingScreen(Screen):
@@ -125,6 +130,7 @@ class CodingScreen(Screen):
         self.show_all = False
         self.iv_id: int | None = None
         self.iv_name = ""
+        self.iv_words = 0
         self.iv_attrs: dict[str, str] = {}
         self.text = ""
         self.turns: list[tuple[int, int, int, str, bool]] = []
@@ -141,6 +147,23 @@ class CodingScreen(Screen):
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # Load the first interview before the widgets exist, so the transcript lays out its
+        # text once (loading it after mount costs a second wrap of the whole document).
+        self.load_codes()
+        self._infos = self.store.interview_infos(coder=self.me)
+        target = None
+        if self.initial is not None:
+            try:
+                target = self.store.interview(self.initial).id
+            except FieldcodeError as exc:
+                self._initial_error = str(exc)
+        if target is None:
+            order = navigator_order(
+                [InterviewItem(i.id, i.name, i.attributes, i.n_codings, i.coded_share) for i in self._infos],
+                self.project.study.arms)
+            target = order[0] if order else None
+        if target is not None:
+            self._load(target)
         yield Header()
         with Horizontal():
             with Vertical(id="side"):
@@ -150,7 +173,7 @@ class CodingScreen(Screen):
                 yield CodebookTree(id="codebook")
             with Vertical(id="centre"):
                 yield Static(id="iv-title")
-                yield Transcript(id="transcript")
+                yield Transcript(id="transcript", text=self.text, turns=self.turns)
                 yield LineCodes(id="line-codes")
                 yield DetailsPanel(id="details")
         yield Footer()
@@ -159,29 +182,31 @@ class CodingScreen(Screen):
     def transcript(self) -> Transcript:
         return self.query_one(Transcript)
 
+    _initial_error: str | None = None
+    _infos: list = []
+
     def on_mount(self) -> None:
         self._update_title()
-        self.load_codes()
-        self.coders = self.store.coders()
-        self.refresh_navigator()
-        nav = self.query_one(Navigator)
-        target = None
-        if self.initial is not None:
-            try:
-                target = self.store.interview(self.initial).id
-            except FieldcodeError as exc:
-                self.notify(str(exc), severity="error")
-        if target is None and nav.order:
-            target = nav.order[0]
-        if target is not None:
-            self.open_interview(target)
+        w, h = self.app.size
+        self.query_one("#side").set_class(w < 110, "-narrow")
+        self.set_class(h < 30, "-short")
+        if self._initial_error:
+            self.notify(self._initial_error, severity="error")
+        if self.iv_id is not None:
+            self._show_loaded(initial=True)
         else:
             self.query_one("#iv-title", Static).update(
                 "No interviews yet: put transcripts in interviews/ and run 'fieldcode import'.")
         self._seen_event = self.store.last_event_id()
         self.set_interval(POLL_SECONDS, self._poll)
         self.transcript.focus()
-        self._fit_to_size()
+        # The side panels fill in just after the transcript's first paint.
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        self.coders = self.store.coders()
+        self.refresh_navigator(self._infos)
+        self.refresh_codebook()
 
     def on_resize(self) -> None:
         self._fit_to_size()
@@ -234,8 +259,9 @@ class CodingScreen(Screen):
             return self.all_spans
         return [s for s in self.all_spans if s.coder == self.me]
 
-    def refresh_navigator(self) -> None:
-        infos = self.store.interview_infos(coder=None if self.show_all else self.me)
+    def refresh_navigator(self, infos: list | None = None) -> None:
+        if infos is None:
+            infos = self.store.interview_infos(coder=None if self.show_all else self.me)
         items = [InterviewItem(i.id, i.name, i.attributes, i.n_codings, i.coded_share) for i in infos]
         self.query_one(Navigator).show(items, self.project.study.arms, self.iv_id)
 
@@ -245,33 +271,42 @@ class CodingScreen(Screen):
             here[s.code_id] = here.get(s.code_id, 0) + 1
         self.query_one(CodebookTree).show(list(self.codes.values()), here, self.study_counts)
 
-    def open_interview(self, iid: int, *, select: tuple[int, int] | None = None) -> None:
+    def _load(self, iid: int) -> None:
+        """Read one interview (text, turns, sentences, codings) into the screen's state."""
         iv = self.store.interview(iid)
         self.iv_id, self.iv_name, self.text = iv.id, iv.name, iv.text
+        self.iv_words = iv.n_words
         self.iv_attrs = self.store.attributes(iv.id)
-        self.turns = [(t.start, t.end, t.content_start, t.speaker, t.is_interviewer) for t in self.store.turns(iv.id)]
-        self.sentences = [(s.start, s.end) for s in self.store.sentences(iv.id)]
-        self.all_spans = [to_span(r) for r in self.store.codings(iv.id)]
+        self.turns = self.store.turn_spans(iv.id)
+        self.sentences = self.store.sentence_spans(iv.id)
+        self.all_spans = [span_of(*r) for r in self.store.coding_tuples(iv.id)]
         self.current_coding = None
         self.search_hits = find_all_ci(self.text, self.search_term) if self.search_term else []
+
+    def _show_loaded(self, *, initial: bool = False, select: tuple[int, int] | None = None) -> None:
         tr = self.transcript
-        tr.show_text(self.text, self.turns)
+        if not initial:
+            tr.show_text(self.text, self.turns)
         tr.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
         if select:
             tr.select_offsets(*select)
-        title = Text(short_name(iv.name), style="bold")
+        title = Text(short_name(self.iv_name), style="bold")
         attrs = [self.iv_attrs.get(k) for k in ("pair", "neighbourhood", "arm", "role", "participant")]
         title.append("  " + " · ".join(a for a in attrs if a), style="dim")
-        title.append(f"  {iv.n_words:,} words", style="dim")
+        title.append(f"  {self.iv_words:,} words", style="dim")
         self.query_one("#iv-title", Static).update(title)
+        self.update_details()
+
+    def open_interview(self, iid: int, *, select: tuple[int, int] | None = None) -> None:
+        self._load(iid)
+        self._show_loaded(select=select)
         self.refresh_navigator()
         self.refresh_codebook()
-        self.update_details()
 
     def reload_spans(self) -> None:
         if self.iv_id is None:
             return
-        self.all_spans = [to_span(r) for r in self.store.codings(self.iv_id)]
+        self.all_spans = [span_of(*r) for r in self.store.coding_tuples(self.iv_id)]
         self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
         self.transcript.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
         self.refresh_codebook()
@@ -287,7 +322,7 @@ class CodingScreen(Screen):
         if last != self._seen_event:
             self._seen_event = last
             before = set(self.all_spans)
-            fresh = [to_span(r) for r in self.store.codings(self.iv_id)] if self.iv_id else []
+            fresh = [span_of(*r) for r in self.store.coding_tuples(self.iv_id)] if self.iv_id else []
             self.coders = self.store.coders()
             if set(fresh) != before:
                 self.reload_spans()

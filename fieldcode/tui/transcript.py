@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
@@ -70,10 +71,10 @@ class Transcript(TextArea):
     class Painted(Message):
         """Posted after the spans were (re)painted, with the number of coded runs."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__("", read_only=True, soft_wrap=True, highlight_cursor_line=False,
+    def __init__(self, *, id: str | None = None, text: str = "",  # noqa: A002
+                 turns: Sequence[tuple[int, int, int, str, bool]] = ()) -> None:
+        super().__init__(text, read_only=True, soft_wrap=True, highlight_cursor_line=False,
                          show_line_numbers=False, tab_behavior="focus", id=id)
-        self.lines = LineMap("")
         self._runs: dict[int, list[Run]] = {}
         self._styles: dict[tuple, Style] = {}
         self._turn_rows: dict[int, tuple[int, int, Style]] = {}
@@ -81,10 +82,18 @@ class Transcript(TextArea):
         self._spans: list[Span] = []
         self._colours: dict[int, str] = {}
         self.me: str | None = None
+        self._index(text, turns)
 
     # -- data pushed down by the screen ---------------------------------------------------------
     def show_text(self, text: str, turns: Sequence[tuple[int, int, int, str, bool]]) -> None:
         """Load a transcript. ``turns``: (start, end, content_start, speaker, is_interviewer)."""
+        self._index(text, turns)
+        self._runs = {}
+        self._spans = []
+        self.load_text(text)
+        self.move_cursor((0, 0))
+
+    def _index(self, text: str, turns: Sequence[tuple[int, int, int, str, bool]]) -> None:
         self.lines = LineMap(text)
         self._turn_rows.clear()
         self._dim_rows.clear()
@@ -97,10 +106,6 @@ class Transcript(TextArea):
             self._turn_rows[row] = (col, col + (content_start - start), speakers[speaker])
             if interviewer:
                 self._dim_rows.update(self.lines.rows_of(start, end))
-        self._runs = {}
-        self._spans = []
-        self.load_text(text)
-        self.move_cursor((0, 0))
 
     def set_spans(self, spans: Iterable[Span], colours: dict[int, str], me: str | None) -> None:
         self._spans = list(spans)
@@ -113,18 +118,50 @@ class Transcript(TextArea):
     def repaint_rows(self, spans: Iterable[Span], rows: Iterable[int]) -> None:
         """Repaint only ``rows`` after a change that touched just them."""
         self._spans = list(spans)
-        rows = list(rows)
-        fresh = paint_lines(self.lines, [s for s in self._spans if self._touches(s, rows)], rows)
+        rows = sorted(rows)
+        if not rows:
+            return
+        lo, hi = self.lines.starts[rows[0]], self.lines.line_end(rows[-1]) + 1
+        fresh = paint_lines(self.lines, [s for s in self._spans if s.start < hi and s.end > lo], rows)
         for r in rows:
             if r in fresh:
                 self._runs[r] = fresh[r]
             else:
                 self._runs.pop(r, None)
-        self._repaint()
+        if not self._repaint_only(rows):
+            self._repaint()
+        else:
+            self.post_message(self.Painted())
 
-    def _touches(self, s: Span, rows: list[int]) -> bool:
-        r = self.lines.rows_of(s.start, s.end)
-        return any(r.start <= x < r.stop for x in rows)
+    def _repaint_only(self, rows: list[int]) -> bool:
+        """Re-render just the screen lines of ``rows`` (a change to one coding), instead of
+        dropping every cached line with ``notify_style_update()``: a coding applied to a
+        sentence then costs about what a cursor move costs.  TextArea has no public way to
+        forget some cached lines, so this evicts them from its line cache by their screen row;
+        if that cache ever changes shape we fall back to the public full repaint."""
+        cache = getattr(self, "_line_cache", None)
+        if cache is None or not hasattr(cache, "keys") or not hasattr(cache, "discard"):
+            return False
+        wrapped = self.wrapped_document
+        ys: set[int] = set()
+        for r in rows:
+            if not (0 <= r < self.document.line_count):
+                continue
+            y0 = wrapped.location_to_offset((r, 0)).y
+            ys.update(range(y0, y0 + len(wrapped.get_offsets(r)) + 1))
+        try:
+            stale = [k for k in list(cache.keys()) if isinstance(k, tuple) and len(k) > 2 and k[2] in ys]
+        except Exception:  # noqa: BLE001
+            return False
+        for k in stale:
+            cache.discard(k)
+        _, scroll_y = self.scroll_offset
+        width = self.size.width
+        visible = [y - scroll_y for y in ys if 0 <= y - scroll_y < self.size.height]
+        if visible:
+            lo, hi = min(visible), max(visible)
+            self.refresh(Region(0, lo, width, hi - lo + 1))
+        return True
 
     def _repaint(self) -> None:
         self.notify_style_update()

@@ -56,6 +56,27 @@ def short_name(name: str) -> str:
     return name.rsplit(".", 1)[0] if name.endswith((".md", ".txt", ".docx", ".odt", ".vtt", ".srt")) else name
 
 
+def group_interviews(items: Sequence[InterviewItem], arms: Sequence[str]):
+    """pair -> [(neighbourhood, arm, interviews)], pairs by name, the focal arm first."""
+    arm_rank = {a: i for i, a in enumerate(arms)}
+    groups: dict[str, dict[tuple[int, str, str], list[InterviewItem]]] = {}
+    for it in items:
+        pair = it.attributes.get("pair", "(no pair)")
+        hood = it.attributes.get("neighbourhood", "(no neighbourhood)")
+        arm = it.attributes.get("arm", "")
+        groups.setdefault(pair, {}).setdefault((arm_rank.get(arm, 99), hood, arm), []).append(it)
+    return [
+        (pair, [(hood, arm, sorted(groups[pair][(r, hood, arm)], key=lambda i: i.name))
+                for (r, hood, arm) in sorted(groups[pair])])
+        for pair in sorted(groups)
+    ]
+
+
+def navigator_order(items: Sequence[InterviewItem], arms: Sequence[str]) -> list[int]:
+    """Interview ids in the order the navigator lists them (next/previous interview)."""
+    return [it.id for _, hoods in group_interviews(items, arms) for _, _, members in hoods for it in members]
+
+
 class Navigator(Tree[int]):
     """Interviews grouped pair → neighbourhood (arm) → interview, with coding progress."""
 
@@ -80,21 +101,15 @@ class Navigator(Tree[int]):
         self.clear()
         self._by_id.clear()
         arm_rank = {a: i for i, a in enumerate(arms)}
-        groups: dict[str, dict[tuple[int, str, str], list[InterviewItem]]] = {}
-        for it in items:
-            pair = it.attributes.get("pair", "(no pair)")
-            hood = it.attributes.get("neighbourhood", "(no neighbourhood)")
-            arm = it.attributes.get("arm", "")
-            groups.setdefault(pair, {}).setdefault((arm_rank.get(arm, 99), hood, arm), []).append(it)
         self.order = []
-        for pair in sorted(groups):
+        for pair, hoods in group_interviews(items, arms):
             pnode = self.root.add(Text(pair, style="bold"), expand=True)
-            for (_, hood, arm) in sorted(groups[pair]):
+            for hood, arm, members in hoods:
                 label = Text(hood)
                 if arm:
                     label.append(f" ({arm})", style="italic #87d787" if arm_rank.get(arm) == 0 else "italic #d7875f")
                 hnode = pnode.add(label, expand=True)
-                for it in sorted(groups[pair][(arm_rank.get(arm, 99), hood, arm)], key=lambda i: i.name):
+                for it in members:
                     node = hnode.add_leaf(self._label(it, it.id == current), data=it.id)
                     self._by_id[it.id] = node
                     self.order.append(it.id)
@@ -210,12 +225,12 @@ class LineCodes(Static):
     """The side list: which codes cover the line the cursor is on."""
 
     DEFAULT_CSS = """
-    LineCodes { height: auto; max-height: 3; padding: 0 1; background: $boost; }
+    LineCodes { height: 1; padding: 0 1; background: $boost; }
     """
 
     def show(self, spans: Sequence[Span], codes: dict[int, CodeItem], coders: Sequence[str], me: str | None) -> None:
         if not spans:
-            self.update(Text("line: no codes", style="dim"))
+            self.update(Text("line: no codes", style="dim"), layout=False)
             return
         t = Text("line: ", style="dim")
         seen: set[tuple[int, str]] = set()
@@ -231,7 +246,9 @@ class LineCodes(Static):
             if s.coder != me:
                 t.append(f"·{s.coder}", style=Style(color=coder_colour(coders, s.coder), italic=True))
             t.append("  ")
-        self.update(t)
+        t.no_wrap = True
+        t.overflow = "ellipsis"
+        self.update(t, layout=False)
 
 
 class DetailsPanel(Static):
@@ -250,7 +267,7 @@ class DetailsPanel(Static):
                 words = len(text[a:b].split())
                 t = Text(f"Selected {words} word{'s' if words != 1 else ''} [{a}, {b}): ", style="dim")
                 t.append("press a code's hotkey, c to pick a code, v to code in vivo", style="italic dim")
-            self.update(t)
+            self.update(t, layout=False)
             return
         t = Text()
         for s in spans:
@@ -273,4 +290,4 @@ class DetailsPanel(Static):
                 t.append("    memo: ", style="bold #ffd75f")
                 t.append(s.memo.replace("\n", " ") + "\n")
         t.rstrip()
-        self.update(t)
+        self.update(t, layout=False)

@@ -1,0 +1,197 @@
+"""Benchmark: the coding screen on a 50,000-word transcript holding 2,000 codings, against a
+bare read-only TextArea holding the same text, measured in the same run.
+
+* first paint: from building the app to the first painted transcript line (the first
+  ``render_line`` of the text widget with the text loaded), headless via ``App.run_test``;
+* key to repaint: from a key press to the last transcript line painted in response.  fieldcode:
+  a code hotkey applying a code to the selected sentence (a committed SQLite transaction plus an
+  event-log row, then the repaint).  Bare: a cursor move.
+
+Targets: first paint within 1.5x, key-to-repaint within 1.2x of the bare widget.
+
+Run:  .venv/bin/python benchmarks/bench_tui.py [--rounds 5] [--keys 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.widgets import TextArea  # noqa: E402
+
+from fieldcode.project import Project  # noqa: E402
+from fieldcode.settings import Settings  # noqa: E402
+from fieldcode.tui import make_app  # noqa: E402
+from fieldcode.tui.coding import CodingScreen  # noqa: E402
+
+N_WORDS = 50_000
+N_CODINGS = 2_000
+SIZE = (120, 40)
+
+VOCAB = ("the people round here always said that work was hard to find but the new centre "
+         "changed things for young families who wanted training and jobs near home council "
+         "estate community group leadership housing repairs bus routes college employers "
+         "confidence trust volunteers neighbours market shops factory closed opened again").split()
+
+
+def transcript(seed: int = 7) -> str:
+    """Deterministic interview: alternating turns, 3-9 sentences a turn, 6-18 words a sentence."""
+    rng = random.Random(seed)
+    out, n, turn = [], 0, 0
+    while n < N_WORDS:
+        speaker = "Interviewer" if turn % 2 == 0 else "Maggie"
+        sents = []
+        for _ in range(rng.randint(1, 2) if turn % 2 == 0 else rng.randint(3, 9)):
+            k = rng.randint(6, 18)
+            words = [rng.choice(VOCAB) for _ in range(k)]
+            words[0] = words[0].capitalize()
+            sents.append(" ".join(words) + rng.choice(".?.!."))
+            n += k
+        out.append(f"{speaker}: " + " ".join(sents))
+        turn += 1
+    return "\n\n".join(out) + "\n"
+
+
+def build(root: Path) -> tuple[Project, str]:
+    shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
+    (root / "interviews").mkdir()
+    front = "---\npair: Bench\nneighbourhood: Benchton\narm: improving\nrole: resident\n---\n"
+    (root / "interviews" / "big.md").write_text(front + transcript(), encoding="utf-8")
+    p = Project.open(root, coder="bench", settings=Settings())
+    rep = p.import_files()
+    assert rep.ok, rep
+    iv = p.store.interview("big")
+    sents = p.store.sentences(iv.id)
+    codes = [c.id for c in p.store.codes()]
+    rng = random.Random(11)
+    rows = []
+    now = "2025-05-01 10:00:00.000000"
+    for i in range(N_CODINGS):
+        a = rng.randrange(len(sents) - 3)
+        b = a + rng.randint(0, 2)
+        st, en = sents[a].start, sents[b].end
+        q = iv.text[st:en]
+        rows.append((iv.id, rng.choice(codes), rng.choice(["bench", "bench", "other"]), st, en, q[:80],
+                     hashlib.sha256(q.encode()).hexdigest(), "", now, now))
+    con = sqlite3.connect(root / "fieldcode.db")
+    con.executemany('INSERT INTO coding (interview_id, code_id, coder, start, "end", quote_prefix, quote_sha256, '
+                    "memo, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    con.commit()
+    con.close()
+    return p, iv.text
+
+
+# --- instrumentation: when did the text widget paint? -----------------------------------------
+PAINTS: list[float] = []
+_orig_render_line = TextArea.render_line
+
+
+def _render_line(self, y: int):  # noqa: ANN001, ANN202
+    strip = _orig_render_line(self, y)
+    if self.document.line_count > 1 and not isinstance(self.parent, type(None)) and self.id in ("bare", "transcript"):
+        PAINTS.append(time.perf_counter())
+    return strip
+
+
+TextArea.render_line = _render_line
+
+
+class Bare(App):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield TextArea(self.text, read_only=True, soft_wrap=True, id="bare")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+
+async def first_paint(factory) -> float:  # noqa: ANN001
+    PAINTS.clear()
+    t0 = time.perf_counter()
+    app = factory()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(2000):
+            if PAINTS:
+                break
+            await pilot.pause(0.001)
+        assert PAINTS, "no paint"
+        t1 = PAINTS[0]
+        await pilot.pause()
+    return t1 - t0
+
+
+async def key_to_repaint(factory, is_fieldcode: bool, n_keys: int) -> list[float]:  # noqa: ANN001
+    out = []
+    app = factory()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(500):
+            await pilot.pause()
+            if not is_fieldcode or (isinstance(app.screen, CodingScreen) and app.screen.iv_id):
+                break
+        await pilot.pause(0.5)
+        for i in range(n_keys):
+            if is_fieldcode:
+                await pilot.press("down", "down", "down", "s")   # select a sentence (not timed)
+                key = "1"
+            else:
+                await pilot.press("down", "down", "down")
+                key = "down"
+            await pilot.pause()
+            PAINTS.clear()
+            t0 = time.perf_counter()
+            await pilot.press(key)
+            await pilot.pause()
+            if not PAINTS:
+                continue
+            out.append(PAINTS[-1] - t0)
+            if is_fieldcode:
+                assert app.screen.all_spans[-1].coder == "bench"
+    return out
+
+
+async def main(rounds: int, n_keys: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="fieldcode-bench-"))
+    try:
+        t = time.perf_counter()
+        project, text = build(tmp)
+        print(f"corpus: {len(text.split()):,} words, {len(text):,} chars, {N_CODINGS:,} codings "
+              f"(built in {time.perf_counter() - t:.1f}s)")
+        bare_fp, fc_fp = [], []
+        for _ in range(rounds):   # interleaved, so drift hits both alike
+            bare_fp.append(await first_paint(lambda: Bare(text)))
+            fc_fp.append(await first_paint(lambda: make_app(project, "big")))
+        bare_k = await key_to_repaint(lambda: Bare(text), False, n_keys)
+        fc_k = await key_to_repaint(lambda: make_app(project, "big"), True, n_keys)
+        bfp, ffp = statistics.median(bare_fp), statistics.median(fc_fp)
+        bk, fk = statistics.median(bare_k), statistics.median(fc_k)
+        print(f"first paint     bare TextArea {bfp * 1000:8.1f} ms   fieldcode {ffp * 1000:8.1f} ms   "
+              f"ratio {ffp / bfp:5.2f}x (target <= 1.5x)")
+        print(f"key -> repaint  bare TextArea {bk * 1000:8.1f} ms   fieldcode {fk * 1000:8.1f} ms   "
+              f"ratio {fk / bk:5.2f}x (target <= 1.2x)   [medians of {len(bare_k)} / {len(fc_k)} presses]")
+        project.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--keys", type=int, default=30)
+    args = ap.parse_args()
+    asyncio.run(main(args.rounds, args.keys))
