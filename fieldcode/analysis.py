@@ -444,8 +444,9 @@ class Crosstab:
             headers.append(head)
         tab = self.table(unit)
         rows = []
+        top = min((row.depth for row in self.rows), default=0)
         for r, row in enumerate(self.rows):
-            label = "  " * row.depth + row.label + (" (retired)" if row.retired else "")
+            label = "  " * (row.depth - top) + row.label + (" (retired)" if row.retired else "")
             cells = [label]
             for gi in range(len(self.groups)):
                 v = tab[r, gi].item()

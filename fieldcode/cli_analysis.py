@@ -152,11 +152,12 @@ def compare_cmd(
     t.add_column(f"pairs {focal}\nhigher", justify="right")
     t.add_column("sign test p\n(descriptive)", justify="right")
     fmt = "{:.1f}" if unit == "per1000" else "{:.2f}"
+    top = min((th.row.depth for th in cmp.themes), default=0)
     for th in cmp.themes:
         cells = [f"{fmt.format(v.focal)} / {fmt.format(v.comparison)}\n({v.difference:+.{1 if unit == 'per1000' else 2}f})"
                  for v in th.pairs]
         n = th.higher + th.lower
-        t.add_row(escape("  " * th.row.depth + th.row.label), *cells,
+        t.add_row(escape("  " * (th.row.depth - top) + th.row.label), *cells,
                   f"{th.higher} of {n}" + (f" ({th.ties} tied)" if th.ties else ""), f"{th.p_value:.3f}")
     out.print(t)
     out.print(f"Sign test: exact two-sided binomial over pairs with a non-zero difference (ties dropped); "
@@ -190,8 +191,9 @@ def frequencies_cmd(
                    ("coded words", "right"), (f"per 1,000 (of {n_w:,} words)", "right")):
         t.add_column(escape(col), justify=j)
     per = f.table("per1000")
+    top = min((row.depth for row in f.rows), default=0)
     for r, row in enumerate(f.rows):
-        t.add_row(escape("  " * row.depth + row.label), f"{int(f.segments[r, 0]):,}", f"{int(f.interviews[r, 0]):,}",
+        t.add_row(escape("  " * (row.depth - top) + row.label), f"{int(f.segments[r, 0]):,}", f"{int(f.interviews[r, 0]):,}",
                   f"{int(f.words[r, 0]):,}", "—" if math.isnan(per[r, 0]) else f"{per[r, 0]:.1f}")
     out.print(t)
     for n in _notes(f.options):
