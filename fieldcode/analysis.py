@@ -7,9 +7,8 @@ Database access
 ---------------
 DESIGN.md says ``store.py`` is the only module that talks to the database.  The analysis needs
 set-based aggregates (GROUP BY over a million codings) that the Store does not offer yet, so
-every query lives in ONE clearly marked section at the end ("Read-only SQL", the ``_q_*``
-functions), written with SQLAlchemy Core over the model tables, and nothing else in this module
-touches the engine.  The section can move into ``store.py`` unchanged.
+every query lives in ``store.py`` (the ``_q_*`` functions in its "read-only aggregate queries"
+section, SQLAlchemy Core over the model tables); nothing in this module touches the engine.
 
 How the crosstab scales: the codings come out of the database as one aggregated string of packed
 integers per interview (``_q_coding_arrays``), not as a million Python rows; everything after
@@ -50,6 +49,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from fieldcode.errors import InvalidInput
+from fieldcode.store import (  # read-only aggregate queries
+    TurnSpan,
+    _chunks,
+    _q_coders,
+    _q_codes,
+    _q_coding_arrays,
+    _q_codings,
+    _q_interviews,
+    _q_n_chars,
+    _q_texts,
+    _q_turns,
+)
 
 CONTEXT_CHARS = 150
 
@@ -130,16 +141,6 @@ def _build_tree(rows: Sequence[tuple[int, str, str, int | None, int, bool]]) -> 
         if r[1] not in by_key:
             visit(r[1], [])
     return CodeTree(codes=codes, by_key=by_key, by_id={c.id: c for c in codes}, children=dict(children))
-
-
-@dataclass(frozen=True)
-class TurnSpan:
-    start: int
-    end: int
-    content_start: int
-    speaker: str
-    is_interviewer: bool
-    n_words: int = 0   # words of the turn's content (after the label)
 
 
 def _speaker_at(turns: Sequence[TurnSpan], turn_starts: Sequence[int], start: int, end: int) -> str | None:
@@ -959,130 +960,3 @@ def coverage(store, *, filters: dict[str, list[str]] | None = None, coders: list
                        r.analysed_words) for r in out]
     out.sort(key=lambda r: (r.interview, order[r.coder]))
     return out
-
-
-# =============================================================================================
-# Read-only SQL.  The ONLY part of this module that talks to the database (SQLAlchemy Core over
-# the model tables).  Candidates to move into store.py.
-# =============================================================================================
-
-from sqlalchemy import select  # noqa: E402
-
-from fieldcode.models import Attribute, Code, Coding, Interview, TurnRow  # noqa: E402
-
-_CODE = Code.__table__
-_CODING = Coding.__table__
-_IV = Interview.__table__
-_ATTR = Attribute.__table__
-_TURN = TurnRow.__table__
-
-
-def _q_codes(store) -> list[tuple[int, str, str, int | None, int, bool]]:
-    with store.engine.connect() as conn:
-        return [(r[0], r[1], r[2], r[3], r[4], r[5] is not None) for r in conn.execute(
-            select(_CODE.c.id, _CODE.c.key, _CODE.c.name, _CODE.c.parent_id, _CODE.c.position,
-                   _CODE.c.retired_at))]
-
-
-def _q_interviews(store) -> dict[int, tuple[str, int, dict[str, str]]]:
-    """interview id -> (name, n_words, attributes), in name order."""
-    with store.engine.connect() as conn:
-        ivs = {r[0]: (r[1], r[2], {}) for r in conn.execute(
-            select(_IV.c.id, _IV.c.name, _IV.c.n_words).order_by(_IV.c.name))}
-        for iid, name, value in conn.execute(select(_ATTR.c.interview_id, _ATTR.c.name, _ATTR.c.value)):
-            if iid in ivs:
-                ivs[iid][2][name] = value
-    return ivs
-
-
-def _q_texts(store, ids: Sequence[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    with store.engine.connect() as conn:
-        for chunk in _chunks(ids):
-            out.update(conn.execute(select(_IV.c.id, _IV.c.text).where(_IV.c.id.in_(chunk))).all())
-    return out
-
-
-def _q_turns(store, ids: Sequence[int] | None = None) -> dict[int, list[TurnSpan]]:
-    out: dict[int, list[TurnSpan]] = defaultdict(list)
-    q = select(_TURN.c.interview_id, _TURN.c.start, _TURN.c.end, _TURN.c.content_start, _TURN.c.speaker,
-               _TURN.c.is_interviewer, _TURN.c.n_words).order_by(_TURN.c.interview_id, _TURN.c.idx)
-    with store.engine.connect() as conn:
-        for chunk in ([None] if ids is None else _chunks(ids)):
-            qq = q if chunk is None else q.where(_TURN.c.interview_id.in_(chunk))
-            for iid, st, en, cs, sp, ii, nw in conn.execute(qq):
-                out[iid].append(TurnSpan(st, en, cs, sp, bool(ii), nw))
-    return dict(out)
-
-
-def _q_codings(store, *, code_ids: Sequence[int] | None, interview_ids: Sequence[int] | None,
-               coders: Sequence[str] | None) -> list[tuple[int, int, int, str, int, int, str]]:
-    """(id, interview_id, code_id, coder, start, end, memo) rows."""
-    q = select(_CODING.c.id, _CODING.c.interview_id, _CODING.c.code_id, _CODING.c.coder, _CODING.c.start,
-               _CODING.c.end, _CODING.c.memo)
-    if code_ids is not None:
-        q = q.where(_CODING.c.code_id.in_(list(code_ids)))
-    if coders:
-        q = q.where(_CODING.c.coder.in_(list(coders)))
-    if interview_ids is not None:
-        q = q.where(_CODING.c.interview_id.in_(list(interview_ids)))
-    with store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(q.order_by(_CODING.c.interview_id, _CODING.c.start, _CODING.c.id))]
-
-
-def _chunks(ids: Sequence[int], n: int = 900) -> list[list[int]]:
-    ids = list(ids)
-    return [ids[i:i + n] for i in range(0, len(ids), n)] or [[]]
-
-
-def _q_n_chars(store, ids: Sequence[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    with store.engine.connect() as conn:
-        for chunk in _chunks(ids):
-            out.update(conn.execute(select(_IV.c.id, _IV.c.n_chars).where(_IV.c.id.in_(chunk))).all())
-    return out
-
-
-def _q_coding_arrays(store, *, interview_ids: Sequence[int] | None, code_ids: Sequence[int] | None,
-                     coders: Sequence[str] | None) -> dict:
-    """interview id -> (code_ids, starts, ends) numpy arrays.
-
-    A million codings come back as one aggregated string per interview, parsed in C by numpy,
-    rather than as a million Python tuples (about three times faster).  When offsets fit, each
-    coding is packed into one integer (code_id << 48 | start << 24 | length): half the work
-    again for the database."""
-    import numpy as np
-    from sqlalchemy import BigInteger, String, cast, func
-
-    c = _CODING.c
-    with store.engine.connect() as conn:
-        max_chars = conn.execute(select(func.max(_IV.c.n_chars))).scalar() or 0
-        max_code = conn.execute(select(func.max(_CODE.c.id))).scalar() or 0
-    packed = max_chars < (1 << 24) and max_code < (1 << 14)
-    if packed:
-        item = cast(cast(c.code_id, BigInteger) * (1 << 48) + cast(c.start, BigInteger) * (1 << 24)
-                    + (c.end - c.start), String)
-    else:
-        item = cast(c.code_id, String) + "," + cast(c.start, String) + "," + cast(c.end, String)
-    q = select(c.interview_id, func.aggregate_strings(item, ",")).group_by(c.interview_id)
-    if code_ids is not None:
-        q = q.where(c.code_id.in_(list(code_ids)))
-    if coders:
-        q = q.where(c.coder.in_(list(coders)))
-    if interview_ids is not None:
-        q = q.where(c.interview_id.in_(list(interview_ids)))
-    out = {}
-    with store.engine.connect() as conn:
-        for iid, joined in conn.execute(q):
-            v = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
-            if packed:
-                starts = (v >> 24) & ((1 << 24) - 1)
-                out[iid] = (v >> 48, starts, starts + (v & ((1 << 24) - 1)))
-            else:
-                out[iid] = (v[0::3], v[1::3], v[2::3])
-    return out
-
-
-def _q_coders(store) -> list[str]:
-    with store.engine.connect() as conn:
-        return sorted(conn.execute(select(_CODING.c.coder).distinct()).scalars())
