@@ -9,6 +9,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from fieldcode.tui.analysis_screen import AnalysisCommands
 from fieldcode.tui.coding import CodingScreen
 from fieldcode.tui.modals import Prompt
 from fieldcode.tui.widgets import short_name
@@ -64,13 +65,14 @@ class FieldcodeApp(App):
     """Build it with :func:`fieldcode.tui.make_app`."""
 
     TITLE = "fieldcode"
-    COMMANDS = App.COMMANDS | {InterviewCommands, CodeCommands}
+    COMMANDS = App.COMMANDS | {InterviewCommands, CodeCommands, AnalysisCommands}
     BINDINGS = [
         Binding("question_mark,f1", "help", "Help", id="help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("ctrl+p", "command_palette", "Palette", show=False, key_display="^p", priority=True,
                 id="command_palette"),
         Binding("ctrl+c", "help_quit", "", show=False, id="help_quit"),
+        Binding("a", "analysis", "Analysis", id="analysis"),
     ]
 
     def __init__(self, project, interview: str | int | None = None) -> None:  # noqa: ANN001
@@ -78,9 +80,18 @@ class FieldcodeApp(App):
         self.project = project
         self.initial_interview = interview
 
+    def get_default_screen(self):  # noqa: ANN201
+        # The coding screen is the first screen (no empty default screen to mount and replace),
+        # unless we must first ask who is coding.
+        if self.project.coder:
+            return CodingScreen(self.project, self.initial_interview)
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
         if self.project.settings.keys:
             self.set_keymap(dict(self.project.settings.keys))
+        if self.project.coder:
+            return
         if not self.project.coder:
             def named(value: str | None) -> None:
                 if value and value.strip():
@@ -92,7 +103,6 @@ class FieldcodeApp(App):
             self.push_screen(Prompt("Who is coding? (your coder name, recorded on every coding)", "",
                                     "Set FIELDCODE_CODER or coder in settings.toml to skip this"), named)
             return
-        self.push_screen(CodingScreen(self.project, self.initial_interview))
 
     # -- entry points for the command palette ------------------------------------------------
     def open_interview(self, interview_id: int) -> None:
@@ -111,6 +121,11 @@ class FieldcodeApp(App):
         screen = _coding_screen(self)
         if screen is not None and self.screen is screen:
             screen.action_retrieve(code_id)
+
+    def action_analysis(self) -> None:
+        from fieldcode.tui.analysis_screen import push_analysis
+
+        push_analysis(self)
 
     def action_help(self) -> None:
         screen = _coding_screen(self)

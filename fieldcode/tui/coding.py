@@ -54,14 +54,14 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("select_sentence", "s", "select_sentence", "Sentence", True),
     ("extend_sentence", "S", "extend_sentence", "Extend selection by a sentence", False),
     ("shrink_sentence", "D", "shrink_sentence", "Shrink selection by a sentence", False),
-    ("select_turn", "t", "select_turn", "Turn", True),
+    ("select_turn", "t", "select_turn", "Turn", False),
     ("select_word", "w", "select_word", "Select word", False),
     # coding
     ("pick_code", "c", "pick_code", "Code", True),
     ("in_vivo", "v", "in_vivo", "In-vivo code", False),
     ("remove_coding", "x", "remove_coding", "Remove", True),
     ("change_code", "e", "change_code", "Change code", False),
-    ("memo", "m", "memo", "Memo", True),
+    ("memo", "m", "memo", "Memo", False),
     ("extend_coding", "right_square_bracket", "extend_coding", "Extend coding by a sentence", False),
     ("shrink_coding", "left_square_bracket", "shrink_coding", "Shrink coding by a sentence", False),
     ("fit_coding", "equals_sign", "fit_coding", "Fit coding to the selection", False),
@@ -74,7 +74,7 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("next_uncoded", "u", "next_uncoded", "Next uncoded turn", False),
     ("next_interview", "right_curly_bracket,ctrl+pagedown", "next_interview", "Next interview", False),
     ("prev_interview", "left_curly_bracket,ctrl+pageup", "prev_interview", "Previous interview", False),
-    ("search", "slash", "search", "Search", True),
+    ("search", "slash", "search", "Search", False),
     ("search_next", "f3,greater_than_sign", "search_next", "Next match", False),
     ("search_prev", "shift+f3,less_than_sign", "search_prev", "Previous match", False),
     # views
@@ -95,8 +95,9 @@ def to_span(row) -> Span:  # noqa: ANN001 - a Coding row
 
 
 def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Span:  # noqa: A002, ANN001
+    # Times stay datetimes here; the details panel formats the few it shows.
     return Span(id=id, code_id=code_id, coder=coder, start=start, end=end, memo=memo or "",
-                created_at=_ts(created_at), updated_at=_ts(updated_at))
+                created_at=created_at, updated_at=updated_at)
 
 
 class CodingScreen(Screen):
@@ -150,7 +151,6 @@ class CodingScreen(Screen):
         # Load the first interview before the widgets exist, so the transcript lays out its
         # text once (loading it after mount costs a second wrap of the whole document).
         self.load_codes()
-        self._infos = self.store.interview_infos(coder=self.me)
         target = None
         if self.initial is not None:
             try:
@@ -158,6 +158,7 @@ class CodingScreen(Screen):
             except FieldcodeError as exc:
                 self._initial_error = str(exc)
         if target is None:
+            self._infos = self.store.interview_infos(coder=self.me)
             order = navigator_order(
                 [InterviewItem(i.id, i.name, i.attributes, i.n_codings, i.coded_share) for i in self._infos],
                 self.project.study.arms)
@@ -205,7 +206,7 @@ class CodingScreen(Screen):
 
     def _after_first_paint(self) -> None:
         self.coders = self.store.coders()
-        self.refresh_navigator(self._infos)
+        self.refresh_navigator(self._infos or None)
         self.refresh_codebook()
 
     def on_resize(self) -> None:

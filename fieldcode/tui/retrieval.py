@@ -40,7 +40,7 @@ def segment_text(seg, colour: str, coders: list[str], width_hint: int = 0) -> Te
     before = " ".join(seg.context_before.split())
     after = " ".join(seg.context_after.split())
     if before:
-        t.append("…" + before[-90:] + " ", style="dim")
+        t.append(("…" if len(before) > 90 else "") + before[-90:] + " ", style="dim")
     t.append(" ".join(seg.text.split()), style="bold")
     if after:
         t.append(" " + after[:90] + "…", style="dim")
@@ -52,9 +52,9 @@ def segment_text(seg, colour: str, coders: list[str], width_hint: int = 0) -> Te
 
 class RetrievalScreen(Screen[tuple[int, int, int] | None]):
     DEFAULT_CSS = """
-    RetrievalScreen #filters { height: auto; }
-    RetrievalScreen #filters2 { height: auto; }
-    RetrievalScreen Select { width: 1fr; }
+    RetrievalScreen #filters { height: 1; margin: 1 0 0 0; }
+    RetrievalScreen #filters2 { height: 1; margin: 1 0 0 0; }
+    RetrievalScreen Select { width: 1fr; margin: 0 1 0 0; }
     RetrievalScreen #code { width: 2fr; }
     RetrievalScreen Checkbox { width: auto; }
     RetrievalScreen #count { padding: 0 1; color: $text-muted; }
@@ -92,15 +92,16 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         start = by_id[self.code_id].key if self.code_id in by_id else Select.NULL
         yield Header()
         with Horizontal(id="filters"):
-            yield Select(code_opts, prompt="code: all", value=start, id="code")
-            yield Checkbox("with children", value=True, id="children")
+            yield Select(code_opts, prompt="code: all", value=start, id="code", compact=True)
+            yield Checkbox("with children", value=True, id="children", compact=True)
             coders = store.coders()
             me = self.project.coder
             yield Select([(c, c) for c in coders], prompt="coder: all",
-                         value=me if (not self.show_all and me in coders) else Select.NULL, id="coder")
+                         value=me if (not self.show_all and me in coders) else Select.NULL, id="coder",
+                         compact=True)
         with Horizontal(id="filters2"):
             for k in FILTERS:
-                yield Select([(v, v) for v in sorted(values[k])], prompt=f"{k}: all", id=f"f-{k}")
+                yield Select([(v, v) for v in sorted(values[k])], prompt=f"{k}: all", id=f"f-{k}", compact=True)
         yield Label("", id="count")
         yield OptionList(id="results")
         yield Footer()
@@ -149,12 +150,20 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
     def _query(self, params: dict, generation: int) -> None:
         from fieldcode.analysis import segments
 
+        error = None
         try:
             segs = segments(self.project.store, **params)
         except Exception as exc:  # noqa: BLE001 - show any failure, never crash the screen
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            segs = []
-        self.app.call_from_thread(self._show, segs, generation)
+            segs, error = [], str(exc)
+        try:
+            if error:
+                self.app.call_from_thread(self.notify, error, severity="error")
+            self.app.call_from_thread(self._show, segs, generation)
+        except RuntimeError:
+            pass  # the app closed while the query ran
+
+    def on_unmount(self) -> None:
+        self._generation += 1  # late results from a running query are dropped
 
     @property
     def busy(self) -> bool:
@@ -163,7 +172,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
     _shown_generation = -1
 
     def _show(self, segs: list, generation: int) -> None:
-        if generation != self._generation:
+        if generation != self._generation or not self.is_attached:
             return  # a newer query is under way; its results will follow
         self._shown_generation = generation
         self.segments = segs

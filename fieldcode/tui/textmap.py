@@ -64,8 +64,8 @@ class Span:
     start: int
     end: int
     memo: str = ""
-    created_at: str = ""
-    updated_at: str = ""
+    created_at: object = None   # datetime (UTC) of the coding
+    updated_at: object = None
 
 
 # A run on one line: columns [a, b), and the spans covering it (outermost first).

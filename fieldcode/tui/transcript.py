@@ -21,7 +21,7 @@ from textual.widgets.text_area import Selection
 from fieldcode.tui.textmap import LineMap, Run, Span, blend, paint_lines
 
 BASE_BG = "#1a1a1a"
-TINT = 0.5
+TINT = 0.55
 SPEAKER_COLOURS = ["#87afff", "#ffd787", "#87d7af", "#d7afff", "#ff8787", "#afd7ff"]
 
 
@@ -59,6 +59,8 @@ class Transcript(TextArea):
     DEFAULT_CSS = """
     Transcript { border: none; padding: 0 1; }
     Transcript:focus { border: none; }
+    /* The selection must never look like a coded span (code tints are mid-dark colours). */
+    Transcript > .text-area--selection { background: #e4e4e4; color: #000000; }
     """
 
     BINDINGS = [

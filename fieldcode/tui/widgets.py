@@ -47,6 +47,15 @@ class CodeItem:
     keywords: list[str] = field(default_factory=list)
 
 
+def when(dt) -> str:  # noqa: ANN001
+    """A coding's time as shown (UTC, to the minute)."""
+    if dt is None or dt == "":
+        return ""
+    if isinstance(dt, str):
+        return dt[:16]
+    return dt.strftime("%Y-%m-%d %H:%M")
+
+
 def progress_bar(share: float, width: int = 5) -> str:
     filled = round(max(0.0, min(1.0, share)) * width)
     return "▰" * filled + "▱" * (width - filled)
@@ -108,7 +117,8 @@ class Navigator(Tree[int]):
                 label = Text(hood)
                 if arm:
                     label.append(f" ({arm})", style="italic #87d787" if arm_rank.get(arm) == 0 else "italic #d7875f")
-                hnode = pnode.add(label, expand=True)
+                # Without neighbourhood or arm, interviews sit right under their pair.
+                hnode = pnode if (hood == "(no neighbourhood)" and not arm) else pnode.add(label, expand=True)
                 for it in members:
                     node = hnode.add_leaf(self._label(it, it.id == current), data=it.id)
                     self._by_id[it.id] = node
@@ -278,9 +288,10 @@ class DetailsPanel(Static):
             t.append(c.name if c else f"code {s.code_id}", style="bold")
             t.append(f"  #{s.id}  ", style="dim")
             t.append(s.coder, style=Style(color=coder_colour(coders, s.coder), bold=s.coder == me))
-            t.append(f"  {s.created_at}", style="dim")
-            if s.updated_at and s.updated_at != s.created_at:
-                t.append(f" (edited {s.updated_at})", style="dim")
+            created, updated = when(s.created_at), when(s.updated_at)
+            t.append(f"  {created}", style="dim")
+            if updated and updated != created:
+                t.append(f" (edited {updated})", style="dim")
             t.append("\n")
             quote = " ".join(text[s.start:s.end].split())
             if len(quote) > 160:
