@@ -134,6 +134,32 @@ def wrap_name(name: str, width: int = 14) -> str:
     return "\n".join(lines)
 
 
+def _bars(plt, labels: list[str], values: list[float]) -> None:  # noqa: ANN001
+    """Horizontal bars from 0, green where the focal arm is higher and red where lower.  One
+    call per colour: plotext spreads a per-bar colour list over the bars' points in hash order,
+    which mixes colours and changes from run to run."""
+    for colour, keep in (("green", lambda d: d > 0), ("red", lambda d: d < 0)):
+        plt.bar(labels, [v if keep(v) else 0.0 for v in values], orientation="horizontal", color=colour,
+                width=0.5)
+    plt.vline(0, "gray")
+
+
+def text_bars(labels: list[str], values: list[float], width: int) -> Text:
+    """A plain bar chart (no plotting library installed): one line per bar, 0 in the middle."""
+    pad = max((len(x) for x in labels), default=0)
+    half = max(4, (width - pad - 3) // 2)
+    vmax = max((abs(v) for v in values), default=0.0) or 1.0
+    t = Text()
+    for label, v in zip(labels, values):
+        n = round(half * abs(v) / vmax)
+        t.append(label.rjust(pad) + " ")
+        t.append(" " * (half - n) + ("█" * n if v < 0 else ""), style="red")
+        t.append("│")
+        t.append("█" * n if v > 0 else "", style="green")
+        t.append("\n")
+    return t
+
+
 def _fmt(unit: str, v: float) -> str:
     if unit in ("per1000",):
         return f"{v:.1f}"
@@ -471,7 +497,6 @@ class AnalysisScreen(Screen[Target | None]):
         values = [v.difference for v in pairs]
         digits = 1 if cmp.unit == "per1000" else 2
         labels = [f"{v.pair} {v.difference:+.{digits}f}" for v in pairs]
-        colours = ["green" if d > 0 else "red" if d < 0 else "gray" for d in values]
         note = Text()
         note.append(f"{th.row.label}", style="bold")
         note.append(f": {focal} − {other} per pair, {COMPARE_TITLES[cmp.unit]}")
@@ -486,20 +511,21 @@ class AnalysisScreen(Screen[Target | None]):
             plt = chart.plt
             plt.clear_data()
             plt.clear_figure()
-            plt.bar(labels, values, orientation="horizontal", color=colours, width=0.5)
-            plt.vline(0, "gray")
+            _bars(plt, labels, values)
             lo, hi = min([0.0, *values]), max([0.0, *values])
             if lo == hi:
                 hi = 1.0
             plt.xlim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
             chart.refresh()
-        else:  # pragma: no cover - plain plotext rendered into a Static
-            import plotext as plt
-
+        else:  # pragma: no cover - textual-plotext missing: plotext's text into a Static
+            try:
+                import plotext as plt
+            except ImportError:
+                chart.update(text_bars(list(reversed(labels)), list(reversed(values)), chart.size.width))
+                return
             plt.clear_figure()
-            plt.bar(labels, values, orientation="horizontal", color=colours, width=0.5)
-            plt.vline(0, "gray")
-            plt.plotsize(max(20, chart.size.width), max(6, chart.size.height))
+            _bars(plt, labels, values)
+            plt.plotsize(max(20, chart.size.width), max(6, 2 * len(pairs) + 3))
             chart.update(Text.from_ansi(plt.build()))
 
     def _update_status(self) -> None:
