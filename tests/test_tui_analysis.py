@@ -414,8 +414,9 @@ async def test_paired_comparison_and_chart(tiny):
 
 # -- the bundled study -------------------------------------------------------------------------------
 
-def sql_counts(db: Path) -> dict[tuple[str, str, str], int]:
-    """Codings per (code key, pair, arm), counted with plain SQL: every coding, all coders."""
+def sql_counts(db: Path, role: str | None = None) -> dict[tuple[str, str, str], int]:
+    """Codings per (code key, pair, arm), counted with plain SQL: every coding, all coders
+    (only interviews with that role, if given)."""
     con = sqlite3.connect(db)
     try:
         rows = con.execute("""
@@ -423,7 +424,9 @@ def sql_counts(db: Path) -> dict[tuple[str, str, str], int]:
             FROM coding JOIN code ON code.id = coding.code_id
             JOIN attribute p ON p.interview_id = coding.interview_id AND p.name = 'pair'
             JOIN attribute a ON a.interview_id = coding.interview_id AND a.name = 'arm'
-            GROUP BY code.key, p.value, a.value""").fetchall()
+            JOIN attribute r ON r.interview_id = coding.interview_id AND r.name = 'role'
+            WHERE ? IS NULL OR r.value = ?
+            GROUP BY code.key, p.value, a.value""", (role, role)).fetchall()
     finally:
         con.close()
     return {(k, p, a): n for k, p, a, n in rows}
@@ -447,6 +450,34 @@ async def test_bundled_study_matches_a_plain_sql_count(bundled_project):
                 assert int(cell) == expected.get((key, pair, arm), 0), (label, pair, arm)
                 total += int(cell)
         assert total == 462                         # ana 280 + ben 182
+
+        await pilot.press("f")                      # roles in name order: agency first
+        await settle(screen, pilot)
+        assert "role: agency" in status(screen)
+        expected = sql_counts(Path(bundled_project.root) / "fieldcode.db", role="agency")
+        groups = [tuple(h.split("\n")) for h in headers(screen)[1:]]
+        for label, cells in grid(screen).items():
+            for (pair, arm), cell in zip(groups, cells):
+                assert int(cell) == expected.get((names[label], pair, arm), 0), (label, pair, arm)
+        assert sum(expected.values()) > 0
+
+
+def test_shading_grows_with_the_value():
+    from textual.color import Color
+
+    from fieldcode.tui.analysis_screen import shade
+
+    base, accent = Color.parse("#1e1e1e"), Color.parse("#0178d4")
+    zero = shade(0, 10, base, accent)
+    assert zero.bgcolor is None                    # nothing to shade: plain (dim) text
+    low, high = shade(2, 10, base, accent), shade(10, 10, base, accent)
+
+    def distance(style) -> float:                  # how far the background is from the accent
+        r, g, b = style.bgcolor.get_truecolor()
+        return abs(r - accent.r) + abs(g - accent.g) + abs(b - accent.b)
+
+    assert distance(high) < distance(low)
+    assert shade(float("nan"), 10, base, accent).bgcolor is None
 
 
 SIZE = (100, 30)

@@ -117,7 +117,7 @@ def shade(value: float, vmax: float, base: Color, accent: Color) -> Style:
     return Style(bgcolor=bg.rich_color, color=fg.rich_color)
 
 
-def wrap_name(name: str, width: int = 14) -> str:
+def wrap_name(name: str, width: int = 12) -> str:
     """An interview name for a column header: without its extension, broken after hyphens
     into lines of about ``width`` characters."""
     from fieldcode.tui.widgets import short_name
@@ -239,7 +239,7 @@ class AnalysisScreen(Screen[Target | None]):
     """Crosstab and paired comparison.  Dismisses with a span to open in the transcript."""
 
     DEFAULT_CSS = """
-    AnalysisScreen #status { height: auto; max-height: 3; padding: 0 1; background: $boost; }
+    AnalysisScreen #status { height: auto; max-height: 4; padding: 0 1; background: $boost; }
     AnalysisScreen #body { height: 1fr; }
     AnalysisScreen #crosstab { height: 1fr; }
     AnalysisScreen #compare { height: 1fr; }
@@ -249,15 +249,15 @@ class AnalysisScreen(Screen[Target | None]):
     AnalysisScreen DataTable { scrollbar-size: 1 1; }
     """
     BINDINGS = [
+        Binding("escape", "close", "Back", id="analysis.close"),
         Binding("u", "cycle_unit", "Unit", id="analysis.unit"),
-        Binding("g", "cycle_grouping", "Grouping", id="analysis.grouping"),
+        Binding("g", "cycle_grouping", "Group by", id="analysis.grouping"),
         Binding("r", "toggle_rollup", "Rollup", id="analysis.rollup"),
         Binding("i", "toggle_interviewer", "Interviewer", id="analysis.interviewer"),
         Binding("c", "cycle_coder", "Coder", id="analysis.coder"),
         Binding("f", "cycle_role", "Role", id="analysis.role"),
-        Binding("d", "toggle_denominators", "Denominators", id="analysis.denominators"),
-        Binding("v", "toggle_view", "Paired/crosstab", id="analysis.view"),
-        Binding("escape", "close", "Back", id="analysis.close"),
+        Binding("d", "toggle_denominators", "Denom.", id="analysis.denominators"),
+        Binding("v", "toggle_view", "Paired", id="analysis.view"),
     ]
 
     def __init__(self, project, options: Options | None = None) -> None:  # noqa: ANN001
