@@ -84,3 +84,24 @@ def test_snapshot_help_screen(snap_compare, coded):
         await pilot.pause()
 
     assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)
+
+
+def test_snapshot_memo_editor(snap_compare, coded):
+    async def before(pilot):
+        await _wait_ready(pilot)
+        await pilot.press("down", "down", "right", "right", "right", "right", "right", "right", "right", "right",
+                          "right", "right", "m")
+        await pilot.pause()
+        await pilot.press("t", "w", "i", "n", "space", "c", "o", "n", "t", "r", "a", "s", "t")
+        await pilot.pause()
+
+    assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)
+
+
+def test_snapshot_in_vivo_prompt(snap_compare, coded):
+    async def before(pilot):
+        await _wait_ready(pilot)
+        await pilot.press("down", "down", "w", "v")
+        await pilot.pause()
+
+    assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)

@@ -787,7 +787,7 @@ class CodingScreen(Screen):
                     "retrieve": "Views"}
         bound: dict[str, list[str]] = {}
         descs: dict[str, str] = {}
-        for node in (self, self.app):
+        for node in (self, self.transcript, self.app):
             bm = node._bindings.copy()
             if self.app._keymap:
                 bm.apply_keymap(self.app._keymap)
@@ -802,7 +802,14 @@ class CodingScreen(Screen):
             section = sections.get(bid, section)
             if bid in bound:
                 rows.append((section, ", ".join(bound[bid]), descs[bid], bid))
-        rows.append(("Selecting", "shift+arrows, ctrl+shift+←/→, mouse drag", "Select by character / word", "(built in)"))
+        from fieldcode.tui.transcript import MOVE_KEYS
+
+        for bid, *_ in MOVE_KEYS:
+            if bid in bound:
+                rows.append(("Moving and selecting in the transcript", ", ".join(bound[bid]), descs[bid], bid))
+        if "remove_coding_delete" in bound:
+            rows.append(("Coding", ", ".join(bound["remove_coding_delete"]), "Remove coding", "remove_coding_delete"))
+        rows.append(("Moving and selecting in the transcript", "mouse drag", "Select with the mouse", "(mouse)"))
         for c in self.codes.values():
             bid = f"code.{c.key}"
             if bid in bound:

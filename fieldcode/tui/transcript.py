@@ -53,7 +53,33 @@ def run_style(cover: tuple[Span, ...], colours: dict[int, str], me: str | None) 
     return Style(bgcolor=bg, color=fg, underline=underline, bold=bold, italic=italic)
 
 
-class Transcript(TextArea):
+# The transcript's own keys, each with an id so it can be remapped; TextArea's editing keys
+# (inert in a read-only widget) are not inherited.
+MOVE_KEYS: list[tuple[str, str, str, str]] = [
+    ("cursor_up", "up", "cursor_up", "Cursor up"),
+    ("cursor_down", "down", "cursor_down", "Cursor down"),
+    ("cursor_left", "left", "cursor_left", "Cursor left"),
+    ("cursor_right", "right", "cursor_right", "Cursor right"),
+    ("cursor_word_left", "ctrl+left", "cursor_word_left", "Word left"),
+    ("cursor_word_right", "ctrl+right", "cursor_word_right", "Word right"),
+    ("cursor_line_start", "home,ctrl+a", "cursor_line_start", "Line start"),
+    ("cursor_line_end", "end,ctrl+e", "cursor_line_end", "Line end"),
+    ("cursor_page_up", "pageup", "cursor_page_up", "Page up"),
+    ("cursor_page_down", "pagedown", "cursor_page_down", "Page down"),
+    ("select_left", "shift+left", "cursor_left(True)", "Select a character left"),
+    ("select_right", "shift+right", "cursor_right(True)", "Select a character right"),
+    ("select_up", "shift+up", "cursor_up(True)", "Select a line up"),
+    ("select_down", "shift+down", "cursor_down(True)", "Select a line down"),
+    ("select_word_left", "ctrl+shift+left", "cursor_word_left(True)", "Select a word left"),
+    ("select_word_right", "ctrl+shift+right", "cursor_word_right(True)", "Select a word right"),
+    ("select_line_start", "shift+home", "cursor_line_start(True)", "Select to line start"),
+    ("select_line_end", "shift+end", "cursor_line_end(True)", "Select to line end"),
+    ("select_line", "f6", "select_line", "Select line"),
+    ("copy_text", "ctrl+c,super+c", "copy", "Copy the selection"),
+]
+
+
+class Transcript(TextArea, inherit_bindings=False):
     """Read-only transcript with coded spans painted in their code's colour."""
 
     DEFAULT_CSS = """
@@ -64,10 +90,10 @@ class Transcript(TextArea):
     """
 
     BINDINGS = [
-        # The editing keys of a TextArea would do nothing here; hand them to the screen.
-        Binding("delete", "screen.remove_coding", "Remove coding", show=False),
-        Binding("ctrl+z", "screen.undo", "Undo", show=False),
-        Binding("ctrl+y", "screen.redo", "Redo", show=False),
+        Binding(keys, action, desc, show=False, id=bid) for bid, keys, action, desc in MOVE_KEYS
+    ] + [
+        # Delete removes the coding under the cursor, like x.
+        Binding("delete", "screen.remove_coding", "Remove coding", show=False, id="remove_coding_delete"),
     ]
 
     class Painted(Message):
