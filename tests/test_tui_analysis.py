@@ -507,3 +507,28 @@ def test_snapshot_paired_comparison(snap_compare, bundled_project):
         await pilot.pause(0.3)
 
     assert snap_compare(make_app(bundled_project), terminal_size=(80, 24), run_before=before)
+
+
+async def test_palette_opens_the_paired_comparison_and_keys_can_be_remapped(tiny):
+    app = make_app(tiny)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await coding_ready(app, pilot)
+        app.set_keymap({"analysis.unit": "n"})      # as a user's [keys] table in settings.toml would
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"paired comparison")
+        for _ in range(20):
+            await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AnalysisScreen)
+        await settle(screen, pilot)
+        assert screen.options.view == "compare"
+        assert "Paired comparison" in status(screen)
+        await pilot.press("v")                      # to the crosstab, then the remapped unit key
+        await settle(screen, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert "unit: interviews mentioning the theme" in status(screen)
+        assert grid(screen)["Leadership"] == ["1", "1", "1", "0"]
