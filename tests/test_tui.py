@@ -603,3 +603,22 @@ async def test_errors_are_notified_not_raised(project):
         assert project.store.codings() == []
         assert len(app._notifications) >= 3
         assert app.screen is screen
+
+
+async def test_unknown_coder_is_asked_for_and_shown(study):
+    project = Project.open(study)            # no --coder, no FIELDCODE_CODER, empty settings
+    assert project.coder is None
+    iv = project.store.interview(IV)
+    app = make_app(project, IV)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        from fieldcode.tui.modals import Prompt
+
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*typed("carla"), "enter")
+        screen = await ready(app, pilot)
+        assert "coder: carla" in screen.sub_title
+        await pilot.press("down", "down", "s", "1")
+        await pilot.pause()
+        assert [r.coder for r in project.store.codings(iv.id)] == ["carla"]
+    project.close()
