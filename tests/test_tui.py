@@ -622,3 +622,56 @@ async def test_unknown_coder_is_asked_for_and_shown(study):
         await pilot.pause()
         assert [r.coder for r in project.store.codings(iv.id)] == ["carla"]
     project.close()
+
+
+async def test_overlap_fit_cycle_and_code_info(project):
+    iv = project.store.interview(IV)
+    text = iv.text
+    s1 = text.find("Eleven years.")
+    we = text.find("We moved here")
+    s2_end = text.find("next ward.") + len("next ward.")
+    lead, asp = project.store.code("leadership"), project.store.code("aspiration")
+    app = make_app(project, IV)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        tr = screen.transcript
+        await pilot.press("down", "down", "s", "S", "1")          # leadership on two sentences
+        await search(pilot, "We moved")
+        await pilot.press("s", "3")                                # aspiration on the second one
+        await pilot.pause()
+        row = tr.lines.to_location(s1)[0]
+        c = lambda off: off - tr.lines.starts[row]  # noqa: E731
+        runs = [(a, b, tuple(sp.code_id for sp in cover)) for a, b, cover in tr.runs(row)]
+        assert runs == [(c(s1), c(we), (lead.id,)), (c(we), c(s2_end), (lead.id, asp.id))]
+        # the overlap keeps leadership's background and adds aspiration's colour, underlined
+        line = tr.get_line(row)
+        single = [s.style for s in line.spans if s.start == c(s1)][-1]
+        double = [s.style for s in line.spans if s.start == c(we)][-1]
+        assert single.bgcolor == double.bgcolor and double.underline and not single.underline
+        assert double.color.triplet.hex.lower() == asp.colour.lower()
+        # the side list names both codes on this line
+        assert "Leadership" in str(screen.query_one("#line-codes").render())
+        assert "Aspiration" in str(screen.query_one("#line-codes").render())
+        # "." cycles which of the two codings under the cursor is current; "=" fits it to a selection
+        first = screen.current_coding
+        await pilot.press("full_stop")
+        assert screen.current_coding != first
+        await pilot.press("full_stop")
+        assert screen.current_coding == first
+        cur = next(s for s in screen.all_spans if s.id == first)
+        await search(pilot, "We moved here")
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        got = {r.id: (r.start, r.end) for r in project.store.codings(iv.id)}
+        assert got[cur.id] == (we, we + len("We moved here"))
+        # a code's definition on demand
+        tree = screen.query_one(CodebookTree)
+        tree.focus()
+        tree.select_code(asp.id)
+        await pilot.press("i")
+        await pilot.pause()
+        from fieldcode.tui.modals import InfoScreen
+
+        assert isinstance(app.screen, InfoScreen)
+        body = str(app.screen.query_one("#info-body").render())
+        assert asp.definition.split()[0] in body and "Use when" in body
