@@ -111,6 +111,9 @@ class CodingScreen(Screen):
     CodingScreen #iv-title { height: 1; padding: 0 1; background: $boost; }
     CodingScreen Transcript { height: 1fr; }
     CodingScreen.-short DetailsPanel { height: 5; }
+    /* Wide terminals: the details panel becomes a column beside the transcript. */
+    CodingScreen.-wide DetailsPanel { dock: right; width: 52; height: 1fr; border-top: none;
+                                      border-left: solid $primary-darken-2; }
     """
 
     BINDINGS = [
@@ -188,9 +191,7 @@ class CodingScreen(Screen):
 
     def on_mount(self) -> None:
         self._update_title()
-        w, h = self.app.size
-        self.query_one("#side").set_class(w < 110, "-narrow")
-        self.set_class(h < 30, "-short")
+        self._fit_to_size(self.app.size)
         if self._initial_error:
             self.notify(self._initial_error, severity="error")
         if self.iv_id is not None:
@@ -212,10 +213,13 @@ class CodingScreen(Screen):
     def on_resize(self) -> None:
         self._fit_to_size()
 
-    def _fit_to_size(self) -> None:
-        w, h = self.size
+    def _fit_to_size(self, size=None) -> None:  # noqa: ANN001
+        w, h = size or self.size
+        if not w:
+            return
         self.query_one("#side").set_class(w < 110, "-narrow")
         self.set_class(h < 30, "-short")
+        self.set_class(w >= 160, "-wide")
 
     def _update_title(self) -> None:
         self.title = f"fieldcode · {self.project.root.name}"
