@@ -9,8 +9,9 @@ into paragraphs (a blank line, then an unlabelled continuation line).
 The text is drawn from a fixed word list with ``random.Random`` seeded per interview from
 ``(seed, index)`` only, so the same arguments always give byte-identical files, on any machine
 and Python 3.11+, and interview *i* is the same whatever ``n_interviews`` is.  The vocabulary is
-plain ASCII so no normalisation changes the text.  Each file holds ``words_per_interview`` words
-(as fieldcode counts words: ``fieldcode.text.WORD_RE``) give or take a question's length.
+plain ASCII so no normalisation changes the text.  Each file holds at least
+``words_per_interview`` words (as fieldcode counts words: ``fieldcode.text.WORD_RE``): the last
+paragraph is finished, so about 2 % more on average (500 x 8,000 gives 4,090,256 words).
 
 Command line::
 
