@@ -5,6 +5,7 @@ stored text with str.find, never copied from the app."""
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -675,3 +676,34 @@ async def test_overlap_fit_cycle_and_code_info(project):
         assert isinstance(app.screen, InfoScreen)
         body = str(app.screen.query_one("#info-body").render())
         assert asp.definition.split()[0] in body and "Use when" in body
+
+
+async def test_reload_codebook_from_palette(project, study):
+    iv = project.store.interview(IV)
+    app = make_app(project, IV)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        cb = study / "codebook.yaml"
+        cb.write_text(cb.read_text(encoding="utf-8").rstrip("\n") + "\n" + textwrap.indent(textwrap.dedent("""\
+              - key: trust
+                name: Trust in institutions
+                colour: "#00d7af"
+                hotkey: "y"
+                definition: Whether people trust the council, police and agencies.
+                use_when: Trust or distrust is voiced.
+                not_when: Mere contact with an institution.
+                example: "You can't trust them, they never come back."
+            """), "  "), encoding="utf-8")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*typed("Reload codebook"))
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        tree = screen.query_one(CodebookTree)
+        assert any("Trust in institutions" in str(n.label) for n in tree.root.children)
+        # its hotkey now applies it
+        await pilot.press("down", "down", "s", "y")
+        await pilot.pause()
+        trust = project.store.code("trust")
+        assert [r.code_id for r in project.store.codings(iv.id)] == [trust.id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -126,6 +126,13 @@ class FieldcodeApp(App):
         from fieldcode.tui.analysis_screen import push_analysis
 
         push_analysis(self)
+
+    def get_system_commands(self, screen):  # noqa: ANN001, ANN201
+        yield from super().get_system_commands(screen)
+        coding = _coding_screen(self)
+        if coding is not None:
+            yield SystemCommand("Reload codebook", "Read codebook.yaml again (after editing it) and sync the codes",
+                                coding.reload_codebook)
 
     def action_help(self) -> None:
         screen = _coding_screen(self)

@@ -250,13 +250,23 @@ class CodingScreen(Screen):
             if not km[key]:
                 del km[key]
         self._hotkeys = {}
+        clashes = []
         for c in self.codes.values():
             if c.hotkey:
                 self._hotkeys[c.key] = c.id
                 key = {"[": "left_square_bracket", "]": "right_square_bracket"}.get(c.hotkey, c.hotkey)
+                if km.get(key):
+                    clashes.append(f"'{c.hotkey}' of {c.name} ({km[key][0].description})")
                 km.setdefault(key, []).append(
                     Binding(key, f"apply_code({c.id})", f"Code {c.name}", show=False, id=f"code.{c.key}"))
         self.refresh_bindings()
+        if clashes:
+            msg = ("Codebook hotkey " + "; ".join(clashes) + " is already a fieldcode key, which wins; "
+                   "give the code another hotkey in codebook.yaml")
+            if self.is_mounted:
+                self.notify(msg, severity="warning", timeout=10)
+            else:
+                self.call_later(self.notify, msg, severity="warning", timeout=10)
 
     @property
     def shown_spans(self) -> list[Span]:
@@ -784,6 +794,22 @@ class CodingScreen(Screen):
         self.current_coding = spans[i].id
         self.update_details()
         self.transcript.focus()
+
+    def reload_codebook(self) -> None:
+        """Re-read codebook.yaml (edited outside fieldcode) and show the new codes."""
+        try:
+            rep = self.project.reload_codebook()
+        except FieldcodeError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.load_codes()
+        self.transcript.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self.refresh_codebook()
+        self.update_details()
+        changes = [f"{len(v)} {k}" for k, v in (("added", rep.added), ("renamed", rep.renamed),
+                                                 ("changed", rep.changed), ("retired", rep.retired),
+                                                 ("restored", rep.restored)) if v]
+        self.notify("Codebook reloaded: " + (", ".join(changes) if changes else "no changes") + ".")
 
     def help_rows(self) -> list[tuple[str, str, str, str]]:
         """Every binding reachable on this screen with its current keys (after remapping)."""
