@@ -140,12 +140,14 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
                         f"{sc.path}:{line}: lists '{fname}', which is not in {p}; fix the name or remove the row"))
 
     pending: list[_Pending] = []
+    versions = store.interview_versions()
+    batch_names: dict[str, str] = {}
     for i, f in enumerate(files):
         if progress:
             progress("reading", i, len(files))
         display = str(f)
         try:
-            pending_item = _prepare(store, study, f, display, root, encoding, reanchor, sidecar_for)
+            pending_item = _prepare(store, study, f, display, root, encoding, reanchor, sidecar_for, versions)
         except (ReadError, FieldcodeError) as exc:
             msg = str(exc)
             status = "refused" if getattr(exc, "exit_code", 1) == 3 else "failed"
@@ -153,7 +155,12 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             continue
         if isinstance(pending_item, FileOutcome):
             report.outcomes.append(pending_item)
+        elif pending_item.name in batch_names:
+            report.outcomes.append(FileOutcome(display, "failed", (
+                f"another file named '{pending_item.name}' ({batch_names[pending_item.name]}) is in this "
+                "import; interviews are identified by file name, so rename one of them")))
         else:
+            batch_names[pending_item.name] = display
             pending.append(pending_item)
     if progress:
         progress("reading", len(files), len(files))
@@ -173,7 +180,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
         except FieldcodeError as exc:
             report.outcomes.append(FileOutcome(p.display, "refused", str(exc), p.notes))
             continue
-        msg = f"{textmod.count_words(p.text):,} words, {len(p.turns)} turns, {len(sents)} sentences"
+        msg = f"{prepared.n_words:,} words, {len(p.turns)} turns, {len(sents)} sentences"
         if p.moved:
             msg += f", {len(p.moved)} codings re-anchored"
         report.outcomes.append(FileOutcome(p.display, p.status, msg, p.notes))
@@ -183,7 +190,8 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
 
 
 def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | None,
-             encoding: str | None, reanchor: bool, sidecar_for) -> _Pending | FileOutcome:
+             encoding: str | None, reanchor: bool, sidecar_for,
+             versions: dict[str, tuple[int, str]]) -> _Pending | FileOutcome:
     if not f.exists():
         raise InvalidInput(f"{display}: no such file")
     result = read_document(f, encoding=encoding)
@@ -193,7 +201,7 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
         fm, body, _ = textmod.split_front_matter(body)
         if fm is not None:
             front = parse_front_matter(fm, display)
-        body = textmod.normalise(body)
+        # body is a suffix of already-normalised text that starts after a line break: still normal
     if not body.strip():
         raise InvalidInput(f"{display}: the file has no transcript text" + (" after its front matter" if front else ""))
     attrs = merge_attributes(f.name, front, sidecar_for(f.parent))
@@ -206,16 +214,17 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     turns = textmod.detect_turns(body)
     pend = _Pending(path=f, name=name, display=display, source=source, fmt=f.suffix.lower().lstrip("."),
                     encoding=result.encoding, text=body, attrs=attrs, turns=turns, notes=list(result.notes))
-    existing = store.interview_by_name(name)
-    if existing is None:
+    known = versions.get(name)
+    if known is None:
         return pend
-    if existing.sha256 == textmod.sha256(body):
-        if store.attributes(existing.id) != attrs:
-            store.set_attributes(existing.id, attrs)
+    existing_id, existing_sha = known
+    if existing_sha == textmod.sha256(body):
+        if store.attributes(existing_id) != attrs:
+            store.set_attributes(existing_id, attrs)
             return FileOutcome(display, "attributes", "text unchanged; attributes updated", pend.notes)
         return FileOutcome(display, "unchanged", "already imported, text unchanged: nothing to do", pend.notes)
-    n = store.count_codings(existing.id)
-    pend.replace = existing.id
+    n = store.count_codings(existing_id)
+    pend.replace = existing_id
     pend.status = "updated"
     if n == 0:
         return pend
@@ -227,7 +236,7 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
             f"coding(s); nothing was changed. To keep the codings, re-import with --reanchor (each "
             f"coding moves to where its text now is; any that cannot be placed are listed and "
             f"nothing changes), or import the new version under another file name.")
-    moved, unplaced = reanchor_codings(store, existing.id, body)
+    moved, unplaced = reanchor_codings(store, existing_id, body)
     if unplaced:
         from fieldcode.errors import Conflict
 

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 
@@ -90,9 +91,13 @@ class PreparedInterview:
     sentences: list[tuple[int, int]]
     attributes: dict[str, str]
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return textmod.sha256(self.text)
+
+    @cached_property
+    def n_words(self) -> int:
+        return textmod.count_words(self.text)
 
 
 @dataclass
@@ -266,6 +271,11 @@ class Store:
             raise NotFound(f"no interview '{ref}': 'fieldcode interviews' lists them")
         return iv
 
+    def interview_versions(self) -> dict[str, tuple[int, str]]:
+        """Every interview's name -> (id, sha256): one query for a whole import."""
+        with self.read() as s:
+            return {n: (i, h) for i, n, h in s.exec(select(Interview.id, Interview.name, Interview.sha256)).all()}
+
     def interview_by_name(self, name: str) -> Interview | None:
         with self.read() as s:
             return s.exec(select(Interview).where(Interview.name == name)).scalars().first()
@@ -333,12 +343,10 @@ class Store:
         now = utcnow()
         with self.write() as s:
             if replace is None:
-                iv = Interview(name=p.name, source_path=p.source_path, format=p.format,
-                               encoding=p.encoding, sha256=p.sha256, text=p.text,
-                               n_chars=len(p.text), n_words=textmod.count_words(p.text))
-                s.add(iv)
-                s.flush()
-                iid = iv.id
+                iid = s.connection().execute(insert(Interview).values(
+                    name=p.name, source_path=p.source_path, format=p.format, encoding=p.encoding,
+                    sha256=p.sha256, text=p.text, n_chars=len(p.text), n_words=p.n_words,
+                    imported_at=now, updated_at=now).returning(Interview.id)).scalar_one()
             else:
                 iid = replace
                 n_codings = s.exec(select(func.count()).select_from(Coding).where(Coding.interview_id == iid)).scalar_one()
@@ -352,7 +360,7 @@ class Store:
                 s.exec(update(Interview).where(Interview.id == iid).values(
                     source_path=p.source_path, format=p.format, encoding=p.encoding,
                     sha256=p.sha256, text=p.text, n_chars=len(p.text),
-                    n_words=textmod.count_words(p.text), updated_at=now))
+                    n_words=p.n_words, updated_at=now))
                 for cid, (st, en) in (moved or {}).items():
                     c = s.get(Coding, cid)
                     before = coding_snapshot(c)
@@ -366,7 +374,7 @@ class Store:
                     {"interview_id": iid, "idx": i, "start": t.start, "end": t.end,
                      "content_start": t.content_start, "speaker": t.speaker[:200],
                      "is_interviewer": p.interviewer_turns[i],
-                     "n_words": textmod.count_words(p.text[t.content_start:t.end])}
+                     "n_words": textmod.count_words(p.text, t.content_start, t.end)}
                     for i, t in enumerate(p.turns)
                 ])
             if p.sentences:

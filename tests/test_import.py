@@ -227,3 +227,23 @@ def test_bundled_study_imports_cleanly(bundled):
         assert 800 <= i.n_words <= 2600, i.name
         turns = p.store.turns(i.id)
         assert any(t.is_interviewer for t in turns) and any(not t.is_interviewer for t in turns)
+
+
+def test_two_files_with_the_same_name_in_one_import(mini_dir):
+    other = mini_dir / "more"
+    other.mkdir()
+    (other / "a.md").write_text("Interviewer: Hi.\n\nZed: Another a.\n")
+    p = Project.open(mini_dir, coder="ana")
+    rep = p.import_files([mini_dir / "interviews", other])
+    (o,) = rep.failed
+    assert o.path.endswith("more/a.md") and "another file named 'a.md'" in o.message
+    assert "Twenty years" in p.store.interview("a.md").text
+
+
+def test_words_counted_in_place_equal_words_of_the_slice():
+    from fieldcode.text import count_words
+
+    text = "Interviewer: it's an ex-miner's tale, isn't it?"
+    for a in range(len(text)):
+        for b in range(a, len(text) + 1):
+            assert count_words(text, a, b) == count_words(text[a:b])
