@@ -707,3 +707,31 @@ async def test_reload_codebook_from_palette(project, study):
         await pilot.pause()
         trust = project.store.code("trust")
         assert [r.code_id for r in project.store.codings(iv.id)] == [trust.id]
+
+
+async def test_paragraphs_act_as_turns_without_speaker_labels(study):
+    body = ("We came here in 1961, when the pits were still open. Everyone worked.\n\n"
+            "The shop on the corner closed first. Then the school.\n\n"
+            "Now my grandson drives to Leeds for work.\n")
+    (study / "interviews" / "plain-notes.md").write_text(
+        "---\npair: Leeds\nneighbourhood: Ashcliffe\narm: improving\nrole: resident\n---\n" + body,
+        encoding="utf-8")
+    project = Project.open(study, coder="ana")
+    assert project.import_files().ok
+    iv = project.store.interview("plain-notes")
+    text = iv.text
+    p2, p3 = text.find("The shop"), text.find("Now my grandson")
+    project.store.add_coding(iv.id, "place", 0, 20, "ana")
+    app = make_app(project, "plain-notes")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        tr = screen.transcript
+        await pilot.press("u")                  # first paragraph is coded: the next uncoded one
+        assert tr.cursor_offset == p2
+        await pilot.press("t")
+        assert tr.selection_offsets == (p2, text.find("the school.") + len("the school."))
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("u")
+        assert tr.cursor_offset == p3
+    project.close()

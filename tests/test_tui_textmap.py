@@ -114,3 +114,11 @@ def test_fuzzy_rank_name_key_keywords():
     assert fuzzy_rank("ambi", codes) == ["asp"]          # keyword
     assert fuzzy_rank("zzz", codes) == []
     assert fuzzy_rank("", codes) == ["lead", "out", "asp"]
+
+
+def test_paragraphs_stand_in_for_turns():
+    from fieldcode.tui.textmap import paragraphs
+
+    text = "First para\nstill first.\n\n  \nSecond.\n\n\nThird  \n"
+    assert paragraphs(text) == [(0, text.find(".") + 1), (text.find("Second"), text.find("Second") + 7),
+                                (text.find("Third"), text.find("Third") + 5)]

@@ -25,6 +25,7 @@ from fieldcode.tui.textmap import (
     Span,
     extend_by_unit,
     find_all_ci,
+    paragraphs,
     next_after,
     shrink_by_unit,
     spans_at,
@@ -138,6 +139,8 @@ class CodingScreen(Screen):
         self.iv_attrs: dict[str, str] = {}
         self.text = ""
         self.turns: list[tuple[int, int, int, str, bool]] = []
+        self.units: list[tuple[int, int, int]] = []       # participant turns (or paragraphs)
+        self.all_units: list[tuple[int, int, int]] = []   # every turn (or paragraph)
         self.sentences: list[tuple[int, int]] = []
         self.all_spans: list[Span] = []
         self.codes: dict[int, CodeItem] = {}
@@ -293,6 +296,11 @@ class CodingScreen(Screen):
         self.iv_words = iv.n_words
         self.iv_attrs = self.store.attributes(iv.id)
         self.turns = self.store.turn_spans(iv.id)
+        # Without speaker labels, paragraphs are the turns (t selects one, u finds uncoded ones).
+        self.units = ([(t[0], t[1], t[2]) for t in self.turns if not t[4]] if self.turns
+                      else [(a, b, a) for a, b in paragraphs(iv.text)])
+        self.all_units = ([(t[0], t[1], t[2]) for t in self.turns] if self.turns
+                          else [(a, b, a) for a, b in paragraphs(iv.text)])
         self.sentences = self.store.sentence_spans(iv.id)
         self.all_spans = [span_of(*r) for r in self.store.coding_tuples(iv.id)]
         self.current_coding = None
@@ -646,12 +654,12 @@ class CodingScreen(Screen):
         self.transcript.select_offsets(a, b)
 
     def action_select_turn(self) -> None:
-        units = [(t[0], t[1]) for t in self.turns]
+        units = [(u[0], u[1]) for u in self.all_units]
         i = unit_at(units, self.transcript.cursor_offset)
         if i is None:
-            self.notify("This transcript has no speaker turns.", severity="warning")
+            self.notify("This transcript is empty.", severity="warning")
             return
-        self.transcript.select_offsets(self.turns[i][2], self.turns[i][1])
+        self.transcript.select_offsets(self.all_units[i][2], self.all_units[i][1])
 
     def action_select_word(self) -> None:
         w = word_at(self.text, self.transcript.cursor_offset)
@@ -680,14 +688,15 @@ class CodingScreen(Screen):
         vis = sorted((s.start, s.end) for s in self.shown_spans)
         starts = [v[0] for v in vis]
         cur = self.transcript.cursor_offset
-        cands = [t for t in self.turns if not t[4]]
+        cands = self.units
         order = [t for t in cands if t[2] > cur] + [t for t in cands if t[2] <= cur]
         for t in order:
             j = bisect_right(starts, t[1])
             if not any(e > t[2] for _, e in vis[:j]):
                 self.transcript.move_to_offset(t[2])
                 return
-        self.notify("Every participant turn has a coding.", severity="information")
+        what = "participant turn" if self.turns else "paragraph"
+        self.notify(f"Every {what} has a coding." if cands else "Nothing to code here.", severity="information")
 
     def _step_interview(self, delta: int) -> None:
         order = self.query_one(Navigator).order

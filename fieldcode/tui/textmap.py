@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -157,6 +158,23 @@ def shrink_by_unit(units: Sequence[tuple[int, int]], sel: tuple[int, int]) -> tu
     if j >= 0 and ends[j] > a:
         return a, ends[j]
     return sel
+
+
+_PARA_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Blocks of text separated by blank lines, trimmed: the selection unit standing in for
+    speaker turns when a transcript has no speaker labels."""
+    out, pos = [], 0
+    for m in [*_PARA_BREAK.finditer(text), None]:
+        end = m.start() if m else len(text)
+        a, b = trim_span(text, pos, end)
+        if a < b:
+            out.append((a, b))
+        if m:
+            pos = m.end()
+    return out
 
 
 def word_at(text: str, offset: int) -> tuple[int, int] | None:
