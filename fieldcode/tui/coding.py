@@ -19,7 +19,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TextArea
 
 from fieldcode.errors import FieldcodeError
-from fieldcode.spans import total_length
 from fieldcode.tui.modals import CodePicker, InfoScreen, MemoEditor, Prompt, code_info, help_table
 from fieldcode.tui.textmap import (
     Span,
