@@ -145,6 +145,16 @@ def _from_snapshot(d: dict) -> dict:
     return out
 
 
+def _bulk_insert(conn: Connection, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """One driver-level ``executemany`` of plain tuples: bulk rows skip SQLAlchemy's per-row
+    parameter processing, which costs more than the insert itself for thousands of sentences."""
+    q = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {q(model.__tablename__)} ({', '.join(q(c) for c in columns)}) "
+           f"VALUES ({', '.join([mark] * len(columns))})")
+    conn.exec_driver_sql(sql, rows)
+
+
 class Store:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
@@ -370,18 +380,15 @@ class Store:
                                 before=json.dumps(before), after=json.dumps(coding_snapshot(c)), state="final"))
             conn = s.connection()
             if p.turns:
-                conn.execute(insert(TurnRow), [
-                    {"interview_id": iid, "idx": i, "start": t.start, "end": t.end,
-                     "content_start": t.content_start, "speaker": t.speaker[:200],
-                     "is_interviewer": p.interviewer_turns[i],
-                     "n_words": textmod.count_words(p.text, t.content_start, t.end)}
+                _bulk_insert(conn, TurnRow, ("interview_id", "idx", "start", "end", "content_start", "speaker",
+                                             "is_interviewer", "n_words"), [
+                    (iid, i, t.start, t.end, t.content_start, t.speaker[:200], p.interviewer_turns[i],
+                     textmod.count_words(p.text, t.content_start, t.end))
                     for i, t in enumerate(p.turns)
                 ])
             if p.sentences:
-                conn.execute(insert(SentenceRow), [
-                    {"interview_id": iid, "idx": i, "start": a, "end": b}
-                    for i, (a, b) in enumerate(p.sentences)
-                ])
+                _bulk_insert(conn, SentenceRow, ("interview_id", "idx", "start", "end"),
+                             [(iid, i, a, b) for i, (a, b) in enumerate(p.sentences)])
             if p.attributes:
                 conn.execute(insert(Attribute), [
                     {"interview_id": iid, "name": k, "value": v} for k, v in p.attributes.items()

@@ -135,17 +135,17 @@ def test_interview_is_stored_whole_or_not_at_all(mini_dir, monkeypatch):
     from fieldcode import store as storemod
 
     p = Project.open(mini_dir, coder="ana")
-    real_insert = storemod.insert
+    real_bulk = storemod._bulk_insert
 
-    def failing_insert(table):
-        if table is SentenceRow:
+    def failing_bulk(conn, model, columns, rows):
+        if model is SentenceRow:
             raise RuntimeError("disk full (simulated)")
-        return real_insert(table)
+        return real_bulk(conn, model, columns, rows)
 
-    monkeypatch.setattr(storemod, "insert", failing_insert)
+    monkeypatch.setattr(storemod, "_bulk_insert", failing_bulk)
     with pytest.raises(RuntimeError):
         p.import_files()
-    monkeypatch.setattr(storemod, "insert", real_insert)
+    monkeypatch.setattr(storemod, "_bulk_insert", real_bulk)
     with p.store.read() as s:
         assert s.exec(select(func.count()).select_from(Interview)).scalar_one() == 0
         assert s.exec(select(func.count()).select_from(TurnRow)).scalar_one() == 0
