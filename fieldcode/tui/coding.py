@@ -140,7 +140,7 @@ class CodingScreen(Screen):
         self.turns: list[tuple[int, int, int, str, bool]] = []
         self.units: list[tuple[int, int, int]] = []       # participant turns (or paragraphs)
         self.all_units: list[tuple[int, int, int]] = []   # every turn (or paragraph)
-        self.sentences: list[tuple[int, int]] = []
+        self._sentences: list[tuple[int, int]] | None = None
         self.all_spans: list[Span] = []
         self.codes: dict[int, CodeItem] = {}
         self.study_counts: dict[int, int] = {}
@@ -185,6 +185,12 @@ class CodingScreen(Screen):
         yield Footer()
 
     @property
+    def sentences(self) -> list[tuple[int, int]]:
+        if self._sentences is None:
+            self._sentences = self.store.sentence_spans(self.iv_id) if self.iv_id is not None else []
+        return self._sentences
+
+    @property
     def transcript(self) -> Transcript:
         return self.query_one(Transcript)
 
@@ -208,6 +214,7 @@ class CodingScreen(Screen):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        self.sentences  # noqa: B018 - read them now, so the first s is instant
         self.coders = self.store.coders()
         self.refresh_navigator(self._infos or None)
         self.refresh_codebook()
@@ -300,7 +307,7 @@ class CodingScreen(Screen):
                       else [(a, b, a) for a, b in paragraphs(iv.text)])
         self.all_units = ([(t[0], t[1], t[2]) for t in self.turns] if self.turns
                           else [(a, b, a) for a, b in paragraphs(iv.text)])
-        self.sentences = self.store.sentence_spans(iv.id)
+        self._sentences = None        # read on first use (s, S, D, [ and ]), after the first paint
         self.all_spans = [span_of(*r) for r in self.store.coding_tuples(iv.id)]
         self.current_coding = None
         self.search_hits = find_all_ci(self.text, self.search_term) if self.search_term else []
