@@ -849,16 +849,19 @@ class CodingScreen(Screen):
                 rows.append((section, ", ".join(bound[bid]), descs[bid], bid))
         from fieldcode.tui.transcript import MOVE_KEYS
 
+        if "remove_coding_delete" in bound:
+            i = next(n for n, r in enumerate(rows) if r[3] == "remove_coding") + 1 if any(
+                r[3] == "remove_coding" for r in rows) else len(rows)
+            rows.insert(i, ("Coding", ", ".join(bound["remove_coding_delete"]), "Remove coding",
+                            "remove_coding_delete"))
         for bid, *_ in MOVE_KEYS:
             if bid in bound:
-                rows.append(("Moving and selecting in the transcript", ", ".join(bound[bid]), descs[bid], bid))
-        if "remove_coding_delete" in bound:
-            rows.append(("Coding", ", ".join(bound["remove_coding_delete"]), "Remove coding", "remove_coding_delete"))
-        rows.append(("Moving and selecting in the transcript", "mouse drag", "Select with the mouse", "(mouse)"))
+                rows.append(("Transcript", ", ".join(bound[bid]), descs[bid], bid))
+        rows.append(("Transcript", "mouse drag", "Select with the mouse", "(mouse)"))
         for c in self.codes.values():
             bid = f"code.{c.key}"
             if bid in bound:
-                rows.append(("Codebook hotkeys (set in codebook.yaml)", ", ".join(bound[bid]), descs[bid], bid))
+                rows.append(("Codebook hotkeys", ", ".join(bound[bid]), descs[bid] + " (codebook.yaml)", bid))
         for bid, keys in bound.items():
             if not any(r[3] == bid for r in rows):
                 rows.append(("Application", ", ".join(keys), descs[bid], bid))
