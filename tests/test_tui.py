@@ -735,3 +735,14 @@ async def test_paragraphs_act_as_turns_without_speaker_labels(study):
         await pilot.press("u")
         assert tr.cursor_offset == p3
     project.close()
+
+
+async def test_same_code_on_same_text_is_not_duplicated(project):
+    iv = project.store.interview(IV)
+    app = make_app(project, IV)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("down", "down", "s", "1", "1", "2")
+        await pilot.pause()
+        codes = sorted(project.store.code(r.code_id).key for r in project.store.codings(iv.id))
+        assert codes == ["leadership", "outward-looking"]

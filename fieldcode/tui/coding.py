@@ -443,6 +443,12 @@ class CodingScreen(Screen):
         span = span or self._selection()
         if coder is None or span is None or self.iv_id is None:
             return None
+        same = next((s for s in self.all_spans if s.coder == coder and s.code_id == code_id
+                     and (s.start, s.end) == tuple(span)), None)
+        if same is not None:
+            name = self.codes[code_id].name if code_id in self.codes else "this code"
+            self.notify(f"This text is already coded {name} (#{same.id}).", severity="warning")
+            return None
         try:
             row = self.store.add_coding(self.iv_id, code_id, span[0], span[1], coder)
         except FieldcodeError as exc:
