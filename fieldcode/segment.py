@@ -18,7 +18,7 @@ from functools import lru_cache
 from fieldcode.errors import InvalidInput
 from fieldcode.text import Turn
 
-_BLOCK_RE = re.compile(r"[^\n]+")
+_PARA_BREAK_RE = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,14 @@ def load_pipeline(model: str | None = None):
 
 
 def blocks(text: str, turns: list[Turn]) -> list[tuple[int, int]]:
-    """The spans spaCy segments: each non-empty line, minus any speaker label at its start."""
+    """The spans spaCy segments: paragraphs (text between blank lines), also cut where a speaker
+    turn starts, minus the speaker label.  A hard-wrapped sentence stays whole; a sentence never
+    crosses a paragraph or a change of speaker."""
+    cuts = sorted({0, len(text)} | {m.end() for m in _PARA_BREAK_RE.finditer(text)} | {t.start for t in turns})
     label_end = {t.start: t.content_start for t in turns}
     out = []
-    for m in _BLOCK_RE.finditer(text):
-        s, e = m.start(), m.end()
-        s = label_end.get(s, s)
+    for a, b in zip(cuts, cuts[1:]):
+        s, e = label_end.get(a, a), b
         while s < e and text[s].isspace():
             s += 1
         while e > s and text[e - 1].isspace():
@@ -79,14 +81,17 @@ def segment_many(
                 yield text[s:e]
 
     parsed = nlp.pipe(block_texts(), batch_size=batch_size)
-    for spans in spans_per_doc:
+    for (text, _), spans in zip(docs, spans_per_doc):
         sentences: list[Sentence] = []
         for s, _e in spans:
-            doc = next(parsed)
-            for sent in doc.sents:
-                # Trim trailing whitespace tokens so a sentence ends at its last character.
-                a = s + sent.start_char
-                b = s + sent.end_char
+            for sent in next(parsed).sents:
+                # A sentence starts at its first and ends at its last non-space character
+                # (spaCy keeps line breaks inside hard-wrapped text as whitespace tokens).
+                a, b = s + sent.start_char, s + sent.end_char
+                while a < b and text[a].isspace():
+                    a += 1
+                while b > a and text[b - 1].isspace():
+                    b -= 1
                 if b > a:
                     sentences.append(Sentence(a, b))
         yield sentences

@@ -105,3 +105,15 @@ def test_a_named_pipeline_that_is_not_installed_is_a_clear_error():
 
     with pytest.raises(InvalidInput, match="not installed"):
         load_pipeline("xx_not_a_real_pipeline")
+
+
+def test_hard_wrapped_sentences_stay_whole_and_never_cross_speakers():
+    from fieldcode.segment import segment_many
+    from fieldcode.text import detect_turns
+
+    text = ("Max: And I keep forgetting to send the\nconsent forms. Can I get your\nverbal consent?\n\n"
+            "admin-1: Sure.\nMax: Okay, thank you.\n")
+    (sents,) = list(segment_many([(text, detect_turns(text))]))
+    got = [text[s.start:s.end] for s in sents]
+    assert got == ["And I keep forgetting to send the\nconsent forms.", "Can I get your\nverbal consent?",
+                   "Sure.", "Okay, thank you."]
