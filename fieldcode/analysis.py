@@ -51,7 +51,6 @@ from dataclasses import dataclass
 from fieldcode.errors import InvalidInput
 from fieldcode.store import (  # read-only aggregate queries
     TurnSpan,
-    _chunks,
     _q_coders,
     _q_codes,
     _q_coding_arrays,

@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 from fieldcode import __version__
 from fieldcode import codebook as cbmod
-from fieldcode.errors import FieldcodeError, InvalidInput, NotFound
+from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.project import Project, init_project
 from fieldcode.settings import settings_path
 

@@ -29,9 +29,8 @@ from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Label, OptionList, Static
-from textual.widgets.option_list import Option
 
-from fieldcode.tui.retrieval import segment_text
+from fieldcode.tui.retrieval import fill_segment_list
 
 Target = tuple[int, int, int]   # (interview_id, start, end): what the coding screen opens
 
@@ -210,20 +209,9 @@ class SegmentListScreen(Screen[Target | None]):
     def _show(self, segs: list) -> None:
         self.segments = segs
         colours = {c.key: c.colour for c in self.project.store.codes()}
-        coders = sorted({s.coder for s in segs})
         ol = self.query_one(OptionList)
         ol.loading = False
-        ol.clear_options()
-        for i, s in enumerate(segs):
-            ol.add_option(Option(segment_text(s, colours.get(s.code_key, "#888888"), coders), id=str(i)))
-            if i + 1 < len(segs):
-                ol.add_option(None)
-        n_iv = len({s.interview_id for s in segs})
-        self.query_one("#count", Label).update(
-            f"{len(segs)} coded segment{'s' if len(segs) != 1 else ''} in {n_iv} interview{'s' if n_iv != 1 else ''}"
-            " · Enter opens the transcript there")
-        if segs:
-            ol.highlighted = 0
+        fill_segment_list(ol, self.query_one("#count", Label), segs, colours)
         self.busy = False
 
     @on(OptionList.OptionSelected, "#segments")

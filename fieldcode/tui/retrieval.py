@@ -50,6 +50,22 @@ def segment_text(seg, colour: str, coders: list[str], width_hint: int = 0) -> Te
     return t
 
 
+
+def fill_segment_list(ol: OptionList, count: Label, segs: list, colours: dict[str, str]) -> None:
+    """Show ``segs`` in ``ol`` (one option per segment, id = its index) and their count in
+    ``count``; the first segment is highlighted."""
+    coders = sorted({s.coder for s in segs})
+    ol.clear_options()
+    for i, s in enumerate(segs):
+        ol.add_option(Option(segment_text(s, colours.get(s.code_key, "#888888"), coders), id=str(i)))
+        if i + 1 < len(segs):
+            ol.add_option(None)
+    n_iv = len({s.interview_id for s in segs})
+    count.update(f"{len(segs)} coded segment{'s' if len(segs) != 1 else ''} in {n_iv} "
+                 f"interview{'s' if n_iv != 1 else ''} · Enter opens the transcript there")
+    if segs:
+        ol.highlighted = 0
+
 class RetrievalScreen(Screen[tuple[int, int, int] | None]):
     DEFAULT_CSS = """
     RetrievalScreen #filters { height: 1; margin: 1 0 0 0; }
@@ -176,19 +192,8 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
             return  # a newer query is under way; its results will follow
         self._shown_generation = generation
         self.segments = segs
-        coders = sorted({s.coder for s in segs})
-        ol = self.query_one("#results", OptionList)
-        ol.clear_options()
-        for i, s in enumerate(segs):
-            ol.add_option(Option(segment_text(s, self._colours.get(s.code_key, "#888888"), coders), id=str(i)))
-            if i + 1 < len(segs):
-                ol.add_option(None)
-        n_iv = len({s.interview_id for s in segs})
-        self.query_one("#count", Label).update(
-            f"{len(segs)} coded segment{'s' if len(segs) != 1 else ''} in {n_iv} interview{'s' if n_iv != 1 else ''}"
-            " · Enter opens the transcript there")
-        if segs:
-            ol.highlighted = 0
+        fill_segment_list(self.query_one("#results", OptionList), self.query_one("#count", Label), segs,
+                          self._colours)
 
     @on(OptionList.OptionSelected, "#results")
     def _open(self, event: OptionList.OptionSelected) -> None:
