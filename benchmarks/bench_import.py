@@ -271,6 +271,9 @@ def _split_front_matter(text: str) -> str:
 
 
 def _blocks(body: str) -> list[tuple[int, int]]:
+    # Raw per-line blocks.  fieldcode cuts paragraphs (blank lines) and speaker labels; the
+    # generated corpus has one paragraph per line, so these are the same spans, and every round
+    # checks that both sides stored identical sentences.
     out = []
     for m in _LINE_RE.finditer(body):
         s, e = m.span()
@@ -416,7 +419,7 @@ class Fieldcode(_Side):
                 self._save_seconds += time.perf_counter() - t
 
         store.save_interview = timed_save
-        self.probes = Probes(PROBES, {"Store.interview_by_name": (store, "interview_by_name")}) if probe else None
+        self.probes = Probes(PROBES, {"Store.interview_versions": (store, "interview_versions")}) if probe else None
         self.profiler = None
 
     def _import(self, files: list[Path], progress) -> dict[str, float]:

@@ -99,11 +99,12 @@ def merge_attributes(file: str, front: dict[str, str], sidecar: Sidecar | None) 
     return out
 
 
-def validate_attributes(file: str, attrs: dict[str, str], study: Study) -> None:
+def validate_attributes(attrs: dict[str, str], study: Study) -> None:
+    """The importer reports the file name beside this message."""
     arm = attrs.get("arm")
     if arm is not None and arm not in study.arms:
         raise InvalidInput(
-            f"{file}: unknown arm '{arm}'; the study's arms are {study.arms[0]!r} and "
+            f"unknown arm '{arm}'; the study's arms are {study.arms[0]!r} and "
             f"{study.arms[1]!r} (set in codebook.yaml under study.arms)")
 
 

@@ -26,7 +26,7 @@ from fieldcode.design import (
     read_sidecar,
     validate_attributes,
 )
-from fieldcode.errors import FieldcodeError, InvalidInput
+from fieldcode.errors import Conflict, FieldcodeError, InvalidInput
 from fieldcode.readers import SUPPORTED_SUFFIXES, ReadError, read_document
 from fieldcode.segment import segment_many
 from fieldcode.store import PreparedInterview, Store
@@ -193,7 +193,7 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
              encoding: str | None, reanchor: bool, sidecar_for,
              versions: dict[str, tuple[int, str]]) -> _Pending | FileOutcome:
     if not f.exists():
-        raise InvalidInput(f"{display}: no such file")
+        raise InvalidInput("no such file")
     result = read_document(f, encoding=encoding)
     body = textmod.normalise(result.text)
     front: dict[str, str] = {}
@@ -203,9 +203,9 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
             front = parse_front_matter(fm, display)
         # body is a suffix of already-normalised text that starts after a line break: still normal
     if not body.strip():
-        raise InvalidInput(f"{display}: the file has no transcript text" + (" after its front matter" if front else ""))
+        raise InvalidInput("the file has no transcript text" + (" after its front matter" if front else ""))
     attrs = merge_attributes(f.name, front, sidecar_for(f.parent))
-    validate_attributes(display, attrs, study)
+    validate_attributes(attrs, study)
     try:
         source = str(f.resolve().relative_to(root.resolve())) if root else str(f.resolve())
     except ValueError:
@@ -229,19 +229,15 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     if n == 0:
         return pend
     if not reanchor:
-        from fieldcode.errors import Conflict
-
         raise Conflict(
-            f"{display}: the transcript has changed since it was imported and its interview has {n} "
+            f"the transcript has changed since it was imported and its interview has {n} "
             f"coding(s); nothing was changed. To keep the codings, re-import with --reanchor (each "
             f"coding moves to where its text now is; any that cannot be placed are listed and "
             f"nothing changes), or import the new version under another file name.")
     moved, unplaced = reanchor_codings(store, existing_id, body)
     if unplaced:
-        from fieldcode.errors import Conflict
-
         lines = "\n".join(f"  coding #{c.id} [{c.start}, {c.end}) \u201c{c.quote_prefix[:60]}\u201d" for c in unplaced)
-        raise Conflict(f"{display}: {len(unplaced)} of {n} coding(s) cannot be placed in the new text; "
+        raise Conflict(f"{len(unplaced)} of {n} coding(s) cannot be placed in the new text; "
                        f"nothing was changed:\n{lines}\nEdit the transcript so these passages are intact, "
                        f"or import the new version under another file name.")
     pend.moved = moved

@@ -286,10 +286,6 @@ class Store:
         with self.read() as s:
             return {n: (i, h) for i, n, h in s.exec(select(Interview.id, Interview.name, Interview.sha256)).all()}
 
-    def interview_by_name(self, name: str) -> Interview | None:
-        with self.read() as s:
-            return s.exec(select(Interview).where(Interview.name == name)).scalars().first()
-
     def interview_ids(self) -> list[int]:
         with self.read() as s:
             return list(s.exec(select(Interview.id).order_by(Interview.name)).scalars())
@@ -585,12 +581,6 @@ class Store:
             if interview_id is not None:
                 q = q.where(Event.interview_id == interview_id)
             return list(s.exec(q.order_by(Event.id.desc()).limit(limit)).scalars())
-
-    def can_undo(self, coder: str) -> bool:
-        with self.read() as s:
-            return s.exec(select(func.count()).select_from(Event).where(
-                Event.coder == coder, Event.state == "done",
-                Event.action.in_(("add", "remove", "update")))).scalar_one() > 0
 
     def coders(self) -> list[str]:
         with self.read() as s:
