@@ -618,14 +618,16 @@ _NO_TEXT_LAYER = "the PDF has no text layer (scanned image?): run OCR first and 
 
 
 def _read_pdf(path: Path, encoding: str | None) -> ReadResult:
-    """Read a PDF's text layer page by page with pypdf; pages are separated by a blank line."""
+    """Read a PDF's visible text with pypdf, laid out as paragraphs by :mod:`fieldcode.pdftext`."""
     del encoding  # PDFs carry their own font encodings
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
+    from fieldcode.pdftext import layout_pages, page_lines
+
     with _collect_pypdf_warnings() as warnings:
         try:
-            pages = [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+            pages = [page_lines(page) for page in PdfReader(str(path)).pages]
         except FileNotDecryptedError as err:
             raise ReadError(
                 "the PDF is password-protected: remove the password (e.g. print to a new PDF) first"
@@ -634,19 +636,22 @@ def _read_pdf(path: Path, encoding: str | None) -> ReadResult:
             raise ReadError(f"the PDF is encrypted in a way that cannot be read here ({_summary(err)})") from err
         except Exception as err:  # pypdf raises many types on damaged files
             raise ReadError(f"not a valid PDF file (it is damaged): re-save or re-export it ({_summary(err)})") from err
-    texts = [page.strip("\n") for page in pages]
-    if not any(page.strip() for page in texts):
+    layout = layout_pages(pages)
+    if not layout.text.strip():
         raise ReadError(_NO_TEXT_LAYER)
-    notes = _pdf_notes(texts, warnings)
-    return ReadResult(text=_join_paragraphs(texts), notes=notes)
+    return ReadResult(text=layout.text, notes=_pdf_notes(layout, warnings))
 
 
-def _pdf_notes(pages: list[str], warnings: list[str]) -> list[str]:
-    """Notes about pages without text and problems pypdf reported while reading."""
+def _pdf_notes(layout: Any, warnings: list[str]) -> list[str]:
+    """Notes about what was left out (blank pages, out-of-page text, running headers and
+    footers) and problems pypdf reported while reading."""
     notes = []
-    blank = sum(1 for page in pages if not page.strip())
-    if blank:
-        notes.append(f"{blank} of {len(pages)} PDF pages have no text layer (scanned?) and were skipped")
+    if layout.blank_pages:
+        notes.append(f"{layout.blank_pages} of {layout.pages} PDF pages have no text layer (scanned?) and were skipped")
+    if layout.outside_lines:
+        notes.append(f"{layout.outside_lines} line(s) of text drawn outside the visible page (e.g. hidden line numbers) were left out")
+    if layout.running_lines:
+        notes.append(f"{layout.running_lines} running header/footer line(s) (page numbers, repeated titles) were left out")
     if warnings:
         notes.append(f"the PDF has structural problems, check the text ({warnings[0]})")
     return notes

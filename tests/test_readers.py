@@ -551,9 +551,11 @@ def test_malformed_srt(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- .pdf
 
 
-def test_pdf_pages_joined_by_blank_line(tmp_path: Path) -> None:
+def test_pdf_page_break_continues_the_paragraph(tmp_path: Path) -> None:
+    # A page that does not end in a blank line ends inside a paragraph (issue 9: a sentence
+    # across a page break stays one sentence), so the next page continues it on a new line.
     path = write(tmp_path / "a.pdf", pdf_bytes([["Interviewer: How did it start?", "Maria: Slowly."], ["Page two."]]))
-    assert read_document(path) == ReadResult("Interviewer: How did it start?\nMaria: Slowly.\n\nPage two.")
+    assert read_document(path) == ReadResult("Interviewer: How did it start?\nMaria: Slowly.\nPage two.")
 
 
 def test_pdf_partly_scanned_gets_a_note(tmp_path: Path) -> None:

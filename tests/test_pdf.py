@@ -1,0 +1,132 @@
+"""PDFs read as a person reads them (issue 9): hidden text, running headers, spacing, page breaks.
+
+PDFs are built here with fpdf2 (a test extra), placing each line where a word processor's
+export would: line numbers outside the page, a page header ``1/3`` above the first speaker
+label, tab-separated words.  The shared oral histories are checked against their text editions.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from fieldcode.readers import read_document
+from fieldcode.segment import segment_many
+from fieldcode.text import WORD_RE, detect_turns, normalise
+
+fpdf = pytest.importorskip("fpdf")
+
+LINE = 6  # mm between lines
+
+
+def build_pdf(path: Path, pages: list[list[str | None]], *, header: str | None = None,
+              line_numbers: bool = False, footer: str | None = None) -> Path:
+    """One A4 page per list; each string is a line at 25 mm from the left, ``None`` skips a
+    line (a paragraph gap).  ``header``/``footer`` may hold ``{page}`` and ``{pages}``;
+    ``line_numbers`` draws a number left of the page (x < 0), as hidden line numbers are."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_font("Helvetica", size=11)
+    for number, lines in enumerate(pages, start=1):
+        pdf.add_page()
+        if header:
+            pdf.text(170, 12, header.format(page=number, pages=len(pages)))
+        y = 30
+        for n, line in enumerate(lines, start=1):
+            if line is not None:
+                if line_numbers:
+                    pdf.text(-15, y, str(n))
+                pdf.text(25, y, line)
+            y += LINE
+        if footer:
+            pdf.text(25, 287, footer.format(page=number, pages=len(pages)))
+    pdf.output(str(path))
+    return path
+
+
+def test_hidden_line_numbers_headers_and_tabs(tmp_path: Path) -> None:
+    # The layout of the user-study PDF in issue 9: labels alone on their line, words
+    # separated by tabs, line numbers drawn outside the page, '1/3' headers.
+    pages = [
+        ["Dan:", "So\ttell\tme\tabout\tthe\tstudy.", "Mia:", "We  started   in  May."],
+        ["Dan:", "And\tthen?", "Mia:", "It ran on."],
+        ["Dan:", "Thanks."],
+    ]
+    path = build_pdf(tmp_path / "study.pdf", pages, header="{page}/{pages}", line_numbers=True)
+    result = read_document(path)
+    assert result.text == (
+        "Dan:\nSo tell me about the study.\nMia:\nWe started in May.\n"
+        "Dan:\nAnd then?\nMia:\nIt ran on.\n"
+        "Dan:\nThanks."
+    )
+    # 4 + 4 + 2 numbered lines outside the page; one header per page.
+    assert result.notes == [
+        "10 line(s) of text drawn outside the visible page (e.g. hidden line numbers) were left out",
+        "3 running header/footer line(s) (page numbers, repeated titles) were left out",
+    ]
+
+
+def test_running_footer_with_page_numbers_is_dropped_but_one_off_edge_lines_kept(tmp_path: Path) -> None:
+    pages = [["Interview 4, 2 May", None, "A: First page words", "and more."],
+             ["A: Second page words", "and more."],
+             ["A: Third page words", "and more.", None, "End of interview"]]
+    path = build_pdf(tmp_path / "f.pdf", pages, footer="Page {page} of {pages} - confidential")
+    # The top line of page 1 and the bottom of page 3 occur once: kept.  The footer is on all
+    # three pages (its page number aside): dropped.
+    assert read_document(path).text == (
+        "Interview 4, 2 May\n\nA: First page words\nand more.\nA: Second page words\nand more.\n"
+        "A: Third page words\nand more.\n\nEnd of interview"
+    )
+
+
+def test_a_sentence_across_a_page_break_stays_one_sentence(tmp_path: Path) -> None:
+    pages = [["A: We moved here in the", "spring of that year and"], ["stayed for good. Then it rained."]]
+    text = normalise(read_document(build_pdf(tmp_path / "b.pdf", pages, header="{page}")).text)
+    assert text == "A: We moved here in the\nspring of that year and\nstayed for good. Then it rained.\n"
+    [sents] = list(segment_many([(text, detect_turns(text))]))
+    assert [text[s.start:s.end] for s in sents] == [
+        "We moved here in the\nspring of that year and\nstayed for good.", "Then it rained."]
+
+
+def test_paragraph_gaps_and_hyphenated_line_ends(tmp_path: Path) -> None:
+    pages = [["Q: What saved the most", "labour-", "saving time?", None, "A: The door-to-", "door van.",
+              "Then the twins came."]]
+    text = read_document(build_pdf(tmp_path / "g.pdf", pages)).text
+    # A gap twice the line spacing starts a paragraph; 'labour-' + 'saving' is one word.
+    assert text == "Q: What saved the most\nlabour-saving time?\n\nA: The door-to-door van.\nThen the twins came."
+
+
+def test_a_page_ending_in_a_blank_line_ends_its_paragraph(tmp_path: Path) -> None:
+    # fpdf2 places a blank line as a line holding one space, as Word's exports do.
+    pages = [["First page ends here.", " "], ["Second page starts anew."]]
+    assert read_document(build_pdf(tmp_path / "p.pdf", pages)).text == (
+        "First page ends here.\n\nSecond page starts anew.")
+
+
+# --------------------------------------------------------------------------- shared corpus
+
+PAIRS = [
+    ("formats/ftf_transcript_gibbons.pdf", "transcripts/ftf_GIBBONS_28OCT91_corrected.txt"),
+    ("formats/ftf_transcript_watson.pdf", "transcripts/ftf_WATSON_19AUG91.txt"),
+]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("pdf", "txt"), PAIRS)
+def test_shared_pdf_reads_like_its_text_edition(shared: Path, pdf: str, txt: str) -> None:
+    corpus = shared / "corpus"
+    from_pdf = read_document(corpus / pdf)
+    as_pdf = normalise(from_pdf.text)
+    as_txt = normalise(read_document(corpus / txt).text)
+    pdf_words, txt_words = WORD_RE.findall(as_pdf), WORD_RE.findall(as_txt)
+    matcher = difflib.SequenceMatcher(None, pdf_words, txt_words, autojunk=False)
+    same = sum(block.size for block in matcher.get_matching_blocks())
+    assert same >= 0.99 * len(txt_words)
+    assert same >= 0.99 * len(pdf_words)
+    # The page numbers at the top of pages 2.. are gone, not counted as words.
+    assert any("running header" in note for note in from_pdf.notes)
+    pdf_sents, txt_sents = segment_many([(as_pdf, detect_turns(as_pdf)), (as_txt, detect_turns(as_txt))])
+    assert abs(len(pdf_sents) - len(txt_sents)) <= 0.01 * len(txt_sents)
+    # No tab and no run of spaces is left between words.
+    assert "\t" not in as_pdf and "  " not in as_pdf
