@@ -21,6 +21,8 @@ from fieldcode.codebook import Study
 from fieldcode.design import (
     SIDECAR_NAME,
     Sidecar,
+from sqlalchemy.exc import IntegrityError
+
     merge_attributes,
     parse_front_matter,
     read_sidecar,
@@ -134,7 +136,12 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
                 report.outcomes.append(FileOutcome(str(p / SIDECAR_NAME), "failed", str(exc)))
                 continue
             for fname, line in sc.lines.items():
-                if not (p / fname).exists():
+                if Path(fname).name != fname:
+                    report.outcomes.append(FileOutcome(
+                        str(sc.path), "failed",
+                        f"{sc.path}:{line}: names '{fname}' in another folder; an {SIDECAR_NAME} describes "
+                        f"only the files beside it: move the row to {SIDECAR_NAME} in that file's folder"))
+                elif not (p / fname).exists():
                     report.outcomes.append(FileOutcome(
                         str(sc.path), "failed",
                         f"{sc.path}:{line}: lists '{fname}', which is not in {p}; fix the name or remove the row"))
@@ -190,18 +197,36 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
 
 
 def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | None,
+        except IntegrityError:
+            report.outcomes.append(_stored_meanwhile(store, p.display, prepared, p.notes))
+            continue
              encoding: str | None, reanchor: bool, sidecar_for,
              versions: dict[str, tuple[int, str]]) -> _Pending | FileOutcome:
     if not f.exists():
         raise InvalidInput("no such file")
     result = read_document(f, encoding=encoding)
-    body = textmod.normalise(result.text)
+    body, controls = textmod.normalise_counted(result.text)
+    if controls:
+        result.notes.append(f"removed {controls:,} control character(s) or terminal escape sequence(s) "
+                            "(they would drive the terminal, not show as text)")
     front: dict[str, str] = {}
     if f.suffix.lower() in FRONT_MATTER_SUFFIXES:
         fm, body, _ = textmod.split_front_matter(body)
         if fm is not None:
             front = parse_front_matter(fm, display)
         # body is a suffix of already-normalised text that starts after a line break: still normal
+def _stored_meanwhile(store: Store, display: str, prepared: PreparedInterview, notes: list[str]) -> FileOutcome:
+    """Another process (a second import of the same folder) stored this interview between our
+    look-up and our insert: the database refused the duplicate, so nothing was written twice."""
+    known = store.interview_versions().get(prepared.name)
+    if known is not None and known[1] == prepared.sha256:
+        return FileOutcome(display, "unchanged", "imported at the same moment by another fieldcode process: "
+                           "nothing more to do", notes)
+    return FileOutcome(display, "refused", (
+        "another fieldcode process stored an interview of this name at the same moment, with other "
+        "text; nothing was changed: run the import again to compare"), notes)
+
+
     if not body.strip():
         raise InvalidInput("the file has no transcript text" + (" after its front matter" if front else ""))
     attrs = merge_attributes(f.name, front, sidecar_for(f.parent))

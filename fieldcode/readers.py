@@ -16,7 +16,6 @@ import codecs
 import html
 import logging
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,8 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fieldcode import decoding
+
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_TEXT_BYTES",
     "SUPPORTED_SUFFIXES",
     "ReadError",
     "ReadResult",
@@ -34,6 +36,12 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+# One transcript's text: 20 MB is about 3.5 million words, fifty long interviews; a bigger
+# text file is a corpus or a log, and spaCy and the coding screen would take minutes over it.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_ENTRIES = 5_000
+TEXT_SUFFIXES = {".txt", ".md", ".vtt", ".srt"}
 SUPPORTED_SUFFIXES = {".txt", ".md", ".docx", ".odt", ".rtf", ".vtt", ".srt", ".pdf"}
 
 
@@ -76,10 +84,22 @@ def read_document(path: Path, encoding: str | None = None) -> ReadResult:
             f"cannot read {shown} files: supported types are {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
     _check_readable(path)
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        _check_text_size(path.stat().st_size)
     result = reader(path, encoding)
     if not result.text.strip():
         raise ReadError(_empty_reason(path))
+    _check_text_size(len(result.text))
     return result
+
+
+def _check_text_size(size: int) -> None:
+    """Refuse a transcript over :data:`MAX_TEXT_BYTES` (bytes of a text file, or characters)."""
+    if size > MAX_TEXT_BYTES:
+        raise ReadError(
+            f"the transcript is too long ({size / 2**20:.0f} MB of text; the limit is "
+            f"{MAX_TEXT_BYTES / 2**20:.0f} MB, about 3.5 million words): split it into one file per interview"
+        )
 
 
 # --------------------------------------------------------------------------- files
@@ -121,136 +141,23 @@ def _empty_reason(path: Path) -> str:
 
 # --------------------------------------------------------------------------- text decoding
 
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_LATIN1_FAMILY = {"cp1252", "iso8859-1", "iso8859-15"}
-_MAX_CHAOS = 0.2
-_MIN_COHERENCE = 0.2
-_TIE = 0.01
-_UNCERTAIN = "cannot tell the text encoding (not UTF-8): pass --encoding, e.g. --encoding cp1252"
-_BINARY = "binary file, not text"
-
 
 def decode_bytes(data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
-    """Decode ``data`` to text and return ``(text, encoding_used, notes)``.
-
-    A named ``encoding`` is applied strictly. Otherwise: a UTF-16 byte-order
-    mark selects UTF-16, NUL bytes mean a binary file, a UTF-8 BOM selects
-    ``utf-8-sig``, then strict UTF-8 is tried, and finally charset detection
-    is accepted only when it is confident (cp1252 is preferred over its
-    look-alikes whenever the bytes are valid cp1252). Newlines and Unicode
-    forms are left untouched.
+    """Decode ``data`` to ``(text, encoding_used, notes)`` by the rule in :mod:`fieldcode.decoding`
+    (byte-order marks and UTF-8 are certain; windows-1252 only for plainly Western text, and
+    said; otherwise refused with advice to pass ``--encoding``).
 
     Raises:
-        ReadError: binary data, an undecodable byte, an unknown encoding name
-            or an encoding that cannot be determined confidently.
-    """
-    if encoding is not None:
-        return _decode_as_requested(data, encoding)
-    if data.startswith(_UTF16_BOMS):
-        text = _decode_strict(data, "utf-16", hint="the byte-order mark says UTF-16")
-        return text, "utf-16", ["decoded as UTF-16 (byte-order mark)"]
-    if b"\x00" in data:
-        raise ReadError(_BINARY)
-    if data.startswith(codecs.BOM_UTF8):
-        return _decode_strict(data, "utf-8-sig", hint="the byte-order mark says UTF-8"), "utf-8-sig", []
-    try:
-        return data.decode("utf-8"), "utf-8", []
-    except UnicodeDecodeError:
-        pass
-    detected = _detect_encoding(data)
-    text = data.decode(detected)
-    note = f"decoded as {_display_name(detected)} (detected; pass --encoding to choose another)"
-    return text, detected, [note]
-
-
-def _decode_as_requested(data: bytes, encoding: str) -> tuple[str, str, list[str]]:
-    """Decode strictly with the user's encoding; a leading BOM character is dropped."""
-    try:
-        name = codecs.lookup(encoding).name
-    except LookupError as err:
-        raise ReadError(
-            f"unknown encoding {encoding!r}: use a name like utf-8, cp1252 or latin-1"
-        ) from err
-    text = _decode_strict(data, name, hint="check --encoding")
-    if "\x00" in text:
-        raise ReadError(_BINARY)
-    return text.removeprefix("\ufeff"), name, []
-
-
-def _decode_strict(data: bytes, encoding: str, hint: str) -> str:
-    """Decode strictly, naming the offending byte and its offset on failure."""
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as err:
-        bad = data[err.start]
-        raise ReadError(
-            f"byte 0x{bad:02x} at offset {err.start} is not valid {_display_name(encoding)}: {hint}"
-        ) from err
-    except LookupError as err:  # e.g. "rot13" is a codec but not a text encoding
-        raise ReadError(f"{encoding!r} is not a text encoding: {hint}") from err
-
-
-def _detect_encoding(data: bytes) -> str:
-    """Return the codec charset_normalizer is confident about, else raise ReadError.
-
-    ASCII text with Windows smart punctuation is cp1252 outright. Otherwise,
-    among the matches with the least "chaos" (mojibake), the leaders are those
-    with the best language coherence. If a Western single-byte match leads and
-    the bytes are valid cp1252, cp1252 is reported: charset_normalizer ranks
-    cp1250 first for English or French text, which would turn "crème" into
-    "crčme". Otherwise the leader is accepted only with a recognised language;
-    junk bytes often decode "cleanly" as cp949 or Shift-JIS without one.
-    """
-    from charset_normalizer import from_bytes
-
-    if _is_ascii_with_windows_punctuation(data):
-        return "cp1252"
-    matches = list(from_bytes(data))
-    if not matches or matches[0].chaos > _MAX_CHAOS:
-        raise ReadError(_UNCERTAIN)
-    clean = [m for m in matches if m.chaos <= matches[0].chaos + _TIE]
-    top = max(m.coherence for m in clean)
-    leaders = [m for m in clean if m.coherence >= top - _TIE]
-    if any(_codec_names(m) & _LATIN1_FAMILY for m in leaders) and _decodes(data, "cp1252"):
-        return "cp1252"
-    if top >= _MIN_COHERENCE:
-        return codecs.lookup(leaders[0].encoding).name
-    raise ReadError(_UNCERTAIN)
-
-
-def _is_ascii_with_windows_punctuation(data: bytes) -> bool:
-    """Whether ``data`` is ASCII plus cp1252 punctuation only (curly quotes, "…", dashes).
-
-    This is the commonest non-UTF-8 text (English typed in Word on Windows);
-    charset_normalizer guesses it poorly on short samples (e.g. cp852 "wasnĺt"),
-    while no other code page would put only punctuation in those byte positions.
+        ReadError: binary data, an undecodable byte, an unknown encoding name or an
+            encoding that cannot be determined with certainty.
     """
     try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return all(not unicodedata.category(ch).startswith("L") for ch in text if ord(ch) > 127)
+        return decoding.decode_bytes(data, encoding)
+    except decoding.DecodeError as err:
+        raise ReadError(str(err)) from None
 
 
-def _codec_names(match: Any) -> set[str]:
-    """Normalised codec names a charset_normalizer match could come from."""
-    return {codecs.lookup(name).name for name in [match.encoding, *match.could_be_from_charset]}
-
-
-def _decodes(data: bytes, encoding: str) -> bool:
-    """Whether ``data`` decodes strictly with ``encoding``."""
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _display_name(encoding: str) -> str:
-    """A human name for a codec: Windows code pages as 'windows-125x', others unchanged."""
-    name = codecs.lookup(encoding).name
-    match = re.fullmatch(r"cp(125\d)", name)
-    return f"windows-{match.group(1)}" if match else name
+_display_name = decoding.display_name
 
 
 def _read_plain_text(path: Path, encoding: str | None) -> ReadResult:
@@ -276,6 +183,37 @@ def _check_zip_container(path: Path, kind: str, app: str) -> None:
             f"not a valid {kind} file (the ZIP container is damaged or missing): "
             f"re-save it from {app}"
         )
+    _check_zip_budget(path, kind, app)
+
+
+def _check_zip_budget(path: Path, kind: str, app: str) -> None:
+    """Refuse a container that would unpack to more than :data:`MAX_UNZIPPED_BYTES` (a zip
+    bomb), has absurdly many parts, or uses a compression Word and LibreOffice never write.
+
+    ``zipfile`` never returns more bytes than an entry's declared size, so adding up the
+    declared sizes bounds what python-docx or odfpy will hold in memory.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise ReadError(
+            f"not a valid {kind} file (the ZIP container is damaged): re-save it from {app} ({_summary(err)})"
+        ) from err
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise ReadError(f"not a plausible {kind} file ({len(entries):,} parts inside): re-save it from {app}")
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > MAX_UNZIPPED_BYTES:
+        raise ReadError(
+            f"the {kind} file would unpack to {unpacked / 2**20:,.0f} MB (the limit is "
+            f"{MAX_UNZIPPED_BYTES / 2**20:.0f} MB; a 'zip bomb' or huge embedded media): "
+            f"re-save it from {app} without the embedded media, or save the text as .txt"
+        )
+    for e in entries:
+        if e.flag_bits & 0x1:
+            raise ReadError(f"the {kind} file is encrypted: open it in {app} and save it without a password")
+        if e.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ReadError(f"not a {kind} file written by {app} (unusual compression): re-save it from {app}")
 
 
 def _read_head(path: Path, count: int) -> bytes:

@@ -20,13 +20,47 @@ _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 def normalise(text: str) -> str:
     """Normalise decoded text exactly once, at import: BOM dropped, Unicode NFC, every line
-    break (CRLF, CR, U+2028/2029, NEL, ...) to ``\\n``, trailing whitespace of the document
-    trimmed.  The result is what gets stored and never changes afterwards."""
+    break (CRLF, CR, U+2028/2029, NEL, ...) to ``\\n``, control characters removed (see
+    :func:`remove_controls`), trailing whitespace of the document trimmed.  The result is what
+    gets stored and never changes afterwards."""
+    return normalise_counted(text)[0]
+
+
+def normalise_counted(text: str) -> tuple[str, int]:
+    """:func:`normalise`, also returning how many control characters or sequences it removed
+    (for the import report)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     text = unicodedata.normalize("NFC", text)
     text = _LINE_BREAKS.sub("\n", text)
-    return text.rstrip() + "\n" if text.strip() else ""
+    text, removed = remove_controls(text)
+    return (text.rstrip() + "\n" if text.strip() else ""), removed
+
+
+# Terminal escape sequences (CSI "ESC [ ... m", OSC "ESC ] ... BEL" such as OSC 52, which
+# writes to the clipboard, DCS/APC/PM/SOS strings, two-character escapes), in their 7-bit and
+# 8-bit (C1) forms, then any remaining C0 control but tab and newline, DEL and C1 control.
+# A string without its terminator loses only its introducer, never the text after it.
+CONTROL_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]{0,4096}(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]?"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def remove_controls(text: str) -> tuple[str, int]:
+    """Remove terminal escape sequences and control characters (C0 but tab and newline, DEL,
+    C1): text is data, and these would clear, re-title or write to the clipboard of the
+    terminal that shows it.  Returns ``(clean text, number of sequences/characters removed)``."""
+    removed = 0
+
+    def count(_m: re.Match[str]) -> str:
+        nonlocal removed
+        removed += 1
+        return ""
+
+    return CONTROL_RE.sub(count, text), removed
 
 
 def sha256(text: str) -> str:

@@ -28,7 +28,10 @@ from fieldcode.readers import (
     read_document,
 )
 
-CP1252_NOTE = "decoded as windows-1252 (detected; pass --encoding to choose another)"
+def cp1252_note(*words: str) -> str:
+    """The note for an assumed windows-1252 file, naming the words to check."""
+    shown = f": check {', '.join(chr(0x201c) + w + chr(0x201d) for w in words)}" if words else ""
+    return f"decoded as windows-1252 (not UTF-8; assumed from its Western European text{shown}; pass --encoding to choose another)"
 
 
 def write(path: Path, data: bytes | str) -> Path:
@@ -140,12 +143,12 @@ def test_utf16_with_bom_is_decoded_with_note(tmp_path: Path) -> None:
 def test_cp1252_is_detected_with_note(tmp_path: Path) -> None:
     text = "It’s a “quoted” answer… and the café was closed – we went home.\r\n"
     result = read_document(write(tmp_path / "w.txt", text.encode("cp1252")))
-    assert result == ReadResult(text, "cp1252", [CP1252_NOTE])
+    assert result == ReadResult(text, "cp1252", [cp1252_note("café")])
 
 
 def test_latin1_text_is_reported_as_cp1252() -> None:
     text = "Café crème, naïve façade. We talked about the house and the garden.\n"
-    assert decode_bytes(text.encode("latin-1"), None) == (text, "cp1252", [CP1252_NOTE])
+    assert decode_bytes(text.encode("latin-1"), None) == (text, "cp1252", [cp1252_note("Café", "crème", "naïve")])
 
 
 def test_cp1252_byte_0x85_is_an_ellipsis() -> None:
@@ -162,10 +165,12 @@ def test_cp1252_byte_0x85_is_an_ellipsis() -> None:
         ("Evet, İstanbul'da çalıştım; şehir çok güzeldi ve ağaçlar vardı.\n", "cp1254", "cp1254"),
     ],
 )
-def test_other_single_byte_encodings_detected(text: str, codec: str, expected: str) -> None:
-    decoded, encoding, notes = decode_bytes(text.encode(codec), None)
-    assert (decoded, encoding) == (text, expected)
-    assert notes == [f"decoded as windows-{expected[2:]} (detected; pass --encoding to choose another)"]
+def test_other_single_byte_encodings_need_encoding(text: str, codec: str, expected: str) -> None:
+    # No guess: a statistical detector's "certainty" read cp1252 French as cp775. Refused,
+    # and read exactly once the user names the encoding.
+    with pytest.raises(ReadError, match="pass --encoding"):
+        decode_bytes(text.encode(codec), None)
+    assert decode_bytes(text.encode(codec), expected) == (text, expected, [])
 
 
 def test_encoding_override(tmp_path: Path) -> None:
@@ -176,11 +181,15 @@ def test_encoding_override(tmp_path: Path) -> None:
 def test_encoding_override_is_strict() -> None:
     with pytest.raises(ReadError) as err:
         decode_bytes(b"abc\x92def", "utf-8")
-    assert str(err.value) == "byte 0x92 at offset 3 is not valid utf-8: check --encoding"
+    assert str(err.value) == "line 1: byte 0x92 at offset 3 is not valid utf-8: check --encoding"
 
 
-def test_encoding_override_beats_valid_utf8() -> None:
-    assert decode_bytes("é".encode("utf-8"), "latin-1") == ("Ã©", "iso8859-1", [])
+def test_valid_utf8_wins_over_encoding_override_and_says_so() -> None:
+    # --encoding on a folder must not garble the UTF-8 files in it.
+    assert decode_bytes("é".encode("utf-8"), "latin-1") == ("é", "utf-8", [
+        "the file is valid UTF-8, so it was read as UTF-8, not as latin-1 (--encoding applies to the "
+        "files that are not UTF-8)"])
+    assert decode_bytes(b"plain", "latin-1") == ("plain", "iso8859-1", [])
 
 
 def test_unknown_encoding_name() -> None:
@@ -209,7 +218,7 @@ def test_uncertain_detection_is_refused(data: bytes) -> None:
 
 
 def test_nul_bytes_mean_binary(tmp_path: Path) -> None:
-    with pytest.raises(ReadError, match="^binary file, not text$"):
+    with pytest.raises(ReadError, match="^binary file, not text \\(a NUL byte at offset 8\\)"):
         read_document(write(tmp_path / "img.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
 
 
@@ -218,11 +227,12 @@ def test_nul_after_forced_encoding_means_binary() -> None:
         decode_bytes(b"ab\x00cd", "cp1252")
 
 
-def test_utf16_without_bom_needs_encoding() -> None:
-    data = "hello".encode("utf-16-le")
-    with pytest.raises(ReadError, match="binary file"):
-        decode_bytes(data, None)
-    assert decode_bytes(data, "utf-16-le") == ("hello", "utf-16-le", [])
+def test_utf16_without_bom_is_told_by_its_zero_bytes() -> None:
+    data = "hello, Zoë".encode("utf-16-le")
+    note = "decoded as UTF-16-LE (no byte-order mark; told by its zero bytes)"
+    assert decode_bytes(data, None) == ("hello, Zoë", "utf-16-le", [note])
+    assert decode_bytes("hi there".encode("utf-16-be"), None)[1] == "utf-16-be"
+    assert decode_bytes(data, "utf-16-le") == ("hello, Zoë", "utf-16-le", [])
 
 
 @settings(max_examples=200, deadline=None)
@@ -503,7 +513,7 @@ def test_vtt_bad_timing_is_not_silently_dropped(tmp_path: Path) -> None:
 def test_vtt_cp1252_bytes(tmp_path: Path) -> None:
     vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\nJosé: It’s “fine”, we’re happy… really.\n"
     result = read_document(write(tmp_path / "v.vtt", vtt.encode("cp1252")))
-    assert result == ReadResult("José: It’s “fine”, we’re happy… really.", "cp1252", [CP1252_NOTE])
+    assert result == ReadResult("José: It’s “fine”, we’re happy… really.", "cp1252", [cp1252_note("José")])
 
 
 # --------------------------------------------------------------------------- .srt
@@ -642,7 +652,7 @@ def test_corpus_document_reads_to_text(relative: str) -> None:
 def test_corpus_windows_1252_transcripts(relative: str, phrase: str) -> None:
     result = read_document(corpus_file(relative))
     assert result.encoding == "cp1252"
-    assert result.notes == [CP1252_NOTE]
+    assert result.notes == [cp1252_note()]
     assert phrase in result.text
     assert "\r\n" in result.text  # newlines are normalised elsewhere
 
