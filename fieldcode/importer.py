@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from fieldcode import text as textmod
 from fieldcode.codebook import Study
 from fieldcode.design import (
     SIDECAR_NAME,
     Sidecar,
-from sqlalchemy.exc import IntegrityError
-
     merge_attributes,
     parse_front_matter,
     read_sidecar,
@@ -187,6 +187,9 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
         except FieldcodeError as exc:
             report.outcomes.append(FileOutcome(p.display, "refused", str(exc), p.notes))
             continue
+        except IntegrityError:
+            report.outcomes.append(_stored_meanwhile(store, p.display, prepared, p.notes))
+            continue
         msg = f"{prepared.n_words:,} words, {len(p.turns)} turns, {len(sents)} sentences"
         if p.moved:
             msg += f", {len(p.moved)} codings re-anchored"
@@ -196,10 +199,19 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
     return report
 
 
+def _stored_meanwhile(store: Store, display: str, prepared: PreparedInterview, notes: list[str]) -> FileOutcome:
+    """Another process (a second import of the same folder) stored this interview between our
+    look-up and our insert: the database refused the duplicate, so nothing was written twice."""
+    known = store.interview_versions().get(prepared.name)
+    if known is not None and known[1] == prepared.sha256:
+        return FileOutcome(display, "unchanged", "imported at the same moment by another fieldcode process: "
+                           "nothing more to do", notes)
+    return FileOutcome(display, "refused", (
+        "another fieldcode process stored an interview of this name at the same moment, with other "
+        "text; nothing was changed: run the import again to compare"), notes)
+
+
 def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | None,
-        except IntegrityError:
-            report.outcomes.append(_stored_meanwhile(store, p.display, prepared, p.notes))
-            continue
              encoding: str | None, reanchor: bool, sidecar_for,
              versions: dict[str, tuple[int, str]]) -> _Pending | FileOutcome:
     if not f.exists():
@@ -214,19 +226,11 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
         fm, body, _ = textmod.split_front_matter(body)
         if fm is not None:
             front = parse_front_matter(fm, display)
+        elif body.startswith("---") and not body[3:].split("\n", 1)[0].strip():
+            raise InvalidInput(
+                f"{display}:1: front matter opened with '---' is never closed: add a line '---' after "
+                "its last attribute (or remove the first line if it is not front matter)")
         # body is a suffix of already-normalised text that starts after a line break: still normal
-def _stored_meanwhile(store: Store, display: str, prepared: PreparedInterview, notes: list[str]) -> FileOutcome:
-    """Another process (a second import of the same folder) stored this interview between our
-    look-up and our insert: the database refused the duplicate, so nothing was written twice."""
-    known = store.interview_versions().get(prepared.name)
-    if known is not None and known[1] == prepared.sha256:
-        return FileOutcome(display, "unchanged", "imported at the same moment by another fieldcode process: "
-                           "nothing more to do", notes)
-    return FileOutcome(display, "refused", (
-        "another fieldcode process stored an interview of this name at the same moment, with other "
-        "text; nothing was changed: run the import again to compare"), notes)
-
-
     if not body.strip():
         raise InvalidInput("the file has no transcript text" + (" after its front matter" if front else ""))
     attrs = merge_attributes(f.name, front, sidecar_for(f.parent))
