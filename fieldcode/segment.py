@@ -19,6 +19,12 @@ from fieldcode.errors import InvalidInput
 from fieldcode.text import Turn
 
 _PARA_BREAK_RE = re.compile(r"\n[ \t]*\n")
+# spaCy refuses a text over nlp.max_length (1,000,000 characters) and its memory grows with the
+# text, so a longer paragraph (a transcript with no blank lines, a 5 MB single line) is cut
+# into pieces of at most PIECE_CHARS, each ending after a sentence mark where there is one
+# (small pieces also keep one nlp.pipe batch of 256 blocks to a few MB of text).
+PIECE_CHARS = 20_000
+_SENTENCE_END_RE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+")
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,34 @@ def blocks(text: str, turns: list[Turn]) -> list[tuple[int, int]]:
         while e > s and text[e - 1].isspace():
             e -= 1
         if e > s:
-            out.append((s, e))
+            out.extend(pieces(text, s, e))
+    return out
+
+
+def pieces(text: str, start: int, end: int, limit: int = PIECE_CHARS) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into spans of at most ``limit`` characters: after the last sentence
+    mark in the window, else at its last whitespace, else (one unbroken word) at the limit.
+    A span that fits is returned whole, so ordinary paragraphs are never cut."""
+    out = []
+    while end - start > limit:
+        window = text[start:start + limit]
+        cut = 0
+        for m in _SENTENCE_END_RE.finditer(window, limit // 2):
+            cut = m.end()
+        if not cut:
+            ws = max(window.rfind(" "), window.rfind("\n"), window.rfind("\t"))
+            cut = ws + 1 if ws > 0 else limit
+        piece_end = start + cut
+        a, b = start, piece_end
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+        start = piece_end
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        out.append((start, end))
     return out
 
 
