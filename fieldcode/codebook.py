@@ -1,13 +1,13 @@
 """Load, validate and write back ``codebook.yaml``.
 
-ruamel.yaml's round-trip mode gives every key its line number (so each error names its line)
-and writes new codes back keeping the researcher's comments and order.
+ruamel.yaml's round-trip mode gives every key its line number (so each error names its line).
+Changes to the file (new codes, rename, recolour, move, merge, rekey) are in
+:mod:`fieldcode.codebook_edit`, which touches only the lines a change needs.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -290,43 +290,6 @@ def _check_codes(codes: list[CodeDef], where: str, problems: list[str]) -> None:
                 break
             seen.append(cur.parent)
             cur = first[cur.parent]
-
-
-def append_code(path: Path, code: CodeDef) -> Codebook:
-    """Append ``code`` to codebook.yaml (in-vivo coding), keeping comments and order; the file is
-    validated with the new code before anything is written, and replaced atomically."""
-    path = Path(path)
-    text, data = _read(path)
-    current = load(path)
-    if code.key in current.by_key():
-        raise CodebookError([f"{path}: code '{code.key}' already exists (line {current.by_key()[code.key].line})"])
-    entry = CommentedMap()
-    entry["key"] = code.key
-    entry["name"] = code.name
-    if code.parent:
-        entry["parent"] = code.parent
-    entry["colour"] = code.colour
-    if code.hotkey:
-        entry["hotkey"] = code.hotkey
-    for k in ("definition", "use_when", "not_when", "example"):
-        if getattr(code, k):
-            entry[k] = getattr(code, k)
-    if code.keywords:
-        entry["keywords"] = list(code.keywords)
-    data["codes"].append(entry)
-    buf = io.StringIO()
-    _yaml().dump(data, buf)
-    new_text = buf.getvalue()
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(new_text, encoding="utf-8")
-    try:
-        result = load(tmp)
-    except CodebookError:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(path)
-    result.path = path
-    return result
 
 
 def slugify(name: str) -> str:

@@ -5,6 +5,7 @@ import textwrap
 import pytest
 
 from fieldcode import codebook as cbmod
+from fieldcode import codebook_edit
 from fieldcode.codebook import CodebookError, CodeDef
 from fieldcode.project import Project
 
@@ -108,7 +109,7 @@ def test_bad_arms(tmp_path):
 
 def test_append_code_keeps_comments_and_order(tmp_path):
     path = write(tmp_path, GOOD)
-    cbmod.append_code(path, CodeDef(key="pride", name="Pride in place", parent="place", colour="#e377c2"))
+    codebook_edit.append_code(path, CodeDef(key="pride", name="Pride in place", parent="place", colour="#e377c2"))
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# top comment kept on write-back\n")
     assert "  - key: leadership   # a trailing comment\n" in text
