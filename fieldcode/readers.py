@@ -166,6 +166,16 @@ def _read_plain_text(path: Path, encoding: str | None) -> ReadResult:
     return ReadResult(text=text, encoding=used, notes=notes)
 
 
+def _read_markdown(path: Path, encoding: str | None) -> ReadResult:
+    """Read a .md file: decoded like a .txt, stored as the text a reader sees (escapes
+    resolved, emphasis markers dropped; see :mod:`fieldcode.markdown`)."""
+    from fieldcode.markdown import markdown_to_text
+
+    result = _read_plain_text(path, encoding)
+    result.text = markdown_to_text(result.text)
+    return result
+
+
 # --------------------------------------------------------------------------- zip containers
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -633,7 +643,7 @@ def _summary(err: BaseException) -> str:
 
 _READERS: dict[str, _Reader] = {
     ".txt": _read_plain_text,
-    ".md": _read_plain_text,
+    ".md": _read_markdown,
     ".docx": _read_docx,
     ".odt": _read_odt,
     ".rtf": _read_rtf,
