@@ -764,3 +764,109 @@ def _q_coding_arrays(store, *, interview_ids: Sequence[int] | None, code_ids: Se
 def _q_coders(store) -> list[str]:
     with store.engine.connect() as conn:
         return sorted(conn.execute(select(_CODING.c.coder).distinct()).scalars())
+
+
+# =============================================================================================
+# Read-only queries for fieldcode.agreement (intercoder reliability) and the disagreement
+# review: public names over the aggregate queries above, plus per-coder coding arrays.
+# =============================================================================================
+
+_SENT = SentenceRow.__table__
+
+
+def q_code_rows(store) -> list[tuple[int, str, str, int | None, int, bool]]:
+    """(id, key, name, parent_id, position, retired) of every code."""
+    return _q_codes(store)
+
+
+def q_interview_rows(store) -> dict[int, tuple[str, int, dict[str, str]]]:
+    """interview id -> (name, n_words, attributes), in name order."""
+    return _q_interviews(store)
+
+
+def q_turn_spans(store, ids: Sequence[int] | None = None) -> dict[int, list[TurnSpan]]:
+    return _q_turns(store, ids)
+
+
+def q_texts(store, ids: Sequence[int]) -> dict[int, str]:
+    return _q_texts(store, ids)
+
+
+def q_n_chars(store, ids: Sequence[int]) -> dict[int, int]:
+    return _q_n_chars(store, ids)
+
+
+def q_coders_by_interview(store, ids: Sequence[int] | None = None) -> dict[int, set[str]]:
+    """interview id -> the coders with at least one coding (any code) in it."""
+    q = select(_CODING.c.interview_id, _CODING.c.coder).distinct()
+    out: dict[int, set[str]] = defaultdict(set)
+    with store.engine.connect() as conn:
+        for chunk in ([None] if ids is None else _chunks(ids)):
+            qq = q if chunk is None else q.where(_CODING.c.interview_id.in_(chunk))
+            for iid, coder in conn.execute(qq):
+                out[iid].add(coder)
+    return dict(out)
+
+
+def q_coding_arrays_by_coder(store, *, interview_ids: Sequence[int] | None, code_ids: Sequence[int] | None,
+                             coders: Sequence[str]) -> dict[tuple[int, str], tuple]:
+    """(interview id, coder) -> (code_ids, starts, ends) numpy arrays, one aggregated string per
+    interview and coder (as ``_q_coding_arrays`` does, packed when offsets fit)."""
+    import numpy as np
+    from sqlalchemy import BigInteger, String, cast
+
+    c = _CODING.c
+    with store.engine.connect() as conn:
+        max_chars = conn.execute(select(func.max(_IV.c.n_chars))).scalar() or 0
+        max_code = conn.execute(select(func.max(_CODE.c.id))).scalar() or 0
+    packed = max_chars < (1 << 24) and max_code < (1 << 14)
+    if packed:
+        item = cast(cast(c.code_id, BigInteger) * (1 << 48) + cast(c.start, BigInteger) * (1 << 24)
+                    + (c.end - c.start), String)
+    else:
+        item = cast(c.code_id, String) + "," + cast(c.start, String) + "," + cast(c.end, String)
+    q = (select(c.interview_id, c.coder, func.aggregate_strings(item, ","))
+         .where(c.coder.in_(list(coders))).group_by(c.interview_id, c.coder))
+    if code_ids is not None:
+        q = q.where(c.code_id.in_(list(code_ids)))
+    out = {}
+    with store.engine.connect() as conn:
+        for chunk in ([None] if interview_ids is None else _chunks(interview_ids)):
+            qq = q if chunk is None else q.where(c.interview_id.in_(chunk))
+            for iid, coder, joined in conn.execute(qq):
+                v = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+                if packed:
+                    starts = (v >> 24) & ((1 << 24) - 1)
+                    out[(iid, coder)] = (v >> 48, starts, starts + (v & ((1 << 24) - 1)))
+                else:
+                    out[(iid, coder)] = (v[0::3], v[1::3], v[2::3])
+    return out
+
+
+def q_sentence_arrays(store, ids: Sequence[int]) -> dict[int, tuple]:
+    """interview id -> (starts, ends) numpy arrays of its stored sentences, in order."""
+    import numpy as np
+
+    rows: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    q = select(_SENT.c.interview_id, _SENT.c.start, _SENT.c.end).order_by(_SENT.c.interview_id, _SENT.c.idx)
+    with store.engine.connect() as conn:
+        for chunk in _chunks(ids):
+            for iid, st, en in conn.execute(q.where(_SENT.c.interview_id.in_(chunk))):
+                rows[iid].append((st, en))
+    out = {}
+    for iid, lst in rows.items():
+        a = np.array(lst, dtype=np.int64).reshape(-1, 2)
+        out[iid] = (a[:, 0], a[:, 1])
+    return out
+
+
+def q_codings_overlapping(store, interview_id: int, start: int, end: int,
+                          coders: Sequence[str]) -> list[tuple[int, str, int, str, int, int, str]]:
+    """(coding id, uid, code_id, coder, start, end, memo) of the given coders' codings of one
+    interview that share at least one character with ``[start, end)``, ordered by start."""
+    c = _CODING.c
+    q = (select(c.id, c.uid, c.code_id, c.coder, c.start, c.end, c.memo)
+         .where(c.interview_id == interview_id, c.coder.in_(list(coders)), c.start < end, c.end > start)
+         .order_by(c.start, c.end, c.id))
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(q)]
