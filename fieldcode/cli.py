@@ -86,6 +86,12 @@ def _report_sync(p: Project) -> None:
         err.print(f"codebook: retired {', '.join(s.retired)} (no longer in codebook.yaml; their codings are kept)")
     if s.restored:
         err.print(f"codebook: restored {', '.join(s.restored)}")
+    changed = {name: n for name, n in p.remarked.items() if n}
+    if changed:
+        total = sum(changed.values())
+        names = ", ".join(f"{escape(k)} ({v})" for k, v in sorted(changed.items()))
+        err.print(f"interviewer labels changed: re-marked {total} turn(s) in {len(changed)} interview(s): {names}; "
+                  "counts that leave out interviewer turns follow the new labels")
 
 
 def _state(ctx: typer.Context) -> State:
@@ -247,15 +253,26 @@ def import_cmd(
     ctx: typer.Context,
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: the project's interviews/).")] = None,
     encoding: Annotated[Optional[str], typer.Option(help="Text encoding of .txt/.md files that are not UTF-8, e.g. cp1252.")] = None,
-    reanchor: Annotated[bool, typer.Option(help="For a changed transcript with codings: move each coding to where its text now is.")] = False,
+    reanchor: Annotated[bool, typer.Option(help="For a changed transcript with codings: move each coding with its words (old and new text of each moved coding are listed).")] = False,
+    accept_losses: Annotated[bool, typer.Option("--accept-losses", help="With --reanchor: remove the codings whose text the new version deletes (each removal is logged with your name). Without it such an import changes nothing.")] = False,
+    counting: Annotated[Optional[str], typer.Option(help="REFI-QDA files: force a position counting, e.g. utf16-crlf2-nobom (default: fitted).")] = None,
 ) -> None:
-    """Import transcripts (.txt .md .docx .odt .rtf .vtt .srt .pdf).
+    """Import transcripts (.txt .md .docx .odt .rtf .vtt .srt .pdf), or a REFI-QDA project
+    (.qdpx, .qde) or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA or QualCoder.
 
     Re-importing an unchanged file does nothing; a changed file whose interview has codings is
-    refused unless --reanchor. Exit status 1 if any file failed.
+    refused unless --reanchor, which aligns the old and new text and moves every coding with its
+    words (a corrected typo inside a coded passage stays coded). Codings on deleted text are
+    listed and nothing changes, unless you also pass --accept-losses. Exit status 1 if any file
+    failed.
 
     Example: fieldcode import interviews/ extra/focus-group.docx
+    Example: fieldcode import from-nvivo.qdpx
     """
+    if paths and any(x.suffix.lower() in (".qdpx", ".qde", ".qdc") for x in paths):
+        from fieldcode.cli_exchange import import_exchange
+
+        return import_exchange(ctx, paths, counting=counting)
     p = _state(ctx).project()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -268,7 +285,10 @@ def import_cmd(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = p.import_files(paths or None, encoding=encoding, reanchor=reanchor, progress=progress)
+        if accept_losses and not reanchor:
+            raise InvalidInput("--accept-losses goes with --reanchor")
+        report = p.import_files(paths or None, encoding=encoding, reanchor=reanchor,
+                                accept_losses=accept_losses, progress=progress)
     style = {"imported": "green", "updated": "green", "reanchored": "green", "unchanged": "dim",
              "attributes": "cyan", "skipped": "dim", "refused": "red", "failed": "red"}
     for o in report.outcomes:
@@ -496,7 +516,7 @@ def undo(ctx: typer.Context) -> None:
     """
     p = _state(ctx).project()
     ev = p.store.undo(p.require_coder())
-    out.print(f"undid {ev.action} of coding #{ev.coding_id}" if ev else "nothing to undo")
+    out.print(f"undid {ev.action} of coding #{ev.coding_id} (change #{ev.id})" if ev else "nothing to undo")
 
 
 @app.command()
@@ -507,27 +527,32 @@ def redo(ctx: typer.Context) -> None:
     """
     p = _state(ctx).project()
     ev = p.store.redo(p.require_coder())
-    out.print(f"redid {ev.action} of coding #{ev.coding_id}" if ev else "nothing to redo")
+    out.print(f"redid {ev.action} of coding #{ev.coding_id} (change #{ev.id})" if ev else "nothing to redo")
 
 
 @app.command()
 def log(
     ctx: typer.Context,
     by: Annotated[Optional[str], typer.Option("--by", help="Only this coder's changes.")] = None,
+    coding: Annotated[Optional[int], typer.Option("--coding", help="Only the history of this coding (its number from 'code list').")] = None,
     limit: Annotated[int, typer.Option(help="How many entries.")] = 30,
 ) -> None:
     """The audit trail: who changed which coding when (newest first).
 
+    Coding numbers are never reused, so every line names one coding for good; the coding's
+    uid (first 8 characters shown) is the same in every copy of the project.
+
     Example: fieldcode log --by ana
+    Example: fieldcode log --coding 43
     """
     p = _state(ctx).project()
     t = Table()
-    for col in ("event", "when (UTC)", "coder", "action", "coding", "state"):
+    for col in ("event", "when (UTC)", "coder", "action", "coding", "uid", "state"):
         t.add_column(col)
-    for e in p.store.events(coder=by, limit=limit):
+    for e in p.store.events(coder=by, coding=coding, limit=limit):
         action = e.action + (f" of event {e.target_id}" if e.target_id else "")
-        t.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.coder, action,
-                  f"#{e.coding_id}" if e.coding_id else "", e.state)
+        t.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), escape(e.coder), action,
+                  f"#{e.coding_id}" if e.coding_id else "", (e.coding_uid or "")[:8], e.state)
     out.print(t)
 
 
@@ -559,3 +584,5 @@ def main() -> None:
 
 
 from fieldcode import cli_analysis  # noqa: E402,F401  registers crosstab/compare/export commands
+from fieldcode import cli_codes  # noqa: E402,F401  registers codes new|rename|recolour|move|merge|rekey
+from fieldcode import cli_agreement  # noqa: E402,F401  registers agreement / export agreement (team agreement)

@@ -5,9 +5,14 @@ while the others go on.  Re-import never silently drops or shifts codings:
 
 * unchanged text: nothing happens (attributes are refreshed if they changed);
 * changed text, no codings: the interview is updated;
-* changed text with codings: refused, unless ``reanchor=True``, which moves each coding to
-  where its exact text now is (nearest its old place) and refuses, listing them, if any coding
-  cannot be placed.
+* changed text with codings: refused, unless ``reanchor=True``, which aligns the old and new
+  text (``fieldcode.align``) and moves each coding with its words, so a typo fixed inside or
+  near a coded passage keeps the coding on the corrected words.  Every coding whose span or
+  text changes is reported with its old and new text.  A coding whose text was deleted is
+  listed and nothing changes, unless ``accept_losses=True``: then those codings are removed,
+  each with a ``lost`` event naming who accepted it.
+* the alignment of every changed text is kept, so undo and redo of changes recorded against
+  the old version act on the re-anchored positions.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from fieldcode.design import (
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput
 from fieldcode.readers import SUPPORTED_SUFFIXES, ReadError, read_document
 from fieldcode.segment import segment_many
+from fieldcode.record import Reanchor
 from fieldcode.store import PreparedInterview, Store
 
 FRONT_MATTER_SUFFIXES = {".txt", ".md"}
@@ -90,7 +96,9 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]
     return unique, skipped
 
 
-def _interviewer_labels(study: Study, attrs: dict[str, str]) -> tuple[str, ...]:
+def interviewer_labels(study: Study, attrs: dict[str, str]) -> tuple[str, ...]:
+    """The speaker labels that mark an interview's interviewer turns: the study's, plus the
+    interview's own ``interviewer`` attribute (comma-separated)."""
     extra = [s.strip() for s in attrs.get("interviewer", "").split(",") if s.strip()]
     return tuple(study.interviewer_speakers) + tuple(extra)
 
@@ -108,12 +116,13 @@ class _Pending:
     turns: list[textmod.Turn]
     notes: list[str]
     replace: int | None = None
-    moved: dict[int, tuple[int, int]] | None = None
+    plan: Reanchor | None = None
     status: str = "imported"
 
 
 def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Path | None = None,
-                 encoding: str | None = None, reanchor: bool = False, coder: str | None = None,
+                 encoding: str | None = None, reanchor: bool = False, accept_losses: bool = False,
+                 coder: str | None = None,
                  spacy_model: str | None = None, progress: Progress | None = None) -> ImportReport:
     report = ImportReport()
     paths = [Path(p) for p in paths]
@@ -154,7 +163,8 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             progress("reading", i, len(files))
         display = str(f)
         try:
-            pending_item = _prepare(store, study, f, display, root, encoding, reanchor, sidecar_for, versions)
+            pending_item = _prepare(store, study, f, display, root, encoding, reanchor, accept_losses,
+                                    sidecar_for, versions)
         except (ReadError, FieldcodeError) as exc:
             msg = str(exc)
             status = "refused" if getattr(exc, "exit_code", 1) == 3 else "failed"
@@ -176,14 +186,14 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
     for i, (p, sents) in enumerate(zip(pending, sentences_iter)):
         if progress:
             progress("segmenting and storing", i, len(pending))
-        labels = _interviewer_labels(study, p.attrs)
+        labels = interviewer_labels(study, p.attrs)
         prepared = PreparedInterview(
             name=p.name, source_path=p.source, format=p.fmt, encoding=p.encoding, text=p.text,
             turns=p.turns, interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in p.turns],
-            sentences=[(s.start, s.end) for s in sents], attributes=p.attrs,
+            sentences=[(s.start, s.end) for s in sents], attributes=p.attrs, interviewer_labels=labels,
         )
         try:
-            store.save_interview(prepared, replace=p.replace, moved=p.moved, coder=coder)
+            store.save_interview(prepared, replace=p.replace, plan=p.plan, coder=coder)
         except FieldcodeError as exc:
             report.outcomes.append(FileOutcome(p.display, "refused", str(exc), p.notes))
             continue
@@ -191,8 +201,11 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             report.outcomes.append(_stored_meanwhile(store, p.display, prepared, p.notes))
             continue
         msg = f"{prepared.n_words:,} words, {len(p.turns)} turns, {len(sents)} sentences"
-        if p.moved:
-            msg += f", {len(p.moved)} codings re-anchored"
+        if p.plan and (p.plan.changes or p.plan.lost):
+            msg += f", {len(p.plan.changes)} coding(s) moved"
+            if p.plan.lost:
+                msg += f", {len(p.plan.lost)} coding(s) removed as you accepted (their text was deleted)"
+            p.notes.extend(_move_lines(p.plan))
         report.outcomes.append(FileOutcome(p.display, p.status, msg, p.notes))
     if progress:
         progress("segmenting and storing", len(pending), len(pending))
@@ -212,7 +225,7 @@ def _stored_meanwhile(store: Store, display: str, prepared: PreparedInterview, n
 
 
 def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | None,
-             encoding: str | None, reanchor: bool, sidecar_for,
+             encoding: str | None, reanchor: bool, accept_losses: bool, sidecar_for,
              versions: dict[str, tuple[int, str]]) -> _Pending | FileOutcome:
     if not f.exists():
         raise InvalidInput("no such file")
@@ -255,39 +268,56 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     n = store.count_codings(existing_id)
     pend.replace = existing_id
     pend.status = "updated"
-    if n == 0:
-        return pend
-    if not reanchor:
+    if n and not reanchor:
         raise Conflict(
             f"the transcript has changed since it was imported and its interview has {n} "
             f"coding(s); nothing was changed. To keep the codings, re-import with --reanchor (each "
-            f"coding moves to where its text now is; any that cannot be placed are listed and "
-            f"nothing changes), or import the new version under another file name.")
-    moved, unplaced = reanchor_codings(store, existing_id, body)
-    if unplaced:
-        lines = "\n".join(f"  coding #{c.id} [{c.start}, {c.end}) \u201c{c.quote_prefix[:60]}\u201d" for c in unplaced)
-        raise Conflict(f"{len(unplaced)} of {n} coding(s) cannot be placed in the new text; "
-                       f"nothing was changed:\n{lines}\nEdit the transcript so these passages are intact, "
-                       f"or import the new version under another file name.")
-    pend.moved = moved
-    pend.status = "reanchored"
+            f"coding moves with its words; any whose text was deleted are listed and nothing "
+            f"changes), or import the new version under another file name.")
+    plan = store.reanchor_plan(existing_id, body)
+    if plan.unplaced and not accept_losses:
+        lines = "\n".join(f"  coding #{m.coding_id} by {m.coder} [{m.old_start}, {m.old_end}) "
+                          f"\u201c{_short(m.old_text)}\u201d" for m in plan.unplaced)
+        raise Conflict(f"{len(plan.unplaced)} of {n} coding(s) are on text that the new version deletes; "
+                       f"nothing was changed:\n{lines}\nRestore those passages in the transcript, or "
+                       f"re-import with --reanchor --accept-losses to remove these codings (each removal "
+                       f"is recorded in the log with your name).")
+    plan.accept_losses()
+    pend.plan = plan
+    if n:
+        pend.status = "reanchored"
     return pend
 
 
-def reanchor_codings(store: Store, interview_id: int, new_text: str):
-    """Where each coding's exact text sits in ``new_text`` (the occurrence nearest its old
-    start).  Returns ``(moved: id -> (start, end), unplaced: [Coding])``."""
-    moved: dict[int, tuple[int, int]] = {}
-    unplaced = []
-    for c in store.codings(interview_id):
-        length = c.end - c.start
-        best = None
-        for pos in textmod.find_all(new_text, c.quote_prefix):
-            if textmod.sha256(new_text[pos:pos + length]) == c.quote_sha256:
-                if best is None or abs(pos - c.start) < abs(best - c.start):
-                    best = pos
-        if best is None:
-            unplaced.append(c)
-        else:
-            moved[c.id] = (best, best + length)
-    return moved, unplaced
+def _short(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def _move_lines(plan: Reanchor) -> list[str]:
+    out = []
+    for m in plan.changes:
+        out.append(f"coding #{m.coding_id} ({m.coder}) [{m.old_start}, {m.old_end}) \u201c{_short(m.old_text)}\u201d "
+                   f"-> [{m.new_start}, {m.new_end}) \u201c{_short(m.new_text)}\u201d")
+    for m in plan.lost.values():
+        out.append(f"coding #{m.coding_id} ({m.coder}) [{m.old_start}, {m.old_end}) \u201c{_short(m.old_text)}\u201d "
+                   "removed: its text was deleted (accepted)")
+    return out
+
+
+def prepare_texts(study: Study, items: list[tuple[str, str, str, dict[str, str]]], *,
+                  spacy_model: str | None = None) -> list[PreparedInterview]:
+    """Interviews from texts that are already in hand (an exchange file's sources): each item is
+    ``(name, source_path, text, attributes)``; the text is normalised, its turns detected and
+    its sentences segmented exactly as :func:`import_paths` does for files."""
+    bodies = [textmod.normalise(text) for _, _, text, _ in items]
+    turns = [textmod.detect_turns(b) for b in bodies]
+    out = []
+    for (name, source, _, attrs), body, ts, sents in zip(
+            items, bodies, turns, segment_many(zip(bodies, turns), model=spacy_model)):
+        labels = interviewer_labels(study, attrs)
+        out.append(PreparedInterview(
+            name=name, source_path=source, format="txt", encoding="utf-8", text=body, turns=ts,
+            interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in ts],
+            sentences=[(s.start, s.end) for s in sents], attributes=attrs, interviewer_labels=labels))
+    return out

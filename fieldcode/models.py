@@ -7,6 +7,7 @@ checks that the migrations and these models agree.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from uuid import uuid4
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,6 +15,11 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def new_uid() -> str:
+    """A coding's (or memo's) identity: never reissued, the same in every copy of a project."""
+    return uuid4().hex
 
 
 class CodebookVersion(SQLModel, table=True):
@@ -61,6 +67,8 @@ class Interview(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     n_chars: int
     n_words: int
+    # JSON list of the interviewer labels applied when its turns were last marked.
+    interviewer_labels: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     imported_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -105,6 +113,10 @@ class SentenceRow(SQLModel, table=True):
 class Coding(SQLModel, table=True):
     """A coded span ``[start, end)`` of an interview's text, by one coder.
 
+    Identity: ``id`` is AUTOINCREMENT on SQLite (and a sequence on PostgreSQL), so a removed
+    coding's number is never handed out again; ``uid`` is a UUID that is the same in every copy
+    of the project (merge and exchange match on it).  Events refer to both.
+
     ``quote_prefix`` (the first 80 characters) and ``quote_sha256`` (of the whole coded text)
     let a coding be re-anchored if its transcript is re-imported in a new version."""
 
@@ -112,8 +124,10 @@ class Coding(SQLModel, table=True):
     __table_args__ = (
         Index("ix_coding_interview_start", "interview_id", "start"),
         Index("ix_coding_code", "code_id"),
+        {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, max_length=32, unique=True)
     interview_id: int = Field(foreign_key="interview.id", ondelete="RESTRICT")
     code_id: int = Field(foreign_key="code.id", ondelete="RESTRICT")
     coder: str = Field(max_length=100, index=True)
@@ -130,19 +144,65 @@ class Event(SQLModel, table=True):
     """Append-only log of every coding change: the audit trail and the undo/redo history.
 
     ``action`` is add / remove / update (the change itself), or undo / redo (pointing at the
-    change in ``target_id``).  ``before`` / ``after`` are JSON snapshots of the coding row.
+    change in ``target_id``); reanchor / lost come from a re-import, recode from a code merge,
+    merge / import from other copies and tools.  ``before`` / ``after`` are JSON snapshots of the
+    coding row, each with the transcript version (``text_sha256``) its offsets refer to.
+    ``detail`` is JSON with whatever else explains the change (its origin).
     ``state`` of a change: done, undone, or discarded (undone, then superseded by a new change,
-    so it can no longer be redone)."""
+    so it can no longer be redone); final for events that cannot be undone."""
 
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_coder_id", "coder", "id"),)
+    __table_args__ = (
+        Index("ix_event_coder_id", "coder", "id"),
+        Index("ix_event_coding_uid", "coding_uid"),
+        {"sqlite_autoincrement": True},
+    )
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow)
     coder: str = Field(max_length=100)
     action: str = Field(max_length=16)
     coding_id: int | None = None
+    coding_uid: str | None = Field(default=None, max_length=32)
     interview_id: int | None = None
     target_id: int | None = None
     before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     state: str = Field(default="done", max_length=16)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class TextChange(SQLModel, table=True):
+    """How a re-import changed an interview's text: the alignment of the old version
+    (``from_sha256``) with the new (``to_sha256``) as JSON ``[[old_start, old_end, new_start,
+    new_end], ...]`` of the unchanged stretches.  Undo and redo of a change recorded against the
+    old version translate its offsets through this, so they act on the re-anchored positions."""
+
+    __tablename__ = "text_change"
+    __table_args__ = (Index("ix_text_change_interview", "interview_id", "from_sha256"),
+                      {"sqlite_autoincrement": True})
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", ondelete="CASCADE")
+    from_sha256: str = Field(max_length=64)
+    to_sha256: str = Field(max_length=64)
+    kept: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
+    coder: str | None = Field(default=None, max_length=100)
+
+
+class Memo(SQLModel, table=True):
+    """A memo that is not a coding's own: on an interview (``interview_id``), on a passage of it
+    (``start``/``end`` too), or on a code (``code_id``).  A coding's memo lives on the coding."""
+
+    __tablename__ = "memo"
+    __table_args__ = (Index("ix_memo_interview", "interview_id"), {"sqlite_autoincrement": True})
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, max_length=32, unique=True)
+    author: str = Field(max_length=100, index=True)
+    interview_id: int | None = Field(default=None, foreign_key="interview.id", ondelete="RESTRICT")
+    code_id: int | None = Field(default=None, foreign_key="code.id", ondelete="RESTRICT")
+    start: int | None = None
+    end: int | None = None
+    quote_prefix: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -4,15 +4,19 @@ the codebook, and offers the operations the CLI and the TUI share."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fieldcode import codebook as cbmod
+from fieldcode import codebook_edit as cbedit
 from fieldcode.codebook import Codebook, CodeDef
+from fieldcode.codebook_edit import NameInUse
 from fieldcode.design import design_warnings
-from fieldcode.errors import InvalidInput, NoCoder, NotFound
-from fieldcode.importer import ImportReport, Progress, import_paths
+from fieldcode.errors import Conflict, InvalidInput, NoCoder, NotFound
+from fieldcode.importer import ImportReport, Progress, import_paths, interviewer_labels
+from fieldcode.palette import next_colour
 from fieldcode.settings import Settings, resolve_coder
+from fieldcode import store as storemod
 from fieldcode.store import Store, SyncReport, sqlite_url
 
 CODEBOOK = "codebook.yaml"
@@ -49,6 +53,7 @@ class Project:
     settings: Settings
     coder: str | None
     sync: SyncReport
+    remarked: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def open(cls, root: Path | None = None, *, db: str | None = None, coder: str | None = None,
@@ -59,8 +64,10 @@ class Project:
         url = db or os.environ.get("FIELDCODE_DB") or settings.db or sqlite_url(root / DB_FILE)
         store = Store(url)
         sync = store.sync_codebook(cb)
-        return cls(root=root, codebook=cb, store=store, settings=settings,
-                   coder=resolve_coder(coder, settings), sync=sync)
+        project = cls(root=root, codebook=cb, store=store, settings=settings,
+                      coder=resolve_coder(coder, settings), sync=sync)
+        project.remarked = project.apply_interviewer_labels()
+        return project
 
     def close(self) -> None:
         self.store.close()
@@ -80,39 +87,149 @@ class Project:
 
     # -- operations shared by the CLI and the TUI ---------------------------------------------
     def import_files(self, paths: list[Path] | None = None, *, encoding: str | None = None,
-                     reanchor: bool = False, progress: Progress | None = None) -> ImportReport:
+                     reanchor: bool = False, accept_losses: bool = False,
+                     progress: Progress | None = None) -> ImportReport:
         paths = paths or [self.interviews_dir]
-        return import_paths(self.store, self.study, paths, root=self.root, encoding=encoding,
-                            reanchor=reanchor, coder=self.coder, spacy_model=self.settings.spacy_model,
-                            progress=progress)
+        report = import_paths(self.store, self.study, paths, root=self.root, encoding=encoding,
+                              reanchor=reanchor, accept_losses=accept_losses, coder=self.coder,
+                              spacy_model=self.settings.spacy_model, progress=progress)
+        self.remarked = self.apply_interviewer_labels()
+        return report
+
+    def apply_interviewer_labels(self) -> dict[str, int]:
+        """Re-mark interviewer turns wherever the labels that apply (the study's
+        ``interviewer_speakers`` plus an interview's ``interviewer`` attribute) differ from those
+        its turns were marked with.  Returns interview name -> number of turns whose mark
+        changed (only interviews whose labels changed).  Reads only, unless something changed."""
+        wanted = {}
+        for iid, (name, applied, attrs) in self.store.interviewer_label_state().items():
+            labels = list(interviewer_labels(self.study, attrs))
+            if labels != applied:
+                wanted[iid] = (name, labels)
+        if not wanted:
+            return {}
+        changed = self.store.remark_interviewer_turns({iid: labels for iid, (_n, labels) in wanted.items()})
+        return {wanted[iid][0]: n for iid, n in changed.items()}
 
     def design_warnings(self) -> list[str]:
         return design_warnings(((i.name, i.attributes) for i in self.store.interview_infos()), self.study)
 
+    # -- code management (each writes codebook.yaml touching only the lines it must) ----------
+    def code_def(self, ref: str) -> CodeDef:
+        """A code of codebook.yaml by key, or by name (any case)."""
+        by_key = self.codebook.by_key()
+        if ref in by_key:
+            return by_key[ref]
+        named = [c for c in self.codebook.codes if c.name.casefold() == ref.strip().casefold()]
+        if len(named) == 1:
+            return named[0]
+        raise NotFound(f"no code '{ref}' in {self.root / CODEBOOK}: 'fieldcode codebook show' lists keys and names")
+
+    def code_named(self, name: str, *, besides: str | None = None) -> CodeDef | None:
+        """The code already called ``name`` (any case, spacing ignored), other than ``besides``."""
+        want = " ".join(name.split()).casefold()
+        return next((c for c in self.codebook.codes
+                     if " ".join(c.name.split()).casefold() == want and c.key != besides), None)
+
+    def _fresh(self) -> None:
+        # Another screen (or an editor) may have changed the file since we read it.
+        self.codebook = cbmod.load(self.root / CODEBOOK)
+
+    def _apply(self, plan: tuple[cbedit.Edit, Codebook]) -> None:
+        edit, cb = plan
+        cbedit.commit(edit)
+        self.codebook = cb
+        self.sync = self.store.sync_codebook(cb)
+
     def add_code(self, name: str, *, key: str | None = None, parent: str | None = None,
-                 colour: str | None = None, definition: str = "") -> CodeDef:
-        """Create a code (in-vivo coding): written into codebook.yaml (comments and order kept),
-        then synced to the database."""
-        key = key or cbmod.slugify(name)
-        existing = self.codebook.by_key()
-        base, n = key, 2
-        while key in existing:
-            key = f"{base}-{n}"
-            n += 1
-        colour = colour or _next_colour(len(existing))
-        code = CodeDef(key=key, name=name, parent=parent, colour=colour, definition=definition)
-        self.codebook = cbmod.append_code(self.root / CODEBOOK, code)
-        self.sync = self.store.sync_codebook(self.codebook)
+                 colour: str | None = None, definition: str = "", hotkey: str | None = None) -> CodeDef:
+        """Create a code (new or in-vivo): appended to codebook.yaml (only its own lines), then
+        synced.  A name already in use is refused with :class:`NameInUse` naming that code; a
+        key already used, now or by a retired code, gets a -2, -3 ... suffix (a retired key
+        would otherwise bring back its old codings)."""
+        self._fresh()
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput("a code needs a name")
+        same = self.code_named(name)
+        if same is not None:
+            raise NameInUse(name, same.key)
+        if parent is not None:
+            parent = self.code_def(parent).key
+        taken = set(self.codebook.by_key()) | {c.key for c in self.store.codes(include_retired=True)}
+        if key is not None and key in taken:
+            raise Conflict(f"key '{key}' is already used (or was used by a retired code, whose codings "
+                           "it would bring back); choose another key, or leave it out to get one")
+        if key is None:
+            key = base = cbmod.slugify(name)
+            n = 2
+            while key in taken:
+                key = f"{base}-{n}"
+                n += 1
+        colour = colour or next_colour(c.colour for c in self.codebook.codes)
+        code = CodeDef(key=key, name=name, parent=parent, colour=colour, definition=definition, hotkey=hotkey)
+        self._apply(cbedit.plan_append(self.root / CODEBOOK, code))
         return self.codebook.by_key()[key]
+
+    def rename_code(self, ref: str, name: str) -> CodeDef:
+        self._fresh()
+        c = self.code_def(ref)
+        name = " ".join(name.split())
+        same = self.code_named(name, besides=c.key)
+        if same is not None:
+            raise NameInUse(name, same.key)
+        self._apply(cbedit.plan_fields(self.root / CODEBOOK, c.key, name=name))
+        return self.codebook.by_key()[c.key]
+
+    def recolour_code(self, ref: str, colour: str) -> CodeDef:
+        self._fresh()
+        c = self.code_def(ref)
+        self._apply(cbedit.plan_fields(self.root / CODEBOOK, c.key, colour=colour))
+        return self.codebook.by_key()[c.key]
+
+    def set_hotkey(self, ref: str, hotkey: str | None) -> CodeDef:
+        self._fresh()
+        c = self.code_def(ref)
+        self._apply(cbedit.plan_fields(self.root / CODEBOOK, c.key, hotkey=hotkey or None))
+        return self.codebook.by_key()[c.key]
+
+    def move_code(self, ref: str, parent: str | None) -> CodeDef:
+        """Put a code under ``parent`` (None: the top level)."""
+        self._fresh()
+        c = self.code_def(ref)
+        p = self.code_def(parent).key if parent else None
+        self._apply(cbedit.plan_move(self.root / CODEBOOK, c.key, p))
+        return self.codebook.by_key()[c.key]
+
+    def rekey_code(self, ref: str, new_key: str) -> CodeDef:
+        """Change a code's key.  The database renames the key in place (so its codings stay
+        its codings) in the same transaction that replaces codebook.yaml: if either fails,
+        neither changes."""
+        who = self.require_coder()
+        self._fresh()
+        c = self.code_def(ref)
+        edit, cb = cbedit.plan_rekey(self.root / CODEBOOK, c.key, new_key)
+        storemod.rekey_code(self.store, c.key, new_key, by=who, on_commit=lambda: cbedit.commit(edit),
+                            on_abort=lambda: cbedit.restore(edit))
+        self.codebook = cb
+        self.sync = self.store.sync_codebook(cb)
+        return cb.by_key()[new_key]
+
+    def merge_codes(self, source: str, target: str) -> tuple[CodeDef, int]:
+        """Merge code ``source`` into ``target``: every coder's codings of ``source`` become
+        codings of ``target`` (one event each, by the coder who merged), its children and memos
+        move to ``target``, and its entry leaves codebook.yaml.  Returns (target, codings moved)."""
+        who = self.require_coder()
+        self._fresh()
+        src, tgt = self.code_def(source), self.code_def(target)
+        edit, cb = cbedit.plan_merge(self.root / CODEBOOK, src.key, tgt.key)
+        moved = storemod.merge_codes(self.store, src.key, tgt.key, by=who, on_commit=lambda: cbedit.commit(edit),
+                                    on_abort=lambda: cbedit.restore(edit))
+        self.codebook = cb
+        self.sync = self.store.sync_codebook(cb)
+        return cb.by_key()[tgt.key], moved
 
     def reload_codebook(self) -> SyncReport:
         self.codebook = cbmod.load(self.root / CODEBOOK)
         self.sync = self.store.sync_codebook(self.codebook)
         return self.sync
-
-
-_PALETTE = ["#e377c2", "#bcbd22", "#17becf", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5"]
-
-
-def _next_colour(i: int) -> str:
-    return _PALETTE[i % len(_PALETTE)]

@@ -28,6 +28,7 @@ from sqlmodel import Session
 from fieldcode import text as textmod
 from fieldcode.codebook import Codebook
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput, NotFound
+from fieldcode.record import CodingRecord, Reanchor
 from fieldcode.models import (
     Attribute,
     Code,
@@ -35,13 +36,13 @@ from fieldcode.models import (
     CodebookVersion,
     Event,
     Interview,
+    Memo,
     SentenceRow,
     TurnRow,
     utcnow,
 )
 
 BUSY_TIMEOUT_MS = 15_000
-QUOTE_PREFIX_LEN = 80
 
 
 def sqlite_url(path: Path) -> str:
@@ -90,6 +91,7 @@ class PreparedInterview:
     interviewer_turns: list[bool]
     sentences: list[tuple[int, int]]
     attributes: dict[str, str]
+    interviewer_labels: tuple[str, ...] = ()
 
     @cached_property
     def sha256(self) -> str:
@@ -129,22 +131,6 @@ class InterviewInfo:
         return self.coded_chars / self.n_chars if self.n_chars else 0.0
 
 
-def coding_snapshot(c: Coding) -> dict:
-    return {
-        "id": c.id, "interview_id": c.interview_id, "code_id": c.code_id, "coder": c.coder,
-        "start": c.start, "end": c.end, "quote_prefix": c.quote_prefix,
-        "quote_sha256": c.quote_sha256, "memo": c.memo,
-        "created_at": c.created_at.isoformat(), "updated_at": c.updated_at.isoformat(),
-    }
-
-
-def _from_snapshot(d: dict) -> dict:
-    out = dict(d)
-    out["created_at"] = datetime.fromisoformat(d["created_at"])
-    out["updated_at"] = datetime.fromisoformat(d["updated_at"])
-    return out
-
-
 def _bulk_insert(conn: Connection, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
     """One driver-level ``executemany`` of plain tuples: bulk rows skip SQLAlchemy's per-row
     parameter processing, which costs more than the insert itself for thousands of sentences."""
@@ -155,7 +141,7 @@ def _bulk_insert(conn: Connection, model, columns: tuple[str, ...], rows: list[t
     conn.exec_driver_sql(sql, rows)
 
 
-class Store:
+class Store(CodingRecord):
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
@@ -342,38 +328,41 @@ class Store:
             return s.exec(select(func.count()).select_from(Coding).where(Coding.interview_id == interview_id)).scalar_one()
 
     def save_interview(self, p: PreparedInterview, *, replace: int | None = None,
-                       moved: dict[int, tuple[int, int]] | None = None, coder: str | None = None) -> int:
+                       plan: Reanchor | None = None, coder: str | None = None) -> int:
         """Store ``p`` whole or not at all.  With ``replace``, the interview's text, turns and
-        sentences are replaced in the same transaction; ``moved`` re-anchors codings
-        (coding id -> new span), each move logged as an event."""
+        sentences are replaced in the same transaction.  When the text changes, ``plan`` (from
+        ``reanchor_plan``) says where every coding goes: each move is a ``reanchor`` event,
+        each accepted loss a ``lost`` event, and the alignment is kept so later undo and redo
+        translate their offsets."""
         now = utcnow()
+        labels = json.dumps(list(p.interviewer_labels), ensure_ascii=False)
         with self.write() as s:
             if replace is None:
                 iid = s.connection().execute(insert(Interview).values(
                     name=p.name, source_path=p.source_path, format=p.format, encoding=p.encoding,
                     sha256=p.sha256, text=p.text, n_chars=len(p.text), n_words=p.n_words,
-                    imported_at=now, updated_at=now).returning(Interview.id)).scalar_one()
+                    interviewer_labels=labels, imported_at=now, updated_at=now).returning(Interview.id)).scalar_one()
             else:
                 iid = replace
-                n_codings = s.exec(select(func.count()).select_from(Coding).where(Coding.interview_id == iid)).scalar_one()
-                if n_codings and set((moved or {}).keys()) != set(
-                        s.exec(select(Coding.id).where(Coding.interview_id == iid)).scalars()):
-                    raise Conflict(f"{p.name}: the transcript changed and it has {n_codings} codings; "
-                                   "re-import with --reanchor to move them")
+                old_sha = s.exec(select(Interview.sha256).where(Interview.id == iid)).scalar_one()
+                if old_sha != p.sha256:
+                    live = set(s.exec(select(Coding.id).where(Coding.interview_id == iid)).scalars())
+                    if plan is None or plan.old_sha256 != old_sha:
+                        raise Conflict(f"{p.name}: the stored transcript changed while this import was "
+                                       "reading it (another import?); nothing was changed: run the import again")
+                    unplanned = live - set(plan.moved) - set(plan.lost)
+                    if unplanned:
+                        raise Conflict(f"{p.name}: {len(unplanned)} coding(s) were added while this import ran; "
+                                       "nothing was changed: run the import again")
                 s.exec(delete(TurnRow).where(TurnRow.interview_id == iid))
                 s.exec(delete(SentenceRow).where(SentenceRow.interview_id == iid))
                 s.exec(delete(Attribute).where(Attribute.interview_id == iid))
                 s.exec(update(Interview).where(Interview.id == iid).values(
                     source_path=p.source_path, format=p.format, encoding=p.encoding,
                     sha256=p.sha256, text=p.text, n_chars=len(p.text),
-                    n_words=p.n_words, updated_at=now))
-                for cid, (st, en) in (moved or {}).items():
-                    c = s.get(Coding, cid)
-                    before = coding_snapshot(c)
-                    c.start, c.end, c.updated_at = st, en, now
-                    s.flush()
-                    s.add(Event(coder=coder or "fieldcode", action="reanchor", coding_id=cid, interview_id=iid,
-                                before=json.dumps(before), after=json.dumps(coding_snapshot(c)), state="final"))
+                    n_words=p.n_words, interviewer_labels=labels, updated_at=now))
+                if old_sha != p.sha256:
+                    self._record_text_change(s, iid, plan, p.sha256, coder, p.text)
             conn = s.connection()
             if p.turns:
                 _bulk_insert(conn, TurnRow, ("interview_id", "idx", "start", "end", "content_start", "speaker",
@@ -391,6 +380,30 @@ class Store:
                 ])
         return iid
 
+    def interviewer_label_state(self) -> dict[int, tuple[str, list[str], dict[str, str]]]:
+        """interview id -> (name, interviewer labels its turns were marked with, attributes)."""
+        attrs = self.all_attributes()
+        with self.read() as s:
+            return {iid: (name, json.loads(labels or "[]"), attrs.get(iid, {})) for iid, name, labels in
+                    s.exec(select(Interview.id, Interview.name, Interview.interviewer_labels)).all()}
+
+    def remark_interviewer_turns(self, labels: dict[int, list[str]]) -> dict[int, int]:
+        """Re-mark each interview's turns with its new interviewer labels, in one transaction.
+        Returns interview id -> number of turns whose mark changed."""
+        changed: dict[int, int] = {}
+        with self.write() as s:
+            for iid, lab in labels.items():
+                n = 0
+                for t in s.exec(select(TurnRow).where(TurnRow.interview_id == iid)).scalars():
+                    flag = textmod.is_interviewer(t.speaker, tuple(lab))
+                    if bool(t.is_interviewer) != flag:
+                        t.is_interviewer = flag
+                        n += 1
+                s.exec(update(Interview).where(Interview.id == iid).values(
+                    interviewer_labels=json.dumps(lab, ensure_ascii=False)))
+                changed[iid] = n
+        return changed
+
     def set_attributes(self, interview_id: int, attrs: dict[str, str]) -> None:
         with self.write() as s:
             s.exec(delete(Attribute).where(Attribute.interview_id == interview_id))
@@ -398,193 +411,6 @@ class Store:
                 s.connection().execute(insert(Attribute), [
                     {"interview_id": interview_id, "name": k, "value": v} for k, v in attrs.items()
                 ])
-
-    # -- codings -----------------------------------------------------------------------------
-    def codings(self, interview_id: int | None = None, *, code_ids: Iterable[int] | None = None,
-                coder: str | None = None) -> list[Coding]:
-        with self.read() as s:
-            q = select(Coding)
-            if interview_id is not None:
-                q = q.where(Coding.interview_id == interview_id)
-            if code_ids is not None:
-                q = q.where(Coding.code_id.in_(list(code_ids)))
-            if coder is not None:
-                q = q.where(Coding.coder == coder)
-            return list(s.exec(q.order_by(Coding.interview_id, Coding.start, Coding.end, Coding.id)).scalars())
-
-    def coding(self, coding_id: int) -> Coding:
-        with self.read() as s:
-            c = s.get(Coding, coding_id)
-            if c is None:
-                raise NotFound(f"no coding #{coding_id}: 'fieldcode code list' shows coding ids")
-            return c
-
-    def _check_span(self, iv: Interview, start: int, end: int) -> None:
-        if not (0 <= start < end <= iv.n_chars):
-            raise InvalidInput(
-                f"span [{start}, {end}) is outside interview '{iv.name}' (its text has {iv.n_chars} "
-                "characters; offsets are code points, start < end)")
-
-    def add_coding(self, interview: str | int, code: str | int, start: int, end: int, coder: str,
-                   memo: str = "") -> Coding:
-        with self.write() as s:
-            return self._add(s, interview, code, start, end, coder, memo)
-
-    def add_codings(self, specs: list[tuple[str | int, str | int, int, int, str, str]]) -> tuple[list[Coding], int]:
-        """Add many codings ``(interview, code, start, end, coder, memo)`` in ONE transaction:
-        all or none.  A coding identical to an existing one (same interview, code, coder and
-        span) is skipped, so importing the same file twice adds nothing.  Each added coding
-        gets its own event.  Returns ``(added, skipped)``."""
-        added: list[Coding] = []
-        skipped = 0
-        with self.write() as s:
-            for interview, code, start, end, coder, memo in specs:
-                iv = self._interview(s, interview)
-                c = self._code(s, code)
-                dup = s.exec(select(Coding.id).where(
-                    Coding.interview_id == iv.id, Coding.code_id == c.id, Coding.coder == coder,
-                    Coding.start == start, Coding.end == end)).first()
-                if dup is not None:
-                    skipped += 1
-                    continue
-                added.append(self._add(s, iv.id, c.id, start, end, coder, memo))
-        return added, skipped
-
-    def _add(self, s: Session, interview: str | int, code: str | int, start: int, end: int, coder: str,
-             memo: str) -> Coding:
-        iv = self._interview(s, interview)
-        c = self._code(s, code)
-        if c.retired_at is not None:
-            raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
-        self._check_span(iv, start, end)
-        quote = iv.text[start:end]
-        now = utcnow()
-        row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
-                     quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
-                     memo=memo, created_at=now, updated_at=now)
-        s.add(row)
-        s.flush()
-        self._log(s, coder, "add", row, None, coding_snapshot(row))
-        return row
-
-    def update_coding(self, coding_id: int, coder: str, *, code: str | int | None = None,
-                      start: int | None = None, end: int | None = None, memo: str | None = None) -> Coding:
-        with self.write() as s:
-            row = self._own(s, coding_id, coder)
-            before = coding_snapshot(row)
-            if code is not None:
-                c = self._code(s, code)
-                if c.retired_at is not None:
-                    raise InvalidInput(f"code '{c.key}' is retired; add it back to codebook.yaml to use it")
-                row.code_id = c.id
-            if start is not None or end is not None:
-                iv = s.get(Interview, row.interview_id)
-                st = row.start if start is None else start
-                en = row.end if end is None else end
-                self._check_span(iv, st, en)
-                quote = iv.text[st:en]
-                row.start, row.end = st, en
-                row.quote_prefix, row.quote_sha256 = quote[:QUOTE_PREFIX_LEN], textmod.sha256(quote)
-            if memo is not None:
-                row.memo = memo
-            after = coding_snapshot(row)
-            if {k: v for k, v in after.items() if k != "updated_at"} == {k: v for k, v in before.items() if k != "updated_at"}:
-                return row
-            row.updated_at = utcnow()
-            s.flush()
-            self._log(s, coder, "update", row, before, coding_snapshot(row))
-            return row
-
-    def remove_coding(self, coding_id: int, coder: str) -> Coding:
-        with self.write() as s:
-            row = self._own(s, coding_id, coder)
-            before = coding_snapshot(row)
-            s.delete(row)
-            s.flush()
-            self._log(s, coder, "remove", row, before, None)
-            return row
-
-    def _own(self, s: Session, coding_id: int, coder: str) -> Coding:
-        row = s.get(Coding, coding_id)
-        if row is None:
-            raise NotFound(f"no coding #{coding_id}: 'fieldcode code list' shows coding ids")
-        if row.coder != coder:
-            raise Conflict(f"coding #{coding_id} belongs to coder '{row.coder}', not '{coder}': "
-                           "coders change only their own codings, so agreement stays measurable")
-        return row
-
-    def _log(self, s: Session, coder: str, action: str, row: Coding, before: dict | None, after: dict | None) -> None:
-        # A new change makes anything this coder had undone impossible to redo.
-        s.exec(update(Event).where(Event.coder == coder, Event.state == "undone").values(state="discarded"))
-        s.add(Event(coder=coder, action=action, coding_id=row.id, interview_id=row.interview_id,
-                    before=json.dumps(before) if before else None,
-                    after=json.dumps(after) if after else None))
-
-    # -- undo / redo -------------------------------------------------------------------------
-    def undo(self, coder: str) -> Event | None:
-        """Undo ``coder``'s latest change still in effect.  Returns the change, or None."""
-        with self.write() as s:
-            ev = s.exec(select(Event).where(Event.coder == coder, Event.state == "done",
-                                            Event.action.in_(("add", "remove", "update")))
-                        .order_by(Event.id.desc()).limit(1)).scalars().first()
-            if ev is None:
-                return None
-            self._apply(s, ev.before, ev.coding_id)
-            ev.state = "undone"
-            s.add(Event(coder=coder, action="undo", coding_id=ev.coding_id,
-                        interview_id=ev.interview_id, target_id=ev.id, state="final"))
-            return ev
-
-    def redo(self, coder: str) -> Event | None:
-        """Redo the change ``coder`` undid most recently, unless a new change came since."""
-        with self.write() as s:
-            last_undo = s.exec(select(Event).where(Event.coder == coder, Event.action == "undo")
-                               .order_by(Event.id.desc())).scalars()
-            ev = None
-            for u in last_undo:
-                cand = s.get(Event, u.target_id)
-                if cand is not None and cand.state == "undone":
-                    ev = cand
-                    break
-            if ev is None:
-                return None
-            self._apply(s, ev.after, ev.coding_id)
-            ev.state = "done"
-            s.add(Event(coder=coder, action="redo", coding_id=ev.coding_id,
-                        interview_id=ev.interview_id, target_id=ev.id, state="final"))
-            return ev
-
-    def _apply(self, s: Session, snapshot: str | None, coding_id: int) -> None:
-        """Make coding ``coding_id`` look like ``snapshot`` (None = absent)."""
-        row = s.get(Coding, coding_id)
-        if snapshot is None:
-            if row is not None:
-                s.delete(row)
-            s.flush()
-            return
-        data = _from_snapshot(json.loads(snapshot))
-        if row is None:
-            iv = s.get(Interview, data["interview_id"])
-            if iv is None or s.get(Code, data["code_id"]) is None:
-                raise Conflict(f"cannot restore coding #{coding_id}: its interview or code no longer exists")
-            s.add(Coding(**data))
-        else:
-            for k, v in data.items():
-                setattr(row, k, v)
-        s.flush()
-
-    def events(self, *, coder: str | None = None, interview_id: int | None = None, limit: int = 50) -> list[Event]:
-        with self.read() as s:
-            q = select(Event)
-            if coder:
-                q = q.where(Event.coder == coder)
-            if interview_id is not None:
-                q = q.where(Event.interview_id == interview_id)
-            return list(s.exec(q.order_by(Event.id.desc()).limit(limit)).scalars())
-
-    def coders(self) -> list[str]:
-        with self.read() as s:
-            return sorted(s.exec(select(Coding.coder).distinct()).scalars())
 
     # -- queries for the TUI --
     def code_counts(self, *, interview_id: int | None = None, coder: str | None = None) -> dict[int, int]:
@@ -870,3 +696,332 @@ def q_codings_overlapping(store, interview_id: int, start: int, end: int,
          .order_by(c.start, c.end, c.id))
     with store.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(q)]
+
+
+# =============================================================================================
+# Code management and memos.  Merge and rekey change the database and codebook.yaml together:
+# the file is replaced inside the database transaction (``on_commit``) and put back
+# (``on_abort``) if the transaction then fails, so codings never end up under a retired twin.
+# =============================================================================================
+
+def codebook_stamp(store) -> int:
+    """Id of the newest codebook version (0 when none): a cheap probe for "did another screen
+    change the codes?" (every new, renamed, recoloured, moved, merged or rekeyed code is a new
+    version)."""
+    with store.read() as s:
+        return s.exec(select(func.max(CodebookVersion.id))).scalar_one() or 0
+
+
+def _file_change(s: Session, on_commit, on_abort):  # noqa: ANN001, ANN202
+    """Write the file as the last step of the transaction ``s`` belongs to."""
+    s.flush()
+    if on_commit is not None:
+        on_commit()
+    return on_abort
+
+
+def merge_codes(store, source: str, target: str, *, by: str, on_commit=None, on_abort=None) -> int:  # noqa: ANN001
+    """Move every coder's codings of code ``source`` to ``target`` in one transaction, one
+    ``recode`` event each (by ``by``, detail naming the merge); a coding identical to one the same
+    coder already has of ``target`` (same interview and span) is removed instead, its event naming
+    the duplicate.  Memos on ``source`` and its child codes move to ``target``; ``source`` is
+    retired.  Returns the number of codings moved or folded into a duplicate."""
+    from fieldcode.record import coding_snapshot
+
+    abort = None
+    try:
+        with store.write() as s:
+            src, tgt = store._code(s, source), store._code(s, target)
+            if src.id == tgt.id:
+                raise InvalidInput(f"cannot merge code '{src.key}' into itself")
+            detail = {"merge": {"from": src.key, "into": tgt.key, "from_name": src.name, "into_name": tgt.name}}
+            rows = list(s.exec(select(Coding).where(Coding.code_id == src.id).order_by(Coding.id)).scalars())
+            shas = {iid: sha for iid, sha in s.exec(
+                select(Interview.id, Interview.sha256).where(Interview.id.in_({r.interview_id for r in rows}))).all()}
+            now = utcnow()
+            for row in rows:
+                before = coding_snapshot(row, shas[row.interview_id])
+                dup = s.exec(select(Coding).where(
+                    Coding.code_id == tgt.id, Coding.interview_id == row.interview_id, Coding.coder == row.coder,
+                    Coding.start == row.start, Coding.end == row.end)).scalars().first()
+                if dup is not None:
+                    s.delete(row)
+                    after, extra = None, {"duplicate_of": dup.uid, "memo_dropped": row.memo or None}
+                    if row.memo and not dup.memo:
+                        dup.memo, dup.updated_at = row.memo, now
+                        extra["memo_dropped"] = None
+                else:
+                    row.code_id, row.updated_at = tgt.id, now
+                    after, extra = coding_snapshot(row, shas[row.interview_id]), {}
+                s.add(Event(coder=by, action="recode", coding_id=row.id, coding_uid=row.uid,
+                            interview_id=row.interview_id, before=json.dumps(before),
+                            after=json.dumps(after) if after else None, state="final",
+                            detail=json.dumps({**detail, **{k: v for k, v in extra.items() if v}}, ensure_ascii=False)))
+            s.exec(update(Memo).where(Memo.code_id == src.id).values(code_id=tgt.id))
+            s.exec(update(Code).where(Code.parent_id == src.id).values(parent_id=tgt.id))
+            src.retired_at = now
+            src.hotkey = None
+            abort = _file_change(s, on_commit, on_abort)
+    except BaseException:
+        if abort is not None:
+            abort()
+        raise
+    return len(rows)
+
+
+def rekey_code(store, old: str, new: str, *, by: str, on_commit=None, on_abort=None) -> None:  # noqa: ANN001
+    """Rename code key ``old`` to ``new`` in place (its codings, memos and children keep pointing
+    at the same code row), with a ``rekey`` event naming both keys."""
+    abort = None
+    try:
+        with store.write() as s:
+            c = s.exec(select(Code).where(Code.key == old)).scalars().first()
+            if c is None:
+                raise NotFound(f"no code with key '{old}' in the database")
+            clash = s.exec(select(Code).where(Code.key == new)).scalars().first()
+            if clash is not None:
+                state = "a retired code" if clash.retired_at is not None else "another code"
+                raise Conflict(f"key '{new}' already belongs to {state} ('{clash.name}') in the database; "
+                               "choose another key (a key is never reused, so old codings never change meaning)")
+            c.key = new
+            s.add(Event(coder=by, action="rekey", state="final",
+                        detail=json.dumps({"rekey": {"from": old, "to": new, "code_id": c.id}})))
+            abort = _file_change(s, on_commit, on_abort)
+    except BaseException:
+        if abort is not None:
+            abort()
+        raise
+
+
+@dataclass(frozen=True)
+class MemoInfo:
+    """A memo as the screens and exports show it.  ``kind``: interview, passage, code or coding
+    (a coding's own memo, ``coding_id`` set; edited through the coding)."""
+
+    kind: str
+    id: int
+    uid: str
+    author: str
+    text: str
+    interview_id: int | None
+    interview: str
+    code_id: int | None
+    code_key: str
+    code_name: str
+    start: int | None
+    end: int | None
+    quote: str
+    created_at: datetime
+    updated_at: datetime
+    coding_id: int | None = None
+
+
+def _memo_kind(m: Memo) -> str:
+    if m.interview_id is None:
+        return "code"
+    return "passage" if m.start is not None else "interview"
+
+
+def add_memo(store, author: str, text: str, *, interview_id: int | None = None, code_id: int | None = None,  # noqa: ANN001
+             start: int | None = None, end: int | None = None) -> int:
+    """A memo on an interview, a passage of it (``start``/``end``, with or without a code), or a
+    code (``code_id`` alone).  Returns its id."""
+    if not text.strip():
+        raise InvalidInput("a memo needs some text")
+    if interview_id is None and code_id is None:
+        raise InvalidInput("a memo belongs to an interview, a passage or a code")
+    if (start is None) != (end is None) or (start is not None and interview_id is None):
+        raise InvalidInput("a passage memo needs an interview and both start and end")
+    with store.write() as s:
+        prefix = ""
+        if interview_id is not None:
+            iv = s.get(Interview, interview_id)
+            if iv is None:
+                raise NotFound(f"no interview #{interview_id}")
+            if start is not None:
+                store._check_span(iv, start, end)
+                prefix = iv.text[start:end][:80]
+        if code_id is not None and s.get(Code, code_id) is None:
+            raise NotFound(f"no code #{code_id}")
+        now = utcnow()
+        m = Memo(author=author, interview_id=interview_id, code_id=code_id, start=start, end=end,
+                 quote_prefix=prefix, text=text, created_at=now, updated_at=now)
+        s.add(m)
+        s.flush()
+        return m.id
+
+
+def _own_memo(s: Session, memo_id: int, author: str) -> Memo:
+    m = s.get(Memo, memo_id)
+    if m is None:
+        raise NotFound(f"no memo #{memo_id}")
+    if m.author != author:
+        raise Conflict(f"memo #{memo_id} was written by {m.author}; each researcher edits only their own memos")
+    return m
+
+
+def update_memo(store, memo_id: int, author: str, text: str) -> None:  # noqa: ANN001
+    if not text.strip():
+        raise InvalidInput("a memo needs some text (delete it instead)")
+    with store.write() as s:
+        m = _own_memo(s, memo_id, author)
+        if m.text != text:
+            m.text, m.updated_at = text, utcnow()
+
+
+def delete_memo(store, memo_id: int, author: str) -> None:  # noqa: ANN001
+    with store.write() as s:
+        s.delete(_own_memo(s, memo_id, author))
+
+
+def memos(store, *, interview_id: int | None = None, code_id: int | None = None,  # noqa: ANN001
+          author: str | None = None, codings: bool = True) -> list[MemoInfo]:
+    """Every memo (and, with ``codings``, every coding's memo), filtered, in interview and text
+    order (code memos last)."""
+    out: list[MemoInfo] = []
+    with store.read() as s:
+        names = dict(s.exec(select(Interview.id, Interview.name)).all())
+        codes = {c.id: (c.key, c.name) for c in s.exec(select(Code)).scalars()}
+        texts: dict[int, str] = {}
+
+        def text_of(iid: int) -> str:
+            if iid not in texts:
+                texts[iid] = s.get(Interview, iid).text
+            return texts[iid]
+
+        q = select(Memo)
+        if interview_id is not None:
+            q = q.where(Memo.interview_id == interview_id)
+        if code_id is not None:
+            q = q.where(Memo.code_id == code_id)
+        if author is not None:
+            q = q.where(Memo.author == author)
+        for m in s.exec(q).scalars():
+            key, name = codes.get(m.code_id, ("", ""))
+            quote = text_of(m.interview_id)[m.start:m.end] if m.start is not None else ""
+            out.append(MemoInfo(_memo_kind(m), m.id, m.uid, m.author, m.text, m.interview_id,
+                                names.get(m.interview_id, ""), m.code_id, key, name, m.start, m.end,
+                                quote, m.created_at, m.updated_at))
+        if codings:
+            q = select(Coding).where(Coding.memo != "")
+            if interview_id is not None:
+                q = q.where(Coding.interview_id == interview_id)
+            if code_id is not None:
+                q = q.where(Coding.code_id == code_id)
+            if author is not None:
+                q = q.where(Coding.coder == author)
+            for c in s.exec(q).scalars():
+                key, name = codes.get(c.code_id, ("", ""))
+                out.append(MemoInfo("coding", c.id, c.uid, c.coder, c.memo, c.interview_id,
+                                    names.get(c.interview_id, ""), c.code_id, key, name, c.start, c.end,
+                                    text_of(c.interview_id)[c.start:c.end], c.created_at, c.updated_at,
+                                    coding_id=c.id))
+    out.sort(key=lambda m: (m.interview_id is None, m.interview, m.start if m.start is not None else -1,
+                            m.kind, m.created_at, m.id))
+    return out
+
+
+# =============================================================================================
+# Exchange with other tools (fieldcode.exchange): whole-study rows for an export, memos with
+# their identity for an import, and the undo of an import that failed halfway.
+# =============================================================================================
+
+
+def exchange_rows(store) -> dict:  # noqa: ANN001
+    """Everything a REFI-QDA export needs, as plain dicts: interviews (with attributes), codes
+    (active ones, and retired ones that still have codings), codings and memos."""
+    attrs = store.all_attributes()
+    with store.read() as s:
+        ivs = [dict(id=i.id, name=i.name, text=i.text, sha256=i.sha256, imported_at=i.imported_at,
+                    attributes=attrs.get(i.id, {}))
+               for i in s.exec(select(Interview).order_by(Interview.name)).scalars()]
+        used = set(s.exec(select(Coding.code_id).distinct()).scalars())
+        used |= {c for c in s.exec(select(Memo.code_id).where(Memo.code_id.is_not(None)).distinct()).scalars()}
+        codes = [dict(id=c.id, key=c.key, name=c.name, parent_id=c.parent_id, colour=c.colour,
+                      definition=c.definition, use_when=c.use_when, not_when=c.not_when, example=c.example)
+                 for c in s.exec(select(Code).order_by(Code.position, Code.id)).scalars()
+                 if c.retired_at is None or c.id in used]
+        codings = [dict(uid=c.uid, interview_id=c.interview_id, code_id=c.code_id, coder=c.coder, start=c.start,
+                        end=c.end, memo=c.memo, created_at=c.created_at, updated_at=c.updated_at)
+                   for c in s.exec(select(Coding).order_by(Coding.interview_id, Coding.start, Coding.id)).scalars()]
+        memos_ = [dict(uid=m.uid, author=m.author, interview_id=m.interview_id, code_id=m.code_id, start=m.start,
+                       end=m.end, text=m.text, created_at=m.created_at, updated_at=m.updated_at)
+                  for m in s.exec(select(Memo).order_by(Memo.id)).scalars()]
+    return dict(interviews=ivs, codes=codes, codings=codings, memos=memos_)
+
+
+def exchange_insert_memos(store, rows: list[dict]) -> tuple[list[str], int]:  # noqa: ANN001
+    """Memos from another copy or tool, keeping uid and times: one transaction; a row whose uid
+    is already here is skipped.  Returns ``(added uids, skipped)``."""
+    added: list[str] = []
+    skipped = 0
+    with store.write() as s:
+        for r in rows:
+            if s.exec(select(Memo.id).where(Memo.uid == r["uid"])).first() is not None:
+                skipped += 1
+                continue
+            prefix = ""
+            if r.get("interview_id") is not None and r.get("start") is not None:
+                iv = s.get(Interview, r["interview_id"])
+                store._check_span(iv, r["start"], r["end"])
+                prefix = iv.text[r["start"]:r["end"]][:QUOTE_PREFIX_LEN]
+            now = utcnow()
+            s.add(Memo(uid=r["uid"], author=r["author"], interview_id=r.get("interview_id"),
+                       code_id=r.get("code_id"), start=r.get("start"), end=r.get("end"), quote_prefix=prefix,
+                       text=r["text"], created_at=r.get("created_at") or now,
+                       updated_at=r.get("updated_at") or r.get("created_at") or now))
+            added.append(r["uid"])
+    return added, skipped
+
+
+def exchange_existing_uids(store, coding_uids: Iterable[str], memo_uids: Iterable[str]) -> tuple[set[str], set[str]]:  # noqa: ANN001
+    """Which of these coding and memo uids are already in the database."""
+    cu, mu = list(coding_uids), list(memo_uids)
+    out_c: set[str] = set()
+    out_m: set[str] = set()
+    with store.read() as s:
+        for i in range(0, len(cu), 900):
+            out_c |= set(s.exec(select(Coding.uid).where(Coding.uid.in_(cu[i:i + 900]))).scalars())
+        for i in range(0, len(mu), 900):
+            out_m |= set(s.exec(select(Memo.uid).where(Memo.uid.in_(mu[i:i + 900]))).scalars())
+    return out_c, out_m
+
+
+def exchange_set_imported_at(store, interview_id: int, when: datetime) -> None:  # noqa: ANN001
+    """Keep the creation time an exchange file gives a source (so a round trip keeps it)."""
+    with store.write() as s:
+        s.exec(update(Interview).where(Interview.id == interview_id).values(imported_at=when))
+
+
+def exchange_rollback(store, *, coding_uids: Iterable[str] = (), memo_uids: Iterable[str] = (),  # noqa: ANN001
+                      interview_ids: Iterable[int] = (), code_keys: Iterable[str] = (),
+                      attributes: dict[int, dict[str, str]] | None = None) -> None:
+    """Undo an import that failed after some of its steps were stored: remove exactly what it
+    added (codings and their events, memos, new interviews, new codes without codings) and put
+    back the attributes it changed, in one transaction."""
+    cu, mu, ii, keys = list(coding_uids), list(memo_uids), list(interview_ids), list(code_keys)
+    with store.write() as s:
+        if cu:
+            s.exec(delete(Event).where(Event.coding_uid.in_(cu)))
+            s.exec(delete(Coding).where(Coding.uid.in_(cu)))
+        if mu:
+            s.exec(delete(Memo).where(Memo.uid.in_(mu)))
+        for iid, attrs in (attributes or {}).items():
+            s.exec(delete(Attribute).where(Attribute.interview_id == iid))
+            for k, v in attrs.items():
+                s.add(Attribute(interview_id=iid, name=k, value=v))
+        if ii:
+            s.exec(delete(Interview).where(Interview.id.in_(ii)))
+        if keys:
+            s.flush()
+            ids = list(s.exec(select(Code.id).where(Code.key.in_(keys))).scalars())
+            used = set(s.exec(select(Coding.code_id).where(Coding.code_id.in_(ids))).scalars()) | set(
+                s.exec(select(Memo.code_id).where(Memo.code_id.in_(ids))).scalars())
+            free = [i for i in ids if i not in used]
+            # children first, so no parent is removed while a child still points at it
+            while free:
+                parents = set(s.exec(select(Code.parent_id).where(Code.id.in_(free))).scalars())
+                leaves = [i for i in free if i not in parents] or free
+                s.exec(update(Code).where(Code.parent_id.in_(leaves)).values(parent_id=None))
+                s.exec(delete(Code).where(Code.id.in_(leaves)))
+                free = [i for i in free if i not in leaves]

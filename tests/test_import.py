@@ -95,16 +95,17 @@ def test_reanchor_moves_codings_to_their_text(mini):
     assert any(e.action == "reanchor" for e in mini.store.events())
 
 
-def test_reanchor_refuses_when_a_coding_cannot_be_placed(mini):
+def test_reanchor_refuses_when_a_codings_text_was_deleted(mini):
     iv = mini.store.interview("a.md")
     quote = "Nobody wants to leave."
     s = iv.text.index(quote)
     mini.store.add_coding("a.md", "housing", s, s + len(quote), "ana")
     f = mini.root / "interviews" / "a.md"
-    f.write_text(f.read_text().replace("Nobody wants to leave.", "Everybody wants to stay."))
+    f.write_text(f.read_text().replace(" Nobody wants to leave.", ""))
     rep = mini.import_files(reanchor=True)
     (o,) = [o for o in rep.outcomes if "a.md" in o.path]
-    assert o.status == "refused" and "cannot be placed" in o.message and "Nobody wants to leave." in o.message
+    assert o.status == "refused" and "deletes" in o.message and "Nobody wants to leave." in o.message
+    assert "--accept-losses" in o.message
     assert mini.store.interview("a.md").text == iv.text
     assert mini.store.codings()[0].start == s
 
