@@ -21,6 +21,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from fieldcode.errors import InvalidInput
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+# Column sizes of the code table (models.Code): PostgreSQL enforces them, SQLite does not, so
+# they are checked here, for both, before anything reaches the database.
+KEY_MAX, NAME_MAX, COLOUR_MAX = 100, 200, 32
 CODE_FIELDS = {
     "key", "name", "parent", "colour", "color", "hotkey", "definition", "use_when", "not_when",
     "example", "keywords",
@@ -101,26 +104,82 @@ def _yaml() -> YAML:
     return y
 
 
+# A codebook is a few hundred codes: anything far larger is a mistake or an attack (a YAML
+# "billion laughs" alias bomb expands 1 KB into gigabytes; deep nesting overflows the stack).
+MAX_CODEBOOK_BYTES = 5 * 1024 * 1024
+MAX_YAML_DEPTH = 32
+MAX_YAML_NODES = 200_000  # counting every alias expanded
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+def _guard(text: str, where: Path) -> None:
+    """Walk the YAML event stream (no objects built) and refuse alias bombs, deep nesting and
+    tags before ruamel.yaml constructs anything; each message names the line."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+
+    sizes: dict[str, int] = {}
+    stack: list[list] = []  # [anchor, expanded size so far] per open collection
+    total = 0
+    for ev in _yaml().parse(text):
+        if not isinstance(ev, (NodeEvent, CollectionEndEvent)):
+            continue
+        line = ev.start_mark.line + 1 if ev.start_mark else 0
+        tag = ev.tag if isinstance(getattr(ev, "tag", None), str) else getattr(getattr(ev, "tag", None), "value", None)
+        if tag and tag not in _PLAIN_TAGS:
+            raise CodebookError([f"{where}:{line}: YAML tag '{tag}' is not allowed in a codebook: remove it "
+                                 "and write the plain value"])
+        if isinstance(ev, CollectionStartEvent):
+            if len(stack) >= MAX_YAML_DEPTH:
+                raise CodebookError([f"{where}:{line}: the YAML is nested more than {MAX_YAML_DEPTH} levels "
+                                     "deep; a codebook needs three (codes, a code, its keywords): fix the file"])
+            stack.append([ev.anchor, 1])
+            continue
+        if isinstance(ev, CollectionEndEvent):
+            anchor, size = stack.pop()
+        elif isinstance(ev, AliasEvent):
+            anchor, size = None, sizes.get(ev.anchor, 1)
+        else:
+            anchor, size = ev.anchor, 1
+        if anchor:
+            sizes[anchor] = size
+        if stack:
+            stack[-1][1] += size
+        else:
+            total += size
+        if total + sum(s for _, s in stack) > MAX_YAML_NODES:
+            raise CodebookError([f"{where}:{line}: the YAML expands to more than {MAX_YAML_NODES:,} values "
+                                 "through its aliases (*name), a so-called alias bomb: write the values out"])
+
+
 def _read(path: Path) -> tuple[str, object]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise CodebookError([f"{path}: no codebook here; run 'fieldcode init' to start one"]) from None
+    except OSError as exc:
+        raise CodebookError([f"{path}: cannot read the codebook: {exc.strerror or exc}"]) from None
+    if len(raw) > MAX_CODEBOOK_BYTES:
+        raise CodebookError([f"{path}: the codebook is {len(raw) / 2**20:.0f} MB; a codebook is text of a few "
+                             f"hundred codes (limit {MAX_CODEBOOK_BYTES // 2**20} MB): is this the right file?"])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CodebookError([f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
     try:
+        _guard(text, path)
         data = _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
+        tabs = " (indent with spaces: YAML does not allow tabs)" if "'\\t'" in str(exc.problem) else ""
         raise CodebookError(
-            [f"{path}{line}: malformed YAML: {exc.problem or exc.context}; fix the file and run "
+            [f"{path}{line}: malformed YAML: {exc.problem or exc.context}{tabs}; fix the file and run "
              "'fieldcode codebook check'"]
         ) from None
     except YAMLError as exc:
         raise CodebookError([f"{path}: malformed YAML: {exc}"]) from None
+    except RecursionError:
+        raise CodebookError([f"{path}: the YAML is nested too deeply to read: fix the file"]) from None
     return text, data
 
 
@@ -225,11 +284,23 @@ def _load_code(node: CommentedMap, where: str, line: int, problems: list[str]) -
     if not KEY_RE.match(key):
         problems.append(f"{where}:{_line(node, 'key')}: code '{key}': bad key; use lowercase letters, digits, '-' or '_'")
         ok = False
+    elif len(key) > KEY_MAX:
+        problems.append(f"{where}:{_line(node, 'key')}: code '{key[:40]}...': the key is {len(key)} characters; "
+                        f"the limit is {KEY_MAX} (the same on SQLite and PostgreSQL): shorten it")
+        ok = False
     name = node.get("name")
-    if not name or not str(name).strip():
-        problems.append(f"{where}:{line}: code '{key}': missing 'name'")
+    if not isinstance(name, (str, int, float)) or not str(name).strip():
+        problems.append(f"{where}:{line}: code '{key}': missing 'name' (a line of text)")
+        ok = False
+    elif len(str(name).strip()) > NAME_MAX:
+        problems.append(f"{where}:{_line(node, 'name')}: code '{key}': the name is {len(str(name).strip())} "
+                        f"characters; the limit is {NAME_MAX} (put the rest in 'definition')")
         ok = False
     colour = str(node.get("colour", node.get("color", "#888888")))
+    if len(colour) > COLOUR_MAX:
+        problems.append(f"{where}:{_line(node, 'colour') or _line(node, 'color')}: code '{key}': bad colour "
+                        f"'{colour[:40]}'; use #RRGGBB, e.g. \"#1f77b4\"")
+        return None
     try:
         parsed = Color.parse(colour)
         if parsed.triplet is None and not colour.startswith("#"):
