@@ -94,7 +94,8 @@ class Agreement:
     by: str | None
     groups: list[str]            # ALL first, then the values of ``by``
     rows: list[AgreementRow]     # codes in tree order, then ALL_CODES
-    n_interviews: int
+    n_interviews: int            # interviews in scope
+    n_compared: int              # of them, coded by at least two of the coders
     warnings: list[str]
     options: dict
     threshold: float
@@ -280,7 +281,7 @@ def agreement(store, *, unit: str = "sentence", coders: Sequence[str] | None = N
         rows.append(AgreementRow(key, label, path, depth, everyone, per_pair))
     result = Agreement(unit=unit, coders=list(scope.coders),
                        pairs=[(scope.coders[a], scope.coders[b]) for a, b in pairs], by=by, groups=groups,
-                       rows=rows, n_interviews=n_iv, warnings=[], threshold=threshold,
+                       rows=rows, n_interviews=n_iv, n_compared=int((_popcount(h.rated) >= 2).sum()), warnings=[], threshold=threshold,
                        options={"unit": unit, "coders": list(scope.coders), "codes": list(codes) if codes else None,
                                 "filters": filters or {}, "include_interviewer": include_interviewer, "by": by,
                                 "threshold": threshold})
@@ -303,12 +304,15 @@ def _differences(res: Agreement) -> None:
         row.difference["alpha"] = _spread({g: row.everyone[g].alpha for g in cmp}, cmp)
         for pk, per in row.pairs.items():
             row.difference[f"kappa {pk[0]}/{pk[1]}"] = _spread({g: per[g].kappa for g in cmp}, cmp)
+        over = []
         for what, d in row.difference.items():
             if not math.isnan(d) and abs(d) > res.threshold:
-                vals = ", ".join(f"{g} {_val(row.everyone[g].alpha if what == 'alpha' else row.pairs[tuple(what[6:].split('/'))][g].kappa)}"
-                                 for g in cmp)
-                res.warnings.append(f"'{row.key}': {what} differs by {d:+.3f} between {res.by} groups "
-                                    f"({how}; {vals}), more than the threshold {res.threshold:g}")
+                per = (row.everyone if what == "alpha" else row.pairs[tuple(what[6:].split("/"))])
+                vals = ", ".join(f"{g} {_val(per[g].alpha if what == 'alpha' else per[g].kappa)}" for g in cmp)
+                over.append(f"{what} {d:+.3f} ({vals})")
+        if over:
+            res.warnings.append(f"'{row.key}': reliability differs between {res.by} groups by more than "
+                                f"{res.threshold:g} ({how}): {'; '.join(over)}")
     if len(cmp) < 2:
         res.warnings.append(f"only {len(cmp)} value(s) of '{res.by}' in scope: no difference between groups")
 
@@ -354,8 +358,9 @@ def agreement_csv(res: Agreement) -> str:
 
 
 def sidecar_extra(res: Agreement) -> dict:
-    return {"unit": res.unit, "unit_definitions": UNIT_DEFINITIONS, "units": UNIT_DEFINITIONS,
+    return {"unit": res.unit, "units": UNIT_DEFINITIONS,
             "measures": MEASURE_DEFINITIONS, "coders": res.coders, "interviews": res.n_interviews,
+            "interviews_coded_by_two_or_more": res.n_compared,
             "differential": ({"by": res.by, "groups": res.compared(), "threshold": res.threshold,
                               "difference": "first minus second group" if len(res.compared()) == 2
                               else "largest minus smallest group",

@@ -246,8 +246,10 @@ def test_by_arm_difference_and_warning(db_url, tmp_path):
     # all interviews: n = 2000, n_a = n_b = 200, n_ab = 150: po = 1900/2000,
     # pe = (200^2 + 1800^2) / 2000^2 = 0.82 -> kappa = (0.95 - 0.82) / 0.18 = 13/18
     assert close(k1.everyone[ALL].kappa, F(13, 18))
-    assert any("'k1': alpha differs by -0.555" in w for w in res.warnings)
-    assert any("kappa ana/ben differs" in w for w in res.warnings)
+    assert len(res.warnings) == 2 and res.warnings[1].startswith("'(all codes)': ")   # k1 is the only code
+    assert res.warnings[0].startswith("'k1': reliability differs between arm groups by more than 0.2 "
+                                      "(improving minus lagging): alpha -0.555 (improving 0.445, lagging 1.000); "
+                                      "kappa ana/ben -0.556 (improving 0.444, lagging 1.000)")
     lagging = [ln for ln in agreement_csv(res).splitlines() if ",lagging," in ln]
     assert lagging and lagging[0].startswith("k1,One,k1,arm,lagging,ana+ben,char,1000,100,1.0,1.0,1.0,1.0,")
     s.close()

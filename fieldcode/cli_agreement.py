@@ -1,0 +1,228 @@
+"""Team agreement commands: ``agreement``, ``export agreement`` (and, as they land,
+``disagreements`` and ``merge``).  Registered on ``fieldcode.cli.app`` when cli.py imports this
+module.  Thin: the numbers come from fieldcode.reliability, the units from fieldcode.agreement."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from fieldcode import export
+from fieldcode.agreement import UNIT_DEFINITIONS, UNITS
+from fieldcode.cli import app, err, out
+from fieldcode.cli_analysis import export_app
+from fieldcode.errors import InvalidInput
+from fieldcode.reliability import (
+    ALL,
+    MEASURE_DEFINITIONS,
+    TENTATIVE,
+    WEAK,
+    Agreement,
+    agreement,
+    agreement_csv,
+    fmt,
+    grade,
+    sidecar_extra,
+)
+
+UNIT_HELP = "; ".join(f"{u}: {UNIT_DEFINITIONS[u]}" for u in UNITS)
+
+CodersOpt = Annotated[Optional[str], typer.Option("--coders", help="Coders to compare, comma-separated (default: everyone who coded the interviews in scope).")]
+UnitOpt = Annotated[str, typer.Option("--unit", help=f"char | word | sentence | turn | interview. {UNIT_HELP}.")]
+CodesOpt = Annotated[Optional[str], typer.Option("--codes", help="Only these code keys, comma-separated.")]
+RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", help="Only interviews with this participant role (repeat for more).")]
+WhereOpt = Annotated[Optional[list[str]], typer.Option("--where", help="Only interviews whose attribute has this value, e.g. --where pair=Leeds (repeat for more).")]
+InterviewerOpt = Annotated[bool, typer.Option("--include-interviewer", help="Measure interviewer turns too (by default they are left out).")]
+ByOpt = Annotated[Optional[str], typer.Option("--by", help="An interview attribute, e.g. arm: measures per value and the difference between values (differential reliability).")]
+ThresholdOpt = Annotated[float, typer.Option("--threshold", help="With --by: warn when a code's alpha or kappa differs between groups by more than this.")]
+
+
+def split_list(s: str | None) -> list[str] | None:
+    if s is None:
+        return None
+    items = [x.strip() for x in s.split(",") if x.strip()]
+    return items or None
+
+
+def parse_filters(role: list[str] | None, where: list[str] | None) -> dict[str, list[str]]:
+    f: dict[str, list[str]] = {}
+    if role:
+        f["role"] = list(role)
+    for w in where or []:
+        name, sep, value = w.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"--where takes ATTRIBUTE=VALUE, e.g. --where pair=Leeds; got '{w}'")
+        f.setdefault(name.strip(), []).append(value.strip())
+    return f
+
+
+def _project(ctx: typer.Context):
+    return ctx.find_root().obj.project()
+
+
+def _compute(ctx, *, unit, coders, codes, role, where, include_interviewer, by, threshold) -> tuple:
+    if unit not in UNITS:
+        raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
+    if threshold < 0:
+        raise InvalidInput(f"--threshold must be 0 or more, not {threshold:g}")
+    p = _project(ctx)
+    res = agreement(p.store, unit=unit, coders=split_list(coders), codes=split_list(codes),
+                    filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
+                    order={"arm": list(p.study.arms)}, threshold=threshold)
+    return p, res
+
+
+def _mark(alpha: float) -> str:
+    g = grade(alpha)
+    return {"weak": "weak !", "tentative": "tentative"}.get(g, "")
+
+
+def render(res: Agreement) -> Table:
+    """Codes x measures; with --by, alpha (and, for two coders, kappa) per group and the
+    difference between groups."""
+    title = (f"Agreement of {', '.join(res.coders)}: unit {res.unit}; {res.n_compared} of {res.n_interviews} "
+             f"interview{'s' if res.n_interviews != 1 else ''} coded by two or more of them")
+    t = Table(title=escape(title), title_justify="left")
+    t.add_column("code")
+    top = min((r.depth for r in res.rows), default=0)
+
+    def label(r) -> str:
+        return escape(("" if r.overall else "  " * (r.depth - top)) + r.label)
+
+    if not res.by:
+        for h in ("units", "coded", "observed", "positive"):
+            t.add_column(h, justify="right")
+        for a, b in res.pairs:
+            t.add_column(escape(f"κ {a}/{b}"), justify="right")
+        t.add_column("α", justify="right")
+        t.add_column("")
+        for r in res.rows:
+            e = r.everyone[ALL]
+            t.add_row(label(r), f"{e.units:,}", f"{e.coded:,}", fmt(e.observed), fmt(e.positive),
+                      *[fmt(r.pairs[pk][ALL].kappa) for pk in res.pairs], fmt(e.alpha), _mark(e.alpha))
+        return t
+    cmp = res.compared()
+    diff_head = f"Δ {cmp[0]}−{cmp[1]}" if len(cmp) == 2 else "Δ max−min"
+    for g in cmp:
+        t.add_column(escape(f"α {g}"), justify="right")
+    t.add_column(escape(f"α {diff_head}"), justify="right")
+    one_pair = len(res.pairs) == 1
+    if one_pair:
+        for g in cmp:
+            t.add_column(escape(f"κ {g}"), justify="right")
+        t.add_column(escape(f"κ {diff_head}"), justify="right")
+    t.add_column("")
+    pk = res.pairs[0]
+    for r in res.rows:
+        cells = [fmt(r.everyone[g].alpha) for g in cmp] + [_signed(r.difference.get("alpha", math.nan))]
+        if one_pair:
+            cells += [fmt(r.pairs[pk][g].kappa) for g in cmp]
+            cells.append(_signed(r.difference.get(f"kappa {pk[0]}/{pk[1]}", math.nan)))
+        flag = any(not math.isnan(d) and abs(d) > res.threshold for d in r.difference.values())
+        t.add_row(label(r), *cells, f"differs > {res.threshold:g}" if flag else "")
+    return t
+
+
+def _signed(x: float) -> str:
+    return "—" if math.isnan(x) else f"{x:+.3f}"
+
+
+def notes(res: Agreement) -> list[str]:
+    o = res.options
+    lines = [f"Unit: {res.unit} = {UNIT_DEFINITIONS[res.unit]}; {UNIT_DEFINITIONS['coded']}.",
+             f"Missing data: {UNIT_DEFINITIONS['missing']}.",
+             "Observed and positive agreement, and α, are over all the coders together (Krippendorff's "
+             "coincidences); κ is Cohen's, per pair. '(all codes)' pools every code's judgements.",
+             f"Marks: α below {WEAK} weak !, below {TENTATIVE} tentative; — = undefined (no variation).",
+             "Interviewer turns are included." if o.get("include_interviewer") else
+             "Interviewer turns are left out (--include-interviewer measures them); speaker labels never count."]
+    for k, v in (o.get("filters") or {}).items():
+        lines.append(f"Only interviews with {k} = {' or '.join(v)}.")
+    if res.by:
+        cmp = res.compared()
+        how = f"{cmp[0]} minus {cmp[1]}" if len(cmp) == 2 else "largest minus smallest group"
+        lines.append(f"Groups by {res.by}; Δ = {how}; threshold {res.threshold:g}.")
+    return lines
+
+
+@app.command("agreement")
+def agreement_cmd(
+    ctx: typer.Context,
+    coders: CodersOpt = None,
+    unit: UnitOpt = "sentence",
+    codes: CodesOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    by: ByOpt = None,
+    threshold: ThresholdOpt = 0.1,
+    format: Annotated[str, typer.Option("--format", help="table (the terminal) or csv (to standard output).")] = "table",
+) -> None:
+    """Intercoder agreement per code and overall: observed agreement, positive (specific)
+    agreement, Cohen's kappa for each pair of coders and Krippendorff's alpha (nominal, any
+    number of coders, missing data allowed).  Each code is judged on its own: a unit is coded
+    or not coded by each coder (a unit coded with several codes counts for each of them).
+
+    Units: char, word, sentence, turn, interview, all on the analysed text (speaker labels and,
+    by default, interviewer turns left out; codings are clipped to it).  A coder's units in an
+    interview they never coded are missing, not "not coded".  With --by arm: alpha and kappa
+    per arm and their difference, with a warning above --threshold.
+
+    Example: fieldcode agreement --coders ana,ben --unit sentence --by arm
+    """
+    if format not in ("table", "csv"):
+        raise InvalidInput(f"--format must be table or csv, not '{format}'")
+    _p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
+                       include_interviewer=include_interviewer, by=by, threshold=threshold)
+    if format == "csv":
+        sys.stdout.write(agreement_csv(res))
+        sys.stdout.flush()
+    else:
+        out.print(render(res))
+        for n in notes(res):
+            out.print(n)
+    for w in res.warnings:
+        err.print(f"[yellow]reliability:[/] {escape(w)}")
+
+
+@export_app.command("agreement")
+def export_agreement(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV path; the JSON sidecar (NAME.json) goes beside it.")] = Path("agreement.csv"),
+    coders: CodersOpt = None,
+    unit: UnitOpt = "sentence",
+    codes: CodesOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    by: ByOpt = None,
+    threshold: ThresholdOpt = 0.1,
+) -> None:
+    """Write intercoder agreement: one CSV row per code x group x set of coders (each pair, and
+    all coders together when more than two) with units, coded units, observed and positive
+    agreement, Cohen's kappa and Krippendorff's alpha; and a JSON sidecar with the unit and
+    measure definitions, the coders and the differential-reliability warnings.
+
+    Example: fieldcode export agreement -o results/agreement.csv --coders ana,ben --by arm
+    """
+    p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
+                      include_interviewer=include_interviewer, by=by, threshold=threshold)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    side = output.with_suffix(".json")
+    export.write_text(output, agreement_csv(res))
+    export.write_sidecar(side, export.sidecar(
+        "agreement", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), options=res.options,
+        n_interviews=res.n_interviews, extra=sidecar_extra(res)))
+    for w in res.warnings:
+        err.print(f"[yellow]reliability:[/] {escape(w)}")
+    for pth in (output, side):
+        out.print(f"wrote {pth}")
+
+
+__all__ = ["agreement_cmd", "export_agreement", "MEASURE_DEFINITIONS"]
