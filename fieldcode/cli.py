@@ -296,6 +296,8 @@ def import_cmd(
         stream.print(f"[{style[o.status]}]{o.status:>10}[/] {escape(o.path)}: {escape(o.message)}")
         for n in o.notes:
             stream.print(f"{'':>10}   note: {escape(n)}")
+        for w in o.warnings:
+            err.print(f"{'':>10}   [yellow]warning:[/] {escape(w)}")
     counts = ", ".join(f"{report.count(s)} {s}" for s in style if report.count(s))
     out.print(f"done: {counts or 'nothing to import'}")
     for w in p.design_warnings():
@@ -317,8 +319,9 @@ def interviews_cmd(
     """
     p = _state(ctx).project()
     infos = p.store.interview_infos(coder=coder)
+    turn_counts = p.store.turn_counts()
     grouping = ("pair", "arm", "neighbourhood")
-    shown = {"interviewer", "source", "date", "participant", *grouping}
+    shown = {"interviewer", "source", "date", "participant", "turns", "interviewer_lines", *grouping}
     extra = sorted({k for i in infos for k in i.attributes} - shown - {"role"})
     arm_order = {a: n for n, a in enumerate(p.study.arms)}
 
@@ -331,11 +334,13 @@ def interviews_cmd(
     t.add_column("id", justify="right", no_wrap=True, min_width=2)
     # id, role, words, codings, coded (and coders) take about 50 (80) columns with their borders
     t.add_column("interview", no_wrap=True, overflow="ellipsis",
-                 max_width=max(12, out.width - (84 if wide else 50) - 12 * len(extra)))
+                 max_width=max(12, out.width - (104 if wide else 70) - 12 * len(extra)))
     t.add_column("role", no_wrap=True, overflow="ellipsis", max_width=15)
     for a in extra:
         t.add_column(a)
     t.add_column("words", justify="right", no_wrap=True, min_width=6)
+    t.add_column("turns", justify="right", no_wrap=True, min_width=5)
+    t.add_column("interviewer", justify="right", no_wrap=True, min_width=11)  # interviewer turns
     t.add_column("codings", justify="right", no_wrap=True, min_width=7)
     t.add_column("coded", justify="right", no_wrap=True, min_width=5)
     if wide:
@@ -350,10 +355,18 @@ def interviews_cmd(
             t.add_row("", f"[bold]{escape(label)}[/]")
             last = head
         t.add_row(str(i.id), escape(Path(i.name).stem), a.get("role", "—"), *[a.get(x, "—") for x in extra],
-                  f"{i.n_words:,}", str(i.n_codings), f"{i.coded_share:.0%}",
+                  f"{i.n_words:,}", *map(str, turn_counts.get(i.id, (0, 0))), str(i.n_codings), f"{i.coded_share:.0%}",
                   *([", ".join(i.coders)] if wide else []))
     out.print(t)
     out.print(f"{len(infos)} interviews, {sum(i.n_words for i in infos):,} words")
+    no_turns = [Path(i.name).stem for i in infos if i.id not in turn_counts]
+    no_interviewer = [Path(i.name).stem for i in infos if turn_counts.get(i.id, (0, 1))[1] == 0]
+    if no_turns:
+        err.print(f"[yellow]warning:[/] no speaker turns in {escape(', '.join(no_turns))}: their interviewer "
+                  "speech cannot be left out (see README: speaker turns)")
+    if no_interviewer:
+        err.print(f"[yellow]warning:[/] no interviewer turns in {escape(', '.join(no_interviewer))}: check "
+                  "study.interviewer_speakers or their 'interviewer' attribute")
     for w in p.design_warnings():
         err.print(f"[yellow]warning:[/] {escape(w)}")
 

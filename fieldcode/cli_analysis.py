@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 from rich.table import Table
 
 from fieldcode import analysis, export
@@ -72,7 +72,7 @@ def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:
 def render_crosstab(ct: analysis.Crosstab, unit: str, *, denominators: bool, title: str) -> Table:
     headers, rows = ct.display(unit, denominators=denominators)
     t = Table(title=title, title_justify="left")
-    t.add_column(headers[0])
+    t.add_column(escape(headers[0]))
     for h in headers[1:]:
         t.add_column(escape(h), justify="right")
     for row in rows:
@@ -120,7 +120,7 @@ def crosstab_cmd(
     out.print(render_crosstab(ct, unit, denominators=denominators, title=f"Crosstab: {UNIT_TITLES[unit]}"))
     out.print(f"Unit: {analysis.UNIT_DEFINITIONS[unit]}.")
     for n in _notes(ct.options):
-        out.print(n)
+        out.print(escape(n))
 
 
 @app.command("compare")
@@ -145,11 +145,11 @@ def compare_cmd(
                                filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
                                rollup=rollup)
     focal, other = cmp.arms
-    t = Table(title=f"{focal} vs {other}: {analysis.NORMALISED_UNITS[unit]}", title_justify="left")
+    t = Table(title=f"{escape(focal)} vs {escape(other)}: {analysis.NORMALISED_UNITS[unit]}", title_justify="left")
     t.add_column("theme")
     for pr in cmp.pairs:
         t.add_column(escape(f"{pr}\n{focal} / {other}\n(diff)"), justify="right")
-    t.add_column(f"pairs {focal}\nhigher", justify="right")
+    t.add_column(f"pairs {escape(focal)}\nhigher", justify="right")
     t.add_column("sign test p\n(descriptive)", justify="right")
     fmt = "{:.1f}" if unit == "per1000" else "{:.2f}"
     top = min((th.row.depth for th in cmp.themes), default=0)
@@ -163,7 +163,7 @@ def compare_cmd(
     out.print(f"Sign test: exact two-sided binomial over pairs with a non-zero difference (ties dropped); "
               f"{analysis.SIGN_TEST_NOTE}.")
     for n in _notes(cmp.options):
-        out.print(n)
+        out.print(escape(n))
     for w in cmp.warnings:
         err.print(f"[yellow]balance:[/] {escape(w)}")
 
@@ -197,7 +197,7 @@ def frequencies_cmd(
                   f"{int(f.words[r, 0]):,}", "—" if math.isnan(per[r, 0]) else f"{per[r, 0]:.1f}")
     out.print(t)
     for n in _notes(f.options):
-        out.print(n)
+        out.print(escape(n))
 
 
 @app.command("cooccurrence")
@@ -217,7 +217,7 @@ def cooccurrence_cmd(
     p = _state(ctx).project()
     co = analysis.cooccurrence(p.store, mode=by, codes=_split(codes), filters=_filters(role, where), coders=coder,
                                include_interviewer=include_interviewer)
-    t = Table(title=f"Co-occurrence by {by}", title_justify="left")
+    t = Table(title=f"Co-occurrence by {escape(by)}", title_justify="left")
     t.add_column("code")
     for k in co.keys:
         t.add_column(escape(k), justify="right")
@@ -227,7 +227,7 @@ def cooccurrence_cmd(
     out.print(f"Cells: {co.definition}.")
     for n in _notes({"include_interviewer": include_interviewer, "coders": coder,
                      "filters": _filters(role, where)}):
-        out.print(n)
+        out.print(escape(n))
 
 
 @app.command("coverage")
@@ -254,7 +254,7 @@ def coverage_cmd(
                   escape(r.coder), f"{r.segments:,}", f"{r.coded_words:,}", f"{r.analysed_words:,}", f"{r.share:.0%}")
     out.print(t)
     for n in _notes({"include_interviewer": include_interviewer, "coders": coder, "filters": _filters(role, where)}):
-        out.print(n)
+        out.print(escape(n))
 
 
 # --- exports ----------------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def _working(what: str):
 
 def _done(paths: list[Path]) -> None:
     for pth in paths:
-        out.print(f"wrote {pth}")
+        out.print(f"wrote {escape(pth)}")
 
 
 @export_app.command("counts")
