@@ -28,7 +28,8 @@ CODE_FIELDS = {
     "key", "name", "parent", "colour", "color", "hotkey", "definition", "use_when", "not_when",
     "example", "keywords",
 }
-STUDY_FIELDS = {"name", "arms", "interviewer_speakers", "required_attributes"}
+STUDY_FIELDS = {"name", "arms", "interviewer_speakers", "required_attributes", "turns", "interviewer_lines"}
+TURN_MODES = ("labels", "paragraphs", "auto")  # how turns are marked: see fieldcode.text.TurnRule
 DEFAULT_ARMS = ("improving", "lagging")
 DEFAULT_INTERVIEWERS = ("Interviewer", "Int", "I", "Q", "Facilitator", "Moderator", "Researcher")
 DEFAULT_REQUIRED = ("pair", "neighbourhood", "arm", "role")
@@ -63,6 +64,10 @@ class Study:
     arms: tuple[str, str] = DEFAULT_ARMS
     interviewer_speakers: tuple[str, ...] = DEFAULT_INTERVIEWERS
     required_attributes: tuple[str, ...] = DEFAULT_REQUIRED
+    # How turns are marked in transcripts without speaker labels (fieldcode.text.TurnRule);
+    # an interview's own `turns` / `interviewer_lines` attributes override these.
+    turns: str = "labels"
+    interviewer_lines: str = ""
 
     @property
     def focal_arm(self) -> str:
@@ -83,7 +88,9 @@ class Codebook:
     def hash(self) -> str:
         """Version hash of the codebook's content (comments and layout do not count)."""
         payload = {
-            "study": asdict(self.study),
+            # turn settings at their defaults are left out, so older codebooks keep their hash
+            "study": {k: v for k, v in asdict(self.study).items()
+                      if not (k in ("turns", "interviewer_lines") and v == getattr(Study, k))},
             "codes": [{k: v for k, v in asdict(c).items() if k != "line"} for c in self.codes],
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
@@ -263,6 +270,18 @@ def _load_study(node: object, where: str, problems: list[str], line: int) -> Stu
                 problems.append(f"{where}:{_line(node, key)}: study.{key} must be a list of strings")
             else:
                 setattr(study, attr, tuple(vals))
+    if "turns" in node:
+        if str(node["turns"]) not in TURN_MODES:
+            problems.append(f"{where}:{_line(node, 'turns')}: study.turns must be one of {', '.join(TURN_MODES)}")
+        else:
+            study.turns = str(node["turns"])
+    if node.get("interviewer_lines"):
+        try:
+            re.compile(str(node["interviewer_lines"]))
+            study.interviewer_lines = str(node["interviewer_lines"])
+        except re.error as exc:
+            problems.append(f"{where}:{_line(node, 'interviewer_lines')}: study.interviewer_lines is not a valid "
+                            f"regular expression ({exc})")
     return study
 
 

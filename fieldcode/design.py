@@ -19,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from fieldcode.codebook import Study
 from fieldcode.errors import InvalidInput
+from fieldcode.text import TURN_MODES, TurnRule
 
 SIDECAR_NAME = "attributes.csv"
 FILE_COLUMN = "file"
@@ -135,3 +136,22 @@ def design_warnings(interviews: Iterable[tuple[str, dict[str, str]]], study: Stu
                 warnings.append(f"neighbourhood '{nb}' has different {k}s in different interviews: "
                                 f"{', '.join(sorted(hood[nb][k]))}")
     return warnings
+
+
+def turn_rule(attrs: dict[str, str], study: Study, where: str) -> TurnRule:
+    """How this interview's turns are marked: its own ``turns`` / ``interviewer_lines``
+    attributes (front matter or attributes.csv), else the study's (codebook ``study:``).
+    Paragraph turns matching ``interviewer_lines`` are given the study's first interviewer
+    label, so they are left out wherever interviewer speech is."""
+    mode = attrs.get("turns") or study.turns
+    if mode not in TURN_MODES:
+        raise InvalidInput(f"{where}: turns is '{mode}'; use one of {', '.join(TURN_MODES)} "
+                           "(in its front matter or attributes.csv)")
+    pattern = attrs.get("interviewer_lines") or study.interviewer_lines
+    try:
+        compiled = re.compile(pattern) if pattern else None
+    except re.error as exc:
+        raise InvalidInput(f"{where}: interviewer_lines '{pattern}' is not a valid regular expression "
+                           f"({exc}); e.g. '\\d+\\.\\d\\d\\s' for lines starting with a timestamp like 1.02") from None
+    interviewer = study.interviewer_speakers[0] if study.interviewer_speakers else "Interviewer"
+    return TurnRule(mode=mode, interviewer_lines=compiled, interviewer=interviewer)

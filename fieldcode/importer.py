@@ -31,6 +31,7 @@ from fieldcode.design import (
     merge_attributes,
     parse_front_matter,
     read_sidecar,
+    turn_rule,
     validate_attributes,
 )
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput
@@ -50,6 +51,7 @@ class FileOutcome:
     status: str  # imported | updated | reanchored | unchanged | attributes | skipped | refused | failed
     message: str = ""
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -206,10 +208,36 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             if p.plan.lost:
                 msg += f", {len(p.plan.lost)} coding(s) removed as you accepted (their text was deleted)"
             p.notes.extend(_move_lines(p.plan))
-        report.outcomes.append(FileOutcome(p.display, p.status, msg, p.notes))
+        speakers, warnings = turn_summary(p.turns, prepared.interviewer_turns, labels)
+        report.outcomes.append(FileOutcome(p.display, p.status, msg, p.notes + speakers, warnings))
     if progress:
         progress("segmenting and storing", len(pending), len(pending))
     return report
+
+
+def turn_summary(turns: list[textmod.Turn], interviewer: list[bool],
+                 labels: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The import report's line of turns per speaker, and warnings when a transcript has no
+    turns or no interviewer turns (its interviewer speech would then count as participant text)."""
+    if not turns:
+        return [], [
+            "no speaker turns found: all its text counts as participant speech, interviewer speech "
+            "cannot be left out and --turn / 'by turn' analyses cannot use it. If it has speaker labels, "
+            "check their layout (see README: speaker turns); if not, set 'turns: paragraphs' and "
+            "'interviewer_lines: PATTERN' in its front matter, attributes.csv or the codebook's study: section"]
+    counts: dict[str, list[int]] = {}
+    for turn, flag in zip(turns, interviewer):
+        entry = counts.setdefault(turn.speaker, [0, 0])
+        entry[0] += 1
+        entry[1] += flag
+    parts = [f"{name} {n}" + (" (interviewer)" if k else "") for name, (n, k) in counts.items()]
+    line = f"turns per speaker: {', '.join(parts)}"
+    if any(interviewer):
+        return [line], []
+    return [line], [
+        f"no interviewer turns: none of its speakers is an interviewer label ({', '.join(labels) or 'none set'}), "
+        "so its interviewer speech counts as participant text. Add the interviewer's label to "
+        "study.interviewer_speakers in codebook.yaml or to the interview's 'interviewer' attribute"]
 
 
 def _stored_meanwhile(store: Store, display: str, prepared: PreparedInterview, notes: list[str]) -> FileOutcome:
@@ -253,7 +281,7 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     except ValueError:
         source = str(f.resolve())
     name = f.name
-    turns = textmod.detect_turns(body)
+    turns = textmod.detect_turns(body, turn_rule(attrs, study, display))
     pend = _Pending(path=f, name=name, display=display, source=source, fmt=f.suffix.lower().lstrip("."),
                     encoding=result.encoding, text=body, attrs=attrs, turns=turns, notes=list(result.notes))
     known = versions.get(name)
@@ -311,7 +339,7 @@ def prepare_texts(study: Study, items: list[tuple[str, str, str, dict[str, str]]
     ``(name, source_path, text, attributes)``; the text is normalised, its turns detected and
     its sentences segmented exactly as :func:`import_paths` does for files."""
     bodies = [textmod.normalise(text) for _, _, text, _ in items]
-    turns = [textmod.detect_turns(b) for b in bodies]
+    turns = [textmod.detect_turns(b, turn_rule(attrs, study, name)) for (name, _, _, attrs), b in zip(items, bodies)]
     out = []
     for (name, source, _, attrs), body, ts, sents in zip(
             items, bodies, turns, segment_many(zip(bodies, turns), model=spacy_model)):

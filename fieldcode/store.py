@@ -446,6 +446,14 @@ class Store(CodingRecord):
                        TurnRow.is_interviewer)
                 .where(TurnRow.interview_id == interview_id).order_by(TurnRow.idx)).all()]
 
+    def turn_counts(self) -> dict[int, tuple[int, int]]:
+        """interview id -> (speaker turns, interviewer turns); interviews without turns are absent."""
+        with self.read() as s:
+            rows = s.exec(select(TurnRow.interview_id, func.count(),
+                                 func.count().filter(TurnRow.is_interviewer.is_(True)))
+                          .group_by(TurnRow.interview_id)).all()
+        return {iid: (int(n), int(k)) for iid, n, k in rows}
+
     def coding_tuples(self, interview_id: int) -> list[tuple]:
         """``(id, code_id, coder, start, end, memo, created_at, updated_at)`` of every coding of
         an interview (all coders), ordered by start."""

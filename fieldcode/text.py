@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass
 
 # Every character str.splitlines() treats as a line break.  Textual's TextArea splits its
@@ -138,12 +139,25 @@ class Turn:
     speaker: str
 
 
-# "Name:" / "Mrs Jones:" / "P1:" / "admin-1:" / "Q:" at the start of a line, optionally in
-# Markdown bold ("**Name:**" or "**Name**:"); "[id1]" QualCoder-style ids.
+# A label starts a line:
+#   "Name: words" / "Mrs Jones: words" / "P1: words" / "admin-1: words" / "DAN: words"
+#   "**Name:** words" or "**Name**: words" (Markdown bold, when left in a .txt)
+#   "Name (00:01:02): words" / "Name [00:01:02]: words" (a timestamp after the name)
+#   "[00:01:02] Name: words" (a timestamp before the name)
+#   "[id1] words" (QualCoder-style ids), "Q. words" / "A. words"
+#   any of the colon forms alone on its line, the words on the next line ("Dan:" then "So ...")
+#   "Name  00:01:02" alone on its line, the words on the next (Otter.ai style)
 _NAME = r"[A-Z\u00C0-\u024F][\w.'\u2019\-]*(?:[ ][\w.'\u2019\-()]+){0,3}|[a-z][\w\-]*\d[\w\-]*"
+_TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 _LABEL_RE = re.compile(
-    rf"^(?:\*\*(?P<bold>{_NAME})(?::\*\*|\*\*:)|(?P<plain>{_NAME}):|\[(?P<bracket>[\w\- ]{{1,30}})\])[ \t]+(?=\S)",
-    re.M,
+    rf"""^(?:\[{_TS}\][ \t]*)?
+    (?:\*\*(?P<bold>{_NAME})(?:[ \t]+[(\[]{_TS}[)\]])?(?::\*\*|\*\*:)
+      |(?P<plain>{_NAME})(?:[ \t]+[(\[]{_TS}[)\]])?:
+      |\[(?P<bracket>[\w\- ]{{1,30}})\]
+      |(?P<qa>[QA])\.
+      |(?P<stamped>{_NAME})[ \t]+\(?{_TS}\)?(?=[ \t]*\n)
+    )(?P<rest>[ \t]+(?=\S)|[ \t]*\n[ \t]*(?=\S))""",
+    re.M | re.X,
 )
 # Words that look like labels but start ordinary lines ("Note: ...", "Yes: ...").
 NOT_SPEAKERS = frozenset(
@@ -154,15 +168,59 @@ NOT_SPEAKERS = frozenset(
     )
 )
 
+# How turns are marked in a transcript (study ``turns:``, or an interview's own ``turns``):
+LABELS, PARAGRAPHS, AUTO = "labels", "paragraphs", "auto"
+TURN_MODES = (LABELS, PARAGRAPHS, AUTO)
+PARTICIPANT = "Participant"
 
-def detect_turns(text: str) -> list[Turn]:
-    """Find speaker turns.  A label must start a line; a line without a label continues the
-    previous speaker's turn.  Common words followed by a colon ("Note:", "Yes:") are not
-    speakers."""
+
+@dataclass(frozen=True)
+class TurnRule:
+    r"""How to find the turns of one transcript.
+
+    ``mode``: ``labels`` (speaker labels, the default), ``paragraphs`` (each paragraph is a
+    turn: for transcripts without labels) or ``auto`` (labels when the transcript has any, else
+    paragraphs).  In paragraph mode a paragraph whose start matches ``interviewer_lines`` (a
+    regular expression, e.g. a timestamp ``^\d+\.\d\d\s``) is spoken by ``interviewer`` and
+    the match is its label; the others by ``participant``."""
+
+    mode: str = LABELS
+    interviewer_lines: re.Pattern[str] | None = None
+    interviewer: str = "Interviewer"
+    participant: str = PARTICIPANT
+
+
+def detect_turns(text: str, rule: TurnRule | None = None) -> list[Turn]:
+    """Find speaker turns.  With labels: a label must start a line; a line without a label
+    continues the previous speaker's turn.  Common words followed by a colon ("Note:", "Yes:")
+    are not speakers; a label alone on its line counts only when such lines recur (or the name
+    labels another turn), so a lone heading such as "Background:" is not a speaker; "Q."/"A."
+    count only when both occur."""
+    rule = rule or TurnRule()
+    if rule.mode == PARAGRAPHS:
+        return paragraph_turns(text, rule)
+    turns = _label_turns(text)
+    if not turns and rule.mode == AUTO:
+        return paragraph_turns(text, rule)
+    return turns
+
+
+def _label_turns(text: str) -> list[Turn]:
     matches = [m for m in _LABEL_RE.finditer(text) if _speaker_of(m).casefold() not in NOT_SPEAKERS]
+    alone = sum(1 for m in matches if "\n" in m.group("rest"))
+    named = Counter(_speaker_of(m) for m in matches)
+    qa = {m.group("qa") for m in matches if m.group("qa")}
+    kept = []
+    for m in matches:
+        speaker = _speaker_of(m)
+        if m.group("qa") and qa != {"Q", "A"}:
+            continue  # "A. First point" in a list, not an answer
+        if "\n" in m.group("rest") and alone < 2 and named[speaker] < 2:
+            continue  # a lone "Heading:" line
+        kept.append(m)
     turns: list[Turn] = []
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+    for i, m in enumerate(kept):
+        end = kept[i + 1].start() if i + 1 < len(kept) else len(text)
         # A turn ends at its last non-blank character so blank separator lines belong to no one.
         while end > m.start() and text[end - 1] in " \t\n":
             end -= 1
@@ -170,8 +228,30 @@ def detect_turns(text: str) -> list[Turn]:
     return turns
 
 
+_PARAGRAPH_RE = re.compile(r"\S(?:.|\n(?![ \t]*\n))*", re.M)
+
+
+def paragraph_turns(text: str, rule: TurnRule) -> list[Turn]:
+    """Each paragraph (text between blank lines) is a turn; see :class:`TurnRule`."""
+    turns = []
+    for m in _PARAGRAPH_RE.finditer(text):
+        start, end = m.start(), m.end()
+        while end > start and text[end - 1] in " \t\n":
+            end -= 1
+        hit = rule.interviewer_lines.match(text[start:end]) if rule.interviewer_lines else None
+        if hit:
+            content = start + hit.end()
+            while content < end and text[content] in " \t":
+                content += 1
+            turns.append(Turn(start, end, content, rule.interviewer))
+        else:
+            turns.append(Turn(start, end, start, rule.participant))
+    return turns
+
+
 def _speaker_of(m: re.Match[str]) -> str:
-    return (m.group("bold") or m.group("plain") or m.group("bracket")).strip()
+    name = m.group("bold") or m.group("plain") or m.group("bracket") or m.group("qa") or m.group("stamped")
+    return name.strip()
 
 
 def is_interviewer(speaker: str | None, interviewer_labels: list[str] | tuple[str, ...]) -> bool:
