@@ -15,6 +15,7 @@ EXAMPLES = [
     ["crosstab", "--unit", "interviews", "--coder", "ana", "--denominators"],
     ["compare", "--coder", "ana", "--codes",
      "outward-looking,aspiration,community-confidence,resident-leaders,housing,crime-and-grime,welfare-to-work"],
+    ["agreement", "--coders", "ana,ben"],
 ]
 WIDTH = 140
 
