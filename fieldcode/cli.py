@@ -397,14 +397,12 @@ def _resolve_span(p: Project, interview: str, start: Optional[int], end: Optiona
         t = turns[turn - 1]
         return t.content_start, t.end
     if quote is not None:
-        from fieldcode.text import find_all, normalise
+        from fieldcode.quotes import locate
 
-        q = normalise(quote).rstrip("\n")
-        hits = find_all(iv.text, q)
-        if len(hits) != 1:
-            raise InvalidInput(f"the quote occurs {len(hits)} times in '{iv.name}'; it must occur exactly once "
-                               "(quote more words, or use --start/--end)")
-        return hits[0], hits[0] + len(q)
+        try:
+            return locate(iv.name, iv.text, quote)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
     if start is None or end is None:
         raise InvalidInput("--start and --end go together")
     return start, end

@@ -1,7 +1,7 @@
 """Codings in and out of plain files: ``fieldcode code import FILE.csv``.
 
-A codings CSV has the columns ``interview``, ``code``, then either ``quote`` (exact text that
-occurs once in the interview) or ``start`` and ``end`` (code-point offsets), and optionally
+A codings CSV has the columns ``interview``, ``code``, then either ``quote`` (text that
+occurs once in the interview, matched as :mod:`fieldcode.quotes` does) or ``start`` and ``end`` (code-point offsets), and optionally
 ``coder`` and ``memo``.  Every row is checked first; any problem is reported with its CSV line
 and nothing is added.  The rows that pass are added in one transaction.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.store import Store
-from fieldcode.text import find_all, normalise
+from fieldcode.quotes import locate
 
 
 @dataclass
@@ -64,13 +64,11 @@ def read_codings_csv(store: Store, path: Path, default_coder: str | None):
         text = texts.setdefault(iv.name, iv.text)
         quote = row.get("quote")
         if quote:
-            q = normalise(quote).rstrip("\n")
-            hits = find_all(text, q)
-            if len(hits) != 1:
-                problems.append(f"{where}: the quote occurs {len(hits)} times in '{iv.name}' (it must occur "
-                                f"exactly once): \u201c{q[:60]}\u201d")
+            try:
+                start, end = locate(iv.name, text, quote)
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}")
                 continue
-            start, end = hits[0], hits[0] + len(q)
         else:
             try:
                 start, end = int(row["start"]), int(row["end"])
