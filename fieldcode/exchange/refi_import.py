@@ -1,0 +1,490 @@
+"""Bring a REFI-QDA project or codebook into a fieldcode study, all or nothing.
+
+* Codes: matched to the study's codes first by the GUID fieldcode derives from a key (files
+  fieldcode exported), then by name under the same parent (case-insensitive), since vendors
+  re-mint GUIDs on every export.  New codes are appended to ``codebook.yaml`` (``append_code``,
+  which keeps comments and order) with keys slugged from their names; ``A::B`` names become
+  ``B`` under ``A``.  Re-importing the same file therefore matches every code and adds none.
+* Sources: a text whose normalised SHA-256 equals an interview's maps to it; otherwise a new
+  interview named after the source (refused if that name is taken by a different text).
+* Positions: converted through the counting :func:`fieldcode.exchange.offsets.fit` picks; the
+  import refuses, naming the selections, when no counting makes every selection fit.
+* Codings keep their identity: a selection's GUID becomes the coding's uid (the Coding's own
+  GUID when a selection carries several codes), so importing twice adds nothing.
+* Notes referenced from a selection become the memo of its codings; notes on a source or code
+  become memos of the interview or code; a selection without codings but with a note becomes a
+  passage memo.  What fieldcode cannot hold is listed with counts.
+
+Order of work: everything is planned and checked first; then the codebook.yaml, the codes, the
+interviews, attributes, codings and memos are written; if any step fails, everything already
+written is removed again and codebook.yaml is restored byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldcode import codebook as cbmod
+from fieldcode import codebook_edit
+from fieldcode import store as storemod
+from fieldcode import text as textmod
+from fieldcode.codebook import CodeDef
+from fieldcode.errors import Conflict, InvalidInput
+from fieldcode.exchange import offsets
+from fieldcode.exchange.refi_read import RCode, RefiFile, RSelection, norm_guid
+from fieldcode.exchange.refi_write import FIELD_LABELS, KEY_LABEL, code_guid
+from fieldcode.importer import prepare_texts
+
+MAX_LISTED = 25
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    origin: str = ""
+    fit: str = ""
+    interviews_new: list[str] = field(default_factory=list)
+    interviews_matched: list[str] = field(default_factory=list)
+    codes_new: list[str] = field(default_factory=list)
+    codes_matched: int = 0
+    codings_added: int = 0
+    codings_present: int = 0
+    memos_added: int = 0
+    memos_present: int = 0
+    attributes_set: int = 0
+    not_imported: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.interviews_new or self.codes_new or self.codings_added or self.memos_added
+                    or self.attributes_set)
+
+
+@dataclass
+class _NewCode:
+    key: str
+    name: str
+    parent: str | None
+    colour: str
+    definition: str = ""
+    use_when: str = ""
+    not_when: str = ""
+    example: str = ""
+
+
+def _split_description(desc: str) -> dict[str, str]:
+    """A Description fieldcode wrote (definition, then "Use when: ...", ...) back into fields."""
+    out = {"definition": "", "use_when": "", "not_when": "", "example": "", "key": ""}
+    rest = []
+    for para in re.split(r"\n\s*\n", desc.strip()):
+        for k, label in (*FIELD_LABELS, ("key", KEY_LABEL)):
+            if para.startswith(label):
+                out[k] = para[len(label):].strip()
+                break
+        else:
+            rest.append(para.strip())
+    out["definition"] = "\n\n".join(p for p in rest if p)
+    return out
+
+
+class _CodePlan:
+    def __init__(self, codebook: cbmod.Codebook, palette_start: int) -> None:
+        self.codes = codebook.by_key()
+        self.by_guid = {norm_guid(code_guid(k)): k for k in self.codes}
+        self.by_path: dict[tuple[str, ...], str] = {}
+        for c in codebook.codes:
+            self.by_path[self._path_of(c.key)] = c.key
+        self.new: dict[str, _NewCode] = {}
+        self.guid_key: dict[str, str] = {}
+        self.matched: set[str] = set()
+        self.uncodable: list[str] = []
+        self.palette_start = palette_start
+
+    def _path_of(self, key: str) -> tuple[str, ...]:
+        path, cur, seen = [], self.codes.get(key), set()
+        while cur is not None and cur.key not in seen:
+            seen.add(cur.key)
+            path.append(cur.name.strip().lower())
+            cur = self.codes.get(cur.parent) if cur.parent else None
+        return tuple(reversed(path))
+
+    def _unique_key(self, name: str, parent: str | None) -> str:
+        base = cbmod.slugify(name)
+        taken = set(self.codes) | set(self.new)
+        if base in taken and parent:
+            base = f"{parent}-{base}"[:60].strip("-")
+        key, n = base, 2
+        while key in taken:
+            key = f"{base}-{n}"
+            n += 1
+        return key
+
+    def add(self, rc: RCode, parent_path: tuple[str, ...], parent_key: str | None) -> tuple[tuple[str, ...], str]:
+        wanted = _split_description(rc.description)["key"]
+        if wanted in self.codes and wanted not in self.new:
+            key = wanted
+            self.matched.add(key)
+            self.guid_key[rc.guid] = key
+            return self._path_of(key), key
+        if rc.guid in self.by_guid:
+            key = self.by_guid[rc.guid]
+            self.matched.add(key)
+            self.guid_key[rc.guid] = key
+            return self._path_of(key), key
+        parts = [p.strip() for p in rc.name.split("::")] if "::" in rc.name else [rc.name.strip()]
+        parts = [p for p in parts if p] or ["(unnamed code)"]
+        path, key = parent_path, parent_key
+        for depth, part in enumerate(parts):
+            path = path + (part.lower(),)
+            last = depth == len(parts) - 1
+            if path in self.by_path:
+                key = self.by_path[path]
+                if key in self.new and last:
+                    self._fill(self.new[key], rc)
+                elif key not in self.new:
+                    self.matched.add(key)
+                continue
+            free = last and cbmod.KEY_RE.match(wanted) and wanted not in self.codes and wanted not in self.new
+            k = wanted if free else self._unique_key(part, key)
+            colour = rc.colour if rc.colour and _HEX.match(rc.colour.strip()) else None
+            nc = _NewCode(key=k, name=part, parent=key, colour=(colour or "").strip() or "#888888")
+            if last:
+                self._fill(nc, rc)
+            self.new[k] = nc
+            self.by_path[path] = k
+            key = k
+        self.guid_key[rc.guid] = key
+        if not rc.codable:
+            self.uncodable.append(rc.name)
+        return path, key
+
+    @staticmethod
+    def _fill(nc: _NewCode, rc: RCode) -> None:
+        if rc.colour and _HEX.match(rc.colour.strip()):
+            nc.colour = rc.colour.strip().upper()
+        for k, v in _split_description(rc.description).items():
+            if k != "key":
+                setattr(nc, k, v)
+
+    def walk(self, roots: list[RCode]) -> None:
+        def go(rc: RCode, path: tuple[str, ...], key: str | None) -> None:
+            p, k = self.add(rc, path, key)
+            for ch in rc.children:
+                go(ch, p, k)
+
+        for r in roots:
+            go(r, (), None)
+
+
+def _count_selections(sels: list[RSelection]) -> str:
+    n = sum(len(s.codings) for s in sels)
+    return f"{len(sels)} selection(s) with {n} coding(s)"
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    name = name.strip()[:250] or "source"
+    out, n = name, 2
+    while out in taken:
+        out = f"{name} ({n})"
+        n += 1
+    return out
+
+
+def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: str | None = None) -> ImportResult:  # noqa: ANN001, C901
+    """Import the parsed file ``rf`` into ``project`` (a :class:`fieldcode.project.Project`)."""
+    res = ImportResult(path=rf.path, origin=rf.origin)
+    store = project.store
+    fallback = coder or project.coder
+    # ---- codes -------------------------------------------------------------------------------
+    plan = _CodePlan(project.codebook, len(project.codebook.codes))
+    plan.walk(rf.codes)
+    if plan.uncodable:
+        res.warnings.append(f"{len(plan.uncodable)} code(s) are categories that cannot be coded in the file "
+                            f"({', '.join(plan.uncodable[:8])}{', ...' if len(plan.uncodable) > 8 else ''}); "
+                            "fieldcode keeps them as parent codes, which can be coded")
+    for tag, n in sorted(rf.unsupported.items()):
+        res.not_imported.append(f"{n} {tag}")
+    # ---- sources, positions ----------------------------------------------------------------------
+    versions = store.interview_versions()
+    by_sha = {sha: (iid, name) for name, (iid, sha) in versions.items()}
+    names_taken = set(versions)
+    texts: list[offsets.SourceText] = []
+    usable = []
+    for src in rf.sources:
+        if src.raw is None:
+            res.not_imported.append(f"text source '{src.name}': {src.problem} ({_count_selections(src.selections)})")
+            continue
+        st = offsets.SourceText(src.raw)
+        if not st.text:
+            res.not_imported.append(f"text source '{src.name}': its text is empty ({_count_selections(src.selections)})")
+            continue
+        usable.append((src, len(texts)))
+        texts.append(st)
+    sels = [offsets.Sel(f"selection {s.guid} in '{src.name}' [{s.start}, {s.end}) \u201c{s.name[:40]}\u201d",
+                        ti, s.start, s.end, s.name)
+            for src, ti in usable for s in src.selections]
+    forced = None
+    if counting:
+        try:
+            forced = offsets.counting_by_key(counting)
+        except KeyError:
+            raise InvalidInput(f"--counting {counting}: not a counting; use one of "
+                               f"{', '.join(c.key for c in offsets.COUNTINGS)}") from None
+    ft = offsets.fit(texts, sels, forced=forced)
+    res.fit = ft.summary()
+    if ft.misfits:
+        listed = "\n".join(f"  {sels[i].label}: {why}" for i, why in ft.misfits[:MAX_LISTED])
+        more = f"\n  ... and {len(ft.misfits) - MAX_LISTED} more" if len(ft.misfits) > MAX_LISTED else ""
+        unplaceable = [i for i, _ in ft.misfits if ft.spans[i] is None]
+        if forced is None or unplaceable:
+            raise Conflict(
+                f"{rf.path}: no way of counting positions makes every selection line up with its text; nothing "
+                f"was imported.\nBest {res.fit}\n{len(ft.misfits)} selection(s) do not fit:\n{listed}{more}\n"
+                + ("Pass --counting KEY to import with a counting of your choice; misfits are then listed, "
+                   "and selections outside the text still refuse." if forced is None else
+                   "These selections cannot be placed under the counting you chose."))
+        res.warnings.append(f"{len(ft.misfits)} selection(s) do not line up with their text under the counting "
+                            f"you chose; they were imported where that counting puts them:\n{listed}{more}")
+    # ---- interviews and attributes ----------------------------------------------------------------------
+    var_name = rf.variables
+    case_values: dict[str, dict[str, str]] = {}
+    for case in rf.cases:
+        for sg in case.sources:
+            case_values.setdefault(sg, {}).update(case.values)
+    new_items, mapped = [], {}            # source guid -> interview id (existing) or name (new)
+    planned_sha: dict[str, str] = {}
+    attr_updates: dict[int, dict[str, str]] = {}
+    attr_before: dict[int, dict[str, str]] = {}
+    for src, ti in usable:
+        st = texts[ti]
+        values = {**case_values.get(src.guid, {}), **src.values}
+        attrs = {}
+        for vg, v in values.items():
+            if vg not in var_name:
+                res.warnings.append(f"'{src.name}': a value refers to variable {vg}, which the file does not define; left out")
+                continue
+            attrs[var_name[vg].strip()[:100]] = v
+        sha = textmod.sha256(st.text)
+        if sha in by_sha:
+            iid, name = by_sha[sha]
+            mapped[src.guid] = iid
+            res.interviews_matched.append(f"'{src.name}' -> '{name}'")
+            cur = store.attributes(iid)
+            merged = dict(cur)
+            for k, v in attrs.items():
+                if k in cur and cur[k] != v:
+                    res.warnings.append(f"interview '{name}': attribute {k} is '{cur[k]}' here and '{v}' in the file; kept '{cur[k]}'")
+                merged.setdefault(k, v)
+            if merged != cur:
+                attr_before[iid], attr_updates[iid] = cur, merged
+            continue
+        if sha in planned_sha:
+            mapped[src.guid] = planned_sha[sha]
+            continue
+        if src.name.strip() in names_taken:
+            raise Conflict(f"{rf.path}: source '{src.name}' has a different text from this study's interview of the "
+                           "same name; nothing was imported. Rename one of them (in the other tool or with "
+                           "fieldcode) and import again.")
+        name = _unique_name(src.name, names_taken | {n for n, *_ in new_items})
+        new_items.append((name, f"{rf.path.name}#{src.name}", src.raw, attrs, src.created))
+        planned_sha[sha] = name
+        mapped[src.guid] = name
+    # ---- codings and memos ------------------------------------------------------------------------------
+    def who(*guids: str | None) -> str:
+        for g in guids:
+            if g and g in rf.users:
+                return rf.users[g][:100]
+        if fallback:
+            return fallback
+        raise InvalidInput(f"{rf.path}: the file does not say who made some codings or notes (no user); "
+                           "pass --coder NAME to record them under NAME")
+
+    used_notes: set[str] = set()
+    coding_rows, memo_rows, bad_refs = [], [], []
+    empty_sels = 0
+    k = 0
+    for src, ti in usable:
+        for s in src.selections:
+            span = ft.spans[k]
+            k += 1
+            note_ids = s.notes + [n for c in s.codings for n in c.notes]
+            used_notes.update(note_ids)
+            memo = "\n\n".join([x for x in [s.description] + [rf.notes[n].text for n in note_ids if n in rf.notes] if x])
+            if not s.codings:
+                if memo:
+                    memo_rows.append(dict(uid=s.guid, author=who(s.user, rf.creating_user), iv=src.guid, code_id=None,
+                                          start=span[0], end=span[1], text=memo, created_at=s.created,
+                                          updated_at=s.modified))
+                else:
+                    empty_sels += 1
+                continue
+            for c in s.codings:
+                if c.code not in plan.guid_key:
+                    bad_refs.append(f"  selection {s.guid} in '{src.name}': code {c.code} is not in the file's codebook")
+                    continue
+                coding_rows.append(dict(uid=s.guid if len(s.codings) == 1 else c.guid, iv=src.guid,
+                                        code=plan.guid_key[c.code], coder=who(c.user, s.user, rf.creating_user),
+                                        start=span[0], end=span[1], memo=memo, created_at=c.created or s.created,
+                                        updated_at=s.modified or c.created or s.created))
+    if bad_refs:
+        raise InvalidInput(f"{rf.path}: {len(bad_refs)} coding(s) refer to codes the file does not define; nothing "
+                           "was imported:\n" + "\n".join(bad_refs[:MAX_LISTED]))
+    if empty_sels:
+        res.not_imported.append(f"{empty_sels} selection(s) with neither a code nor a note (nothing to keep)")
+    code_notes = {n: rc.guid for rc, _ in rf.all_codes() for n in rc.notes}
+    src_notes = {n: src.guid for src, _ in usable for n in src.notes}
+    loose = 0
+    for g, note in sorted(rf.notes.items()):
+        if g in used_notes or not note.text.strip():
+            continue
+        text = note.text if not note.name or note.text.startswith(note.name.rstrip("\u2026")) else f"{note.name}\n\n{note.text}"
+        if g in src_notes or g in code_notes:
+            memo_rows.append(dict(uid=g, author=who(note.user, rf.creating_user), iv=src_notes.get(g),
+                                  code=plan.guid_key.get(code_notes.get(g, "")), start=None, end=None, text=text,
+                                  created_at=note.created, updated_at=note.modified))
+        else:
+            loose += 1
+    if loose:
+        res.not_imported.append(f"{loose} note(s) not attached to a source, code or selection (fieldcode memos "
+                                "belong to an interview, a passage or a code)")
+    seen_uids: set[str] = set()
+    for r in coding_rows:
+        if r["uid"] in seen_uids:
+            raise InvalidInput(f"{rf.path}: GUID {r['uid']} is used by more than one coding; nothing was imported")
+        seen_uids.add(r["uid"])
+    present_c, present_m = storemod.exchange_existing_uids(store, [r["uid"] for r in coding_rows],
+                                                           [r["uid"] for r in memo_rows])
+    # ---- write ------------------------------------------------------------------------------------------
+    return _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before, coding_rows, memo_rows,
+                   present_c, present_m, ft)
+
+
+def _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before, coding_rows,  # noqa: ANN001, PLR0913
+            memo_rows, present_c, present_m, ft) -> ImportResult:
+    store = project.store
+    cb_path = project.root / "codebook.yaml"
+    yaml_before = cb_path.read_bytes()
+    added_ivs: list[int] = []
+    added_codings: list[str] = []
+    added_memos: list[str] = []
+    touched: dict[int, dict[str, str]] = {}
+    new_codes = list(plan.new.values())
+    try:
+        _append_codes(cb_path, [CodeDef(key=nc.key, name=nc.name, parent=nc.parent, colour=nc.colour,
+                                        definition=nc.definition, use_when=nc.use_when, not_when=nc.not_when,
+                                        example=nc.example) for nc in new_codes])
+        if new_codes:
+            project.reload_codebook()
+        code_ids = {c.key: c.id for c in store.codes(include_retired=True)}
+        prepared = prepare_texts(project.study, [(n, sp, raw, attrs) for n, sp, raw, attrs, _ in new_items],
+                                 spacy_model=project.settings.spacy_model)
+        ids_by_name: dict[str, int] = {}
+        for p, (_, _, _, _, created) in zip(prepared, new_items):
+            iid = store.save_interview(p)
+            added_ivs.append(iid)
+            ids_by_name[p.name] = iid
+            if created is not None:
+                storemod.exchange_set_imported_at(store, iid, created)
+        for iid, attrs in attr_updates.items():
+            touched[iid] = attr_before[iid]
+            store.set_attributes(iid, attrs)
+
+        def iv_id(src_guid: str | None) -> int | None:
+            if src_guid is None:
+                return None
+            v = mapped[src_guid]
+            return v if isinstance(v, int) else ids_by_name[v]
+
+        rows = [dict(uid=r["uid"], interview_id=iv_id(r["iv"]), code_id=code_ids[r["code"]], coder=r["coder"],
+                     start=r["start"], end=r["end"], memo=r["memo"], created_at=r["created_at"],
+                     updated_at=r["updated_at"])
+                for r in coding_rows if r["uid"] not in present_c]
+        added, _ = store.insert_codings(rows, action="import", detail={
+            "file": rf.path.name, "origin": rf.origin, "counting": ft.counting.key})
+        added_codings = [c.uid for c in added]
+        mrows = [dict(uid=r["uid"], author=r["author"], interview_id=iv_id(r["iv"]),
+                      code_id=code_ids.get(r.get("code")) if r.get("code") else None, start=r["start"],
+                      end=r["end"], text=r["text"], created_at=r["created_at"], updated_at=r["updated_at"])
+                 for r in memo_rows if r["uid"] not in present_m]
+        added_memos, _ = storemod.exchange_insert_memos(store, mrows)
+    except BaseException:
+        storemod.exchange_rollback(store, coding_uids=added_codings, memo_uids=added_memos, interview_ids=added_ivs,
+                                   code_keys=[nc.key for nc in new_codes], attributes=touched)
+        if cb_path.read_bytes() != yaml_before:
+            cb_path.write_bytes(yaml_before)
+            project.reload_codebook()
+        raise
+    res.interviews_new = [p.name for p in prepared]
+    res.codes_new = [nc.key for nc in new_codes]
+    res.codes_matched = len(plan.matched)
+    res.codings_added, res.codings_present = len(added_codings), len(coding_rows) - len(added_codings)
+    res.memos_added, res.memos_present = len(added_memos), len(memo_rows) - len(added_memos)
+    res.attributes_set = sum(len(v) for v in attr_updates.values()) + sum(len(a) for *_, a, _ in new_items)
+    return res
+
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):(.*)$")
+
+
+def _append_codes(path: Path, codes: list[CodeDef]) -> None:
+    """Add ``codes`` (parents before children) to codebook.yaml, changing only added lines.
+
+    The first goes through ``codebook_edit.append_code`` (which knows every layout); when
+    ``codes:`` is then the file's last block, the others are appended below it in the same
+    indentation and the file is validated once (one code at a time re-reads the whole file each
+    time: minutes for a 262-code codebook); otherwise each goes through ``append_code``."""
+    if not codes:
+        return
+    codebook_edit.append_code(path, codes[0])
+    rest = codes[1:]
+    if not rest:
+        return
+    text = path.read_bytes().decode("utf-8-sig")
+    lines = text.splitlines(keepends=True)
+    tops = [(i, m.group(1)) for i, ln in enumerate(lines) if (m := _TOP_KEY.match(ln))]
+    first = next((ln for ln in lines if re.match(rf"^\s*-\s+key:\s*\"?{re.escape(codes[0].key)}\"?\s*$", ln)), None)
+    if not tops or tops[-1][1] != "codes" or first is None:
+        for c in rest:
+            codebook_edit.append_code(path, c)
+        return
+    dash = first.index("-")
+    col = dash + 1 + len(first[dash + 1:]) - len(first[dash + 1:].lstrip())
+    out = [text if text.endswith("\n") else text + "\n"]
+    for c in rest:
+        fields = [("key", c.key), ("parent", c.parent), ("name", c.name), ("colour", c.colour),
+                  ("definition", c.definition), ("use_when", c.use_when), ("not_when", c.not_when),
+                  ("example", c.example)]
+        n = 0
+        for k, v in fields:
+            if not v:
+                continue
+            lead = " " * dash + "-" + " " * (col - dash - 1) if n == 0 else " " * col
+            rendered = json.dumps(v, ensure_ascii=False) if k == "colour" else codebook_edit.scalar(v)
+            out.append(f"{lead}{k}: {rendered}\n")
+            n += 1
+    new = "".join(out)
+    tmp = path.with_name(f".{path.name}.import.tmp")
+    tmp.write_text(new, encoding="utf-8")
+    try:
+        cbmod.load(tmp)
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+
+
+def import_codebook(project, rf: RefiFile) -> ImportResult:  # noqa: ANN001
+    """A ``.qdc`` codebook (or only the codebook of a project): new codes into codebook.yaml."""
+    res = ImportResult(path=rf.path, origin=rf.origin)
+    plan = _CodePlan(project.codebook, len(project.codebook.codes))
+    plan.walk(rf.codes)
+    for tag, n in sorted(rf.unsupported.items()):
+        res.not_imported.append(f"{n} {tag}")
+    return _commit(project, rf, res, plan, [], {}, {}, {}, [], [], set(), set(),
+                   offsets.Fit(counting=offsets.SPEC, spans=[]))
