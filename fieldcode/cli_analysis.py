@@ -412,3 +412,5 @@ def export_quotes(
         "quotes", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
         extra={"segments": len(segs), "max_quotes_per_arm_and_pair": max_quotes}))
     _done([output, side])
+
+from fieldcode import cli_exchange  # noqa: E402,F401  registers export qdpx|qdc (REFI-QDA)
