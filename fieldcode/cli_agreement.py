@@ -225,4 +225,40 @@ def export_agreement(
         out.print(f"wrote {pth}")
 
 
-__all__ = ["agreement_cmd", "export_agreement", "MEASURE_DEFINITIONS"]
+@app.command("merge")
+def merge_cmd(
+    ctx: typer.Context,
+    other: Annotated[Path, typer.Argument(help="The other copy: its project folder, or its fieldcode.db file.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would happen; change nothing.")] = False,
+) -> None:
+    """Merge another copy of this project (a coder's own laptop, say) into this one.
+
+    Interviews are matched by transcript content (a transcript that differs is reported, never
+    guessed), codes by key (codebook differences reported), codings by their uid: each coder's
+    codings come across with their coder, times, memo and history.  Codings already here are
+    skipped; a coding the other copy changed or removed, and this one did not, takes the other
+    copy's state; one changed in both copies is reported as a conflict and left as it is here.
+    All or nothing; running it twice changes nothing; the other copy is never written to.
+
+    Example: fieldcode merge ../laptop-ben/study --dry-run
+    """
+    from fieldcode.merge import merge
+
+    p = _project(ctx)
+    plan = merge(p.store, other, dry_run=dry_run)
+    head = "would merge" if dry_run else "merged"
+    lines = plan.summary()
+    out.print(f"{head} {escape(lines[0])}")
+    for ln in lines[1:]:
+        out.print(escape(ln))
+    for n in plan.unmatched:
+        err.print(f"[yellow]not merged:[/] {escape(n)}")
+    for n in plan.codebook_notes:
+        err.print(f"codebook: {escape(n)}")
+    for n in plan.conflicts:
+        err.print(f"[red]conflict:[/] {escape(n)}")
+    if dry_run:
+        out.print("dry run: nothing was changed")
+
+
+__all__ = ["agreement_cmd", "export_agreement", "merge_cmd", "MEASURE_DEFINITIONS"]

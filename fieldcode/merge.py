@@ -1,0 +1,257 @@
+"""Merge another copy of the project into this one: ``fieldcode merge OTHER``.
+
+Headless.  Reads both copies through ``fieldcode.store`` and writes the merge in one
+transaction (``store.apply_merge``): all or nothing, and running it twice changes nothing.
+
+Matching
+--------
+* **Interviews** by transcript content hash (SHA-256 of the normalised text).  An interview of
+  the other copy whose name is here with a different text is reported ("transcript differs"),
+  never guessed at; one not here at all is reported too.  Their codings are not merged.
+* **Codes** by key.  A key the other copy has and this one lacks is reported with its codings'
+  count (add it to codebook.yaml and merge again); a code named differently is reported.
+* **Codings** by ``uid``, which every copy keeps.  Each coder's codings come across with their
+  coder, created and updated times, memo and history (the other copy's events for them, with
+  their own time, coder and action).
+
+Which side changed: each copy's event log says what happened to a coding there.  Events are
+the same in both copies when they share time, coder and action (a copied file, or a previous
+merge, which copies events as they are).  For each coding the other copy knows:
+
+* same state in both (coder, code, interview, span, memo) -> skipped (already present);
+* only the other copy has events this one lacks -> this copy takes its state: the coding is
+  added, changed or removed here;
+* only this copy changed it (or neither) -> left as it is here;
+* both copies changed it since their common history -> a **conflict**, reported and left alone
+  for the user.
+
+A coding whose interview or code is not matched is reported and skipped.  The other copy is
+never written to: a database file is copied to a temporary folder (and its schema upgraded
+there) before it is read.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldcode.errors import InvalidInput
+from fieldcode.store import Store, apply_merge, q_merge_view, sqlite_url
+
+CODEBOOK = "codebook.yaml"
+DB_FILE = "fieldcode.db"
+CONTENT = ("coder", "code", "interview", "start", "end", "memo")
+
+
+@dataclass
+class MergePlan:
+    source: str
+    inserts: list[dict] = field(default_factory=list)
+    updates: list[dict] = field(default_factory=list)
+    removals: list[str] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    skipped: int = 0                      # already present (same state)
+    kept_here: int = 0                    # changed only here: left as they are
+    conflicts: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)      # interviews and codes not merged
+    codebook_notes: list[str] = field(default_factory=list)
+    by_coder: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> int:
+        return len(self.inserts) + len(self.updates) + len(self.removals)
+
+    def count(self, coder: str, what: str) -> None:
+        self.by_coder.setdefault(coder, {"added": 0, "changed": 0, "removed": 0})[what] += 1
+
+    def summary(self) -> list[str]:
+        lines = [f"from {self.source}: {len(self.inserts)} coding(s) to add, {len(self.updates)} to change, "
+                 f"{len(self.removals)} to remove; {self.skipped} already here, {self.kept_here} changed only here "
+                 f"(kept), {len(self.conflicts)} conflict(s)"]
+        for coder, n in sorted(self.by_coder.items()):
+            lines.append(f"  {coder}: {n['added']} added, {n['changed']} changed, {n['removed']} removed")
+        return lines
+
+
+def open_other(other: Path) -> tuple[Store, Path]:
+    """A Store over a temporary copy of the other project's database (never the original)."""
+    other = Path(other)
+    if other.is_dir():
+        db = other / DB_FILE
+        if not db.is_file():
+            raise InvalidInput(f"{other}: no {DB_FILE} in that folder (is it a fieldcode project folder?)")
+    elif other.is_file():
+        db = other
+    else:
+        raise InvalidInput(f"{other}: no such project folder or database file")
+    with open(db, "rb") as f:
+        if f.read(16) != b"SQLite format 3\x00":
+            raise InvalidInput(f"{db}: not a fieldcode database (not an SQLite file)")
+    tmp = Path(tempfile.mkdtemp(prefix="fieldcode-merge-"))
+    copy = tmp / DB_FILE
+    shutil.copy2(db, copy)
+    for suffix in ("-wal", "-shm"):
+        side = Path(str(db) + suffix)
+        if side.is_file():
+            shutil.copy2(side, Path(str(copy) + suffix))
+    try:
+        return Store(sqlite_url(copy)), tmp
+    except Exception:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _key(ev: dict) -> tuple:
+    return (ev["at"], ev["coder"], ev["action"])
+
+
+def _content(d: dict | None, codes: dict, ivmap: dict | None = None) -> tuple | None:
+    if d is None:
+        return None
+    iv = d["interview_id"] if ivmap is None else ivmap.get(d["interview_id"])
+    return (d["coder"], codes[d["code_id"]][0], iv, d["start"], d["end"], d["memo"])
+
+
+def _translate(snapshot: str | None, ivmap: dict, codemap: dict) -> str | None:
+    """An event snapshot of the other copy, with its interview and code ids made local."""
+    if not snapshot:
+        return snapshot
+    d = json.loads(snapshot)
+    if "interview_id" in d:
+        d["interview_id"] = ivmap.get(d["interview_id"], d["interview_id"])
+    if "code_id" in d:
+        d["code_id"] = codemap.get(d["code_id"], d["code_id"])
+    d.pop("id", None)
+    return json.dumps(d)
+
+
+def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
+    """What merging ``there`` into ``here`` would do (nothing is written)."""
+    H, T = q_merge_view(here), q_merge_view(there)
+    plan = MergePlan(source=source)
+    # -- interviews by content hash ------------------------------------------------------------
+    by_sha: dict[str, list[int]] = {}
+    for iid, (_name, sha) in H["interviews"].items():
+        by_sha.setdefault(sha, []).append(iid)
+    here_names = {name: iid for iid, (name, _sha) in H["interviews"].items()}
+    ivmap: dict[int, int] = {}
+    n_codings_iv: dict[int, int] = {}
+    for d in T["codings"].values():
+        n_codings_iv[d["interview_id"]] = n_codings_iv.get(d["interview_id"], 0) + 1
+    for iid, (name, sha) in sorted(T["interviews"].items(), key=lambda x: x[1][0]):
+        cands = by_sha.get(sha, [])
+        if len(cands) > 1:
+            same_name = [c for c in cands if H["interviews"][c][0] == name]
+            cands = same_name if len(same_name) == 1 else cands
+        if len(cands) == 1:
+            ivmap[iid] = cands[0]
+            continue
+        n = n_codings_iv.get(iid, 0)
+        if len(cands) > 1:
+            plan.unmatched.append(f"interview '{name}': its transcript matches {len(cands)} interviews here; "
+                                  f"{n} coding(s) not merged")
+        elif name in here_names:
+            plan.unmatched.append(f"interview '{name}': the transcript differs between the copies (sha256 "
+                                  f"{sha[:12]} there, {H['interviews'][here_names[name]][1][:12]} here); {n} "
+                                  "coding(s) not merged. Import the same version in both, then merge again")
+        else:
+            plan.unmatched.append(f"interview '{name}' is not in this project; {n} coding(s) not merged. "
+                                  "Import it, then merge again")
+    # -- codes by key ----------------------------------------------------------------------------
+    here_keys = {key: (cid, name) for cid, (key, name) in H["codes"].items()}
+    codemap: dict[int, int] = {}
+    n_codings_code: dict[int, int] = {}
+    for d in T["codings"].values():
+        n_codings_code[d["code_id"]] = n_codings_code.get(d["code_id"], 0) + 1
+    there_keys = set()
+    for cid, (key, name) in sorted(T["codes"].items(), key=lambda x: x[1][0]):
+        there_keys.add(key)
+        if key in here_keys:
+            codemap[cid] = here_keys[key][0]
+            if here_keys[key][1] != name:
+                plan.codebook_notes.append(f"code '{key}' is named '{name}' there and '{here_keys[key][1]}' here "
+                                           "(codings matched by key)")
+        else:
+            plan.unmatched.append(f"code '{key}' ('{name}') is not in this codebook; "
+                                  f"{n_codings_code.get(cid, 0)} coding(s) not merged. Add it to codebook.yaml, "
+                                  "then merge again")
+    for key in sorted(set(here_keys) - there_keys):
+        plan.codebook_notes.append(f"code '{key}' is only in this codebook")
+    # -- codings by uid --------------------------------------------------------------------------
+    uids = sorted(set(T["codings"]) | set(T["events"]))
+    for uid in uids:
+        o = T["codings"].get(uid)
+        l_row = H["codings"].get(uid)
+        o_events = T["events"].get(uid, [])
+        l_keys = {_key(ev) for ev in H["events"].get(uid, [])}
+        o_keys = {_key(ev) for ev in o_events}
+        new_o = [ev for ev in o_events if _key(ev) not in l_keys]
+        new_l = l_keys - o_keys
+        if o is not None and (o["interview_id"] not in ivmap or o["code_id"] not in codemap):
+            continue                                   # reported above, per interview / code
+        o_c = None if o is None else (o["coder"], T["codes"][o["code_id"]][0], ivmap[o["interview_id"]],
+                                      o["start"], o["end"], o["memo"])
+        l_c = _content(l_row, H["codes"])
+        if o_c == l_c:
+            if o is not None:
+                plan.skipped += 1
+            plan.events += _copies(new_o, uid, ivmap, codemap, source) if l_row is not None else []
+            continue
+        if not new_o:
+            if l_row is not None or new_l:
+                plan.kept_here += 1
+            continue
+        if new_l:
+            who = (o or l_row or {}).get("coder", "?")
+            what = ("removed there" if o is None else "changed there") + (", removed here" if l_row is None
+                                                                         else ", changed here")
+            plan.conflicts.append(f"coding {uid[:8]} by {who}: {what}; left as it is here. "
+                                  f"'fieldcode log --coding' in each copy shows its history")
+            continue
+        if o is None:
+            plan.removals.append(uid)
+            plan.count(l_row["coder"], "removed")
+        else:
+            row = {**o, "interview_id": ivmap[o["interview_id"]], "code_id": codemap[o["code_id"]]}
+            if l_row is None:
+                plan.inserts.append(row)
+                plan.count(o["coder"], "added")
+            else:
+                plan.updates.append(row)
+                plan.count(o["coder"], "changed")
+        plan.events += _copies(new_o, uid, ivmap, codemap, source)
+    return plan
+
+
+def _copies(events: list[dict], uid: str, ivmap: dict, codemap: dict, source: str) -> list[dict]:
+    out = []
+    for ev in events:
+        detail = json.loads(ev["detail"]) if ev["detail"] else {}
+        detail = {**detail, "merged_from": source, "original_event_id": ev["id"]}
+        out.append({"at": ev["at"], "coder": ev["coder"], "action": ev["action"], "coding_uid": uid,
+                    "interview_id": ivmap.get(ev["interview_id"]) if ev["interview_id"] is not None else None,
+                    "before": _translate(ev["before"], ivmap, codemap),
+                    "after": _translate(ev["after"], ivmap, codemap),
+                    "detail": json.dumps(detail, ensure_ascii=False)})
+    return out
+
+
+def merge(here: Store, other: Path, *, dry_run: bool = False) -> MergePlan:
+    """Merge the project folder or database file ``other`` into ``here``."""
+    other = Path(other)
+    own = here.engine.url.database if here.url.startswith("sqlite") else None
+    target = other / DB_FILE if other.is_dir() else other
+    if own and target.exists() and target.resolve() == Path(own).resolve():
+        raise InvalidInput(f"{other} is this project's own database: name the other copy's folder or file")
+    there, tmp = open_other(other)
+    try:
+        plan = plan_merge(here, there, source=str(other))
+    finally:
+        there.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not dry_run and (plan.changes or plan.events):
+        apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals, events=plan.events)
+    return plan

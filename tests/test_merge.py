@@ -1,0 +1,166 @@
+"""``fieldcode merge``: two copies that diverge, merged either way, give the same codings."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from fieldcode import cli
+from fieldcode.merge import merge
+from fieldcode.project import Project
+
+
+def state(store):
+    """Every coding as (uid, coder, code key, interview name, start, end, memo)."""
+    keys = {c.id: c.key for c in store.codes(include_retired=True)}
+    names = {i: store.interview(i).name for i in store.interview_ids()}
+    return sorted((c.uid, c.coder, keys[c.code_id], names[c.interview_id], c.start, c.end, c.memo)
+                  for c in store.codings())
+
+
+def span(p, iv, quote):
+    text = p.store.interview(iv).text
+    i = text.find(quote)
+    assert i >= 0
+    return i, i + len(quote)
+
+
+@pytest.fixture
+def copies(mini_dir, tmp_path):
+    """Copy A (SQLite, in mini_dir) with ana's and ben's codings, and copy B: the same folder
+    copied (as a coder copies the project to their own laptop)."""
+    a = Project.open(mini_dir, coder="ana")
+    assert a.import_files().ok
+    c1 = a.store.add_coding("a", "leadership", *span(a, "a", "The tenants' group runs everything now."), "ana")
+    c2 = a.store.add_coding("b", "housing", *span(a, "b", "The flats are damp."), "ben")
+    a.close()
+    b_dir = tmp_path / "laptop-b"
+    shutil.copytree(mini_dir, b_dir)
+    return mini_dir, b_dir, c1.uid, c2.uid
+
+
+def diverge(a_dir, b_dir, c1_uid, c2_uid):
+    a = Project.open(a_dir, coder="ana")
+    a.store.add_coding("a", "housing", *span(a, "a", "Much better since the repairs."), "ana")
+    c1 = next(c for c in a.store.codings() if c.uid == c1_uid)
+    a.store.update_coding(c1.id, "ana", memo="tenants run it")
+    a.close()
+    b = Project.open(b_dir, coder="ben")
+    b.store.add_coding("b", "leadership", *span(b, "b", "Half of them are empty."), "ben")
+    c2 = next(c for c in b.store.codings() if c.uid == c2_uid)
+    b.store.remove_coding(c2.id, "ben")
+    b.close()
+
+
+def test_merge_either_way_gives_the_same_codings(copies, tmp_path):
+    a_dir, b_dir, c1_uid, c2_uid = copies
+    diverge(a_dir, b_dir, c1_uid, c2_uid)
+    a2, b2 = tmp_path / "a2", tmp_path / "b2"
+    shutil.copytree(a_dir, a2)
+    shutil.copytree(b_dir, b2)
+    pa = Project.open(a2, coder="ana")
+    plan = merge(pa.store, b_dir)
+    # B's new coding comes in, B's removal of c2 applies (A never touched c2), A's memo stays
+    assert (len(plan.inserts), len(plan.updates), len(plan.removals), plan.conflicts) == (1, 0, 1, [])
+    assert plan.by_coder == {"ben": {"added": 1, "changed": 0, "removed": 1}}
+    pb = Project.open(b2, coder="ben")
+    plan = merge(pb.store, a_dir)
+    # A's new coding and A's memo edit come in; c2 stays removed (B removed it, A never changed it)
+    assert (len(plan.inserts), len(plan.updates), len(plan.removals), plan.conflicts) == (1, 1, 0, [])
+    sa, sb = state(pa.store), state(pb.store)
+    assert sa == sb
+    # hand-listed: c1 with A's memo, A's housing coding, B's leadership coding; no c2
+    assert [(s[1], s[2], s[3], s[6]) for s in sorted(sa, key=lambda s: (s[3], s[4]))] == [
+        ("ana", "leadership", "a.md", "tenants run it"), ("ana", "housing", "a.md", ""), ("ben", "leadership", "b.md", "")]
+    assert c2_uid not in {s[0] for s in sa}
+    # history came across: B's add of its coding is in A's log with B's time, marked as merged
+    ev = [e for e in pa.store.events(limit=100) if e.action == "add" and e.coder == "ben" and '"merged_from"' in (e.detail or "")]
+    assert len(ev) == 1 and ev[0].state == "final"
+    # running it again changes nothing, in both directions, and then both are still equal
+    before = (pa.store.last_event_id(), pb.store.last_event_id())
+    assert merge(pa.store, b_dir).changes == 0 and merge(pb.store, a_dir).changes == 0
+    assert merge(pa.store, b2).changes == 0 and merge(pb.store, a2).changes == 0
+    assert (pa.store.last_event_id(), pb.store.last_event_id()) == before
+    assert state(pa.store) == state(pb.store)
+    pa.close()
+    pb.close()
+
+
+def test_conflict_is_reported_and_left(copies):
+    a_dir, b_dir, c1_uid, _ = copies
+    for d, memo in ((a_dir, "from A"), (b_dir, "from B")):
+        p = Project.open(d, coder="ana")
+        c1 = next(c for c in p.store.codings() if c.uid == c1_uid)
+        p.store.update_coding(c1.id, "ana", memo=memo)
+        p.close()
+    pa = Project.open(a_dir, coder="ana")
+    plan = merge(pa.store, b_dir)
+    assert plan.changes == 0 and len(plan.conflicts) == 1
+    assert f"coding {c1_uid[:8]} by ana: changed there, changed here" in plan.conflicts[0]
+    assert next(c for c in pa.store.codings() if c.uid == c1_uid).memo == "from A"
+    pa.close()
+
+
+def test_dry_run_and_unmatched_reports(copies, tmp_path):
+    a_dir, b_dir, c1_uid, c2_uid = copies
+    diverge(a_dir, b_dir, c1_uid, c2_uid)
+    # B's transcript b differs (re-typed), and B's codebook has a code A lacks
+    b = Project.open(b_dir, coder="ben")
+    b.add_code("Transport", key="transport")
+    b.store.add_coding("a", "transport", *span(b, "a", "We meet on Tuesdays."), "ben")
+    b.close()
+    pa = Project.open(a_dir, coder="ana")
+    before = state(pa.store)
+    r = CliRunner().invoke(cli.app, ["--project", str(a_dir), "merge", str(b_dir), "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert "would merge from" in r.stdout and "1 coding(s) to add" in r.stdout and "1 to remove" in r.stdout
+    assert "dry run: nothing was changed" in r.stdout
+    assert "code 'transport' ('Transport') is not in this codebook; 1 coding(s) not merged" in r.stderr
+    assert state(pa.store) == before
+    pa.close()
+
+
+def test_transcript_that_differs_is_reported(copies):
+    a_dir, b_dir, _c1, _c2 = copies
+    # a re-import of a changed b.md in copy B (no codings of B's on it after removing ben's)
+    b = Project.open(b_dir, coder="ben")
+    for c in b.store.codings():
+        if b.store.interview(c.interview_id).name == "b.md":
+            b.store.remove_coding(c.id, c.coder)
+    (b_dir / "interviews" / "b.md").write_text(
+        (b_dir / "interviews" / "b.md").read_text(encoding="utf-8").replace("damp", "cold"), encoding="utf-8")
+    assert b.import_files().ok
+    b.store.add_coding("b", "housing", *span(b, "b", "The flats are cold."), "ben")
+    b.close()
+    pa = Project.open(a_dir, coder="ana")
+    plan = merge(pa.store, b_dir)
+    assert any(u.startswith("interview 'b.md': the transcript differs between the copies") for u in plan.unmatched)
+    assert all(d["interview_id"] != pa.store.interview("b").id for d in plan.inserts)
+    pa.close()
+
+
+def test_merge_into_postgres(copies, db_url, tmp_path):
+    """The team's shared database (PostgreSQL) takes a laptop's copy, twice = once."""
+    a_dir, b_dir, c1_uid, c2_uid = copies
+    diverge(a_dir, b_dir, c1_uid, c2_uid)
+    shared = Project.open(b_dir, db=db_url, coder="ben")
+    assert shared.import_files().ok
+    first = merge(shared.store, a_dir)
+    assert len(first.inserts) == 3 and not first.conflicts           # c1 (edited), c2, A's housing
+    again = merge(shared.store, a_dir)
+    assert again.changes == 0 and again.skipped == 3
+    a = Project.open(a_dir, coder="ana")
+    assert state(shared.store) == state(a.store)
+    a.close()
+    shared.close()
+
+
+def test_bad_other_is_a_clear_error(mini, tmp_path):
+    (tmp_path / "nothing").mkdir()
+    r = CliRunner().invoke(cli.app, ["--project", str(mini.root), "--db", mini.store.url, "merge", str(tmp_path / "nothing")])
+    assert r.exit_code == 2 and "no fieldcode.db in that folder" in r.stderr
+    (tmp_path / "x.db").write_text("not a database", encoding="utf-8")
+    r = CliRunner().invoke(cli.app, ["--project", str(mini.root), "--db", mini.store.url, "merge", str(tmp_path / "x.db")])
+    assert r.exit_code == 2 and "not a fieldcode database" in r.stderr
