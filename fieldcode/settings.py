@@ -4,12 +4,13 @@ TUI bindings by id, e.g. ``apply_code = "a"``."""
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platformdirs import user_config_dir
+from platformdirs import user_config_dir, user_state_dir
 
 from fieldcode.errors import InvalidInput
 
@@ -62,3 +63,47 @@ def resolve_coder(explicit: str | None, settings: Settings) -> str | None:
         if candidate and candidate.strip():
             return candidate.strip()
     return None
+
+
+# --- where each coder left off (the coding screen reopens there) ------------------------------
+
+def state_path() -> Path:
+    """``state.json`` in the user's state directory (beside the settings file when
+    ``FIELDCODE_SETTINGS`` names one, or ``FIELDCODE_STATE``)."""
+    override = os.environ.get("FIELDCODE_STATE")
+    if override:
+        return Path(override)
+    if os.environ.get("FIELDCODE_SETTINGS"):
+        return Path(os.environ["FIELDCODE_SETTINGS"]).with_name("state.json")
+    return Path(user_state_dir("fieldcode", appauthor=False)) / "state.json"
+
+
+def _read_state(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def load_position(project: str, coder: str) -> tuple[str, int] | None:
+    """(interview name, cursor offset) where ``coder`` left ``project`` (None when unknown).
+    A missing or damaged state file only means starting at the top."""
+    entry = _read_state(state_path()).get("positions", {}).get(project, {}).get(coder)
+    if isinstance(entry, dict) and isinstance(entry.get("interview"), str) and isinstance(entry.get("offset"), int):
+        return entry["interview"], entry["offset"]
+    return None
+
+
+def save_position(project: str, coder: str, interview: str, offset: int) -> None:
+    """Remember where ``coder`` is; written atomically, and never an error for the screen."""
+    path = state_path()
+    data = _read_state(path)
+    data.setdefault("positions", {}).setdefault(project, {})[coder] = {"interview": interview, "offset": int(offset)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass

@@ -621,7 +621,15 @@ def push_analysis(app, options: Options | None = None) -> None:  # noqa: ANN001
     """Open the analysis screen over the coding screen (the app's ``a`` binding)."""
     if any(isinstance(s, (AnalysisScreen, SegmentListScreen)) for s in app.screen_stack):
         return
-    app.push_screen(AnalysisScreen(app.project, options), lambda target: open_target(app, target))
+    # The settings of the last analysis (unit, grouping, coder ...) come back after jumping to a
+    # quote and pressing a again.
+    screen = AnalysisScreen(app.project, options or getattr(app, "analysis_options", None))
+
+    def closed(target: Target | None) -> None:
+        app.analysis_options = screen.options
+        open_target(app, target)
+
+    app.push_screen(screen, closed)
 
 
 class AnalysisCommands(Provider):

@@ -8,7 +8,6 @@ transaction plus an event-log entry) *before* the transcript repaints it as done
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 
 from rich.text import Text
 from textual import on
@@ -17,21 +16,27 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TextArea
+from textual.widgets.text_area import Selection
 
+from fieldcode import codebook as cbmod
+from fieldcode import settings as settingsmod
+from fieldcode import store as storemod
+from fieldcode.codebook_edit import NameInUse
 from fieldcode.errors import FieldcodeError
-from fieldcode.tui.modals import CodePicker, InfoScreen, MemoEditor, Prompt, code_info, help_table
+from fieldcode.tui.modals import CodePicker, InfoScreen, Prompt, code_info
+from fieldcode.tui.code_ops import CodeOpsMixin
+from fieldcode.tui.editing import EditingMixin, to_span
+from fieldcode.tui.memos import MemoMixin
+from fieldcode.tui.moving import MovingMixin
+from fieldcode.tui.stripes import Stripes
 from fieldcode.tui.textmap import (
     Span,
-    extend_by_unit,
     find_all_ci,
-    paragraphs,
     next_after,
-    shrink_by_unit,
+    paragraphs,
     spans_at,
     spans_on_rows,
     trim_span,
-    unit_at,
-    word_at,
 )
 from fieldcode.tui.transcript import Transcript
 from fieldcode.tui.widgets import (
@@ -54,20 +59,26 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("select_sentence", "s", "select_sentence", "Sentence", True),
     ("extend_sentence", "S", "extend_sentence", "Extend selection by a sentence", False),
     ("shrink_sentence", "D", "shrink_sentence", "Shrink selection by a sentence", False),
+    ("next_sentence", "right_parenthesis", "next_sentence", "Next sentence", False),
+    ("prev_sentence", "left_parenthesis", "prev_sentence", "Previous sentence", False),
+    ("select_paragraph", "p", "select_paragraph", "Select paragraph", False),
     ("select_turn", "t", "select_turn", "Turn", False),
     ("select_word", "w", "select_word", "Select word", False),
     # coding
     ("pick_code", "c", "pick_code", "Code", True),
     ("in_vivo", "v", "in_vivo", "In-vivo code", False),
-    ("remove_coding", "x", "remove_coding", "Remove", True),
+    ("remove_coding", "x", "remove_coding", "Remove", False),
     ("change_code", "e", "change_code", "Change code", False),
-    ("memo", "m", "memo", "Memo", False),
     ("extend_coding", "right_square_bracket", "extend_coding", "Extend coding by a sentence", False),
     ("shrink_coding", "left_square_bracket", "shrink_coding", "Shrink coding by a sentence", False),
     ("fit_coding", "equals_sign", "fit_coding", "Fit coding to the selection", False),
     ("cycle_coding", "full_stop", "cycle_coding", "Next coding under the cursor", False),
     ("undo", "ctrl+z", "undo", "Undo", True),
     ("redo", "ctrl+y", "redo", "Redo", False),
+    ("manage_codes", "k", "manage_codes", "Manage codes (new, rename, colour, move, merge, key)", False),
+    # memos
+    ("memo", "m", "memo", "Memo", True),
+    ("memos", "M", "memos", "Memos", True),
     # moving
     ("next_coding", "n", "next_coding", "Next coding", False),
     ("prev_coding", "N", "prev_coding", "Previous coding", False),
@@ -78,8 +89,9 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("search_next", "f3,greater_than_sign", "search_next", "Next match", False),
     ("search_prev", "shift+f3,less_than_sign", "search_prev", "Previous match", False),
     # views
-    ("retrieve", "r", "retrieve", "Retrieve", True),
-    ("toggle_coders", "o", "toggle_coders", "Mine/all", True),
+    ("retrieve", "r", "retrieve", "Retrieve", False),
+    ("toggle_coders", "o", "toggle_coders", "Mine/all", False),
+    ("filter_codes", "f", "filter_codes", "Show only chosen codes", False),
     ("code_info", "i", "code_info", "Code definition", False),
     ("toggle_sidebar", "f2", "toggle_sidebar", "Toggle side panel", False),
     ("focus_transcript", "escape", "focus_transcript", "Back to the transcript", False),
@@ -90,17 +102,13 @@ def _ts(dt) -> str:  # noqa: ANN001
     return dt.strftime("%Y-%m-%d %H:%M") if dt is not None else ""
 
 
-def to_span(row) -> Span:  # noqa: ANN001 - a Coding row
-    return span_of(row.id, row.code_id, row.coder, row.start, row.end, row.memo, row.created_at, row.updated_at)
-
-
 def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Span:  # noqa: A002, ANN001
     # Times stay datetimes here; the details panel formats the few it shows.
     return Span(id=id, code_id=code_id, coder=coder, start=start, end=end, memo=memo or "",
                 created_at=created_at, updated_at=updated_at)
 
 
-class CodingScreen(Screen):
+class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
     AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
     CodingScreen #side { width: 34; border-right: solid $primary-darken-2; }
@@ -108,6 +116,7 @@ class CodingScreen(Screen):
     CodingScreen #side.-hidden { display: none; }
     CodingScreen .heading { background: $primary-darken-2; width: 100%; padding: 0 1; text-style: bold; }
     CodingScreen #centre { width: 1fr; }
+    CodingScreen #text-row { height: 1fr; }
     CodingScreen #iv-title { height: 1; padding: 0 1; background: $boost; }
     CodingScreen Transcript { height: 1fr; }
     CodingScreen.-short DetailsPanel { height: 5; }
@@ -117,6 +126,10 @@ class CodingScreen(Screen):
     """
 
     BINDINGS = [
+        # Help and analysis first, so the footer shows them at 80 columns too.
+        Binding("question_mark,f1", "app.help", "Help", id="help", key_display="?"),
+        Binding("a", "app.analysis", "Analysis", id="analysis"),
+    ] + [
         Binding(keys, action, desc, show=show, id=bid, priority=bid in ("undo", "redo"))
         for bid, keys, action, desc, show in CODING_KEYS
     ] + [
@@ -149,7 +162,12 @@ class CodingScreen(Screen):
         self.search_term = ""
         self.search_hits: list[int] = []
         self._seen_event = 0
+        self._seen_codebook = 0
         self._hotkeys: dict[str, int] = {}
+        self.code_filter: set[int] | None = None     # None: every code shown
+        self._last_coded: tuple[int, int] | None = None
+        self._restore_at: int | None = None
+        self.passage_memos: list[tuple[int, int, str]] = []
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -162,6 +180,8 @@ class CodingScreen(Screen):
                 target = self.store.interview(self.initial).id
             except FieldcodeError as exc:
                 self._initial_error = str(exc)
+        if target is None and self.initial is None:
+            target, self._restore_at = self._saved_position()
         if target is None:
             self._infos = self.store.interview_infos(coder=self.me)
             order = navigator_order(
@@ -179,10 +199,13 @@ class CodingScreen(Screen):
                 yield CodebookTree(id="codebook")
             with Vertical(id="centre"):
                 yield Static(id="iv-title")
-                yield Transcript(id="transcript", text=self.text, turns=self.turns)
+                tr = Transcript(id="transcript", text=self.text, turns=self.turns)
+                with Horizontal(id="text-row"):
+                    yield Stripes(tr, id="stripes")
+                    yield tr
                 yield LineCodes(id="line-codes")
                 yield DetailsPanel(id="details")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def sentences(self) -> list[tuple[int, int]]:
@@ -208,8 +231,12 @@ class CodingScreen(Screen):
             self.query_one("#iv-title", Static).update(
                 "No interviews yet: put transcripts in interviews/ and run 'fieldcode import'.")
         self._seen_event = self.store.last_event_id()
+        self._seen_codebook = storemod.codebook_stamp(self.store)
         self.set_interval(POLL_SECONDS, self._poll)
         self.transcript.focus()
+        if self._restore_at:
+            at = self._restore_at
+            self.call_after_refresh(lambda: (self.transcript.move_to_offset(at), self.update_details()))
         # The side panels fill in just after the transcript's first paint.
         self.call_after_refresh(self._after_first_paint)
 
@@ -221,6 +248,31 @@ class CodingScreen(Screen):
 
     def on_resize(self) -> None:
         self._fit_to_size()
+        self.call_after_refresh(self.query_one(Stripes).refresh)
+
+    # -- where this coder left off --------------------------------------------------------------
+    @property
+    def _position_key(self) -> str:
+        return f"{self.project.root}|{self.store.safe_url}"
+
+    def _saved_position(self) -> tuple[int | None, int | None]:
+        if not self.me:
+            return None, None
+        pos = settingsmod.load_position(self._position_key, self.me)
+        if pos is None:
+            return None, None
+        try:
+            iv = self.store.interview(pos[0])
+        except FieldcodeError:
+            return None, None
+        return iv.id, max(0, min(pos[1], len(iv.text)))
+
+    def save_position(self) -> None:
+        if self.me and self.iv_id is not None:
+            settingsmod.save_position(self._position_key, self.me, self.iv_name, self._cursor)
+
+    def on_unmount(self) -> None:
+        self.save_position()
 
     def _fit_to_size(self, size=None) -> None:  # noqa: ANN001
         w, h = size or self.size
@@ -233,7 +285,8 @@ class CodingScreen(Screen):
     def _update_title(self) -> None:
         self.title = f"fieldcode · {self.project.root.name}"
         who = self.me or "?"
-        self.sub_title = f"coder: {who} · showing {'everyone' if self.show_all else 'mine'}"
+        shown = "" if self.code_filter is None else f" · {len(self.code_filter)} of {len(self.codes)} codes (f)"
+        self.sub_title = f"coder: {who} · showing {'everyone' if self.show_all else 'mine'}{shown}"
 
     # -- data -------------------------------------------------------------------------------
     def load_codes(self) -> None:
@@ -279,9 +332,21 @@ class CodingScreen(Screen):
 
     @property
     def shown_spans(self) -> list[Span]:
-        if self.show_all:
-            return self.all_spans
-        return [s for s in self.all_spans if s.coder == self.me]
+        spans = self.all_spans if self.show_all else [s for s in self.all_spans if s.coder == self.me]
+        if self.code_filter is not None:
+            spans = [s for s in spans if s.code_id in self.code_filter]
+        return spans
+
+    @property
+    def colours(self) -> dict[int, str]:
+        return {c.id: c.colour for c in self.codes.values()}
+
+    def _paint_all(self) -> None:
+        self.transcript.set_spans(self.shown_spans, self.colours, self.me)
+
+    @on(Transcript.Painted)
+    def _painted(self) -> None:
+        self.query_one(Stripes).show(self.shown_spans, self.colours, self.me, self.coders)
 
     def refresh_navigator(self, infos: list | None = None) -> None:
         if infos is None:
@@ -293,7 +358,8 @@ class CodingScreen(Screen):
         here: dict[int, int] = {}
         for s in self.shown_spans:
             here[s.code_id] = here.get(s.code_id, 0) + 1
-        self.query_one(CodebookTree).show(list(self.codes.values()), here, self.study_counts)
+        hidden = None if self.code_filter is None else set(self.codes) - self.code_filter
+        self.query_one(CodebookTree).show(list(self.codes.values()), here, self.study_counts, hidden)
 
     def _load(self, iid: int) -> None:
         """Read one interview (text, turns, sentences, codings) into the screen's state."""
@@ -310,13 +376,15 @@ class CodingScreen(Screen):
         self._sentences = None        # read on first use (s, S, D, [ and ]), after the first paint
         self.all_spans = [span_of(*r) for r in self.store.coding_tuples(iv.id)]
         self.current_coding = None
+        self._last_coded = None
+        self.load_memos()
         self.search_hits = find_all_ci(self.text, self.search_term) if self.search_term else []
 
     def _show_loaded(self, *, initial: bool = False, select: tuple[int, int] | None = None) -> None:
         tr = self.transcript
         if not initial:
             tr.show_text(self.text, self.turns)
-        tr.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self._paint_all()
         if select:
             tr.select_offsets(*select)
         title = Text(short_name(self.iv_name), style="bold")
@@ -331,23 +399,36 @@ class CodingScreen(Screen):
         self._show_loaded(select=select)
         self.refresh_navigator()
         self.refresh_codebook()
+        self.save_position()
 
     def reload_spans(self) -> None:
         if self.iv_id is None:
             return
         self.all_spans = [span_of(*r) for r in self.store.coding_tuples(self.iv_id)]
         self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
-        self.transcript.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self._paint_all()
         self.refresh_codebook()
         self.update_details()
         self._schedule_side_refresh()
 
+    _saved_at: tuple | None = None
+
     def _poll(self) -> None:
-        """Pick up changes made by another instance (another coder on the same database)."""
+        """Pick up changes made by another instance (another coder on the same database): new
+        or changed codes (a new codebook version) and codings."""
         try:
             last = self.store.last_event_id()
+            stamp = storemod.codebook_stamp(self.store)
         except Exception:  # noqa: BLE001 - a locked or vanished file must not crash the screen
             return
+        if self.iv_id is not None:
+            where = (self.iv_id, self._cursor)
+            if where != self._saved_at:
+                self._saved_at = where
+                self.save_position()
+        if stamp != self._seen_codebook:
+            self._seen_codebook = stamp
+            self.codes_changed(announce=True)
         if last != self._seen_event:
             self._seen_event = last
             before = set(self.all_spans)
@@ -371,6 +452,24 @@ class CodingScreen(Screen):
         self._side_timer = None
         self.refresh_navigator()
         self.refresh_codebook()
+
+    def codes_changed(self, *, announce: bool = False) -> None:
+        """The codes in the database changed (here or in another screen): show them by name.
+        The project's codebook is re-read from the file too, so the next change starts from it."""
+        before = {c.id: c.name for c in self.codes.values()}
+        try:
+            self.project.codebook = cbmod.load(self.project.root / "codebook.yaml")
+        except FieldcodeError:
+            pass   # a half-edited file: the database's codes still show
+        self.load_codes()
+        if self.code_filter is not None:
+            self.code_filter &= set(self.codes)
+        self._paint_all()
+        self.refresh_codebook()
+        self.update_details()
+        new = [c.name for cid, c in self.codes.items() if cid not in before]
+        if announce and new:
+            self.notify(f"New code{'s' if len(new) > 1 else ''} from another screen: {', '.join(new)}.")
 
     # -- details ----------------------------------------------------------------------------
     def under_cursor(self) -> list[Span]:
@@ -399,12 +498,18 @@ class CodingScreen(Screen):
             mine = self.current()
             self.current_coding = (mine or cur).id
         row = tr.cursor_location[0]
-        self.query_one(LineCodes).show(spans_on_rows(self.shown_spans, tr.lines, row), self.codes, self.coders, self.me)
+        ls, le = tr.lines.starts[row], tr.lines.line_end(row)
+        memos = sum(1 for a, b, _who in self.passage_memos if a <= le and b > ls)
+        self.query_one(LineCodes).show(spans_on_rows(self.shown_spans, tr.lines, row), self.codes, self.coders,
+                                       self.me, memos)
         self.query_one(DetailsPanel).show(spans, self.current_coding, self.codes, self.text, self.coders,
                                           self.me, tr.selection_offsets)
 
+    _cursor = 0
+
     @on(TextArea.SelectionChanged, "#transcript")
     def _selection_changed(self) -> None:
+        self._cursor = self.transcript.cursor_offset
         self.update_details()
 
     @on(Navigator.InterviewChosen)
@@ -426,6 +531,12 @@ class CodingScreen(Screen):
     def _selection(self) -> tuple[int, int] | None:
         a, b = self.transcript.selection_offsets
         a, b = trim_span(self.text, a, b)
+        if a >= b and self._last_coded is not None:
+            # Right after coding the selection clears (so the new colour shows); a second code
+            # for the same passage needs no re-selecting while the cursor is still in it.
+            la, lb = self._last_coded
+            if la <= self.transcript.cursor_offset <= lb:
+                return la, lb
         if a >= b:
             self.notify("Select some text first: s sentence, t turn, w word, shift+arrows or the mouse.",
                         severity="warning")
@@ -460,10 +571,45 @@ class CodingScreen(Screen):
         self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
         if self.me not in self.coders:
             self.coders = sorted({*self.coders, self.me})
-        self.transcript.repaint_rows(self.shown_spans, self._rows(span))
+        if self.code_filter is not None:
+            self.code_filter.add(code_id)
+        # Clear the selection (it would hide the new colour), the cursor stays in the passage.
+        tr = self.transcript
+        tr.selection = Selection.cursor(tr.lines.to_location(span[0]))
+        self._last_coded = (span[0], span[1])
+        tr.repaint_rows(self.shown_spans, self._rows(span))
         self.update_details()
         self._schedule_side_refresh()
+        self.warn_interviewer(span)
         return sp
+
+    def interviewer_share(self, span: tuple[int, int]) -> tuple[int, int]:
+        """(characters of ``span`` inside interviewer turns, characters of it in any turn)."""
+        a, b = span
+        inside = total = 0
+        for start, end, content, _who, interviewer in self.turns:
+            lo, hi = max(a, content), min(b, end)
+            if hi > lo:
+                total += hi - lo
+                if interviewer:
+                    inside += hi - lo
+        return inside, total
+
+    def warn_interviewer(self, span: tuple[int, int], *, moving: bool = False) -> None:
+        """Say so when a selection or coding lies in (or runs into) an interviewer turn: such
+        codings are left out of the counts."""
+        inside, total = self.interviewer_share(span)
+        if not inside:
+            return
+        if inside >= total:
+            what = ("This selection is in an interviewer turn: codings" if moving
+                    else "Coded an interviewer turn: codings")
+            self.notify(f"{what} wholly in interviewer turns are left out of every count "
+                        "(analysis: i counts them).", severity="warning", timeout=6)
+        else:
+            what = "The selection runs" if moving else "This coding runs"
+            self.notify(f"{what} into an interviewer turn: the interviewer's words are left out of word "
+                        "counts (analysis: i counts them).", severity="warning", timeout=6)
 
     def action_apply_code(self, code_id: int) -> None:
         self.apply_code(code_id)
@@ -477,7 +623,8 @@ class CodingScreen(Screen):
             if code_id is not None:
                 self.apply_code(code_id, span)
 
-        self.app.push_screen(CodePicker(self._active_codes(), "Apply code to the selection"), done)
+        self.app.push_screen(CodePicker(self._active_codes(), "Apply code to the selection",
+                                        quote=self.text[span[0]:span[1]]), done)
 
     def _active_codes(self) -> list[CodeItem]:
         return list(self.codes.values())
@@ -497,10 +644,14 @@ class CodingScreen(Screen):
             parent = self.codes[parent_id].key if parent_id in self.codes else None
             try:
                 cd = self.project.add_code(value, parent=parent)
+            except NameInUse as exc:
+                self.offer_existing(exc.key, span)
+                return
             except FieldcodeError as exc:
                 self.notify(str(exc), severity="error")
                 return
-            self.load_codes()
+            self.codes_changed()
+            self._seen_codebook = storemod.codebook_stamp(self.store)
             new = next((c.id for c in self.codes.values() if c.key == cd.key), None)
             if new is not None and self.apply_code(new, span):
                 self.notify(f"New code '{cd.name}' ({cd.key}) written to codebook.yaml and applied.")
@@ -509,261 +660,26 @@ class CodingScreen(Screen):
         self.app.push_screen(Prompt("In-vivo code: name of the new code", name,
                                     "Enter creates the code in codebook.yaml and applies it · Esc cancels"), done)
 
-    def _mine_or_warn(self) -> Span | None:
-        cur = self.current()
-        if cur is None:
-            others = self.current(mine=False)
-            if others is not None:
-                self.notify(f"That coding belongs to {others.coder}; coders change only their own codings.",
-                            severity="warning")
-            else:
-                self.notify("No coding of yours under the cursor.", severity="warning")
-        return cur
-
-    def _update(self, cur: Span, **changes) -> Span | None:  # noqa: ANN003
-        coder = self._coder()
-        if coder is None:
-            return None
-        try:
-            row = self.store.update_coding(cur.id, coder, **changes)
-        except FieldcodeError as exc:
-            self.notify(str(exc), severity="error")
-            return None
-        new = to_span(row)
-        self.all_spans = [new if s.id == cur.id else s for s in self.all_spans]
-        self.current_coding = new.id
-        self.transcript.repaint_rows(self.shown_spans, self._rows((cur.start, cur.end), (new.start, new.end)))
-        self.update_details()
-        self._schedule_side_refresh()
-        return new
-
-    def action_remove_coding(self) -> None:
-        cur = self._mine_or_warn()
-        coder = self._coder()
-        if cur is None or coder is None:
-            return
-        try:
-            self.store.remove_coding(cur.id, coder)
-        except FieldcodeError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self.all_spans = [s for s in self.all_spans if s.id != cur.id]
-        self.study_counts[cur.code_id] = max(0, self.study_counts.get(cur.code_id, 0) - 1)
-        self.current_coding = None
-        self.transcript.repaint_rows(self.shown_spans, self._rows((cur.start, cur.end)))
-        self.update_details()
-        self._schedule_side_refresh()
-        name = self.codes[cur.code_id].name if cur.code_id in self.codes else "coding"
-        self.notify(f"Removed {name} (ctrl+z brings it back).")
-
-    def action_change_code(self) -> None:
-        cur = self._mine_or_warn()
-        if cur is None:
+    def offer_existing(self, key: str, span: tuple[int, int] | None) -> None:
+        """A new code's name is taken: offer the code that has it (Enter applies it)."""
+        code = next((c for c in self.codes.values() if c.key == key), None)
+        if code is None:
+            self.notify(f"A code with that name already exists (key {key}).", severity="warning")
             return
 
         def done(code_id: int | None) -> None:
-            if code_id is not None and code_id != cur.code_id:
-                if self._update(cur, code=code_id):
-                    self.study_counts[cur.code_id] = max(0, self.study_counts.get(cur.code_id, 0) - 1)
-                    self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
+            if code_id is not None and span is not None:
+                self.apply_code(code_id, span)
 
-        self.app.push_screen(CodePicker(self._active_codes(), "Change the code of this coding to"), done)
-
-    def action_memo(self) -> None:
-        cur = self._mine_or_warn()
-        if cur is None:
-            return
-        name = self.codes[cur.code_id].name if cur.code_id in self.codes else ""
-
-        def done(memo: str | None) -> None:
-            if memo is not None and memo != cur.memo:
-                if self._update(cur, memo=memo):
-                    self.notify("Memo saved.")
-
-        self.app.push_screen(MemoEditor(f"Memo on {name} #{cur.id}", cur.memo), done)
-
-    def action_extend_coding(self) -> None:
-        cur = self._mine_or_warn()
-        if cur is not None:
-            a, b = extend_by_unit(self.sentences, (cur.start, cur.end))
-            if (a, b) == (cur.start, cur.end):
-                self.notify("No further sentence to extend into.", severity="warning")
-            else:
-                self._update(cur, end=b)
-
-    def action_shrink_coding(self) -> None:
-        cur = self._mine_or_warn()
-        if cur is not None:
-            a, b = shrink_by_unit(self.sentences, (cur.start, cur.end))
-            if (a, b) == (cur.start, cur.end):
-                self.notify("The coding is down to one sentence; select a smaller span and press = to fit it.",
-                            severity="warning")
-            else:
-                self._update(cur, end=b)
-
-    def action_fit_coding(self) -> None:
-        a, b = self.transcript.selection_offsets
-        a, b = trim_span(self.text, a, b)
-        if a >= b:
-            self.notify("Select the new span first, then press = to fit the coding to it.", severity="warning")
-            return
-        cur = self._mine_or_warn()
-        if cur is not None:
-            self._update(cur, start=a, end=b)
-
-    def action_cycle_coding(self) -> None:
-        spans = sorted(self.under_cursor(), key=lambda s: (s.end - s.start, s.id))
-        if not spans:
-            return
-        ids = [s.id for s in spans]
-        i = ids.index(self.current_coding) if self.current_coding in ids else -1
-        self.current_coding = ids[(i + 1) % len(ids)]
-        self.update_details()
-
-    def _undo_redo(self, redo: bool) -> None:
-        coder = self._coder()
-        if coder is None:
-            return
-        try:
-            ev = self.store.redo(coder) if redo else self.store.undo(coder)
-        except FieldcodeError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        if ev is None:
-            self.notify("Nothing to redo." if redo else "Nothing to undo.", severity="warning")
-            return
-        snap = json.loads((ev.after if redo else ev.before) or ev.before or ev.after or "{}")
-        where = (snap.get("start", 0), snap.get("end", 0))
-        if ev.interview_id is not None and ev.interview_id != self.iv_id:
-            self.open_interview(ev.interview_id)
-        else:
-            self.reload_spans()
-        self.transcript.move_to_offset(where[0])
-        self.current_coding = ev.coding_id
-        self.update_details()
-        code = self.codes.get(snap.get("code_id"))
-        what = {"add": "coding", "remove": "removal", "update": "change"}.get(ev.action, ev.action)
-        self.notify(f"{'Redid' if redo else 'Undid'} {what}{' of ' + code.name if code else ''} (#{ev.coding_id}).")
-
-    def action_undo(self) -> None:
-        self._undo_redo(False)
-
-    def action_redo(self) -> None:
-        self._undo_redo(True)
-
-    # -- selecting --------------------------------------------------------------------------
-    def action_select_sentence(self) -> None:
-        i = unit_at(self.sentences, self.transcript.cursor_offset)
-        if i is not None:
-            self.transcript.select_offsets(*self.sentences[i])
-
-    def action_extend_sentence(self) -> None:
-        a, b = extend_by_unit(self.sentences, self.transcript.selection_offsets)
-        self.transcript.select_offsets(a, b)
-
-    def action_shrink_sentence(self) -> None:
-        a, b = shrink_by_unit(self.sentences, self.transcript.selection_offsets)
-        self.transcript.select_offsets(a, b)
-
-    def action_select_turn(self) -> None:
-        units = [(u[0], u[1]) for u in self.all_units]
-        i = unit_at(units, self.transcript.cursor_offset)
-        if i is None:
-            self.notify("This transcript is empty.", severity="warning")
-            return
-        self.transcript.select_offsets(self.all_units[i][2], self.all_units[i][1])
-
-    def action_select_word(self) -> None:
-        w = word_at(self.text, self.transcript.cursor_offset)
-        if w:
-            self.transcript.select_offsets(*w)
-
-    # -- moving -----------------------------------------------------------------------------
-    def _goto_coding(self, backwards: bool) -> None:
-        spans = sorted(self.shown_spans, key=lambda s: (s.start, s.end, s.id))
-        if not spans:
-            self.notify("No codings in this interview yet.", severity="warning")
-            return
-        starts = [s.start for s in spans]
-        i = next_after(starts, self.transcript.cursor_offset, backwards=backwards)
-        self.transcript.move_to_offset(spans[i].start)
-        self.current_coding = spans[i].id
-        self.update_details()
-
-    def action_next_coding(self) -> None:
-        self._goto_coding(False)
-
-    def action_prev_coding(self) -> None:
-        self._goto_coding(True)
-
-    def action_next_uncoded(self) -> None:
-        vis = sorted((s.start, s.end) for s in self.shown_spans)
-        starts = [v[0] for v in vis]
-        cur = self.transcript.cursor_offset
-        cands = self.units
-        order = [t for t in cands if t[2] > cur] + [t for t in cands if t[2] <= cur]
-        for t in order:
-            j = bisect_right(starts, t[1])
-            if not any(e > t[2] for _, e in vis[:j]):
-                self.transcript.move_to_offset(t[2])
-                return
-        what = "participant turn" if self.turns else "paragraph"
-        self.notify(f"Every {what} has a coding." if cands else "Nothing to code here.", severity="information")
-
-    def _step_interview(self, delta: int) -> None:
-        order = self.query_one(Navigator).order
-        if not order:
-            return
-        i = order.index(self.iv_id) if self.iv_id in order else -1
-        self.open_interview(order[(i + delta) % len(order)])
-
-    def action_next_interview(self) -> None:
-        self._step_interview(1)
-
-    def action_prev_interview(self) -> None:
-        self._step_interview(-1)
-
-    def action_search(self) -> None:
-        def done(term: str | None) -> None:
-            if term:
-                self.search_term = term
-                self.search_hits = find_all_ci(self.text, term)
-                self._search_step(False, from_offset=self.transcript.cursor_offset - 1)
-
-        self.app.push_screen(Prompt("Search this transcript", self.search_term,
-                                    "Enter finds · then F3 or > next, shift+F3 or < previous"), done)
-
-    def _search_step(self, backwards: bool, from_offset: int | None = None) -> None:
-        if not self.search_term:
-            self.action_search()
-            return
-        if not self.search_hits:
-            self.notify(f"'{self.search_term}' does not occur in this transcript.", severity="warning")
-            return
-        at = self.transcript.selection_offsets[0] if from_offset is None else from_offset
-        i = next_after(self.search_hits, at, backwards=backwards)
-        start = self.search_hits[i]
-        self.transcript.select_offsets(start, start + len(self.search_term))
-        self.notify(f"match {i + 1} of {len(self.search_hits)}", timeout=1.5)
-
-    def action_search_next(self) -> None:
-        self._search_step(False)
-
-    def action_search_prev(self) -> None:
-        self._search_step(True)
-
-    def action_focus_transcript(self) -> None:
-        self.transcript.focus()
-
-    def action_toggle_sidebar(self) -> None:
-        self.query_one("#side").toggle_class("-hidden")
+        self.app.push_screen(CodePicker([code], f"'{code.name}' already exists: apply it instead?",
+                                        quote=self.text[span[0]:span[1]] if span else ""), done)
 
     # -- views ------------------------------------------------------------------------------
     def action_toggle_coders(self) -> None:
         self.show_all = not self.show_all
         self._update_title()
         self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
-        self.transcript.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self._paint_all()
         self.refresh_navigator()
         self.refresh_codebook()
         self.update_details()
@@ -824,7 +740,7 @@ class CodingScreen(Screen):
             self.notify(str(exc), severity="error", timeout=10)
             return
         self.load_codes()
-        self.transcript.set_spans(self.shown_spans, {c.id: c.colour for c in self.codes.values()}, self.me)
+        self._paint_all()
         self.refresh_codebook()
         self.update_details()
         changes = [f"{len(v)} {k}" for k, v in (("added", rep.added), ("renamed", rep.renamed),
@@ -832,46 +748,7 @@ class CodingScreen(Screen):
                                                  ("restored", rep.restored)) if v]
         self.notify("Codebook reloaded: " + (", ".join(changes) if changes else "no changes") + ".")
 
-    def help_rows(self) -> list[tuple[str, str, str, str]]:
-        """Every binding reachable on this screen with its current keys (after remapping)."""
-        sections = {"select_sentence": "Selecting", "pick_code": "Coding", "next_coding": "Moving",
-                    "retrieve": "Views"}
-        bound: dict[str, list[str]] = {}
-        descs: dict[str, str] = {}
-        for node in (self, self.transcript, self.app):
-            bm = node._bindings.copy()
-            if self.app._keymap:
-                bm.apply_keymap(self.app._keymap)
-            for key, bindings in bm.key_to_bindings.items():
-                for b in bindings:
-                    bid = b.id or b.action
-                    bound.setdefault(bid, []).append(self.app.get_key_display(b))
-                    descs[bid] = b.description or b.action
-        rows: list[tuple[str, str, str, str]] = []
-        section = "Selecting"
-        for bid, _k, _a, _d, _s in CODING_KEYS:
-            section = sections.get(bid, section)
-            if bid in bound:
-                rows.append((section, ", ".join(bound[bid]), descs[bid], bid))
-        from fieldcode.tui.transcript import MOVE_KEYS
-
-        if "remove_coding_delete" in bound:
-            i = next(n for n, r in enumerate(rows) if r[3] == "remove_coding") + 1 if any(
-                r[3] == "remove_coding" for r in rows) else len(rows)
-            rows.insert(i, ("Coding", ", ".join(bound["remove_coding_delete"]), "Remove coding",
-                            "remove_coding_delete"))
-        for bid, *_ in MOVE_KEYS:
-            if bid in bound:
-                rows.append(("Transcript", ", ".join(bound[bid]), descs[bid], bid))
-        rows.append(("Transcript", "mouse drag", "Select with the mouse", "(mouse)"))
-        for c in self.codes.values():
-            bid = f"code.{c.key}"
-            if bid in bound:
-                rows.append(("Codebook hotkeys", ", ".join(bound[bid]), descs[bid] + " (codebook.yaml)", bid))
-        for bid, keys in bound.items():
-            if not any(r[3] == bid for r in rows):
-                rows.append(("Application", ", ".join(keys), descs[bid], bid))
-        return rows
-
     def action_help(self) -> None:
-        self.app.push_screen(InfoScreen("Keys", help_table(self.help_rows())))
+        from fieldcode.tui.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))

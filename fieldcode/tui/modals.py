@@ -34,7 +34,9 @@ class CodePicker(ModalScreen[int | None]):
     """Type to filter codes by name, key or keyword (fuzzy); Enter applies, Escape cancels."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="CodePicker") + """
-    CodePicker OptionList { height: auto; max-height: 16; }
+    CodePicker OptionList { height: auto; max-height: 12; }
+    CodePicker #picker-quote { height: auto; max-height: 3; color: $text-muted; text-style: italic; }
+    CodePicker #picker-definition { height: auto; max-height: 4; border-top: solid $primary-darken-2; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
@@ -42,17 +44,22 @@ class CodePicker(ModalScreen[int | None]):
         Binding("up", "move(-1)", "Previous", show=False, id="picker.up"),
     ]
 
-    def __init__(self, codes: Sequence[CodeItem], title: str = "Apply code") -> None:
+    def __init__(self, codes: Sequence[CodeItem], title: str = "Apply code", *, quote: str = "") -> None:
         super().__init__()
         self.codes = list(codes)
         self.title_text = title
+        self.quote = " ".join(quote.split())
         self._shown: list[CodeItem] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
+            if self.quote:
+                q = self.quote if len(self.quote) <= 230 else self.quote[:150] + " … " + self.quote[-70:]
+                yield Static(Text(f"“{q}”"), id="picker-quote")
             yield Input(placeholder="type part of a name, key or keyword", id="picker-input")
             yield OptionList(id="picker-list")
+            yield Static(id="picker-definition")
             yield Label("Enter applies · ↑↓ choose · Esc cancels", classes="hint")
 
     def on_mount(self) -> None:
@@ -74,6 +81,18 @@ class CodePicker(ModalScreen[int | None]):
             ol.add_option(Option(t, id=str(c.id)))
         if self._shown:
             ol.highlighted = 0
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        c = next((c for c in self.codes if str(c.id) == event.option.id), None)
+        t = Text()
+        if c is not None:
+            t.append(c.name + ": ", style="bold")
+            t.append(c.definition.strip() or "(no definition in codebook.yaml)", style="" if c.definition else "dim")
+            if c.not_when:
+                t.append("  Not when: ", style="bold")
+                t.append(c.not_when.strip())
+        self.query_one("#picker-definition", Static).update(t)
 
     @on(Input.Changed, "#picker-input")
     def _changed(self, event: Input.Changed) -> None:
@@ -161,7 +180,7 @@ class InfoScreen(ModalScreen[None]):
     """Read-only text (a code's definition, the help)."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="InfoScreen") + """
-    InfoScreen VerticalScroll { height: auto; max-height: 40; }
+    InfoScreen VerticalScroll { height: auto; max-height: 75vh; }
     """
     BINDINGS = [
         Binding("escape,q,question_mark,i", "close", "Close", id="info.close"),

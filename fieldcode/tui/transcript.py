@@ -18,39 +18,36 @@ from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
+from fieldcode.palette import BACKGROUND, contrast
 from fieldcode.tui.textmap import LineMap, Run, Span, blend, paint_lines
 
-BASE_BG = "#1a1a1a"
-TINT = 0.55
+BASE_BG = BACKGROUND
+TINT = 0.4
 SPEAKER_COLOURS = ["#87afff", "#ffd787", "#87d7af", "#d7afff", "#ff8787", "#afd7ff"]
 
 
-def run_style(cover: tuple[Span, ...], colours: dict[int, str], me: str | None) -> Style:
-    """How a run covered by ``cover`` codings looks.
+def text_on(bg: str) -> str:
+    """Black or white, whichever reads better on ``bg``."""
+    return "#000000" if contrast(bg, "#000000") >= contrast(bg, "#ffffff") else "#ffffff"
 
-    My codings fill the background with a tint of the first (outermost) code's colour; a second
-    code over the same text turns the letters its colour and underlines them; three or more
-    add bold.  Other coders' codings (when everyone's are shown) never fill the background:
-    their letters take their code's colour, underlined and italic, so one's own work and
-    a colleague's stay apart."""
+
+def run_style(cover: tuple[Span, ...], colours: dict[int, str], me: str | None) -> Style:
+    """How a run covered by ``cover`` codings looks.  The stripes beside the transcript show
+    every coding; the text itself only has to stay readable and say "coded, and how much":
+
+    * my codings tint the background with the first (outermost) code's colour, letters black or
+      white, whichever contrasts more (at least 4.5:1 for the default palette, checked by a test);
+      two or more codes over the same text add underline and bold;
+    * another coder's codings (when everyone's are shown) never tint: over my tint they only
+      underline; alone, the letters take their code's colour (readable on the background),
+      underlined and italic, bold when two or more codes overlap."""
     mine = [s for s in cover if s.coder == me]
     others = [s for s in cover if s.coder != me]
-    bg = fg = None
-    underline = bold = italic = False
+    n_codes = len({s.code_id for s in cover})
     if mine:
         bg = blend(colours.get(mine[0].code_id, "#888888"), BASE_BG, TINT)
-        rest = [s for s in cover if s is not mine[0] and s.code_id != mine[0].code_id]
-        if rest:
-            fg = colours.get(rest[0].code_id, "#888888")
-            underline = True
-            bold = len({s.code_id for s in cover}) >= 3
-        elif others:
-            underline = True
-    else:
-        fg = colours.get(others[0].code_id, "#888888")
-        underline = italic = True
-        bold = len({s.code_id for s in cover}) >= 2
-    return Style(bgcolor=bg, color=fg, underline=underline, bold=bold, italic=italic)
+        return Style(bgcolor=bg, color=text_on(bg), underline=n_codes >= 2 or bool(others), bold=n_codes >= 2)
+    return Style(color=colours.get(others[0].code_id, "#888888"), underline=True, italic=True, bold=n_codes >= 2)
 
 
 # The transcript's own keys, each with an id so it can be remapped; TextArea's editing keys
@@ -83,7 +80,7 @@ class Transcript(TextArea, inherit_bindings=False):
     """Read-only transcript with coded spans painted in their code's colour."""
 
     DEFAULT_CSS = """
-    Transcript { border: none; padding: 0 1; }
+    Transcript { border: none; padding: 0 1 0 0; background: #1a1a1a; }
     Transcript:focus { border: none; }
     /* The selection must never look like a coded span (code tints are mid-dark colours). */
     Transcript > .text-area--selection { background: #e4e4e4; color: #000000; }

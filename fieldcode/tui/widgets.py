@@ -61,6 +61,18 @@ def progress_bar(share: float, width: int = 5) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
+def fit(head: Text, tail: Text, width: int) -> Text:
+    """``head`` + ``tail`` in ``width`` cells: the head (a name) is shortened with an ellipsis,
+    the tail (counts, an arm) always stays whole, so a cut number never reads as another."""
+    room = width - tail.cell_len
+    if head.cell_len > room:
+        head = head[:max(1, room - 1)]
+        head.append("…")
+    out = head.copy()
+    out.append_text(tail)
+    return out
+
+
 def short_name(name: str) -> str:
     return name.rsplit(".", 1)[0] if name.endswith((".md", ".txt", ".docx", ".odt", ".vtt", ".srt")) else name
 
@@ -90,7 +102,7 @@ class Navigator(Tree[int]):
     """Interviews grouped pair → neighbourhood (arm) → interview, with coding progress."""
 
     DEFAULT_CSS = """
-    Navigator { height: 1fr; min-height: 4; }
+    Navigator { height: 1fr; min-height: 4; scrollbar-size-vertical: 1; }
     """
 
     class InterviewChosen(Message):
@@ -111,16 +123,22 @@ class Navigator(Tree[int]):
         self._by_id.clear()
         arm_rank = {a: i for i, a in enumerate(arms)}
         self.order = []
+        self._last = (items, arms, current)
+        width = (self.size.width or 30) - 1      # a scrollbar may appear
+        g = self.guide_depth
         for pair, hoods in group_interviews(items, arms):
             pnode = self.root.add(Text(pair, style="bold"), expand=True)
             for hood, arm, members in hoods:
-                label = Text(hood)
+                tail = Text()
                 if arm:
-                    label.append(f" ({arm})", style="italic #87d787" if arm_rank.get(arm) == 0 else "italic #d7875f")
+                    tail.append(f" ({arm})", style="italic #87d787" if arm_rank.get(arm) == 0 else "italic #d7875f")
+                label = fit(Text(hood), tail, width - 2 * g - 2)
                 # Without neighbourhood or arm, interviews sit right under their pair.
-                hnode = pnode if (hood == "(no neighbourhood)" and not arm) else pnode.add(label, expand=True)
+                flat = hood == "(no neighbourhood)" and not arm
+                hnode = pnode if flat else pnode.add(label, expand=True)
                 for it in members:
-                    node = hnode.add_leaf(self._label(it, it.id == current), data=it.id)
+                    node = hnode.add_leaf(self._label(it, it.id == current, width - (2 if flat else 3) * g - 1),
+                                          data=it.id)
                     self._by_id[it.id] = node
                     self.order.append(it.id)
         for n in self._walk():
@@ -128,7 +146,9 @@ class Navigator(Tree[int]):
             if key in expanded_before and not expanded_before[key]:
                 n.collapse()
         if current in self._by_id:
-            self.select_node(self._by_id[current])
+            node = self._by_id[current]
+            self.select_node(node)
+            self.call_after_refresh(self.scroll_to_node, node, animate=False)
 
     def _walk(self):
         stack = list(self.root.children)
@@ -137,8 +157,12 @@ class Navigator(Tree[int]):
             yield n
             stack.extend(n.children)
 
+    def on_resize(self) -> None:
+        if getattr(self, "_last", None) is not None and self._last[0]:
+            self.show(*self._last)
+
     @staticmethod
-    def _label(it: InterviewItem, current: bool) -> Text:
+    def _label(it: InterviewItem, current: bool, width: int = 200) -> Text:
         name = short_name(it.name)
         # Under its pair and neighbourhood an interview needs no "leeds-improving-" prefix.
         parts = name.split("-")
@@ -149,11 +173,11 @@ class Navigator(Tree[int]):
         role = it.attributes.get("role")
         t = Text("▶ " if current else "  ", style="bold #ffd75f")
         t.append(name, style="bold" if current else "")
-        t.append(f" {progress_bar(it.coded_share)}", style="#5fafff")
-        t.append(f" {it.coded_share:.0%} {it.n_codings}c", style="dim")
         if role and role not in name:
             t.append(f" {role}", style="dim italic")
-        return t
+        tail = Text(f" {progress_bar(it.coded_share)}" if width >= 30 else "", style="#5fafff")
+        tail.append(f" {it.coded_share:.0%} {it.n_codings}c", style="dim")
+        return fit(t, tail, width)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[int]) -> None:
         event.stop()
@@ -165,7 +189,7 @@ class CodebookTree(Tree[int]):
     """The codebook: colour swatch, hotkey, name, and counts (this interview / whole study)."""
 
     DEFAULT_CSS = """
-    CodebookTree { height: 1fr; min-height: 4; }
+    CodebookTree { height: 1fr; min-height: 4; scrollbar-size-vertical: 1; }
     """
 
     class CodeChosen(Message):
@@ -176,29 +200,49 @@ class CodebookTree(Tree[int]):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__("Codebook", id=id)
         self.show_root = False
+        self.auto_expand = False     # Enter applies the code; it does not fold the branch
         self.guide_depth = 2
         self._by_id: dict[int, TreeNode[int]] = {}
 
-    def show(self, codes: Sequence[CodeItem], here: dict[int, int], study: dict[int, int]) -> None:
+    def show(self, codes: Sequence[CodeItem], here: dict[int, int], study: dict[int, int],
+             hidden: set[int] | None = None) -> None:
+        """``hidden``: codes not shown in the transcript (f), drawn dim."""
+        self._last = (codes, here, study, hidden)
+        ids = {c.id for c in codes}
+        by_id = {c.id: c for c in codes}
+
+        def depth(c: CodeItem) -> int:
+            d, seen = 0, {c.id}
+            while c.parent_id in ids and c.parent_id not in seen:
+                c = by_id[c.parent_id]
+                seen.add(c.id)
+                d += 1
+            return d
+
+        has_kids = {c.parent_id for c in codes}
+        width = (self.size.width or 30) - 1      # a scrollbar may appear
+
+        def label(c: CodeItem) -> Text:
+            room = width - self.guide_depth * depth(c) - (2 if c.id in has_kids else 0) - 1
+            return self.label_for(c, here.get(c.id, 0), study.get(c.id, 0), room, dim=bool(hidden and c.id in hidden))
+
         shape = [(c.id, c.parent_id, c.name, c.colour, c.hotkey) for c in codes]
         if shape == getattr(self, "_shape", None):
             # Same codebook: relabel in place (keeps the cursor and folding).
             for c in codes:
-                self._by_id[c.id].set_label(self.label_for(c, here.get(c.id, 0), study.get(c.id, 0)))
+                self._by_id[c.id].set_label(label(c))
             return
         self._shape = shape
         keep = self.cursor_node.data if self.cursor_node is not None else None
         self.clear()
         self._by_id.clear()
-        ids = {c.id for c in codes}
         children: dict[int | None, list[CodeItem]] = {}
         for c in codes:
             children.setdefault(c.parent_id if c.parent_id in ids else None, []).append(c)
 
         def add(parent: TreeNode[int], c: CodeItem) -> None:
-            label = self.label_for(c, here.get(c.id, 0), study.get(c.id, 0))
             kids = children.get(c.id, [])
-            node = parent.add(label, data=c.id, expand=True, allow_expand=bool(kids))
+            node = parent.add(label(c), data=c.id, expand=True, allow_expand=bool(kids))
             self._by_id[c.id] = node
             for k in kids:
                 add(node, k)
@@ -208,13 +252,30 @@ class CodebookTree(Tree[int]):
         if keep in self._by_id:
             self.move_cursor(self._by_id[keep])
 
+    def on_resize(self) -> None:
+        if getattr(self, "_last", None) is not None:
+            self.show(*self._last)
+
     @staticmethod
-    def label_for(c: CodeItem, here: int, study: int) -> Text:
+    def label_for(c: CodeItem, here: int, study: int, width: int = 200, *, dim: bool = False) -> Text:
         t = Text("■ ", style=Style(color=c.colour))
         t.append(f"{c.hotkey} " if c.hotkey else "  ", style="bold")
-        t.append(c.name)
-        t.append(f" {here}/{study}", style="dim")
-        return t
+        t.append(c.name, style="dim strike" if dim else "")
+        return fit(t, Text(f" {here}/{study}", style="dim"), width)
+
+    async def _on_click(self, event) -> None:  # noqa: ANN001 - events.Click
+        """A single click only highlights a code (so a stray click never codes text); a double
+        click, like Enter, applies it.  Clicking the fold arrow folds."""
+        meta = event.style.meta
+        if "line" not in meta or event.chain >= 2:
+            return  # the Tree's own handler: select (apply)
+        event.prevent_default()
+        if meta.get("toggle", False):
+            node = self.get_node_at_line(meta["line"])
+            if node is not None:
+                node.toggle()
+        else:
+            self.cursor_line = meta["line"]
 
     def select_code(self, code_id: int) -> None:
         if code_id in self._by_id:
@@ -238,11 +299,18 @@ class LineCodes(Static):
     LineCodes { height: 1; padding: 0 1; background: $boost; }
     """
 
-    def show(self, spans: Sequence[Span], codes: dict[int, CodeItem], coders: Sequence[str], me: str | None) -> None:
+    def show(self, spans: Sequence[Span], codes: dict[int, CodeItem], coders: Sequence[str], me: str | None,
+             memos: int = 0) -> None:
+        note = Text(f"  ✎ {memos} memo{'s' if memos != 1 else ''} (M)", style="bold #ffd75f") if memos else Text()
         if not spans:
-            self.update(Text("line: no codes", style="dim"), layout=False)
+            t = Text("line: no codes", style="dim")
+            t.append_text(note)
+            self.update(t, layout=False)
             return
         t = Text("line: ", style="dim")
+        if memos:
+            t.append_text(note)
+            t.append("  ")
         seen: set[tuple[int, str]] = set()
         for s in spans:
             if (s.code_id, s.coder) in seen:

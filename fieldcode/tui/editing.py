@@ -1,0 +1,151 @@
+"""Changing codings in the coding screen: remove, change code, resize by sentence or to the
+selection, cycle between overlapping codings, undo and redo.  A mixin of
+:class:`fieldcode.tui.coding.CodingScreen`; every change is committed by the store before the
+transcript repaints it."""
+
+from __future__ import annotations
+
+import json
+
+from fieldcode.errors import FieldcodeError
+from fieldcode.tui.modals import CodePicker
+from fieldcode.tui.textmap import Span, extend_by_unit, shrink_by_unit, trim_span
+
+
+def to_span(row) -> Span:  # noqa: ANN001 - a Coding row
+    return Span(id=row.id, code_id=row.code_id, coder=row.coder, start=row.start, end=row.end,
+                memo=row.memo or "", created_at=row.created_at, updated_at=row.updated_at)
+
+
+class EditingMixin:
+    """Actions on the coding under the cursor (the coder's own codings only)."""
+
+    def _mine_or_warn(self) -> Span | None:
+        cur = self.current()
+        if cur is None:
+            others = self.current(mine=False)
+            if others is not None:
+                self.notify(f"That coding belongs to {others.coder}; coders change only their own codings.",
+                            severity="warning")
+            else:
+                self.notify("No coding of yours under the cursor.", severity="warning")
+        return cur
+
+    def _update(self, cur: Span, **changes) -> Span | None:  # noqa: ANN003
+        coder = self._coder()
+        if coder is None:
+            return None
+        try:
+            row = self.store.update_coding(cur.id, coder, **changes)
+        except FieldcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        new = to_span(row)
+        self.all_spans = [new if s.id == cur.id else s for s in self.all_spans]
+        self.current_coding = new.id
+        self.transcript.repaint_rows(self.shown_spans, self._rows((cur.start, cur.end), (new.start, new.end)))
+        self.update_details()
+        self._schedule_side_refresh()
+        return new
+
+    def action_remove_coding(self) -> None:
+        cur = self._mine_or_warn()
+        coder = self._coder()
+        if cur is None or coder is None:
+            return
+        try:
+            self.store.remove_coding(cur.id, coder)
+        except FieldcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.all_spans = [s for s in self.all_spans if s.id != cur.id]
+        self.study_counts[cur.code_id] = max(0, self.study_counts.get(cur.code_id, 0) - 1)
+        self.current_coding = None
+        self.transcript.repaint_rows(self.shown_spans, self._rows((cur.start, cur.end)))
+        self.update_details()
+        self._schedule_side_refresh()
+        name = self.codes[cur.code_id].name if cur.code_id in self.codes else "coding"
+        self.notify(f"Removed {name} (ctrl+z brings it back).")
+
+    def action_change_code(self) -> None:
+        cur = self._mine_or_warn()
+        if cur is None:
+            return
+
+        def done(code_id: int | None) -> None:
+            if code_id is not None and code_id != cur.code_id:
+                if self._update(cur, code=code_id):
+                    self.study_counts[cur.code_id] = max(0, self.study_counts.get(cur.code_id, 0) - 1)
+                    self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
+
+        self.app.push_screen(CodePicker(self._active_codes(), "Change the code of this coding to"), done)
+
+    def action_extend_coding(self) -> None:
+        cur = self._mine_or_warn()
+        if cur is not None:
+            a, b = extend_by_unit(self.sentences, (cur.start, cur.end))
+            if (a, b) == (cur.start, cur.end):
+                self.notify("No further sentence to extend into.", severity="warning")
+            else:
+                self._update(cur, end=b)
+
+    def action_shrink_coding(self) -> None:
+        cur = self._mine_or_warn()
+        if cur is not None:
+            a, b = shrink_by_unit(self.sentences, (cur.start, cur.end))
+            if (a, b) == (cur.start, cur.end):
+                self.notify("The coding is down to one sentence; select a smaller span and press = to fit it.",
+                            severity="warning")
+            else:
+                self._update(cur, end=b)
+
+    def action_fit_coding(self) -> None:
+        a, b = self.transcript.selection_offsets
+        a, b = trim_span(self.text, a, b)
+        if a >= b:
+            self.notify("Select the new span first, then press = to fit the coding to it.", severity="warning")
+            return
+        cur = self._mine_or_warn()
+        if cur is not None:
+            self._update(cur, start=a, end=b)
+
+    def action_cycle_coding(self) -> None:
+        spans = sorted(self.under_cursor(), key=lambda s: (s.end - s.start, s.id))
+        if not spans:
+            return
+        ids = [s.id for s in spans]
+        i = ids.index(self.current_coding) if self.current_coding in ids else -1
+        self.current_coding = ids[(i + 1) % len(ids)]
+        self.update_details()
+
+    def _undo_redo(self, redo: bool) -> None:
+        coder = self._coder()
+        if coder is None:
+            return
+        try:
+            ev = self.store.redo(coder) if redo else self.store.undo(coder)
+        except FieldcodeError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if ev is None:
+            self.notify("Nothing to redo." if redo else "Nothing to undo.", severity="warning")
+            return
+        snap = json.loads((ev.after if redo else ev.before) or ev.before or ev.after or "{}")
+        where = (snap.get("start", 0), snap.get("end", 0))
+        if ev.interview_id is not None and ev.interview_id != self.iv_id:
+            self.open_interview(ev.interview_id)
+        else:
+            self.reload_spans()
+        self.transcript.move_to_offset(where[0])
+        self.current_coding = ev.coding_id
+        self.update_details()
+        code = self.codes.get(snap.get("code_id"))
+        what = {"add": "coding", "remove": "removal", "update": "change"}.get(ev.action, ev.action)
+        self.notify(f"{'Redid' if redo else 'Undid'} {what}{' of ' + code.name if code else ''} (#{ev.coding_id}).")
+
+    def action_undo(self) -> None:
+        self._undo_redo(False)
+
+    def action_redo(self) -> None:
+        self._undo_redo(True)
+

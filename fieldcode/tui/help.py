@@ -1,0 +1,149 @@
+"""The help screen: a short guide to the coding screen, then every key binding reachable there
+(with the keys as remapped in settings.toml).  It fills the terminal and scrolls to its last
+line at any size (↑↓, PgUp/PgDn, Home/End, the mouse wheel)."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from fieldcode.tui.modals import help_table
+
+SECTIONS = {"select_sentence": "Selecting", "pick_code": "Coding", "memo": "Memos", "next_coding": "Moving",
+            "retrieve": "Views"}
+
+GUIDE = [
+    ("Selecting", "Put the cursor in the text and press s for its sentence, p for its paragraph, t for the "
+                  "speaker's turn or w for a word; S and D grow and shrink the selection by a sentence, "
+                  "( and ) step to the previous and next sentence. Shift+arrows or a mouse drag select "
+                  "characters."),
+    ("Coding", "With text selected, press a code's hotkey (the digit beside it in the codebook), c for the "
+               "type-ahead picker (it shows the selected text and the highlighted code's definition), or "
+               "highlight a code in the codebook and press Enter (a single click only highlights; a double "
+               "click applies). After coding, the selection clears so the new colour shows; another "
+               "hotkey right away codes the same passage again. x removes, e changes the code, [ ] = "
+               "resize the coding under the cursor. ctrl+z / ctrl+y undo and redo, also after a restart."),
+    ("Interviewer turns", "Interviewer turns are dimmed. A coding lying wholly in them is left out of every "
+                          "count in analysis (the analysis screen's i counts them); the screen warns when a "
+                          "selection or a coding runs into one."),
+    ("Overlaps and coders", "The stripes left of the text are the codings: one coloured mark per coding on "
+                            "every line it covers, each coding in its own lane, so three or more "
+                            "overlapping codes all show. ▌ is yours; another coder's coding is drawn with "
+                            "the first letter of their name (o shows everyone's or only yours). In the text, "
+                            "your codings tint the background with the code's colour, text covered by two or "
+                            "more codes is bold and underlined, and a colleague's codings are underlined in "
+                            "italics. The bar under the text names the codes on the cursor's line; the panel "
+                            "below lists the codings under the cursor with coder, time and memo. f shows only "
+                            "the codes you choose."),
+    ("Counts", "Each code in the codebook shows here/study: its coded segments in this interview / in the "
+               "whole study (yours, or everyone's after o). Beside each interview: the share of its text "
+               "you have coded and the number of codings."),
+    ("Memos", "m writes a memo: on your coding under the cursor, else on the selected passage (coded or "
+              "not), else on the interview; with the codebook focused, on the highlighted code. M lists "
+              "every memo, filtered by interview, code and coder; Enter opens its passage. Memos are "
+              "exported with author and time by 'fieldcode export memos'."),
+    ("Codes", "Codes come from codebook.yaml. v makes an in-vivo code from the selected words, k manages "
+              "the highlighted code (new, rename, colour, move, merge, key, hotkey) and writes only the "
+              "lines of codebook.yaml it must; a name already in use is refused and the existing code "
+              "offered. Codes made in another coding screen appear by themselves within seconds."),
+]
+
+
+def guide() -> Group:
+    parts = []
+    for title, body in GUIDE:
+        t = Text()
+        t.append(title + ". ", style="bold #ffd75f")
+        t.append(body)
+        parts.append(t)
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def help_rows(screen) -> list[tuple[str, str, str, str]]:  # noqa: ANN001 - the CodingScreen
+    """Every binding reachable on the coding screen with its current keys (after remapping)."""
+    from fieldcode.tui.coding import CODING_KEYS
+    from fieldcode.tui.transcript import MOVE_KEYS
+
+    app = screen.app
+    bound: dict[str, list[str]] = {}
+    descs: dict[str, str] = {}
+    for node in (screen, screen.transcript, app):
+        bm = node._bindings.copy()
+        if app._keymap:
+            bm.apply_keymap(app._keymap)
+        for _key, bindings in bm.key_to_bindings.items():
+            for b in bindings:
+                bid = b.id or b.action
+                bound.setdefault(bid, []).append(app.get_key_display(b))
+                descs[bid] = b.description or b.action
+    rows: list[tuple[str, str, str, str]] = []
+    section = "Selecting"
+    for bid, _k, _a, _d, _s in CODING_KEYS:
+        section = SECTIONS.get(bid, section)
+        if bid in bound:
+            rows.append((section, ", ".join(bound[bid]), descs[bid], bid))
+    if "remove_coding_delete" in bound:
+        i = next((n + 1 for n, r in enumerate(rows) if r[3] == "remove_coding"), len(rows))
+        rows.insert(i, ("Coding", ", ".join(bound["remove_coding_delete"]), "Remove coding", "remove_coding_delete"))
+    for bid, *_ in MOVE_KEYS:
+        if bid in bound:
+            rows.append(("Transcript", ", ".join(bound[bid]), descs[bid], bid))
+    rows.append(("Transcript", "mouse drag", "Select with the mouse", "(mouse)"))
+    for c in screen.codes.values():
+        bid = f"code.{c.key}"
+        if bid in bound:
+            rows.append(("Codebook hotkeys", ", ".join(bound[bid]), descs[bid] + " (codebook.yaml)", bid))
+    for bid, keys in bound.items():
+        if not any(r[3] == bid for r in rows):
+            rows.append(("Application", ", ".join(keys), descs[bid], bid))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """The guide and the key table, scrollable to the end at every size."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Vertical { width: 96%; max-width: 110; height: 96%; border: thick $primary;
+                            background: $surface; padding: 0 1; }
+    HelpScreen .title { text-style: bold; width: 100%; }
+    HelpScreen .hint { color: $text-muted; width: 100%; }
+    HelpScreen VerticalScroll { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+        Binding("home", "scroll('home')", "Top", show=False, id="help.top"),
+        Binding("end", "scroll('end')", "End", show=False, id="help.end"),
+    ]
+
+    def __init__(self, screen) -> None:  # noqa: ANN001 - the CodingScreen
+        super().__init__()
+        self.rows = help_rows(screen)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Help: the coding screen", classes="title")
+            with VerticalScroll(id="help-scroll"):
+                yield Static(guide(), id="help-guide")
+                yield Static(help_table(self.rows), id="help-keys")
+            yield Label("↑↓ PgUp PgDn Home End scroll · Esc closes", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+
+    def action_scroll(self, where: str) -> None:
+        vs = self.query_one(VerticalScroll)
+        if where == "home":
+            vs.scroll_home(animate=False)
+        else:
+            vs.scroll_end(animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
