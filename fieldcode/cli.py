@@ -14,7 +14,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.markup import escape
+from fieldcode.safe import literal
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 from rich.tree import Tree
 from typer.core import TyperGroup
 
@@ -71,9 +72,11 @@ class State:
         self.project_dir, self.db, self.coder = project, db, coder
         self._project: Project | None = None
 
-    def project(self) -> Project:
+    def project(self, *, write: bool = True) -> Project:
+        """The project; ``write=False`` for commands that only read (they never take the
+        database's write lock, and leave a changed codebook.yaml to be recorded by a writer)."""
         if self._project is None:
-            self._project = Project.open(self.project_dir, db=self.db, coder=self.coder)
+            self._project = Project.open(self.project_dir, db=self.db, coder=self.coder, write=write)
             _report_sync(self._project)
         return self._project
 
@@ -81,11 +84,15 @@ class State:
 def _report_sync(p: Project) -> None:
     s = p.sync
     for key, old, new in s.renamed:
-        err.print(f"codebook: '{key}' renamed from '{old}' to '{new}' (its codings are kept)")
+        err.print(f"codebook: '{escape(key)}' renamed from '{escape(old)}' to '{escape(new)}' (its codings are kept)")
     if s.retired:
-        err.print(f"codebook: retired {', '.join(s.retired)} (no longer in codebook.yaml; their codings are kept)")
+        err.print(f"codebook: retired {escape(', '.join(s.retired))} (no longer in codebook.yaml; their codings are kept)")
     if s.restored:
-        err.print(f"codebook: restored {', '.join(s.restored)}")
+        err.print(f"codebook: restored {escape(', '.join(s.restored))}")
+    if s.pending:
+        err.print("[yellow]warning:[/] codebook.yaml has changed since the database recorded it; this command "
+                  "only reads, so it shows the codes as last recorded. 'fieldcode codebook sync' (or any "
+                  "command that writes) records the change.")
     changed = {name: n for name, n in p.remarked.items() if n}
     if changed:
         total = sum(changed.values())
@@ -148,19 +155,19 @@ def summary(ctx: typer.Context) -> None:
 
     Example: fieldcode summary
     """
-    _print_summary(_state(ctx).project())
+    _print_summary(_state(ctx).project(write=False))
 
 
 def _print_summary(p: Project) -> None:
     infos = p.store.interview_infos()
     codes = p.store.codes()
-    out.print(f"[bold]{p.study.name or p.root.name}[/]  ({p.root})")
-    out.print(f"database: {p.store.safe_url}")
+    out.print(f"[bold]{escape(p.study.name or p.root.name)}[/]  ({escape(p.root)})")
+    out.print(f"database: {escape(p.store.safe_url)}")
     out.print(f"codebook: {len(codes)} codes, version {p.codebook.hash[:12]}")
     words = sum(i.n_words for i in infos)
     ncod = sum(i.n_codings for i in infos)
     out.print(f"interviews: {len(infos)} ({words:,} words); codings: {ncod:,}; coders: "
-              f"{', '.join(p.store.coders()) or 'none yet'}")
+              f"{escape(', '.join(p.store.coders())) or 'none yet'}")
     if infos:
         t = Table(title="Interviews by pair and arm", show_lines=False)
         t.add_column("pair")
@@ -174,7 +181,7 @@ def _print_summary(p: Project) -> None:
             for arm in p.study.arms:
                 items = pairs[pair].get(arm, [])
                 cells.append(f"{len(items)} ({sum(x.n_words for x in items):,} words)" if items else "—")
-            t.add_row(pair, *cells)
+            t.add_row(literal(pair), *cells)
         out.print(t)
     for w in p.design_warnings():
         err.print(f"[yellow]warning:[/] {escape(w)}")
@@ -192,10 +199,11 @@ def settings_cmd() -> None:
 
     path = settings_path()
     s = Settings.load(path)
-    out.print(f"settings file: {path} ({'exists' if path.exists() else 'not created yet'})")
-    out.print(f"coder: {s.coder or '(not set)'}; spacy_model: {s.spacy_model or '(built-in blank English)'}; db: {s.db or '(project file)'}")
+    out.print(f"settings file: {escape(path)} ({'exists' if path.exists() else 'not created yet'})")
+    out.print(f"coder: {escape(s.coder or '(not set)')}; spacy_model: {escape(s.spacy_model or '(built-in blank English)')}; "
+              f"db: {escape(s.db or '(project file)')}")
     for k, v in sorted(s.keys.items()):
-        out.print(f"key {k} = {v}")
+        out.print(f"key {escape(k)} = {escape(v)}")
 
 
 # --- codebook ------------------------------------------------------------------------------------
@@ -217,8 +225,24 @@ def codebook_check(ctx: typer.Context, file: Annotated[Optional[Path], typer.Arg
     path = file or _codebook_path(ctx)
     cb = cbmod.load(path)
     roots = len(cb.children(None))
-    out.print(f"{path}: OK — {len(cb.codes)} codes ({roots} top-level), arms {cb.study.arms[0]} / "
-              f"{cb.study.arms[1]}, version {cb.hash[:12]}")
+    out.print(f"{escape(path)}: OK — {len(cb.codes)} codes ({roots} top-level), arms {escape(cb.study.arms[0])} / "
+              f"{escape(cb.study.arms[1])}, version {cb.hash[:12]}")
+
+
+@codebook_app.command("sync")
+def codebook_sync(ctx: typer.Context) -> None:
+    """Record codebook.yaml in the database now (commands that write do this themselves;
+    commands that only read show the codes as last recorded).
+
+    Example: fieldcode codebook sync
+    """
+    p = _state(ctx).project()
+    s = p.sync
+    if not (s.added or s.renamed or s.changed or s.retired or s.restored or s.new_version):
+        out.print(f"codebook already recorded (version {p.codebook.hash[:12]})")
+        return
+    out.print(f"recorded codebook version {p.codebook.hash[:12]}: {len(s.added)} added, {len(s.renamed)} renamed, "
+              f"{len(s.changed)} changed, {len(s.retired)} retired, {len(s.restored)} restored")
 
 
 @codebook_app.command("show")
@@ -227,17 +251,17 @@ def codebook_show(ctx: typer.Context, retired: Annotated[bool, typer.Option(help
 
     Example: fieldcode codebook show
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     codes = p.store.codes(include_retired=retired)
     counts: dict[int, int] = {}
     for c in p.store.codings():
         counts[c.code_id] = counts.get(c.code_id, 0) + 1
-    tree = Tree(f"[bold]{p.study.name or 'codebook'}[/]")
+    tree = Tree(f"[bold]{escape(p.study.name or 'codebook')}[/]")
     nodes = {}
     for c in codes:
-        label = f"[{c.colour}]■[/] {c.name} [dim]({c.key})[/]"
+        label = f"[{c.colour}]■[/] {escape(c.name)} [dim]({escape(c.key)})[/]"
         if c.hotkey:
-            label += f" [bold]\\[{c.hotkey}][/]"
+            label += f" [bold]\\[{escape(c.hotkey)}][/]"
         label += f" — {counts.get(c.id, 0)} codings"
         if c.retired_at:
             label += " [red](retired)[/]"
@@ -317,7 +341,7 @@ def interviews_cmd(
 
     Example: fieldcode interviews
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     infos = p.store.interview_infos(coder=coder)
     turn_counts = p.store.turn_counts()
     grouping = ("pair", "arm", "neighbourhood")
@@ -354,7 +378,7 @@ def interviews_cmd(
             t.add_section()
             t.add_row("", f"[bold]{escape(label)}[/]")
             last = head
-        t.add_row(str(i.id), escape(Path(i.name).stem), a.get("role", "—"), *[a.get(x, "—") for x in extra],
+        t.add_row(str(i.id), escape(Path(i.name).stem), escape(a.get("role", "—")), *[escape(a.get(x, "—")) for x in extra],
                   f"{i.n_words:,}", *map(str, turn_counts.get(i.id, (0, 0))), str(i.n_codings), f"{i.coded_share:.0%}",
                   *([", ".join(i.coders)] if wide else []))
     out.print(t)
@@ -428,7 +452,7 @@ def code_add(
     coder = p.require_coder()
     a, b = _resolve_span(p, interview, start, end, sentence, turn, quote)
     row = p.store.add_coding(interview, code, a, b, coder, memo=memo)
-    out.print(f"coding #{row.id}: {p.store.code(row.code_id).key} [{row.start}, {row.end}) by {coder}")
+    out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end}) by {escape(coder)}")
 
 
 @code_app.command("list")
@@ -442,7 +466,7 @@ def code_list(
 
     Example: fieldcode code list liverpool-lagging-01-resident --code housing
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     iid = p.store.interview(interview).id if interview else None
     cids = [p.store.code(code).id] if code else None
     rows = p.store.codings(iid, code_ids=cids, coder=by)
@@ -456,8 +480,8 @@ def code_list(
         if r.interview_id not in texts:
             texts[r.interview_id] = p.store.interview(r.interview_id).text
         quote = texts[r.interview_id][r.start:r.end].replace("\n", " ")
-        t.add_row(str(r.id), names[r.interview_id], codes[r.code_id].key, r.coder, str(r.start), str(r.end),
-                  r.memo, quote if len(quote) <= 80 else quote[:77] + "...")
+        t.add_row(str(r.id), literal(names[r.interview_id]), literal(codes[r.code_id].key), literal(r.coder),
+                  str(r.start), str(r.end), literal(r.memo), literal(quote if len(quote) <= 80 else quote[:77] + "..."))
     out.print(t)
     out.print(f"{len(rows)} codings")
 
@@ -516,7 +540,7 @@ def code_change(
     """
     p = _state(ctx).project()
     row = p.store.update_coding(coding_id, p.require_coder(), code=code, start=start, end=end)
-    out.print(f"coding #{row.id}: {p.store.code(row.code_id).key} [{row.start}, {row.end})")
+    out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end})")
 
 
 @app.command()
@@ -556,7 +580,7 @@ def log(
     Example: fieldcode log --by ana
     Example: fieldcode log --coding 43
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     t = Table()
     for col in ("event", "when (UTC)", "coder", "action", "coding", "uid", "state"):
         t.add_column(col)

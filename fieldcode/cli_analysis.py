@@ -110,7 +110,7 @@ def crosstab_cmd(
 
     Example: fieldcode crosstab --unit per1000 --by pair,arm --rollup --denominators
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     if unit not in analysis.UNITS:
         raise InvalidInput(f"--unit must be one of {', '.join(analysis.UNITS)}, not '{unit}'")
     with _working("counting..."):
@@ -139,7 +139,7 @@ def compare_cmd(
 
     Example: fieldcode compare --unit per1000
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     with _working("comparing..."):
         cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
                                filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
@@ -182,7 +182,7 @@ def frequencies_cmd(
 
     Example: fieldcode frequencies --rollup
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     f = analysis.frequencies(p.store, codes=_split(codes), filters=_filters(role, where), coders=coder,
                              include_interviewer=include_interviewer, rollup=rollup)
     n_iv, n_w = int(f.group_interviews[0]), int(f.group_words[0])
@@ -214,7 +214,7 @@ def cooccurrence_cmd(
 
     Example: fieldcode cooccurrence --by turn --codes leadership,aspiration,community-confidence
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     co = analysis.cooccurrence(p.store, mode=by, codes=_split(codes), filters=_filters(role, where), coders=coder,
                                include_interviewer=include_interviewer)
     t = Table(title=f"Co-occurrence by {escape(by)}", title_justify="left")
@@ -242,7 +242,7 @@ def coverage_cmd(
 
     Example: fieldcode coverage --coder ana --coder ben
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     rows = analysis.coverage(p.store, filters=_filters(role, where), coders=coder,
                              include_interviewer=include_interviewer)
     t = Table(title="Coding coverage", title_justify="left")
@@ -288,7 +288,7 @@ def export_counts(
 
     Example: fieldcode export counts -o results/counts.csv --by pair,arm
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     with _working("counting..."):
         ct = analysis.crosstab(p.store, unit="all", by=_split(by) or (), codes=_split(codes),
                                filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
@@ -324,7 +324,7 @@ def export_comparison(
 
     Example: fieldcode export comparison -o results/comparison.csv --unit per1000 --rollup
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     with _working("comparing..."):
         cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
                                filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
@@ -362,7 +362,7 @@ def export_segments(
 
     Example: fieldcode export segments -o results/segments.csv --codes leadership --children
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     filters = _filters(role, where)
     segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
                              coders=coder, exclude_interviewer=exclude_interviewer)
@@ -398,7 +398,7 @@ def export_quotes(
 
     Example: fieldcode export quotes -o results/quotes.md --max-quotes 3
     """
-    p = _state(ctx).project()
+    p = _state(ctx).project(write=False)
     filters = _filters(role, where)
     segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
                              coders=coder, exclude_interviewer=not include_interviewer)

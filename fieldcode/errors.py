@@ -36,3 +36,10 @@ class NoCoder(FieldcodeError):
             "who is coding? Pass --coder NAME, set FIELDCODE_CODER=NAME, or put coder = \"NAME\" "
             "in your settings file (fieldcode settings shows where it is)."
         )
+
+
+class Busy(FieldcodeError):
+    """Another process held the database's write lock for longer than fieldcode waits; the
+    message says who holds it and what to do.  Nothing was changed."""
+
+    exit_code = 4

@@ -57,16 +57,19 @@ class Project:
 
     @classmethod
     def open(cls, root: Path | None = None, *, db: str | None = None, coder: str | None = None,
-             settings: Settings | None = None) -> "Project":
+             settings: Settings | None = None, write: bool = True) -> "Project":
+        """Open the project.  ``write=False`` for commands that only read: they never take
+        the database's write lock, so they run while another process writes; a codebook.yaml
+        changed since the database recorded it is then reported (``sync.pending``), not recorded."""
         root = find_root(root) if root is None or not (Path(root) / CODEBOOK).is_file() else Path(root).resolve()
         settings = settings or Settings.load()
         cb = cbmod.load(root / CODEBOOK)
         url = db or os.environ.get("FIELDCODE_DB") or settings.db or sqlite_url(root / DB_FILE)
         store = Store(url)
-        sync = store.sync_codebook(cb)
+        sync = store.sync_codebook(cb, write=write)
         project = cls(root=root, codebook=cb, store=store, settings=settings,
                       coder=resolve_coder(coder, settings), sync=sync)
-        project.remarked = project.apply_interviewer_labels()
+        project.remarked = project.apply_interviewer_labels() if write else {}
         return project
 
     def close(self) -> None:

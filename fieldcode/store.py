@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,10 +22,12 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import text as text_sql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from fieldcode import dblock
 from fieldcode import text as textmod
 from fieldcode.codebook import Codebook
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput, NotFound
@@ -50,9 +53,12 @@ def sqlite_url(path: Path) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with fieldcode's connection rules applied."""
+    """An engine with fieldcode's connection rules applied.  A writer that waits longer than
+    the busy timeout gets :class:`~fieldcode.errors.Busy` naming the holder (see dblock)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        database = engine.url.database
+        holder = dblock.holder_path(database) if database and database != ":memory:" else None
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record):  # noqa: ANN001
@@ -68,9 +74,37 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
             if conn.get_execution_options().get("fieldcode_write"):
+                conn.info["fieldcode_wait"] = time.monotonic()
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
+                if holder is not None:
+                    dblock.record_holder(holder)
+                    conn.info["fieldcode_holder"] = True
             else:
                 conn.exec_driver_sql("BEGIN")
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _on_end(conn: Connection) -> None:
+            if conn.info.pop("fieldcode_holder", False):
+                dblock.clear_holder(holder)
+
+        @event.listens_for(engine, "handle_error")
+        def _on_error(ctx) -> None:  # noqa: ANN001
+            if "database is locked" in str(ctx.original_exception) or "database is busy" in str(ctx.original_exception):
+                started = ctx.connection.info.get("fieldcode_wait") if ctx.connection is not None else None
+                waited = time.monotonic() - started if started else BUSY_TIMEOUT_MS / 1000
+                raise dblock.sqlite_busy(database or "database", waited) from ctx.original_exception
+
+        return engine
+    if url.startswith("postgresql"):
+        engine = create_engine(url, pool_pre_ping=True, connect_args={
+            "application_name": dblock.application_name(),
+            "options": f"-c lock_timeout={BUSY_TIMEOUT_MS}"})
+
+        @event.listens_for(engine, "handle_error")
+        def _on_pg_error(ctx) -> None:  # noqa: ANN001
+            if getattr(ctx.original_exception, "sqlstate", None) == "55P03":  # lock_not_available
+                raise dblock.pg_busy(engine, BUSY_TIMEOUT_MS / 1000) from ctx.original_exception
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -111,6 +145,9 @@ class SyncReport:
     restored: list[str] = field(default_factory=list)
     new_version: bool = False
     version_hash: str = ""
+    # True when codebook.yaml differs from what the database last recorded and this read-only
+    # open did not record it: the codes shown are those last recorded.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,10 +184,14 @@ class Store(CodingRecord):
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(fieldcode_write=True)
         if migrate:
-            from fieldcode.migrations import upgrade
+            from fieldcode.migrations import current, head, upgrade
 
             try:
-                upgrade(self.engine)
+                if current(self.engine) != head():
+                    # Several processes opening a new database at once: the first migrates,
+                    # the others wait for it and then find the schema current.
+                    with dblock.migration_lock(self.engine):
+                        upgrade(self.engine)
             except OperationalError as exc:
                 raise FieldcodeError(f"cannot open the database {self.safe_url}: {exc.orig}") from exc
 
@@ -175,12 +216,33 @@ class Store(CodingRecord):
                 yield s
 
     # -- codebook ----------------------------------------------------------------------------
-    def sync_codebook(self, cb: Codebook) -> SyncReport:
+    def recorded_codebook_hash(self) -> str | None:
+        """The hash of the codebook the database last recorded (None for a new database)."""
+        with self.read() as s:
+            return s.exec(select(CodebookVersion.hash).order_by(CodebookVersion.id.desc()).limit(1)).scalars().first()
+
+    def sync_codebook(self, cb: Codebook, *, write: bool = True) -> SyncReport:
         """Make the code table match codebook.yaml: add new codes, update names and fields
         (keys are stable, so a renamed code keeps its codings), retire codes no longer in the
-        file (never delete), record the codebook version hash."""
+        file (never delete), record the codebook version hash.
+
+        Only a read when the database already recorded this codebook.  With ``write=False``
+        (read-only commands) nothing is written: a changed codebook is reported as
+        ``pending`` and the codes stay as last recorded."""
         rep = SyncReport(version_hash=cb.hash)
+        recorded = self.recorded_codebook_hash()
+        if recorded == cb.hash:
+            return rep  # a read: commands never take the write lock for an unchanged codebook
+        if not write and recorded is not None:  # a new database records its first codebook
+            rep.pending = True
+            return rep
         with self.write() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                # two processes syncing one new codebook would both insert its codes
+                s.exec(text_sql("SELECT pg_advisory_xact_lock(:k)").bindparams(k=dblock.MIGRATION_LOCK_KEY + 1))
+            last = s.exec(select(CodebookVersion.hash).order_by(CodebookVersion.id.desc()).limit(1)).scalars().first()
+            if last == cb.hash:
+                return rep  # another process recorded it while we waited
             existing = {c.key: c for c in s.exec(select(Code)).scalars()}
             wanted = cb.by_key()
             for pos, cd in enumerate(cb.codes):
