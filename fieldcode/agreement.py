@@ -151,6 +151,21 @@ class UnitLayout:
     u_end: "np.ndarray | None"
     u_iv: "np.ndarray"             # per unit: interview index (chars: per interview boundaries)
     n_units: "np.ndarray"          # per interview
+    u_raw_start: "np.ndarray | None" = None   # units in the global raw coordinate
+    u_raw_end: "np.ndarray | None" = None
+
+    def decompress(self, c):
+        """Compressed positions -> the raw global position of that analysed character."""
+        import numpy as np
+
+        c = np.asarray(c, dtype=np.int64)
+        if not len(self.ex_lo):
+            return c
+        lens = self.ex_hi - self.ex_lo
+        c_lo = self.ex_lo - self.ex_cum              # compressed position of each excluded span
+        j = np.searchsorted(c_lo, c, side="right")   # excluded spans at or before c
+        incl = np.concatenate([[0], np.cumsum(lens)])
+        return c + incl[j]
 
     def compress(self, x):
         """Raw global positions -> compressed positions (analysed characters before them)."""
@@ -241,6 +256,7 @@ def build_layout(store, scope: Scope, unit: str) -> UnitLayout:
     cs, ce = lay.compress(rs), lay.compress(re_)
     keep = ce > cs
     lay.u_start, lay.u_end, lay.u_iv = cs[keep], ce[keep], riv[keep]
+    lay.u_raw_start, lay.u_raw_end = rs[keep], re_[keep]
     lay.n_units = np.bincount(lay.u_iv, minlength=len(iids)).astype(np.int64)
     return lay
 
@@ -340,3 +356,78 @@ def unit_histogram(store, scope: Scope, unit: str) -> UnitHistogram:
     return UnitHistogram(unit=unit, coders=list(scope.coders), keys=list(scope.keys),
                          interview_ids=list(scope.interview_ids), n_units=layout.n_units.astype(np.int64),
                          rated=rated, hist=hist)
+
+
+# =============================================================================================
+# Where two coders differ (``fieldcode disagreements`` and the review screen)
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A unit where two coders differ on at least one code.  ``start``/``end``: the unit's raw
+    offsets in the interview (for the char unit: a maximal stretch where one coder coded the
+    code and the other did not).  ``codes``: coder -> the codes (keys) that coder put on the
+    unit; ``differing``: the codes only one of them put there."""
+
+    interview_id: int
+    interview: str
+    start: int
+    end: int
+    codes: dict[str, list[str]]
+    differing: list[str]
+
+
+def disagreements(store, *, coders: Sequence[str], unit: str = "sentence", codes: Sequence[str] | None = None,
+                  filters: dict[str, list[str]] | None = None, include_interviewer: bool = False) -> list[Disagreement]:
+    """Every unit of the interviews both coders coded where exactly one of them coded it with a
+    code, in interview name and text order.  Units are those of the agreement (``UNITS``)."""
+    import numpy as np
+
+    if len(list(coders)) != 2:
+        raise InvalidInput("disagreements compares two coders: --coders A,B")
+    scope = resolve_scope(store, coders=coders, codes=codes, filters=filters, include_interviewer=include_interviewer)
+    lay = build_layout(store, scope, unit)
+    st, rated = coded_stretches(store, scope, lay)
+    both = (rated & 3) == 3
+    keep = both[st.iv] if len(st.iv) else np.zeros(0, dtype=bool)
+    row, a, b, iv, mask = st.row[keep], st.a[keep], st.b[keep], st.iv[keep], st.mask[keep]
+    # per unit (or, for chars, per stretch): coder -> codes, and the codes they differ on
+    items: dict[tuple[int, int, int], tuple[dict[str, set], set]] = {}
+    if unit == "char":
+        for r, aa, bb, ii, m in zip(row.tolist(), a.tolist(), b.tolist(), iv.tolist(), mask.tolist()):
+            if m in (1, 2):
+                k = (ii, aa, bb)
+                who, diff = items.setdefault(k, ({c: set() for c in scope.coders}, set()))
+                who[scope.coders[0 if m == 1 else 1]].add(scope.keys[r])
+                diff.add(scope.keys[r])
+    else:
+        n = b - a
+        idx = np.concatenate([np.arange(x, y) for x, y in zip(a.tolist(), b.tolist())]) if len(a) else np.zeros(0, np.int64)
+        rows_u = np.repeat(row, n)
+        mask_u = np.repeat(mask, n)
+        coded_by: dict[int, tuple[dict[str, set], set]] = {}
+        for uu, r, m in zip(idx.tolist(), rows_u.tolist(), mask_u.tolist()):
+            who, diff = coded_by.setdefault(uu, ({c: set() for c in scope.coders}, set()))
+            for j, c in enumerate(scope.coders):
+                if m >> j & 1:
+                    who[c].add(scope.keys[r])
+            if m in (1, 2):
+                diff.add(scope.keys[r])
+        for uu, (who, diff) in coded_by.items():
+            if diff:
+                items[(int(lay.u_iv[uu]), uu, uu + 1)] = (who, diff)
+    order = {k: i for i, k in enumerate(scope.keys)}
+    out: list[Disagreement] = []
+    for (ii, aa, bb), (who, diff) in items.items():
+        if unit == "char":
+            rs = int(lay.decompress(np.array([aa]))[0])
+            re_ = int(lay.decompress(np.array([bb - 1]))[0]) + 1
+        else:
+            rs, re_ = int(lay.u_raw_start[aa]), int(lay.u_raw_end[aa])
+        off = int(lay.iv_char_off[ii])
+        iid = scope.interview_ids[ii]
+        out.append(Disagreement(iid, scope.names[iid], rs - off, re_ - off,
+                                {c: sorted(v, key=order.get) for c, v in who.items()}, sorted(diff, key=order.get)))
+    out.sort(key=lambda d: (d.interview, d.start, d.end))
+    return out

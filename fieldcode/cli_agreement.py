@@ -225,6 +225,55 @@ def export_agreement(
         out.print(f"wrote {pth}")
 
 
+@app.command("disagreements")
+def disagreements_cmd(
+    ctx: typer.Context,
+    coders: Annotated[str, typer.Option("--coders", help="The two coders to compare, e.g. ana,ben.")],
+    code: Annotated[Optional[str], typer.Option("--code", help="Only this code (key); default: every code.")] = None,
+    unit: UnitOpt = "sentence",
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many (0 = all).")] = 0,
+) -> None:
+    """List the units where two coders differ: for each, the interview, the offsets, the text
+    and each coder's codes on it (the codes only one of them applied are marked *).  Units as
+    in 'fieldcode agreement' (the char unit lists each stretch where only one coder coded a code).
+
+    Example: fieldcode disagreements --coders ana,ben --code housing
+    """
+    from fieldcode.agreement import disagreements
+
+    pair = split_list(coders) or []
+    if len(pair) != 2:
+        raise InvalidInput(f"--coders takes exactly two coders, e.g. --coders ana,ben; got '{coders}'")
+    if unit not in UNITS:
+        raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
+    p = _project(ctx)
+    found = disagreements(p.store, coders=pair, unit=unit, codes=[code] if code else None,
+                          filters=parse_filters(role, where), include_interviewer=include_interviewer)
+    shown = found[:limit] if limit > 0 else found
+    texts: dict[int, str] = {}
+    t = Table(title=escape(f"Disagreements of {pair[0]} and {pair[1]}: unit {unit}"), title_justify="left")
+    for col in ("interview", "at", "text", pair[0], pair[1]):
+        t.add_column(escape(col), overflow="fold")
+    for d in shown:
+        if d.interview_id not in texts:
+            texts[d.interview_id] = p.store.interview(d.interview_id).text
+        text = " ".join(texts[d.interview_id][d.start:d.end].split())
+        if len(text) > 240:
+            text = text[:237] + "..."
+
+        def cell(who: str) -> str:
+            return ", ".join(k + ("*" if k in d.differing else "") for k in d.codes[who]) or "—"
+
+        t.add_row(escape(d.interview), f"{d.start}-{d.end}", escape(text), escape(cell(pair[0])), escape(cell(pair[1])))
+    out.print(t)
+    more = f" (showing {len(shown)})" if len(shown) < len(found) else ""
+    out.print(f"{len(found)} {unit} unit(s) where {pair[0]} and {pair[1]} differ{more}; * = applied by one coder only.")
+    out.print(f"Unit: {unit} = {UNIT_DEFINITIONS[unit]}. Only interviews both coded.")
+
+
 @app.command("merge")
 def merge_cmd(
     ctx: typer.Context,
