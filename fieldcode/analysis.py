@@ -375,6 +375,25 @@ class Row:
     retired: bool = False
 
 
+def _breakable(value: str, width: int = 10, longest: int = 16) -> str:
+    """A header value longer than ``longest`` broken into lines of at most ``width``
+    characters after '-', '_', '.' or a space (a piece longer than ``longest`` is cut), so a
+    narrow table column wraps it instead of cutting it: 'liverpool-improving-01-resident' and
+    '...-02-resident' stay distinguishable.  Joining the lines gives the value back."""
+    if len(value) <= longest:
+        return value
+    lines: list[str] = []
+    for piece in filter(None, re.findall(r"[^-_. ]*[-_. ]?", value)):
+        while len(piece) > longest:
+            lines.append(piece[:longest])
+            piece = piece[longest:]
+        if lines and len(lines[-1]) + len(piece) <= width:
+            lines[-1] += piece
+        else:
+            lines.append(piece)
+    return "\n".join(lines)
+
+
 @dataclass
 class Crosstab:
     """Counts of codes (rows) in groups of interviews (columns).  Arrays are rows x groups.
@@ -413,6 +432,7 @@ class Crosstab:
             return np.where(self.group_words > 0, 1000.0 * self.words / np.maximum(self.group_words, 1), np.nan)
 
     def group_label(self, g: tuple[str, ...]) -> str:
+        """The group's full name (CSV column names): attribute values joined by ' / '."""
         return " / ".join(g) if g else "all"
 
     def long(self, units: Sequence[str] | None = None):
@@ -438,7 +458,7 @@ class Crosstab:
         read "value/denominator"."""
         headers = ["code"]
         for gi, g in enumerate(self.groups):
-            head = "\n".join(g) if g else "all"
+            head = "\n".join(_breakable(v) for v in g) if g else "all"
             if denominators:
                 head += f"\n({int(self.group_interviews[gi]):,} iv, {int(self.group_words[gi]):,} w)"
             headers.append(head)

@@ -70,3 +70,34 @@ def test_show_refuses_both_flags_and_says_when_no_turns(tmp_path, db_url) -> Non
     assert res.exit_code == 0 and "'plain.txt' has no speaker turns" in res.output
     assert _run(root, db_url, "show", "plain").output.splitlines() == [
         "    1  \u2014        No labels here.", "    2  \u2014        Two sentences.", "2 sentences in plain.txt"]
+
+
+def test_crosstab_by_interview_keeps_long_names_distinguishable(tmp_path, db_url) -> None:
+    from rich.console import Console
+
+    from conftest import MINI_CODEBOOK
+    from fieldcode import analysis
+    from fieldcode.cli_analysis import render_crosstab
+
+    root = tmp_path / "s"
+    (root / "interviews").mkdir(parents=True)
+    (root / "codebook.yaml").write_text(MINI_CODEBOOK, encoding="utf-8")
+    names = [f"liverpool-improving-0{n}-resident-long-interview" for n in range(1, 5)]
+    for name in names:
+        (root / "interviews" / f"{name}.txt").write_text("Interviewer: Hi?\nJo: Damp flats here.\n", encoding="utf-8")
+    p = Project.open(root, db=db_url, coder="ana")
+    try:
+        assert p.import_files().ok
+        for coder in ("ana", "ben"):
+            p.store.add_coding(f"{names[0]}.txt", "housing", 21, 37, coder)  # "Damp flats here."
+        ct = analysis.crosstab(p.store, unit="segments", by=["interview"])
+        headers, _ = ct.display("segments")
+        # each header is the full name, broken after separators into lines of at most 10 characters
+        assert [h.replace("\n", "") for h in headers[1:]] == [f"{n}.txt" for n in names]
+        assert all(len(line) <= 10 for h in headers[1:] for line in h.split("\n"))
+        console = Console(width=70, record=True, file=open("/dev/null", "w"))
+        console.print(render_crosstab(ct, "segments", denominators=False, title="t"))
+        shown = console.export_text()
+        assert all(f"0{n}-" in shown for n in range(1, 5))  # "01-" is a line of its own
+    finally:
+        p.close()
