@@ -1034,7 +1034,7 @@ def exchange_insert_memos(store, rows: list[dict]) -> tuple[list[str], int]:  # 
             if r.get("interview_id") is not None and r.get("start") is not None:
                 iv = s.get(Interview, r["interview_id"])
                 store._check_span(iv, r["start"], r["end"])
-                prefix = iv.text[r["start"]:r["end"]][:QUOTE_PREFIX_LEN]
+                prefix = iv.text[r["start"]:r["end"]][:80]   # as add_memo keeps it
             now = utcnow()
             s.add(Memo(uid=r["uid"], author=r["author"], interview_id=r.get("interview_id"),
                        code_id=r.get("code_id"), start=r.get("start"), end=r.get("end"), quote_prefix=prefix,
