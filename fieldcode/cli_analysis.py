@@ -369,16 +369,51 @@ def export_segments(
     output.parent.mkdir(parents=True, exist_ok=True)
     xlsx = output.with_suffix(".xlsx")
     side = output.with_suffix(".json")
-    export.write_text(output, export.segments_csv(segs))
+    with export.exact_csv(exact_text):
+        export.write_text(output, export.segments_csv(segs))
+        csv_text = export.csv_text_policy()
     if not export.write_segments_xlsx(segs, xlsx):
         err.print(f"[yellow]note:[/] {len(segs):,} segments do not fit in one Excel sheet; wrote the CSV only")
         xlsx = None
     opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": not exclude_interviewer}
     export.write_sidecar(side, export.sidecar(
         "segments", files=[f for f in (output, xlsx) if f], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
-        extra={"segments": len(segs), "include_children": children,
+        extra={"csv_text": csv_text, "segments": len(segs), "include_children": children,
                "speaker": "the speaker of the turn containing the segment's start"}))
     _done([f for f in (output, xlsx, side) if f])
+
+
+@export_app.command("memos")
+def export_memos(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV path; the JSON sidecar goes beside it.")] = Path("memos.csv"),
+    coder: CoderOpt = None,
+    codes: CodesOpt = None,
+    interview: Annotated[Optional[str], typer.Option("--interview", help="Only memos on this interview (name or id).")] = None,
+) -> None:
+    """Write every memo (on interviews, passages, codes and codings) with author, times, what it
+    is on and the quoted passage, to CSV with a JSON sidecar.
+
+    Example: fieldcode export memos -o results/memos.csv --coder ana
+    """
+    from fieldcode import store as storemod
+
+    p = _state(ctx).project(write=False)
+    iv_id = p.store.interview(interview).id if interview else None
+    wanted = set(_split(codes) or [])
+    code_ids = {p.store.code(k).id for k in wanted} if wanted else None
+    memos = [m for m in storemod.memos(p.store, interview_id=iv_id)
+             if (not coder or m.author in coder) and (code_ids is None or m.code_id in code_ids)]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    side = output.with_suffix(".json")
+    export.write_text(output, export.memos_csv(memos, p.store.all_attributes()))
+    opts = {"codes": _split(codes), "coders": coder, "include_interviewer": True}
+    export.write_sidecar(side, export.sidecar(
+        "memos", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
+        extra={"memos": len(memos), "interview": interview,
+               "kinds": "interview, passage (start/end), code, coding (a coding's own memo)",
+               "times": "UTC, ISO 8601"}))
+    _done([output, side])
 
 
 @export_app.command("quotes")

@@ -283,3 +283,34 @@ def write_text(path: Path, text: str) -> None:
     """Write exactly these characters (UTF-8, no newline translation)."""
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
+
+
+# --- memos --------------------------------------------------------------------------------------
+
+MEMO_COLUMNS = ["memo_uid", "kind", "author", "created_at", "updated_at", "interview", "code_key", "code_name",
+                "start", "end", "quoted_text", "memo"]
+
+
+def memos_csv(memos: Sequence, attributes: dict[int, dict[str, str]] | None = None) -> str:
+    """Every memo (``fieldcode.store.MemoInfo`` rows): its kind (interview, passage, code, coding),
+    author and times (UTC, ISO 8601), what it is on, the quoted passage and the text; the
+    interview's attributes follow ``interview``.  A coding's memo carries the coding's uid."""
+    attributes = attributes or {}
+    names = {k for m in memos if m.interview_id in attributes for k in attributes[m.interview_id]}
+    attrs = [a for a in FIRST_ATTRIBUTES if a in names] + sorted(names - set(FIRST_ATTRIBUTES))
+    cols = [a if a not in MEMO_COLUMNS else f"attr_{a}" for a in attrs]
+    buf = io.StringIO()
+    w = _writer(buf)
+    w.writerow([*MEMO_COLUMNS[:6], *cols, *MEMO_COLUMNS[6:]])
+    for m in memos:
+        a = attributes.get(m.interview_id, {})
+        w.writerow([m.uid, m.kind, m.author, _utc(m.created_at), _utc(m.updated_at), m.interview,
+                    *[a.get(x, "") for x in attrs], m.code_key, m.code_name,
+                    "" if m.start is None else m.start, "" if m.end is None else m.end, m.quote, m.text])
+    return buf.getvalue()
+
+
+def _utc(dt: datetime) -> str:
+    """A stored time (UTC; SQLite hands it back without a zone) as ISO 8601 with its offset."""
+    dt = dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.isoformat(timespec="seconds")
