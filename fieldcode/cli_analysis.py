@@ -271,6 +271,9 @@ def _done(paths: list[Path]) -> None:
         out.print(f"wrote {escape(pth)}")
 
 
+ExactOpt = Annotated[bool, typer.Option("--exact-text", help="Keep CSV cells exactly as stored, even those a spreadsheet would run as a formula (= + - @); by default they get a leading '.")]
+
+
 @export_app.command("counts")
 def export_counts(
     ctx: typer.Context,
@@ -282,6 +285,7 @@ def export_counts(
     where: WhereOpt = None,
     include_interviewer: InterviewerOpt = False,
     rollup: RollupOpt = False,
+    exact_text: ExactOpt = False,
 ) -> None:
     """Write the crosstab in all four units: a tidy long CSV (one row per code x group x unit,
     with value and denominators), a wide CSV (NAME_wide.csv) and a JSON sidecar (NAME.json).
@@ -296,12 +300,14 @@ def export_counts(
     output.parent.mkdir(parents=True, exist_ok=True)
     wide = output.with_name(output.stem + "_wide.csv")
     side = output.with_suffix(".json")
-    export.write_text(output, export.counts_long_csv(ct))
-    export.write_text(wide, export.counts_wide_csv(ct))
+    with export.exact_csv(exact_text):
+        export.write_text(output, export.counts_long_csv(ct))
+        export.write_text(wide, export.counts_wide_csv(ct))
+        csv_text = export.csv_text_policy()
     export.write_sidecar(side, export.sidecar(
         "counts", files=[output, wide], codebook=p.codebook, coders_in_data=p.store.coders(), options=ct.options,
         n_interviews=int(ct.group_interviews.sum()),
-        extra={"columns": {"value": "the count in that unit", "interviews_in_group": "interviews in the group",
+        extra={"csv_text": csv_text, "columns": {"value": "the count in that unit", "interviews_in_group": "interviews in the group",
                            "words_in_group": "analysed words in the group"}}))
     _done([output, wide, side])
 
@@ -317,6 +323,7 @@ def export_comparison(
     where: WhereOpt = None,
     include_interviewer: InterviewerOpt = False,
     rollup: RollupOpt = False,
+    exact_text: ExactOpt = False,
 ) -> None:
     """Write the paired comparison: theme x pair values of both arms with their difference and
     denominators, a per-theme summary with the sign test (descriptive), and a JSON sidecar
@@ -332,12 +339,14 @@ def export_comparison(
     output.parent.mkdir(parents=True, exist_ok=True)
     summary = output.with_name(output.stem + "_summary.csv")
     side = output.with_suffix(".json")
-    export.write_text(output, export.comparison_csv(cmp))
-    export.write_text(summary, export.comparison_summary_csv(cmp))
+    with export.exact_csv(exact_text):
+        export.write_text(output, export.comparison_csv(cmp))
+        export.write_text(summary, export.comparison_summary_csv(cmp))
+        csv_text = export.csv_text_policy()
     export.write_sidecar(side, export.sidecar(
         "comparison", files=[output, summary], codebook=p.codebook, coders_in_data=p.store.coders(),
         options=cmp.options,
-        extra={"normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
+        extra={"csv_text": csv_text, "normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
                "sign_test": "exact two-sided binomial (p = 1/2) over pairs with a non-zero difference; "
                             + analysis.SIGN_TEST_NOTE,
                "balance_warnings": cmp.warnings}))
@@ -356,6 +365,7 @@ def export_segments(
     role: RoleOpt = None,
     where: WhereOpt = None,
     exclude_interviewer: Annotated[bool, typer.Option("--exclude-interviewer", help="Leave out segments wholly inside interviewer turns (by default every segment is written).")] = False,
+    exact_text: ExactOpt = False,
 ) -> None:
     """Write every coded segment (interview, attributes, speaker, coder, code key and path, start,
     end, quoted text, memo) to CSV and XLSX, with a JSON sidecar.

@@ -8,12 +8,15 @@ Any text, including commas, quotes and newlines, survives ``pandas.read_csv``.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import json
 import math
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -32,8 +35,60 @@ def fmt(unit: str, v) -> str:
     return str(int(v))
 
 
+# --- formula-like cells -------------------------------------------------------------------------
+# A spreadsheet runs a cell that starts with = + - @ (or tab / carriage return) as a formula:
+# a quote like "=HYPERLINK(...)" or "-2+3" in a transcript, a memo or a code name would run when
+# a colleague opens the CSV.  By default every text cell of every CSV written here that starts
+# so, and is not a plain number, gets a leading apostrophe (the OWASP rule; the XLSX stores such
+# cells as text instead).  exact_csv() turns this off for analysis pipelines that need the exact
+# text; the sidecar records which was used (csv_text_policy()).
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_EXACT = contextvars.ContextVar("fieldcode_exact_csv", default=False)
+
+
+def neutralise(value):
+    """A CSV cell that no spreadsheet will run: formula-like text gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER_RE.fullmatch(value):
+        return "'" + value
+    return value
+
+
+@contextmanager
+def exact_csv(exact: bool = True) -> Iterator[None]:
+    """Within this block, CSVs keep formula-like cells exactly as they are."""
+    token = _EXACT.set(exact)
+    try:
+        yield
+    finally:
+        _EXACT.reset(token)
+
+
+def csv_text_policy() -> str:
+    """What the CSVs written now do with formula-like cells (for the sidecar)."""
+    if _EXACT.get():
+        return "exact: cells are the stored text unchanged (--exact-text); a spreadsheet may run those starting with = + - @"
+    return ("formula-like cells neutralised: a text cell starting with = + - @, tab or carriage return that is "
+            "not a number has a leading ' added (remove it, or export with --exact-text, for the exact text)")
+
+
+class _SafeWriter:
+    """csv.writer whose rows pass through :func:`neutralise` unless :func:`exact_csv` is on."""
+
+    def __init__(self, writer) -> None:
+        self._w = writer
+
+    def writerow(self, row) -> None:
+        self._w.writerow(row if _EXACT.get() else [neutralise(v) for v in row])
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def _writer(buf: io.StringIO):
-    return csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return _SafeWriter(csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL))
 
 
 # --- counts -------------------------------------------------------------------------------------

@@ -133,8 +133,15 @@ def test_segments_csv_round_trip_and_xlsx(tricky, tmp_path):
                                 "code_key", "code_path", "code_name", "start", "end", "text", "memo"]
     # codebook order: leadership (e1, e2), aspiration
     assert df.code_key.tolist() == ["leadership", "leadership", "aspiration"]
-    assert df.text.tolist() == [TRICKY, "then left", "=SUM(A1)"]
-    assert df.memo.tolist() == ['memo, with "quotes"\nand a newline', "", "=1+1"]
+    # formula-like cells are neutralised by default (a spreadsheet would run them) ...
+    assert df.text.tolist() == [TRICKY, "then left", "'=SUM(A1)"]
+    assert df.memo.tolist() == ['memo, with "quotes"\nand a newline', "", "'=1+1"]
+    # ... and kept exactly with --exact-text, which the sidecar records
+    exact = tmp_path / "x" / "exact.csv"
+    run("-C", tricky.root, "export", "segments", "-o", exact, "--exact-text")
+    dfe = pd.read_csv(exact, keep_default_na=False, dtype=str)
+    assert dfe.text.tolist() == [TRICKY, "then left", "=SUM(A1)"] and dfe.memo.tolist()[2] == "=1+1"
+    assert json.loads(exact.with_suffix(".json").read_text())["csv_text"].startswith("exact:")
     assert df.speaker.tolist() == ["Ed", "Ed", "Ed"]
     assert df.role.tolist() == ["resident", "agency", "resident"]
     text = tricky.store.interview("e1").text
@@ -150,6 +157,7 @@ def test_segments_csv_round_trip_and_xlsx(tricky, tmp_path):
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     side = json.loads(out.with_suffix(".json").read_text())
     assert side["export"] == "segments" and side["segments"] == 3 and side["files"] == ["segs.csv", "segs.xlsx"]
+    assert side["csv_text"].startswith("formula-like cells neutralised")
 
 
 def test_segments_csv_function_filters(tricky):
