@@ -13,11 +13,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from fieldcode import export
 from fieldcode.agreement import UNIT_DEFINITIONS, UNITS
 from fieldcode.cli import app, err, out
 from fieldcode.cli_analysis import export_app
 from fieldcode.errors import InvalidInput
+from fieldcode.lazy import lazy_module
 from fieldcode.reliability import (
     ALL,
     MEASURE_DEFINITIONS,
@@ -30,6 +30,8 @@ from fieldcode.reliability import (
     grade,
     sidecar_extra,
 )
+
+export = lazy_module("fieldcode.export")  # pandas and the database layer load on first use
 
 UNIT_HELP = "; ".join(f"{u}: {UNIT_DEFINITIONS[u]}" for u in UNITS)
 
@@ -272,6 +274,39 @@ def disagreements_cmd(
     more = f" (showing {len(shown)})" if len(shown) < len(found) else ""
     out.print(f"{len(found)} {unit} unit(s) where {pair[0]} and {pair[1]} differ{more}; * = applied by one coder only.")
     out.print(f"Unit: {unit} = {UNIT_DEFINITIONS[unit]}. Only interviews both coded.")
+
+
+@app.command("review")
+def review_cmd(
+    ctx: typer.Context,
+    coders: Annotated[str, typer.Option("--coders", help="The two coders whose disagreements to settle, e.g. ana,ben.")],
+    as_coder: Annotated[str, typer.Option("--as", help="The consensus coder the decisions are written as, e.g. consensus.")],
+    code: Annotated[Optional[str], typer.Option("--code", help="Only this code (key); default: every code.")] = None,
+    unit: UnitOpt = "sentence",
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+) -> None:
+    """Open the review screen: the two coders' disagreements one by one, both coders' codings
+    side by side on the transcript.  Keys: a keep the left coder's side, b the right one's, o
+    both, n neither (the codes both applied are kept), f both fitted to the unit's span;
+    right/left to move, q to close.  Each decision writes codings of the consensus coder, each
+    linked in the event log to the codings it came from; progress shows "12 of 40 settled" and
+    survives a restart.  Then run the crosstab on the consensus coder (--coder NAME).
+
+    Example: fieldcode review --coders ana,ben --as consensus --code housing
+    """
+    from fieldcode.consensus import Review
+
+    pair = split_list(coders) or []
+    if len(pair) != 2:
+        raise InvalidInput(f"--coders takes exactly two coders, e.g. --coders ana,ben; got '{coders}'")
+    p = _project(ctx)
+    review = Review(p.store, coders=pair, consensus=as_coder, unit=unit, codes=[code] if code else None,
+                    filters=parse_filters(role, where))
+    from fieldcode.tui.review import make_review_app  # noqa: PLC0415 - the TUI only when asked for
+
+    make_review_app(review).run()
+    out.print(f"{review.progress()} ({as_coder})")
 
 
 @app.command("merge")

@@ -1,0 +1,115 @@
+"""The disagreement review: headless decisions, and the screen driven by real key presses
+(Pilot), asserting on the database and on what the widgets render."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agreement_helpers import code, make_store
+from fieldcode.consensus import Review
+from fieldcode.errors import InvalidInput
+from fieldcode.reliability import ALL, agreement
+
+Y = "One. Two. Three."
+
+
+def at(text, part):
+    i = text.find(part)
+    assert i >= 0 and text.count(part) == 1
+    return i, i + len(part)
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    sents = [at(Y, p) for p in ("One.", "Two.", "Three.")]
+    s = make_store(db_url, tmp_path, [{"name": "y", "text": Y, "sentences": sents}])
+    code(s, "y", "k1", *at(Y, "One"), "ana")            # ana only: k1 on "One."
+    code(s, "y", "k2", *at(Y, "Two"), "ben")            # ben only: k2 on "Two."
+    code(s, "y", "k1", *at(Y, "Three"), "ana")          # both k1 on "Three.", ben also k2
+    code(s, "y", "k1", *at(Y, "Three"), "ben")
+    code(s, "y", "k2", *at(Y, "Three."), "ben")
+    yield s
+    s.close()
+
+
+def consensus_codings(s, who="cons"):
+    keys = {c.id: c.key for c in s.codes()}
+    return sorted((keys[c.code_id], c.start, c.end) for c in s.codings() if c.coder == who)
+
+
+def test_decisions_write_linked_consensus_codings_and_resume(store):
+    r = Review(store, coders=["ana", "ben"], consensus="cons")
+    assert [it.disagreement.differing for it in r.items] == [["k1"], ["k2"], ["k2"]]
+    assert r.progress() == "0 of 3 settled"
+    before = {(c.coder, c.uid, c.start, c.end, c.memo) for c in store.codings() if c.coder != "cons"}
+    assert r.decide(0, "a") == 1                          # ana's k1 on "One"
+    assert r.decide(1, "neither") == 0                    # nothing both applied on "Two."
+    assert r.decide(2, "both") == 2                       # k1 "Three" (same span twice: once), k2 "Three."
+    assert r.progress() == "3 of 3 settled"
+    assert consensus_codings(store) == [("k1", *at(Y, "One")), ("k1", *at(Y, "Three")), ("k2", *at(Y, "Three."))]
+    # nobody else's work changed
+    assert {(c.coder, c.uid, c.start, c.end, c.memo) for c in store.codings() if c.coder != "cons"} == before
+    # each consensus coding names its sources in the event log
+    uid_of = {(c.coder, c.start, c.end, c.code_id): c.uid for c in store.codings()}
+    ev = [e for e in store.events(coder="cons", limit=50) if e.coding_uid]
+    srcs = sorted(sorted(json.loads(e.detail)["sources"]) for e in ev)
+    k1 = next(c.id for c in store.codes() if c.key == "k1")
+    three = at(Y, "Three")
+    assert sorted([uid_of[("ana", *three, k1)], uid_of[("ben", *three, k1)]]) in srcs
+    # resumable: a new Review (a restart) sees every item settled, and refuses to settle twice
+    r2 = Review(store, coders=["ana", "ben"], consensus="cons")
+    assert r2.progress() == "3 of 3 settled" and [it.decision for it in r2.items] == ["a", "neither", "both"]
+    with pytest.raises(InvalidInput, match="already settled"):
+        r2.decide(0, "b")
+    # the consensus coder can be analysed like any coder: it agrees with ana on k1 at the sentence level
+    res = agreement(store, unit="sentence", coders=["ana", "cons"], codes=["k1"])
+    assert res.rows[0].everyone[ALL].observed == 1.0
+
+
+def test_fit_adjusts_the_span_to_the_unit(store):
+    r = Review(store, coders=["ana", "ben"], consensus="cons")
+    assert r.decide(2, "fit") == 2                        # k1 and k2, each over exactly "Three."
+    assert consensus_codings(store) == [("k1", *at(Y, "Three.")), ("k2", *at(Y, "Three."))]
+
+
+def test_consensus_coder_must_be_named_and_new(store):
+    with pytest.raises(InvalidInput, match="name the consensus coder"):
+        Review(store, coders=["ana", "ben"], consensus="ana")
+
+
+async def test_review_screen_keys(store):
+    from textual.widgets import Static
+
+    from fieldcode.tui.review import make_review_app
+
+    review = Review(store, coders=["ana", "ben"], consensus="cons")
+    app = make_review_app(review)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+
+        def shown(wid):
+            return str(screen.query_one(wid, Static).render())
+
+        assert "0 of 3 settled" in shown("#progress") and "item 1 of 3" in shown("#progress")
+        assert "k1 *" in shown("#codes-a") and "(no code here)" in shown("#codes-b")
+        await pilot.press("b")                              # keep ben's side of item 1: nothing
+        await pilot.pause()
+        assert "1 of 3 settled" in shown("#progress") and "item 2 of 3" in shown("#progress")
+        assert "k2 *" in shown("#codes-b")
+        await pilot.press("a")                              # item 2: keep ana's side (no codes)
+        await pilot.press("f")                              # item 3: both, fitted to "Three."
+        await pilot.pause()
+        assert "3 of 3 settled" in shown("#progress")
+        await pilot.press("left")
+        await pilot.pause()
+        assert "settled: a" in shown("#progress")
+        await pilot.press("q")
+    assert consensus_codings(store) == [("k1", *at(Y, "Three.")), ("k2", *at(Y, "Three."))]
+    # after a restart the screen opens on the progress so far
+    app2 = make_review_app(Review(store, coders=["ana", "ben"], consensus="cons"))
+    async with app2.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert "3 of 3 settled" in str(app2.screen.query_one("#progress", Static).render())
