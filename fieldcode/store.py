@@ -740,19 +740,22 @@ def q_coding_arrays_by_coder(store, *, interview_ids: Sequence[int] | None, code
 
 
 def q_sentence_arrays(store, ids: Sequence[int]) -> dict[int, tuple]:
-    """interview id -> (starts, ends) numpy arrays of its stored sentences, in order."""
+    """interview id -> (starts, ends) numpy arrays of its stored sentences, in order (one
+    aggregated string per interview, parsed by numpy)."""
     import numpy as np
+    from sqlalchemy import String, cast
 
-    rows: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    q = select(_SENT.c.interview_id, _SENT.c.start, _SENT.c.end).order_by(_SENT.c.interview_id, _SENT.c.idx)
+    item = cast(_SENT.c.start, String) + "," + cast(_SENT.c.end, String)
+    q = (select(_SENT.c.interview_id, func.aggregate_strings(item, ","))
+         .group_by(_SENT.c.interview_id))
+    out = {}
     with store.engine.connect() as conn:
         for chunk in _chunks(ids):
-            for iid, st, en in conn.execute(q.where(_SENT.c.interview_id.in_(chunk))):
-                rows[iid].append((st, en))
-    out = {}
-    for iid, lst in rows.items():
-        a = np.array(lst, dtype=np.int64).reshape(-1, 2)
-        out[iid] = (a[:, 0], a[:, 1])
+            for iid, joined in conn.execute(q.where(_SENT.c.interview_id.in_(chunk))):
+                v = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+                starts, ends = v[0::2], v[1::2]
+                order = np.argsort(starts, kind="stable")   # aggregate order is not guaranteed
+                out[iid] = (starts[order], ends[order])
     return out
 
 

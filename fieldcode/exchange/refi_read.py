@@ -245,11 +245,11 @@ def read(path: Path) -> RefiFile:
             for sel in s.iter():
                 t = _local(sel)
                 if t.endswith("Selection"):
-                    rf.unsupported[t] += 1
+                    rf.unsupported[t if t != "PlainTextSelection" else f"PlainTextSelection of a {tag}'s text"] += 1
                 elif t == "Coding":
                     rf.unsupported[f"codings on a {tag}"] += 1
                 elif t == "Transcript":
-                    rf.unsupported["Transcript"] += 1
+                    rf.unsupported[f"Transcript of a {tag}"] += 1
     notes = _kid(root, "Notes")
     for n in _kids(notes, "Note") if notes is not None else []:
         g = norm_guid(n.get("guid"))
