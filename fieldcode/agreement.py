@@ -36,17 +36,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fieldcode.analysis import excluded_spans, load_code_tree, word_bounds
 from fieldcode.errors import InvalidInput
-from fieldcode.store import (
-    q_coders_by_interview,
-    q_coding_arrays_by_coder,
-    q_interview_rows,
-    q_n_chars,
-    q_sentence_arrays,
-    q_texts,
-    q_turn_spans,
-)
+
+# fieldcode.analysis and fieldcode.store are imported where they are used, so the CLI can read
+# UNITS and UNIT_DEFINITIONS (its help text) without loading the database layer.
 
 UNITS = ("char", "word", "sentence", "turn", "interview")
 UNIT_DEFINITIONS = {
@@ -95,6 +88,7 @@ class Scope:
     keys: list[str]
     code_ids: list[int]
     include_interviewer: bool
+    coders_by_interview: dict[int, set[str]]     # every coder with a coding in each interview
 
 
 def resolve_scope(store, *, coders: Sequence[str] | None = None, codes: Sequence[str] | None = None,
@@ -103,6 +97,8 @@ def resolve_scope(store, *, coders: Sequence[str] | None = None, codes: Sequence
     """Interviews matching ``filters``; the coders (default: every coder with codings in those
     interviews, in name order; at least two); the codes (default: every live code, and retired
     ones that have codings)."""
+    from fieldcode.analysis import load_code_tree
+    from fieldcode.store import q_coders_by_interview, q_interview_rows
     ivs = q_interview_rows(store)
     iids = [iid for iid, (_n, _w, attrs) in ivs.items()
             if not filters or all(attrs.get(k) in set(v) for k, v in filters.items() if v is not None)]
@@ -128,7 +124,7 @@ def resolve_scope(store, *, coders: Sequence[str] | None = None, codes: Sequence
         keys = [c.key for c in tree.codes if not c.retired]
     return Scope(interview_ids=iids, names={i: ivs[i][0] for i in iids}, attributes={i: ivs[i][2] for i in iids},
                  coders=list(coders), keys=keys, code_ids=[tree.by_key[k].id for k in keys],
-                 include_interviewer=include_interviewer)
+                 include_interviewer=include_interviewer, coders_by_interview=by_iv)
 
 
 # =============================================================================================
@@ -197,6 +193,8 @@ class UnitLayout:
 
 
 def build_layout(store, scope: Scope, unit: str) -> UnitLayout:
+    from fieldcode.analysis import excluded_spans, word_bounds
+    from fieldcode.store import q_n_chars, q_sentence_arrays, q_texts, q_turn_spans
     import numpy as np
 
     if unit not in UNITS:
@@ -280,6 +278,7 @@ class Stretches:
 
 def coded_stretches(store, scope: Scope, layout: UnitLayout) -> tuple[Stretches, "np.ndarray"]:
     """The stretches of units coded by each set of coders, and each interview's rated mask."""
+    from fieldcode.store import q_coding_arrays_by_coder
     import numpy as np
 
     iids = scope.interview_ids
@@ -287,7 +286,7 @@ def coded_stretches(store, scope: Scope, layout: UnitLayout) -> tuple[Stretches,
     cpos = {c: j for j, c in enumerate(scope.coders)}
     row_of_code = {cid: r for r, cid in enumerate(scope.code_ids)}
     rated = np.zeros(len(iids), dtype=np.int64)
-    for iid, who in q_coders_by_interview(store, iids).items():
+    for iid, who in scope.coders_by_interview.items():
         if iid in pos:
             for c in who:
                 if c in cpos:
