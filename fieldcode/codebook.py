@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from fieldcode.errors import InvalidInput
+from fieldcode.text import remove_controls
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 # Column sizes of the code table (models.Code): PostgreSQL enforces them, SQLite does not, so
@@ -315,6 +316,11 @@ def _load_code(node: CommentedMap, where: str, line: int, problems: list[str]) -
         problems.append(f"{where}:{_line(node, 'name')}: code '{key}': the name is {len(str(name).strip())} "
                         f"characters; the limit is {NAME_MAX} (put the rest in 'definition')")
         ok = False
+    for k in ("name", "definition", "use_when", "not_when", "example", "keywords"):
+        if remove_controls(str(node.get(k) or ""))[1]:
+            problems.append(f"{where}:{_line(node, k)}: code '{key}': {k} contains control characters or "
+                            "terminal escape sequences: remove them (text is shown literally)")
+            ok = False
     colour = str(node.get("colour", node.get("color", "#888888")))
     if len(colour) > COLOUR_MAX:
         problems.append(f"{where}:{_line(node, 'colour') or _line(node, 'color')}: code '{key}': bad colour "

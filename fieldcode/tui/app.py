@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from fieldcode.safe import clean, plain
 from fieldcode.tui.analysis_screen import AnalysisCommands
 from fieldcode.tui.coding import CodingScreen
 from fieldcode.tui.modals import Prompt
@@ -79,6 +80,14 @@ class FieldcodeApp(App):
         super().__init__()
         self.project = project
         self.initial_interview = interview
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None,  # noqa: ANN001
+               markup: bool = True) -> None:
+        """Every notification shows names, memos and error text literally: terminal controls
+        are removed and, for markup messages, '[...]' is escaped (no screen here writes markup
+        into a notification on purpose)."""
+        super().notify(plain(message) if markup else clean(message), title=clean(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def get_default_screen(self):  # noqa: ANN201
         # The coding screen is the first screen (no empty default screen to mount and replace),

@@ -23,6 +23,7 @@ from fieldcode import settings as settingsmod
 from fieldcode import store as storemod
 from fieldcode.codebook_edit import NameInUse
 from fieldcode.errors import FieldcodeError
+from fieldcode.safe import clean
 from fieldcode.tui.modals import CodePicker, InfoScreen, Prompt, code_info
 from fieldcode.tui.code_ops import CodeOpsMixin
 from fieldcode.tui.editing import EditingMixin, to_span
@@ -387,9 +388,9 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
         self._paint_all()
         if select:
             tr.select_offsets(*select)
-        title = Text(short_name(self.iv_name), style="bold")
+        title = Text(clean(short_name(self.iv_name)), style="bold")
         attrs = [self.iv_attrs.get(k) for k in ("pair", "neighbourhood", "arm", "role", "participant")]
-        title.append("  " + " · ".join(a for a in attrs if a), style="dim")
+        title.append("  " + clean(" · ".join(a for a in attrs if a)), style="dim")
         title.append(f"  {self.iv_words:,} words", style="dim")
         self.query_one("#iv-title", Static).update(title)
         self.update_details()

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from fieldcode.safe import clean
 from fieldcode import store as storemod
 from fieldcode.errors import FieldcodeError
 from fieldcode.tui.modals import MemoEditor
@@ -26,14 +27,14 @@ def memo_label(m: storemod.MemoInfo, codes_colour: dict[int, str]) -> Text:
     t.append(f"{KIND_LABEL[m.kind]:<9}", style="bold")
     if m.code_name:
         t.append("■ ", style=codes_colour.get(m.code_id, "#888888"))
-        t.append(m.code_name + "  ", style="bold")
+        t.append(clean(m.code_name) + "  ", style="bold")
     if m.interview:
-        t.append(short_name(m.interview) + "  ", style="dim")
-    t.append(f"{m.author} · {when(m.updated_at)}\n", style="italic dim")
+        t.append(clean(short_name(m.interview)) + "  ", style="dim")
+    t.append(f"{clean(m.author)} · {when(m.updated_at)}\n", style="italic dim")
     if m.quote:
-        q = " ".join(m.quote.split())
+        q = " ".join(clean(m.quote).split())
         t.append("    “" + (q if len(q) <= 110 else q[:107] + "…") + "”\n", style="italic")
-    body = " ".join(m.text.split())
+    body = " ".join(clean(m.text).split())
     t.append("    " + (body if len(body) <= 220 else body[:217] + "…"))
     return t
 

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from fieldcode.safe import clean
 from fieldcode.tui.widgets import coder_colour, short_name
 
 FILTERS = ("pair", "arm", "neighbourhood", "role")
@@ -24,17 +25,17 @@ def segment_text(seg, colour: str, coders: list[str], width_hint: int = 0) -> Te
     a = seg.attributes
     t = Text()
     t.append("■ ", style=Style(color=colour))
-    t.append(seg.code_name, style="bold")
+    t.append(clean(seg.code_name), style="bold")
     t.append("  ")
-    t.append(short_name(seg.interview), style="bold #87afff")
+    t.append(clean(short_name(seg.interview)), style="bold #87afff")
     who = " · ".join(x for x in (a.get("pair"), a.get("neighbourhood"), a.get("arm"), a.get("role"),
                                  a.get("participant")) if x)
     if who:
-        t.append(f"  {who}", style="dim")
+        t.append(f"  {clean(who)}", style="dim")
     if seg.speaker:
-        t.append(f"  {seg.speaker}", style="italic")
+        t.append(f"  {clean(seg.speaker)}", style="italic")
     t.append("  coder ", style="dim")
-    t.append(seg.coder, style=Style(color=coder_colour(coders, seg.coder)))
+    t.append(clean(seg.coder), style=Style(color=coder_colour(coders, seg.coder)))
     t.append(f"  [{seg.start}, {seg.end})", style="dim")
     t.append("\n")
     before = " ".join(seg.context_before.split())

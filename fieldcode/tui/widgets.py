@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
+from fieldcode.safe import clean
 from fieldcode.tui.textmap import Span
 
 CODER_COLOURS = ["#5fd7ff", "#ffaf00", "#d787ff", "#87d75f", "#ff875f", "#ffd7af"]
@@ -127,12 +128,12 @@ class Navigator(Tree[int]):
         width = (self.size.width or 30) - 1      # a scrollbar may appear
         g = self.guide_depth
         for pair, hoods in group_interviews(items, arms):
-            pnode = self.root.add(Text(pair, style="bold"), expand=True)
+            pnode = self.root.add(Text(clean(pair), style="bold"), expand=True)
             for hood, arm, members in hoods:
                 tail = Text()
                 if arm:
                     tail.append(f" ({arm})", style="italic #87d787" if arm_rank.get(arm) == 0 else "italic #d7875f")
-                label = fit(Text(hood), tail, width - 2 * g - 2)
+                label = fit(Text(clean(hood)), tail, width - 2 * g - 2)
                 # Without neighbourhood or arm, interviews sit right under their pair.
                 flat = hood == "(no neighbourhood)" and not arm
                 hnode = pnode if flat else pnode.add(label, expand=True)
@@ -172,9 +173,9 @@ class Navigator(Tree[int]):
         name = "-".join(parts)
         role = it.attributes.get("role")
         t = Text("▶ " if current else "  ", style="bold #ffd75f")
-        t.append(name, style="bold" if current else "")
+        t.append(clean(name), style="bold" if current else "")
         if role and role not in name:
-            t.append(f" {role}", style="dim italic")
+            t.append(f" {clean(role)}", style="dim italic")
         tail = Text(f" {progress_bar(it.coded_share)}" if width >= 30 else "", style="#5fafff")
         tail.append(f" {it.coded_share:.0%} {it.n_codings}c", style="dim")
         return fit(t, tail, width)
@@ -260,7 +261,7 @@ class CodebookTree(Tree[int]):
     def label_for(c: CodeItem, here: int, study: int, width: int = 200, *, dim: bool = False) -> Text:
         t = Text("■ ", style=Style(color=c.colour))
         t.append(f"{c.hotkey} " if c.hotkey else "  ", style="bold")
-        t.append(c.name, style="dim strike" if dim else "")
+        t.append(clean(c.name), style="dim strike" if dim else "")
         return fit(t, Text(f" {here}/{study}", style="dim"), width)
 
     async def _on_click(self, event) -> None:  # noqa: ANN001 - events.Click
@@ -320,9 +321,9 @@ class LineCodes(Static):
             if c is None:
                 continue
             t.append("■", style=Style(color=c.colour))
-            t.append(f"{c.name}")
+            t.append(clean(c.name))
             if s.coder != me:
-                t.append(f"·{s.coder}", style=Style(color=coder_colour(coders, s.coder), italic=True))
+                t.append(f"·{clean(s.coder)}", style=Style(color=coder_colour(coders, s.coder), italic=True))
             t.append("  ")
         t.no_wrap = True
         t.overflow = "ellipsis"
@@ -353,9 +354,9 @@ class DetailsPanel(Static):
             colour = c.colour if c else "#888888"
             t.append("▶ " if s.id == current else "  ", style="bold")
             t.append("■ ", style=Style(color=colour))
-            t.append(c.name if c else f"code {s.code_id}", style="bold")
+            t.append(clean(c.name) if c else f"code {s.code_id}", style="bold")
             t.append(f"  #{s.id}  ", style="dim")
-            t.append(s.coder, style=Style(color=coder_colour(coders, s.coder), bold=s.coder == me))
+            t.append(clean(s.coder), style=Style(color=coder_colour(coders, s.coder), bold=s.coder == me))
             created, updated = when(s.created_at), when(s.updated_at)
             t.append(f"  {created}", style="dim")
             if updated and updated != created:
@@ -367,6 +368,6 @@ class DetailsPanel(Static):
             t.append(f"    “{quote}”\n", style="italic")
             if s.memo:
                 t.append("    memo: ", style="bold #ffd75f")
-                t.append(s.memo.replace("\n", " ") + "\n")
+                t.append(clean(s.memo).replace("\n", " ") + "\n")
         t.rstrip()
         self.update(t, layout=False)
