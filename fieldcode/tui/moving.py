@@ -56,7 +56,9 @@ class MovingMixin:
         if not sents:
             self.notify("This transcript has no sentences.", severity="warning")
             return
-        i = next_after([a for a, _ in sents], self.transcript.cursor_offset, backwards=backwards, wrap=False)
+        a, b = self.transcript.selection_offsets
+        at = a if backwards else max(b - 1, a, self.transcript.cursor_offset)
+        i = next_after([s for s, _ in sents], at, backwards=backwards, wrap=False)
         if i is None:
             self.notify("No further sentence.", severity="warning")
             return

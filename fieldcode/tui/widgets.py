@@ -149,7 +149,8 @@ class Navigator(Tree[int]):
         if current in self._by_id:
             node = self._by_id[current]
             self.select_node(node)
-            self.call_after_refresh(self.scroll_to_node, node, animate=False)
+            # Line numbers exist only after the rebuilt tree is laid out: then keep it in view.
+            self.call_after_refresh(lambda: node.tree is self and self.move_cursor(node, animate=False))
 
     def _walk(self):
         stack = list(self.root.children)
