@@ -289,7 +289,7 @@ def review_cmd(
     """Open the review screen: the two coders' disagreements one by one, both coders' codings
     side by side on the transcript.  Keys: a keep the left coder's side, b the right one's, o
     both, n neither (the codes both applied are kept), f both fitted to the unit's span;
-    right/left to move, q to close.  Each decision writes codings of the consensus coder, each
+    g copies the codings they agree on; right/left to move, q to close.  Each decision writes codings of the consensus coder, each
     linked in the event log to the codings it came from; progress shows "12 of 40 settled" and
     survives a restart.  Then run the crosstab on the consensus coder (--coder NAME).
 

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 
 from fieldcode.agreement import Disagreement, disagreements
 from fieldcode.errors import InvalidInput
-from fieldcode.store import q_code_rows, q_codings_overlapping, q_consensus_decisions, write_consensus
+from fieldcode.store import (
+    q_code_rows,
+    q_coders_by_interview,
+    q_codings_overlapping,
+    q_consensus_decisions,
+    q_n_chars,
+    write_consensus,
+)
 
 DECISIONS = ("a", "b", "both", "neither", "fit")
 
@@ -70,8 +77,11 @@ class Review:
     def _load_decisions(self) -> None:
         self.copied: set[str] = set()
         done = {}
+        self.adopted = 0
         for det in q_consensus_decisions(self.store, self.consensus):
-            if det.get("coders") == self.coders and det.get("unit") == self.unit:
+            if det.get("decision") == "agreed":
+                self.adopted += det.get("written", 0)
+            elif det.get("coders") == self.coders and det.get("unit") == self.unit:
                 done[(det["interview_id"], det["start"], det["end"])] = det["decision"]
             self.copied.update(det.get("copied", []))
         for it in self.items:
@@ -128,6 +138,42 @@ class Review:
                         "memo": sc.memo, "sources": [sc.uid]}
             out.append(spans[k])
         return out
+
+    def adopt_agreed(self) -> int:
+        """Copy to the consensus coder every coding of the first coder that touches no
+        disagreement on its code (in the interviews both coded): the passages they agree on,
+        which the review never shows.  Its sources: that coding and the second coder's codings
+        of the same code overlapping it.  Safe to repeat (a source is copied once)."""
+        a, b = self.coders
+        open_spans: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        for it in self.items:
+            d = it.disagreement
+            for k in d.differing:
+                open_spans.setdefault((d.interview_id, k), []).append((d.start, d.end))
+        both = [iid for iid, who in q_coders_by_interview(self.store).items() if a in who and b in who]
+        n_chars = q_n_chars(self.store, both)
+        rows = []
+        for iid in sorted(both):
+            cods = q_codings_overlapping(self.store, iid, 0, n_chars[iid], [a, b])
+            for _id, uid, code_id, coder, st, en, memo in cods:
+                key = self.keys[code_id]
+                if coder != a or uid in self.copied or (self.codes and key not in self.codes):
+                    continue
+                if any(s0 < en and e0 > st for s0, e0 in open_spans.get((iid, key), [])):
+                    continue
+                srcs = [uid] + [u for _i, u, c2, cd2, s2, e2, _m in cods
+                                if cd2 == b and c2 == code_id and s2 < en and e2 > st]
+                rows.append({"interview_id": iid, "code_id": code_id, "start": st, "end": en, "memo": memo,
+                             "sources": srcs})
+        if not rows:
+            return 0
+        copied = [u for r in rows for u in r["sources"]]
+        n = write_consensus(self.store, coder=self.consensus, rows=rows, decision={
+            "decision": "agreed", "coders": self.coders, "unit": self.unit, "interview_id": None,
+            "start": None, "end": None, "copied": copied, "written": len(rows)})
+        self.copied.update(copied)
+        self.adopted += n
+        return n
 
     def decide(self, index: int, decision: str) -> int:
         """Write the decision on item ``index``; returns the number of codings written."""

@@ -113,3 +113,18 @@ async def test_review_screen_keys(store):
     async with app2.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert "3 of 3 settled" in str(app2.screen.query_one("#progress", Static).render())
+
+
+def test_adopt_agreed_copies_what_both_coded_once(store):
+    r = Review(store, coders=["ana", "ben"], consensus="cons")
+    # ana's codings: k1 "One" (a disagreement on k1: not copied), k1 "Three" (ben coded k1 there too:
+    # the sentence "Three." differs only on k2, so k1 "Three" is agreed)
+    assert r.adopt_agreed() == 1
+    assert consensus_codings(store) == [("k1", *at(Y, "Three"))]
+    ev = [e for e in store.events(coder="cons", limit=50) if e.coding_uid]
+    assert len(json.loads(ev[0].detail)["sources"]) == 2            # ana's and ben's k1 on "Three"
+    assert r.adopt_agreed() == 0                                     # a source is copied once
+    assert Review(store, coders=["ana", "ben"], consensus="cons").adopted == 1
+    # settling item 3 with "both" then does not copy ana's k1 "Three" a second time
+    assert r.decide(2, "both") == 1
+    assert consensus_codings(store) == [("k1", *at(Y, "Three")), ("k2", *at(Y, "Three."))]

@@ -45,6 +45,7 @@ class ReviewScreen(Screen):
         Binding("o", "decide('both')", "Keep both", id="review.both"),
         Binding("n", "decide('neither')", "Neither", id="review.neither"),
         Binding("f", "decide('fit')", "Both, fitted to unit", id="review.fit"),
+        Binding("g", "adopt_agreed", "Copy agreed codings", id="review.agreed"),
         Binding("right,j", "move(1)", "Next", id="review.next"),
         Binding("left,k", "move(-1)", "Previous", id="review.prev"),
         Binding("q,escape", "close", "Close", id="review.close"),
@@ -95,7 +96,7 @@ class ReviewScreen(Screen):
         d = it.disagreement
         state = f"settled: {it.decision}" if it.decision else "open"
         prog.update(f"{r.progress()} · item {self.index + 1} of {len(r.items)} ({state}) · consensus coder "
-                    f"{r.consensus}")
+                    f"{r.consensus} · {r.adopted} agreed coding(s) copied (g)")
         self.query_one("#where", Static).update(
             f"{d.interview} [{d.start}-{d.end}] · {r.unit} · they differ on: {', '.join(d.differing)}")
         text = self._text(d.interview_id)
@@ -119,6 +120,12 @@ class ReviewScreen(Screen):
         self.refresh_item()
         if nxt is None:
             self.notify("every disagreement is settled")
+
+    def action_adopt_agreed(self) -> None:
+        n = self.review.adopt_agreed()
+        self.notify(f"{n} agreed coding(s) copied to {self.review.consensus}" if n else
+                    "no agreed codings left to copy")
+        self.refresh_item()
 
     def action_move(self, step: int) -> None:
         if self.review.items:
