@@ -131,3 +131,22 @@ def test_a_file_that_names_no_user_needs_a_coder(tmp_path):
         assert count(p.store, "interview") == 0
     finally:
         p.close()
+
+
+def test_a_retired_key_is_not_handed_out_again(tmp_path):
+    root = new_study(tmp_path / "t", 'study:\n  name: "T"\n')
+    (root / "codebook.yaml").write_text('study:\n  name: "T"\ncodes:\n  - key: place\n    name: Place\n', encoding="utf-8")
+    p = Project.open(root, coder="imp")
+    try:
+        (root / "codebook.yaml").write_text('study:\n  name: "T"\ncodes: []\n', encoding="utf-8")
+        p.reload_codebook()
+        c = g()
+        f = make_qdpx(tmp_path / "r.qdpx", [{"name": "R", "raw": "one two three\n", "selections": [
+            (g(), 4, 7, "two", [(c, g())])]}], [(c, "Place")], {})
+        res = refi_import.import_file(p, refi_read.read(f))
+        assert res.codes_new == ["place-2"]
+        with p.store.engine.connect() as conn:
+            rows = dict(conn.execute(sql("SELECT key, retired_at IS NOT NULL FROM code")).all())
+        assert rows == {"place": True, "place-2": False}
+    finally:
+        p.close()

@@ -94,8 +94,10 @@ def _split_description(desc: str) -> dict[str, str]:
 
 
 class _CodePlan:
-    def __init__(self, codebook: cbmod.Codebook, palette_start: int) -> None:
+    def __init__(self, codebook: cbmod.Codebook, retired: set[str]) -> None:
         self.codes = codebook.by_key()
+        # keys of retired codes are never handed out again (that would bring back their codings)
+        self.retired = retired - set(self.codes)
         self.by_guid = {norm_guid(code_guid(k)): k for k in self.codes}
         self.by_path: dict[tuple[str, ...], str] = {}
         for c in codebook.codes:
@@ -104,7 +106,6 @@ class _CodePlan:
         self.guid_key: dict[str, str] = {}
         self.matched: set[str] = set()
         self.uncodable: list[str] = []
-        self.palette_start = palette_start
 
     def _path_of(self, key: str) -> tuple[str, ...]:
         path, cur, seen = [], self.codes.get(key), set()
@@ -116,7 +117,7 @@ class _CodePlan:
 
     def _unique_key(self, name: str, parent: str | None) -> str:
         base = cbmod.slugify(name)
-        taken = set(self.codes) | set(self.new)
+        taken = set(self.codes) | set(self.new) | self.retired
         if base in taken and parent:
             base = f"{parent}-{base}"[:60].strip("-")
         key, n = base, 2
@@ -150,7 +151,8 @@ class _CodePlan:
                 elif key not in self.new:
                     self.matched.add(key)
                 continue
-            free = last and cbmod.KEY_RE.match(wanted) and wanted not in self.codes and wanted not in self.new
+            free = (last and cbmod.KEY_RE.match(wanted) and wanted not in self.codes and wanted not in self.new
+                    and wanted not in self.retired)
             k = wanted if free else self._unique_key(part, key)
             colour = rc.colour if rc.colour and _HEX.match(rc.colour.strip()) else None
             nc = _NewCode(key=k, name=part, parent=key, colour=(colour or "").strip() or "#888888")
@@ -202,7 +204,7 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
     store = project.store
     fallback = coder or project.coder
     # ---- codes -------------------------------------------------------------------------------
-    plan = _CodePlan(project.codebook, len(project.codebook.codes))
+    plan = _CodePlan(project.codebook, {c.key for c in project.store.codes(include_retired=True)})
     plan.walk(rf.codes)
     if plan.uncodable:
         res.warnings.append(f"{len(plan.uncodable)} code(s) are categories that cannot be coded in the file "
@@ -482,7 +484,7 @@ def _append_codes(path: Path, codes: list[CodeDef]) -> None:
 def import_codebook(project, rf: RefiFile) -> ImportResult:  # noqa: ANN001
     """A ``.qdc`` codebook (or only the codebook of a project): new codes into codebook.yaml."""
     res = ImportResult(path=rf.path, origin=rf.origin)
-    plan = _CodePlan(project.codebook, len(project.codebook.codes))
+    plan = _CodePlan(project.codebook, {c.key for c in project.store.codes(include_retired=True)})
     plan.walk(rf.codes)
     for tag, n in sorted(rf.unsupported.items()):
         res.not_imported.append(f"{n} {tag}")
