@@ -219,7 +219,7 @@ def export_agreement(
     side = output.with_suffix(".json")
     export.write_text(output, agreement_csv(res))
     export.write_sidecar(side, export.sidecar(
-        "agreement", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), options=res.options,
+        "agreement", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=res.options,
         n_interviews=res.n_interviews, extra=sidecar_extra(res)))
     for w in res.warnings:
         err.print(f"[yellow]reliability:[/] {escape(w)}")
@@ -288,8 +288,8 @@ def review_cmd(
 ) -> None:
     """Open the review screen: the two coders' disagreements one by one, both coders' codings
     side by side on the transcript.  Keys: a keep the left coder's side, b the right one's, o
-    both, n neither (the codes both applied are kept), f both fitted to the unit's span;
-    g copies the codings they agree on; right/left to move, q to close.  Each decision writes codings of the consensus coder, each
+    both, n neither (the codes both applied are kept), f both fitted to the unit's span, e both
+    over a span you type (adjust); g copies the codings they agree on; right/left, q to close.  Each decision writes codings of the consensus coder, each
     linked in the event log to the codings it came from; progress shows "12 of 40 settled" and
     survives a restart.  Then run the crosstab on the consensus coder (--coder NAME).
 

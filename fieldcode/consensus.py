@@ -6,7 +6,8 @@ consensus coder decides:
 * ``a`` / ``b``: keep that coder's side: a copy of each of their codings that touches the unit;
 * ``both``: copies of both sides' codings (a span both coded with the same code is copied once);
 * ``neither``: drop the codes they differ on; the codes both applied are copied from A;
-* ``fit``: both sides' codes, each as one coding over exactly the unit (the span adjusted to it).
+* ``fit``: both sides' codes, each as one coding over exactly the unit (the span adjusted to it);
+* ``adjust``: both sides' codes, each as one coding over a span the reviewer gives.
 
 Every copy is a new coding of the consensus coder, linked in the event log to the codings it
 came from (``detail = {"sources": [uid, ...]}``), and every decision is an event of its own, so
@@ -29,7 +30,7 @@ from fieldcode.store import (
     write_consensus,
 )
 
-DECISIONS = ("a", "b", "both", "neither", "fit")
+DECISIONS = ("a", "b", "both", "neither", "fit", "adjust")
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,19 @@ class Review:
                 return i
         return None
 
-    def rows_for(self, item: Item, decision: str) -> list[dict]:
+    def rows_for(self, item: Item, decision: str, span: tuple[int, int] | None = None) -> list[dict]:
         """The consensus codings a decision creates (not yet written)."""
         if decision not in DECISIONS:
             raise InvalidInput(f"a decision is one of {', '.join(DECISIONS)}, not '{decision}'")
         a, b = self.coders
         d = item.disagreement
         differing = set(d.differing)
+        if decision == "adjust":
+            if span is None or not (0 <= span[0] < span[1]):
+                raise InvalidInput(f"an adjusted span is START-END with START < END, not {span}")
+            if not (span[0] < d.end and span[1] > d.start):
+                raise InvalidInput(f"the span {span[0]}-{span[1]} does not touch this passage ({d.start}-{d.end})")
+            return [{**r, "start": span[0], "end": span[1]} for r in self.rows_for(item, "fit")]
         if decision == "fit":
             out, seen = [], set()
             for c in (a, b):
@@ -175,14 +182,15 @@ class Review:
         self.adopted += n
         return n
 
-    def decide(self, index: int, decision: str) -> int:
-        """Write the decision on item ``index``; returns the number of codings written."""
+    def decide(self, index: int, decision: str, span: tuple[int, int] | None = None) -> int:
+        """Write the decision on item ``index`` (``span`` for ``adjust``); returns the number
+        of codings written."""
         item = self.items[index]
         if item.decision:
             raise InvalidInput(f"item {index + 1} is already settled ({item.decision})")
-        rows = self.rows_for(item, decision)
+        rows = self.rows_for(item, decision, span)
         d = item.disagreement
-        copied = [u for r in rows for u in r["sources"]] if decision != "fit" else []
+        copied = [u for r in rows for u in r["sources"]] if decision not in ("fit", "adjust") else []
         n = write_consensus(self.store, coder=self.consensus, rows=rows, decision={
             "decision": decision, "coders": self.coders, "unit": self.unit, "interview_id": d.interview_id,
             "start": d.start, "end": d.end, "copied": copied})

@@ -128,3 +128,26 @@ def test_adopt_agreed_copies_what_both_coded_once(store):
     # settling item 3 with "both" then does not copy ana's k1 "Three" a second time
     assert r.decide(2, "both") == 1
     assert consensus_codings(store) == [("k1", *at(Y, "Three")), ("k2", *at(Y, "Three."))]
+
+
+async def test_adjust_span_through_the_prompt(store):
+    from textual.widgets import Input
+
+    from fieldcode.tui.review import make_review_app
+
+    review = Review(store, coders=["ana", "ben"], consensus="cons")
+    app = make_review_app(review)
+    three = at(Y, "Three")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("right", "right")                 # item 3, "Three."
+        await pilot.press("e")
+        await pilot.pause()
+        inp = app.screen.query_one(Input)
+        assert inp.value == "%d-%d" % at(Y, "Three.")
+        inp.value = ""
+        await pilot.press(*f"{three[0]}-{three[1]}", "enter")
+        await pilot.pause()
+    # both sides' codes (k1 and k2) over the typed span
+    assert consensus_codings(store) == [("k1", *three), ("k2", *three)]
+    with pytest.raises(InvalidInput, match="does not touch"):
+        review.rows_for(review.items[0], "adjust", (100, 101))

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from fieldcode.consensus import Item, Review
+from fieldcode.errors import FieldcodeError
 
 CONTEXT = 160
 SIDE_STYLE = ("black on #ffd166", "black on #8ecae6")
@@ -45,6 +46,7 @@ class ReviewScreen(Screen):
         Binding("o", "decide('both')", "Keep both", id="review.both"),
         Binding("n", "decide('neither')", "Neither", id="review.neither"),
         Binding("f", "decide('fit')", "Both, fitted to unit", id="review.fit"),
+        Binding("e", "adjust", "Adjust span", id="review.adjust"),
         Binding("g", "adopt_agreed", "Copy agreed codings", id="review.agreed"),
         Binding("right,j", "move(1)", "Next", id="review.next"),
         Binding("left,k", "move(-1)", "Previous", id="review.prev"),
@@ -120,6 +122,36 @@ class ReviewScreen(Screen):
         self.refresh_item()
         if nxt is None:
             self.notify("every disagreement is settled")
+
+    def action_adjust(self) -> None:
+        """Both sides' codes over a span the reviewer types (START-END, offsets in the text)."""
+        from fieldcode.tui.modals import Prompt
+
+        r = self.review
+        if not r.items or r.items[self.index].decision:
+            return
+        d = r.items[self.index].disagreement
+
+        def done(value: str | None) -> None:
+            if not value:
+                return
+            a, sep, b = value.replace(" ", "").partition("-")
+            if not sep or not a.isdigit() or not b.isdigit():
+                self.notify(f"type the span as START-END, e.g. {d.start}-{d.end}", severity="error")
+                return
+            try:
+                n = r.decide(self.index, "adjust", (int(a), int(b)))
+            except FieldcodeError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self.notify(f"adjust: {n} coding(s) written as {r.consensus}")
+            nxt = r.next_open(self.index + 1)
+            if nxt is not None:
+                self.index = nxt
+            self.refresh_item()
+
+        self.app.push_screen(Prompt("Span for the consensus coding(s): START-END", value=f"{d.start}-{d.end}",
+                                    hint="both sides' codes over this span · Enter accepts · Esc cancels"), done)
 
     def action_adopt_agreed(self) -> None:
         n = self.review.adopt_agreed()
