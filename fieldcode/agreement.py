@@ -95,8 +95,8 @@ def resolve_scope(store, *, coders: Sequence[str] | None = None, codes: Sequence
                   filters: dict[str, list[str]] | None = None, include_interviewer: bool = False,
                   include_children: bool = False) -> Scope:
     """Interviews matching ``filters``; the coders (default: every coder with codings in those
-    interviews, in name order; at least two); the codes (default: every live code, and retired
-    ones that have codings)."""
+    interviews, in name order; at least two); the codes (default: every live code; a retired
+    code only when named)."""
     from fieldcode.analysis import load_code_tree
     from fieldcode.store import q_coders_by_interview, q_interview_rows
     ivs = q_interview_rows(store)
