@@ -23,8 +23,8 @@ N_SRC, N_CODE, N_SEL, N_PASSAGE, N_LOOSE = g(), g(), g(), g(), g()
 def _qde() -> str:
     park = TEXT.index("The park is lovely now.")
     shops = TEXT.index("The shops closed.")
-    def src(guid, name, extra=""):
-        return (f'<TextSource guid="{guid}" name="{name}" plainTextPath="internal://{guid}.txt">'
+    def src(guid, name, extra="", desc=""):
+        return (f'<TextSource guid="{guid}" name="{name}" plainTextPath="internal://{guid}.txt">{desc}'
                 f'<PlainTextSelection guid="{g()}" name="The park is lovely now." startPosition="{park}" '
                 f'endPosition="{park + 23}" creatingUser="{U}"><Coding guid="{g()}"><CodeRef targetGUID="{C1}"/>'
                 f'</Coding><NoteRef targetGUID="{N_SEL}"/></PlainTextSelection>'
@@ -46,7 +46,8 @@ def _qde() -> str:
         f'<TextValue>Leeds</TextValue></VariableValue><SourceRef targetGUID="{S1}"/><SourceRef targetGUID="{S2}"/></Case>'
         f'<Case guid="{g()}"><VariableValue><VariableRef targetGUID="{V_ARM}"/><TextValue>lagging</TextValue>'
         f'</VariableValue><SourceRef targetGUID="{S2}"/></Case></Cases>'
-        f'<Sources>{src(S1, "one", text_value)}{src(S2, "two")}</Sources>'
+        f'<Sources>{src(S1, "one", text_value, "<Description>Source description.</Description>")}'
+        f'{src(S2, "two")}</Sources>'
         f'<Notes><Note guid="{N_SRC}" name="About one" creatingUser="{U}"><PlainTextContent>Source memo.</PlainTextContent></Note>'
         f'<Note guid="{N_CODE}" creatingUser="{U}"><PlainTextContent>Code memo.</PlainTextContent></Note>'
         f'<Note guid="{N_SEL}" creatingUser="{U}"><PlainTextContent>Coding memo.</PlainTextContent></Note>'
@@ -86,6 +87,7 @@ def test_variables_notes_and_bare_qde(folder, tmp_path, db_url):
         # a note's title that its text does not start with is kept as the memo's first paragraph
         assert memos == {("maria", "one", None, None, None, "About one\n\nSource memo."),
                          ("maria", None, "place", None, None, "Code memo."),
+                         ("imp", "one", None, None, None, "Source description."),
                          ("maria", "one", None, shops, shops + 17, "Passage memo."),
                          ("maria", "two", None, shops, shops + 17, "Passage memo.")}
         assert cmemos == ["Coding memo.", "Coding memo."]

@@ -339,6 +339,14 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
                            "was imported:\n" + "\n".join(bad_refs[:MAX_LISTED]))
     if empty_sels:
         res.not_imported.append(f"{empty_sels} selection(s) with neither a code nor a note (nothing to keep)")
+    whole = sum(src.whole_codings for src, _ in usable)
+    if whole:
+        res.not_imported.append(f"{whole} coding(s) of whole sources (not of a selection)")
+    for src, _ in usable:
+        if src.description:
+            memo_rows.append(dict(uid=norm_guid("description:" + src.guid), author=who(src.user, rf.creating_user),
+                                  iv=src.guid, code=None, start=None, end=None, text=src.description,
+                                  created_at=src.created, updated_at=src.created))
     code_notes = {n: rc.guid for rc, _ in rf.all_codes() for n in rc.notes}
     src_notes = {n: src.guid for src, _ in usable for n in src.notes}
     loose = 0

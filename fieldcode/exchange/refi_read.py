@@ -67,6 +67,8 @@ class RSource:
     selections: list[RSelection] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)      # variable guid -> value
     notes: list[str] = field(default_factory=list)
+    description: str = ""
+    whole_codings: int = 0      # Coding elements on the source itself (no selection)
 
 
 @dataclass
@@ -265,6 +267,8 @@ def read(path: Path) -> RefiFile:
                               [norm_guid(r.get("targetGUID")) for r in _kids(c, "SourceRef")]))
         if _kids(c, "CodeRef"):
             rf.unsupported["code references of cases"] += len(_kids(c, "CodeRef"))
+    if _text_of(root, "Description").strip() or _kids(root, "NoteRef"):
+        rf.unsupported["description or notes of the project itself"] += 1
     for tag in ("Links", "Graphs"):
         el = _kid(root, tag)
         if el is not None and len(el):
@@ -309,6 +313,8 @@ def _text_source(s, files: dict[str, bytes], lookup: dict[str, str], where: str)
     src = RSource(guid=norm_guid(s.get("guid")), name=name, raw=None, problem=None,
                   created=_time(s.get("creationDateTime")), user=_user(s), values=_values(s),
                   notes=[norm_guid(r.get("targetGUID")) for r in _kids(s, "NoteRef")])
+    src.description = _text_of(s, "Description").strip()
+    src.whole_codings = len(_kids(s, "Coding"))
     content = _kid(s, "PlainTextContent")
     ptp = s.get("plainTextPath")
     if content is not None and content.text:
