@@ -1,4 +1,4 @@
-"""One snapshot per screen (pytest-textual-snapshot).  Deterministic: fixed coder, fixed size,
+"""One snapshot per screen at 80x24 and at 200x60 (pytest-textual-snapshot).  Deterministic: fixed coder, fixed size,
 codings placed by text search, no clock in the header.  Update with --snapshot-update after
 looking at the new SVGs."""
 
@@ -10,7 +10,7 @@ from fieldcode.tui import make_app
 from fieldcode.tui.coding import CodingScreen
 from test_tui import IV, project, study, tui_template  # noqa: F401 - fixtures
 
-SIZE = (100, 30)
+SIZES = pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=["80x24", "200x60"])
 
 
 @pytest.fixture
@@ -40,7 +40,8 @@ async def _wait_ready(pilot) -> None:
     await pilot.pause()
 
 
-def test_snapshot_coding_screen(snap_compare, coded):
+@SIZES
+def test_snapshot_coding_screen(snap_compare, coded, size):
     async def before(pilot):
         await _wait_ready(pilot)
         pilot.app.screen.action_toggle_coders()      # everyone's codings: ana's and ben's
@@ -50,19 +51,21 @@ def test_snapshot_coding_screen(snap_compare, coded):
         pilot.app.clear_notifications()
         await pilot.pause()
 
-    assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
 
 
-def test_snapshot_code_picker(snap_compare, coded):
+@SIZES
+def test_snapshot_code_picker(snap_compare, coded, size):
     async def before(pilot):
         await _wait_ready(pilot)
         await pilot.press("down", "down", "s", "c", "p", "l", "a")
         await pilot.pause()
 
-    assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
 
 
-def test_snapshot_retrieval_screen(snap_compare, coded):
+@SIZES
+def test_snapshot_retrieval_screen(snap_compare, coded, size):
     async def before(pilot):
         await _wait_ready(pilot)
         pilot.app.screen.action_toggle_coders()
@@ -74,19 +77,21 @@ def test_snapshot_retrieval_screen(snap_compare, coded):
                 break
         await pilot.pause()
 
-    assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
 
 
-def test_snapshot_help_screen(snap_compare, coded):
+@SIZES
+def test_snapshot_help_screen(snap_compare, coded, size):
     async def before(pilot):
         await _wait_ready(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
 
-    assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
 
 
-def test_snapshot_memo_editor(snap_compare, coded):
+@SIZES
+def test_snapshot_memo_editor(snap_compare, coded, size):
     async def before(pilot):
         await _wait_ready(pilot)
         await pilot.press("down", "down", "right", "right", "right", "right", "right", "right", "right", "right",
@@ -95,13 +100,57 @@ def test_snapshot_memo_editor(snap_compare, coded):
         await pilot.press("t", "w", "i", "n", "space", "c", "o", "n", "t", "r", "a", "s", "t")
         await pilot.pause()
 
-    assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
 
 
-def test_snapshot_in_vivo_prompt(snap_compare, coded):
+@SIZES
+def test_snapshot_in_vivo_prompt(snap_compare, coded, size):
     async def before(pilot):
         await _wait_ready(pilot)
         await pilot.press("down", "down", "w", "v")
         await pilot.pause()
 
-    assert snap_compare(make_app(coded, IV), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
+
+
+@SIZES
+def test_snapshot_memo_list(snap_compare, coded, size):
+    from fieldcode import store as storemod
+
+    iv = coded.store.interview(IV)
+    w = iv.text.find("We moved here")
+    storemod.add_memo(coded.store, "ana", "Moved for a garden: housing as a pull.", interview_id=iv.id,
+                      start=w, end=w + 13)
+    storemod.add_memo(coded.store, "ben", "Compare with Kelder Bank.", interview_id=iv.id)
+    with coded.store.engine.begin() as conn:
+        from sqlalchemy import text
+
+        conn.execute(text("UPDATE memo SET created_at = '2025-05-02 09:00:00.000000', "
+                          "updated_at = '2025-05-02 09:00:00.000000'"))
+
+    async def before(pilot):
+        await _wait_ready(pilot)
+        await pilot.press("M")
+        await pilot.pause()
+
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
+
+
+@SIZES
+def test_snapshot_code_actions(snap_compare, coded, size):
+    async def before(pilot):
+        await _wait_ready(pilot)
+        await pilot.press("down", "down", "right", "right", "k")
+        await pilot.pause()
+
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
+
+
+@SIZES
+def test_snapshot_code_filter(snap_compare, coded, size):
+    async def before(pilot):
+        await _wait_ready(pilot)
+        await pilot.press("f")
+        await pilot.pause()
+
+    assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)

@@ -24,7 +24,7 @@ KIND_LABEL = {"interview": "interview", "passage": "passage", "code": "code", "c
 
 def memo_label(m: storemod.MemoInfo, codes_colour: dict[int, str]) -> Text:
     t = Text()
-    t.append(f"{KIND_LABEL[m.kind]:<9}", style="bold")
+    t.append(f"{KIND_LABEL[m.kind]:<10}", style="bold")
     if m.code_name:
         t.append("■ ", style=codes_colour.get(m.code_id, "#888888"))
         t.append(clean(m.code_name) + "  ", style="bold")

@@ -34,9 +34,9 @@ class CodePicker(ModalScreen[int | None]):
     """Type to filter codes by name, key or keyword (fuzzy); Enter applies, Escape cancels."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="CodePicker") + """
-    CodePicker OptionList { height: auto; max-height: 12; }
-    CodePicker #picker-quote { height: auto; max-height: 3; color: $text-muted; text-style: italic; }
-    CodePicker #picker-definition { height: auto; max-height: 4; border-top: solid $primary-darken-2; }
+    CodePicker OptionList { height: auto; max-height: 12; min-height: 4; }
+    CodePicker #picker-quote { height: auto; max-height: 2; color: $text-muted; text-style: italic; }
+    CodePicker #picker-definition { height: auto; max-height: 3; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
