@@ -152,3 +152,21 @@ def test_a_retired_key_is_not_handed_out_again(tmp_path):
         assert rows == {"place": True, "place-2": False}
     finally:
         p.close()
+
+
+def test_control_characters_do_not_break_the_xml():
+    from datetime import datetime, timezone
+
+    from lxml import etree
+
+    from fieldcode.exchange.refi_write import Snapshot, project_xml
+
+    snap = Snapshot(name="s", interviews=[dict(id=1, name="a", text="he\x07llo there\n", imported_at=None,
+                                               attributes={"k": "v\x03"})],
+                    codes=[dict(id=1, key="k", name="K\x04", parent_id=None, colour="#fff", definition="d\x05")],
+                    codings=[dict(uid="0" * 32, interview_id=1, code_id=1, coder="ana", start=0, end=8,
+                                  memo="m\x06", created_at=None, updated_at=None)])
+    xml, files = project_xml(snap, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    root = etree.fromstring(xml)
+    assert root.find(".//{*}PlainTextSelection").get("name") == "hello th"
+    assert list(files.values()) == ["he\x07llo there\n"]      # the source file keeps the text as stored

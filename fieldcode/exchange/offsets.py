@@ -78,14 +78,20 @@ def _normalise_with_map(body: str) -> tuple[str, list[int]]:
             parts.append(seg)
             out += len(seg)
             return
-        full = unicodedata.normalize("NFC", seg)
-        last = 0
-        for i in range(len(seg)):
-            n = min(len(unicodedata.normalize("NFC", seg[:i])), len(full))
-            last = max(last, n)
-            m.append(out + last)
-        parts.append(full)
-        out += len(full)
+        # NFC never composes across a space (U+0020 is a starter nothing composes with), so the
+        # text is mapped piece by piece, each piece starting at a space: the quadratic prefix
+        # measure below then runs over words, not whole paragraphs.
+        for piece in re.split(r"(?= )", seg):
+            if not piece:
+                continue
+            full = unicodedata.normalize("NFC", piece)
+            last = 0
+            for i in range(len(piece)):
+                n = min(len(unicodedata.normalize("NFC", piece[:i])), len(full))
+                last = max(last, n)
+                m.append(out + last)
+            parts.append(full)
+            out += len(full)
 
     for br in _BREAKS.finditer(body):
         add_segment(body[pos:br.start()])

@@ -14,6 +14,7 @@ selection's GUID, so a round trip through fieldcode keeps the coding's identity.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -109,10 +110,25 @@ def _note_name(text: str) -> str:
     return first if len(first) <= 60 else first[:59].rstrip() + "\u2026"
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(s: str) -> str:
+    """``s`` without the control characters XML 1.0 cannot carry (a transcript's text file keeps
+    them; only names, quotes and memos inside the XML lose them)."""
+    return _NOT_XML.sub("", s)
+
+
 def _set(el, **attrs) -> None:  # noqa: ANN001
     for k, v in attrs.items():
         if v is not None:
-            el.set(k, v)
+            el.set(k, xml_safe(v))
+
+
+def _sub(parent, tag: str, **attrs):  # noqa: ANN001, ANN202
+    el = etree.SubElement(parent, tag)
+    _set(el, **attrs)
+    return el
 
 
 def _codes_xml(parent, ns: str, codes: list[dict], note_refs: dict[int, list[str]] | None = None) -> None:  # noqa: ANN001
@@ -126,9 +142,9 @@ def _codes_xml(parent, ns: str, codes: list[dict], note_refs: dict[int, list[str
         _set(el, guid=code_guid(c["key"]), name=c["name"], isCodable="true", color=hex_colour(c.get("colour")))
         desc = code_description(c)
         if desc:
-            etree.SubElement(el, f"{{{ns}}}Description").text = desc
+            etree.SubElement(el, f"{{{ns}}}Description").text = xml_safe(desc)
         for g in (note_refs or {}).get(c["id"], []):
-            etree.SubElement(el, f"{{{ns}}}NoteRef", targetGUID=g)
+            _sub(el, f"{{{ns}}}NoteRef", targetGUID=g)
         for ch in kids.get(c["id"], []):
             add(el, ch)
 
@@ -174,25 +190,25 @@ def project_xml(snap: Snapshot, *, now: datetime) -> tuple[bytes, dict[str, str]
     if people:
         users = etree.SubElement(root, P + "Users")
         for name in people:
-            etree.SubElement(users, P + "User", guid=user_guid(name), name=name)
+            _sub(users, P + "User", guid=user_guid(name), name=name)
     if snap.codes:
         _codes_xml(etree.SubElement(root, P + "CodeBook"), PROJECT_NS, snap.codes, memos_code)
     var_names = sorted({k for i in ivs for k in i["attributes"]})
     if var_names:
         variables = etree.SubElement(root, P + "Variables")
         for v in var_names:
-            etree.SubElement(variables, P + "Variable", guid=derived_guid("variable", v), name=v,
+            _sub(variables, P + "Variable", guid=derived_guid("variable", v), name=v,
                              typeOfVariable="Text")
         cases = etree.SubElement(root, P + "Cases")
         for i in ivs:
             if not i["attributes"]:
                 continue
-            case = etree.SubElement(cases, P + "Case", guid=derived_guid("case", i["name"]), name=i["name"])
+            case = _sub(cases, P + "Case", guid=derived_guid("case", i["name"]), name=i["name"])
             for k in sorted(i["attributes"]):
                 vv = etree.SubElement(case, P + "VariableValue")
-                etree.SubElement(vv, P + "VariableRef", targetGUID=derived_guid("variable", k))
-                etree.SubElement(vv, P + "TextValue").text = i["attributes"][k]
-            etree.SubElement(case, P + "SourceRef", targetGUID=derived_guid("source", i["name"]))
+                _sub(vv, P + "VariableRef", targetGUID=derived_guid("variable", k))
+                etree.SubElement(vv, P + "TextValue").text = xml_safe(i["attributes"][k])
+            _sub(case, P + "SourceRef", targetGUID=derived_guid("source", i["name"]))
     codes = {c["id"]: c for c in snap.codes}
     files: dict[str, str] = {}
     notes: list[tuple[str, str, str, datetime | None, datetime | None]] = []   # guid, author, text, times
@@ -218,15 +234,15 @@ def project_xml(snap: Snapshot, *, now: datetime) -> tuple[bytes, dict[str, str]
                 cd = etree.SubElement(sel, P + "Coding")
                 _set(cd, guid=derived_guid("coding", c["uid"]), creatingUser=user_guid(who),
                      creationDateTime=_time(c.get("created_at")))
-                etree.SubElement(cd, P + "CodeRef", targetGUID=code_guid(codes[c["code_id"]]["key"]))
+                _sub(cd, P + "CodeRef", targetGUID=code_guid(codes[c["code_id"]]["key"]))
                 if c.get("memo"):
                     ng = derived_guid("memo", c["uid"])
                     notes.append((ng, who, c["memo"], c.get("created_at"), c.get("updated_at")))
-                    etree.SubElement(sel, P + "NoteRef", targetGUID=ng)
+                    _sub(sel, P + "NoteRef", targetGUID=ng)
             else:
-                etree.SubElement(sel, P + "NoteRef", targetGUID=derived_guid("passage", c["uid"]))
+                _sub(sel, P + "NoteRef", targetGUID=derived_guid("passage", c["uid"]))
         for m in memos_iv.get(i["id"], []):
-            etree.SubElement(src, P + "NoteRef", targetGUID=as_guid(m["uid"]))
+            _sub(src, P + "NoteRef", targetGUID=as_guid(m["uid"]))
     for m in sorted(snap.memos, key=lambda m: m["uid"]):
         is_passage = m.get("interview_id") is not None and m.get("start") is not None and m.get("end") is not None
         g = derived_guid("passage", m["uid"]) if is_passage else as_guid(m["uid"])
@@ -237,7 +253,7 @@ def project_xml(snap: Snapshot, *, now: datetime) -> tuple[bytes, dict[str, str]
             n = etree.SubElement(notes_el, P + "Note")
             _set(n, guid=g, name=_note_name(text), creatingUser=user_guid(who), creationDateTime=_time(created),
                  modifyingUser=user_guid(who), modifiedDateTime=_time(modified))
-            etree.SubElement(n, P + "PlainTextContent").text = text
+            etree.SubElement(n, P + "PlainTextContent").text = xml_safe(text)
     return _serialise(root), files
 
 
