@@ -151,3 +151,38 @@ async def test_adjust_span_through_the_prompt(store):
     assert consensus_codings(store) == [("k1", *three), ("k2", *three)]
     with pytest.raises(InvalidInput, match="does not touch"):
         review.rows_for(review.items[0], "adjust", (100, 101))
+
+
+async def test_open_from_the_main_app_command_palette(mini):
+    from textual.widgets import Input, Static
+
+    from fieldcode.tui import make_app
+    from fieldcode.tui.review import ReviewScreen
+
+    text = mini.store.interview("a").text
+    s1 = text.find("Twenty years.")
+    mini.store.add_coding("a", "leadership", s1, s1 + 5, "ana")
+    mini.store.add_coding("a", "housing", s1, s1 + 5, "ben")
+    app = make_app(mini)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Review disagreements")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        inp = app.screen.query_one(Input)
+        assert inp.value == "ana,ben as consensus"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert "0 of 1 settled" in str(app.screen.query_one("#progress", Static).render())
+        await pilot.press("o")                               # keep both
+        await pilot.pause()
+        assert "1 of 1 settled" in str(app.screen.query_one("#progress", Static).render())
+        await pilot.press("q")
+        await pilot.pause()
+        assert not isinstance(app.screen, ReviewScreen)
+    keys = {c.id: c.key for c in mini.store.codes()}
+    assert sorted(keys[c.code_id] for c in mini.store.codings() if c.coder == "consensus") == ["housing", "leadership"]

@@ -138,6 +138,10 @@ class FieldcodeApp(App):
 
     def get_system_commands(self, screen):  # noqa: ANN001, ANN201
         yield from super().get_system_commands(screen)
+        from fieldcode.tui.review import open_review  # the disagreement review (fieldcode review)
+
+        yield SystemCommand("Review disagreements", "Settle two coders' disagreements as a consensus coder",
+                            partial(open_review, self))
         coding = _coding_screen(self)
         if coding is not None:
             yield SystemCommand("Reload codebook", "Read codebook.yaml again (after editing it) and sync the codes",

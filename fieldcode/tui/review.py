@@ -165,10 +165,10 @@ class ReviewScreen(Screen):
             self.refresh_item()
 
     def action_close(self) -> None:
-        if len(self.app.screen_stack) > 2:
-            self.app.pop_screen()
-        else:
+        if isinstance(self.app, ReviewApp):
             self.app.exit()
+        else:
+            self.app.pop_screen()
 
 
 class ReviewApp(App):
@@ -185,3 +185,31 @@ class ReviewApp(App):
 def make_review_app(review: Review) -> ReviewApp:
     """The review app, for the CLI (``fieldcode review``) and the tests alike."""
     return ReviewApp(review)
+
+
+def open_review(app) -> None:  # noqa: ANN001
+    """From the main app's command palette: ask for the two coders and the consensus coder
+    ("ana,ben as consensus"), then push the review screen."""
+    from fieldcode.tui.modals import Prompt
+
+    coders = app.project.store.coders()
+    guess = ",".join(coders[:2]) + " as consensus" if len(coders) >= 2 else ""
+
+    def done(value: str | None) -> None:
+        if not value:
+            return
+        pair, sep, name = value.partition(" as ")
+        who = [c.strip() for c in pair.split(",") if c.strip()]
+        if not sep or len(who) != 2 or not name.strip():
+            app.notify("type two coders and the consensus coder, e.g. ana,ben as consensus", severity="error")
+            return
+        try:
+            review = Review(app.project.store, coders=who, consensus=name.strip())
+        except FieldcodeError as exc:
+            app.notify(str(exc), severity="error")
+            return
+        app.push_screen(ReviewScreen(review))
+
+    app.push_screen(Prompt("Review disagreements: CODER,CODER as CONSENSUS", value=guess,
+                           hint=f"coders here: {', '.join(coders) or 'none'} · Enter opens the review · Esc cancels"),
+                    done)
