@@ -168,5 +168,5 @@ def test_control_characters_do_not_break_the_xml():
                                   memo="m\x06", created_at=None, updated_at=None)])
     xml, files = project_xml(snap, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
     root = etree.fromstring(xml)
-    assert root.find(".//{*}PlainTextSelection").get("name") == "hello th"
+    assert root.find(".//{*}PlainTextSelection").get("name") == "hello t"   # [0, 8) = "he\x07llo t", less the BEL
     assert list(files.values()) == ["he\x07llo there\n"]      # the source file keeps the text as stored
