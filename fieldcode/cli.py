@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -20,10 +20,14 @@ from rich.tree import Tree
 from typer.core import TyperGroup
 
 from fieldcode import __version__
-from fieldcode import codebook as cbmod
+from fieldcode.lazy import lazy_module
 from fieldcode.errors import FieldcodeError, InvalidInput
-from fieldcode.project import Project, init_project
 from fieldcode.settings import settings_path
+
+if TYPE_CHECKING:  # the database layer loads on first use: --help and light commands start fast
+    from fieldcode.project import Project
+
+cbmod = lazy_module("fieldcode.codebook")
 
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -76,6 +80,8 @@ class State:
         """The project; ``write=False`` for commands that only read (they never take the
         database's write lock, and leave a changed codebook.yaml to be recorded by a writer)."""
         if self._project is None:
+            from fieldcode.project import Project
+
             self._project = Project.open(self.project_dir, db=self.db, coder=self.coder, write=write)
             _report_sync(self._project)
         return self._project
@@ -144,6 +150,8 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder for the new study."
 
     Example: fieldcode init my-study
     """
+    from fieldcode.project import init_project
+
     cb = init_project(folder)
     out.print(f"created {cb} and {cb.parent / 'interviews'}/")
     out.print("next: edit codebook.yaml, put transcripts in interviews/, then run 'fieldcode import'")

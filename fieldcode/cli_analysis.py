@@ -13,9 +13,12 @@ import typer
 from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 from rich.table import Table
 
-from fieldcode import analysis, export
+from fieldcode.lazy import lazy_module
 from fieldcode.cli import _state, app, err, out
 from fieldcode.errors import InvalidInput
+
+analysis = lazy_module("fieldcode.analysis")  # pandas and the database layer load on first use
+export = lazy_module("fieldcode.export")
 
 export_app = typer.Typer(help="Write counts, coded segments or a quote matrix to files for the write-up.",
                          no_args_is_help=True)

@@ -15,7 +15,11 @@ from rich.markup import escape
 from fieldcode.cli import _state, err, out
 from fieldcode.cli_analysis import export_app
 from fieldcode.errors import InvalidInput
-from fieldcode.exchange import refi_import, refi_read, refi_write
+from fieldcode.lazy import lazy_module
+
+refi_import = lazy_module("fieldcode.exchange.refi_import")  # lxml and the database layer on first use
+refi_read = lazy_module("fieldcode.exchange.refi_read")
+refi_write = lazy_module("fieldcode.exchange.refi_write")
 
 EXCHANGE_SUFFIXES = (".qdpx", ".qde", ".qdc")
 SchemasOpt = Annotated[Optional[Path], typer.Option(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from fieldcode import codebook as cbmod
@@ -16,8 +17,13 @@ from fieldcode.errors import Conflict, InvalidInput, NoCoder, NotFound
 from fieldcode.importer import ImportReport, Progress, import_paths, interviewer_labels
 from fieldcode.palette import next_colour
 from fieldcode.settings import Settings, resolve_coder
-from fieldcode import store as storemod
-from fieldcode.store import Store, SyncReport, sqlite_url
+from fieldcode.lazy import lazy_module
+
+if TYPE_CHECKING:  # the importer and the database layer load on first use (fast start-up)
+    from fieldcode.importer import ImportReport, Progress
+    from fieldcode.store import Store, SyncReport
+
+storemod = lazy_module("fieldcode.store")
 
 CODEBOOK = "codebook.yaml"
 INTERVIEWS = "interviews"
@@ -61,6 +67,8 @@ class Project:
         """Open the project.  ``write=False`` for commands that only read: they never take
         the database's write lock, so they run while another process writes; a codebook.yaml
         changed since the database recorded it is then reported (``sync.pending``), not recorded."""
+        from fieldcode.store import Store, sqlite_url
+
         root = find_root(root) if root is None or not (Path(root) / CODEBOOK).is_file() else Path(root).resolve()
         settings = settings or Settings.load()
         cb = cbmod.load(root / CODEBOOK)
@@ -92,6 +100,8 @@ class Project:
     def import_files(self, paths: list[Path] | None = None, *, encoding: str | None = None,
                      reanchor: bool = False, accept_losses: bool = False,
                      progress: Progress | None = None) -> ImportReport:
+        from fieldcode.importer import import_paths
+
         paths = paths or [self.interviews_dir]
         report = import_paths(self.store, self.study, paths, root=self.root, encoding=encoding,
                               reanchor=reanchor, accept_losses=accept_losses, coder=self.coder,
@@ -104,6 +114,8 @@ class Project:
         ``interviewer_speakers`` plus an interview's ``interviewer`` attribute) differ from those
         its turns were marked with.  Returns interview name -> number of turns whose mark
         changed (only interviews whose labels changed).  Reads only, unless something changed."""
+        from fieldcode.importer import interviewer_labels
+
         wanted = {}
         for iid, (name, applied, attrs) in self.store.interviewer_label_state().items():
             labels = list(interviewer_labels(self.study, attrs))

@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from fieldcode.agreement import UNIT_DEFINITIONS, UNITS, UnitHistogram, resolve_scope, unit_histogram
-from fieldcode.analysis import MISSING, load_code_tree
+# fieldcode.analysis (the database layer) is imported where it is used: the CLI reads this
+# module's definitions for its help text.
 
 ALL = "(all)"
 ALL_CODES = "(all codes)"
@@ -102,6 +103,8 @@ class Agreement:
 
     def compared(self) -> list[str]:
         """The groups a difference is taken between (all values of ``by`` except missing)."""
+        from fieldcode.analysis import MISSING
+
         return [g for g in self.groups[1:] if g != MISSING]
 
 
@@ -221,6 +224,8 @@ def agreement(store, *, unit: str = "sentence", coders: Sequence[str] | None = N
       each code gets the difference between groups (two groups: first minus second, in
       ``order``; more: largest minus smallest), with a warning when it exceeds ``threshold``.
     """
+    from fieldcode.analysis import MISSING, load_code_tree
+
     import numpy as np
 
     scope = resolve_scope(store, coders=coders, codes=codes, filters=filters,

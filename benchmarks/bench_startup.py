@@ -1,0 +1,94 @@
+"""Start-up time of the fieldcode command line, beside a bare ``python -c pass`` in the same run.
+
+    .venv/bin/python benchmarks/bench_startup.py            # 7 runs of each, median
+    .venv/bin/python benchmarks/bench_startup.py --runs 15
+
+Goal (issue 9): ``fieldcode --help`` and commands that need neither NLP nor a big query start
+in at most 0.3 s on this machine.  Each command runs as a fresh process (the console script's
+interpreter), in a small project made in a temporary folder (two interviews, imported once
+before timing).  Printed: the median wall time of each, the bare interpreter's, and their
+difference (what fieldcode itself costs) and ratio; and whether spaCy was loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PY = sys.executable
+GOAL = 0.3
+
+CODEBOOK = """\
+study:
+  name: Start-up study
+  arms: [improving, lagging]
+  interviewer_speakers: [Interviewer]
+codes:
+  - key: housing
+    name: Housing
+    colour: "#1f77b4"
+"""
+TRANSCRIPT = "Interviewer: How long have you lived here?\n\nJean: Twenty years. The flats are damp.\n"
+
+COMMANDS = [
+    ["--help"],
+    ["--version"],
+    ["settings"],
+    ["codebook", "check"],
+    ["interviews"],
+    ["show", "a", "--turns"],
+    ["code", "list"],
+    ["init", "{tmp}/fresh-{n}"],
+]
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - t0
+
+
+def loads_spacy(args: list[str], cwd: Path) -> bool:
+    code = ("import sys\nfrom fieldcode.cli import app\ntry:\n    app(sys.argv[1:], standalone_mode=False)\n"
+            "except SystemExit:\n    pass\n"
+            "m = sys.modules.get('spacy')\nprint('SPACY' if m is not None and type(m).__name__ != '_LazyModule' else '')\n")
+    r = subprocess.run([PY, "-c", code, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    return "SPACY" in r.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args()
+    script = Path(PY).with_name("fieldcode")
+    if not script.exists():
+        sys.exit(f"no fieldcode console script next to {PY}: install the package (pip install -e .)")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "study"
+        (root / "interviews").mkdir(parents=True)
+        (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+        (root / "interviews" / "a.txt").write_text(TRANSCRIPT, encoding="utf-8")
+        subprocess.run([str(script), "--coder", "bench", "import"], cwd=root, capture_output=True, check=True)
+        bare = statistics.median(timed([PY, "-c", "pass"], root) for _ in range(args.runs))
+        print(f"python -c pass: {bare:.3f} s (median of {args.runs})")
+        print(f"{'command':<28} {'median s':>9} {'- bare':>8} {'x bare':>7}  goal {GOAL} s  spaCy")
+        for n, cmd in enumerate(COMMANDS):
+            times = []
+            for k in range(args.runs):
+                argv = [a.format(tmp=tmp, n=f"{n}-{k}") for a in cmd]
+                times.append(timed([str(script), *argv], root))
+            med = statistics.median(times)
+            shown = " ".join(cmd).replace("{tmp}/fresh-{n}", "DIR")
+            spacy = loads_spacy([a.format(tmp=tmp, n=f"{n}-probe") for a in cmd], root)
+            print(f"{'fieldcode ' + shown:<28} {med:9.3f} {med - bare:8.3f} {med / bare:7.1f}  "
+                  f"{'ok' if med <= GOAL else 'OVER':>8}  {'LOADED' if spacy else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
