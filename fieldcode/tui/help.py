@@ -4,6 +4,8 @@ line at any size (↑↓, PgUp/PgDn, Home/End, the mouse wheel)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,7 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from fieldcode.tui.modals import help_table
+from fieldcode.tui.modals import REMAP_NOTE, help_table
 
 SECTIONS = {"select_sentence": "Selecting", "pick_code": "Coding", "memo": "Memos", "next_coding": "Moving",
             "retrieve": "Views"}
@@ -80,7 +82,10 @@ def help_rows(screen) -> list[tuple[str, str, str, str]]:  # noqa: ANN001 - the 
         for _key, bindings in bm.key_to_bindings.items():
             for b in bindings:
                 bid = b.id or b.action
-                bound.setdefault(bid, []).append(app.get_key_display(b))
+                # "?" is the footer's label for help; f1 is shown as itself.
+                shown = app.get_key_display(replace(b, key_display=None))
+                if shown not in bound.setdefault(bid, []):
+                    bound[bid].append(shown)
                 descs[bid] = b.description or b.action
     rows: list[tuple[str, str, str, str]] = []
     section = "Selecting"
@@ -114,7 +119,8 @@ class HelpScreen(ModalScreen[None]):
                             background: $surface; padding: 0 1; }
     HelpScreen .title { text-style: bold; width: 100%; }
     HelpScreen .hint { color: $text-muted; width: 100%; }
-    HelpScreen VerticalScroll { height: 1fr; }
+    HelpScreen VerticalScroll { height: 1fr; scrollbar-gutter: stable; }
+    HelpScreen Static { width: 100%; height: auto; }
     """
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
@@ -132,6 +138,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-scroll"):
                 yield Static(guide(), id="help-guide")
                 yield Static(help_table(self.rows), id="help-keys")
+                yield Static(Text("\n" + REMAP_NOTE, style="italic"), id="help-remap")
             yield Label("↑↓ PgUp PgDn Home End scroll · Esc closes", classes="hint")
 
     def on_mount(self) -> None:

@@ -223,12 +223,13 @@ def code_info(c: CodeItem, parent: CodeItem | None, here: int, study: int) -> Te
     return t
 
 
+REMAP_NOTE = ('Remap any key by its id in the [keys] table of settings.toml (fieldcode settings shows '
+              'where), e.g. select_sentence = "z"')
+
+
 def help_table(rows: Sequence[tuple[str, str, str, str]]) -> Table:
     """rows: (section, keys, description, binding id)."""
-    table = Table(box=None, expand=True, show_edge=False, pad_edge=False,
-                  caption="Remap any key by its id in the [keys] table of settings.toml "
-                          "(fieldcode settings shows where), e.g. select_sentence = \"z\"",
-                  caption_justify="left")
+    table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
     table.add_column("keys", style="bold #ffd75f", no_wrap=True, max_width=18, overflow="ellipsis")
     table.add_column("action", ratio=3)
     table.add_column("id", style="dim", no_wrap=True, min_width=16)
@@ -237,5 +238,5 @@ def help_table(rows: Sequence[tuple[str, str, str, str]]) -> Table:
         if sec != section:
             table.add_row(Text(sec, style="bold underline", no_wrap=True, overflow="crop"), "", "")
             section = sec
-        table.add_row(keys, desc, bid)
+        table.add_row(Text(keys), Text(desc), Text(bid))
     return table
