@@ -14,7 +14,6 @@ from fieldcode.codebook import Codebook, CodeDef
 from fieldcode.codebook_edit import NameInUse
 from fieldcode.design import design_warnings
 from fieldcode.errors import Conflict, InvalidInput, NoCoder, NotFound
-from fieldcode.importer import ImportReport, Progress, import_paths, interviewer_labels
 from fieldcode.palette import next_colour
 from fieldcode.settings import Settings, resolve_coder
 from fieldcode.lazy import lazy_module
