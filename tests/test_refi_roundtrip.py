@@ -133,3 +133,15 @@ def test_round_trip_gives_the_same_study(source_study, tmp_path, db_url):
         assert _state(target) == b
     finally:
         target.close()
+
+
+def test_importing_a_study_into_itself_changes_nothing(source_study, tmp_path):
+    f = tmp_path / "self.qdpx"
+    f.write_bytes(_qdpx(source_study))
+    before = _state(source_study)
+    yaml_before = (source_study.root / "codebook.yaml").read_bytes()
+    res = refi_import.import_file(source_study, refi_read.read(f))
+    assert not res.changed
+    assert res.codes_matched == len(before["codes"]) and len(res.interviews_matched) == 14
+    assert _state(source_study) == before
+    assert (source_study.root / "codebook.yaml").read_bytes() == yaml_before
