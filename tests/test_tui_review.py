@@ -21,15 +21,29 @@ def at(text, part):
     return i, i + len(part)
 
 
-@pytest.fixture
-def store(db_url, tmp_path):
+def build(url, tmp_path):
     sents = [at(Y, p) for p in ("One.", "Two.", "Three.")]
-    s = make_store(db_url, tmp_path, [{"name": "y", "text": Y, "sentences": sents}])
+    s = make_store(url, tmp_path, [{"name": "y", "text": Y, "sentences": sents}])
     code(s, "y", "k1", *at(Y, "One"), "ana")            # ana only: k1 on "One."
     code(s, "y", "k2", *at(Y, "Two"), "ben")            # ben only: k2 on "Two."
     code(s, "y", "k1", *at(Y, "Three"), "ana")          # both k1 on "Three.", ben also k2
     code(s, "y", "k1", *at(Y, "Three"), "ben")
     code(s, "y", "k2", *at(Y, "Three."), "ben")
+    return s
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    """Headless decisions: SQLite and PostgreSQL."""
+    s = build(db_url, tmp_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def tui_store(tmp_path):
+    """The screen tests: SQLite only (the decisions underneath are tested on both)."""
+    s = build(f"sqlite:///{tmp_path / 'review.db'}", tmp_path)
     yield s
     s.close()
 
@@ -79,7 +93,8 @@ def test_consensus_coder_must_be_named_and_new(store):
         Review(store, coders=["ana", "ben"], consensus="ana")
 
 
-async def test_review_screen_keys(store):
+async def test_review_screen_keys(tui_store):
+    store = tui_store
     from textual.widgets import Static
 
     from fieldcode.tui.review import make_review_app
@@ -130,7 +145,8 @@ def test_adopt_agreed_copies_what_both_coded_once(store):
     assert consensus_codings(store) == [("k1", *at(Y, "Three")), ("k2", *at(Y, "Three."))]
 
 
-async def test_adjust_span_through_the_prompt(store):
+async def test_adjust_span_through_the_prompt(tui_store):
+    store = tui_store
     from textual.widgets import Input
 
     from fieldcode.tui.review import make_review_app
@@ -153,11 +169,15 @@ async def test_adjust_span_through_the_prompt(store):
         review.rows_for(review.items[0], "adjust", (100, 101))
 
 
-async def test_open_from_the_main_app_command_palette(mini):
+async def test_open_from_the_main_app_command_palette(mini_dir):
     from textual.widgets import Input, Static
 
+    from fieldcode.project import Project
     from fieldcode.tui import make_app
     from fieldcode.tui.review import ReviewScreen
+
+    mini = Project.open(mini_dir, coder="ana")
+    assert mini.import_files().ok
 
     text = mini.store.interview("a").text
     s1 = text.find("Twenty years.")
@@ -186,3 +206,4 @@ async def test_open_from_the_main_app_command_palette(mini):
         assert not isinstance(app.screen, ReviewScreen)
     keys = {c.id: c.key for c in mini.store.codes()}
     assert sorted(keys[c.code_id] for c in mini.store.codings() if c.coder == "consensus") == ["housing", "leadership"]
+    mini.close()
