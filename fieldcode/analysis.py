@@ -22,11 +22,15 @@ Unit definitions (every count carries its unit and denominator)
   words start at ``content_start``) and, unless interviewer turns are included, minus the
   interviewer's turns.  **Analysed words** = the words (``fieldcode.text.WORD_RE``) of the
   analysed text.  Text outside every turn (a transcript without speaker labels) is analysed.
-* ``segments``: coded segments.  With interviewer turns left out (the default), a segment
-  counts unless it lies wholly inside a "dead zone": an interviewer turn or a speaker label,
-  together with the blank space between turns around it (``dead_zones``).  So a segment that
-  reaches even one word of a participant's turn counts.  With ``include_interviewer`` every
-  segment counts.  Denominators: interviews and analysed words in the group.
+* ``segments``: coded passages.  Codings of the code in one interview whose spans share at
+  least one character are one passage, whoever coded them: a passage that two coders coded is
+  one segment, not two (``POOLING_RULE``; count one coder with ``coders=[...]``).  Codings
+  that only touch (one ends where the next starts) are separate passages.  With interviewer
+  turns left out (the default), a passage counts unless it lies wholly inside a "dead zone":
+  an interviewer turn or a speaker label, together with the blank space between turns around
+  it (``dead_zones``).  So a passage that reaches even one word of a participant's turn counts.
+  With ``include_interviewer`` every passage counts.  Denominators: interviews and analysed
+  words in the group.
 * ``interviews``: interviews with at least one counted segment of the code (presence).
   Denominator: interviews in the group.
 * ``words``: coded words, i.e. analysed words overlapping the union of the code's segments in
@@ -34,8 +38,9 @@ Unit definitions (every count carries its unit and denominator)
   of it is coded).  Denominator: analysed words in the group.
 * ``per1000``: 1000 × coded words / analysed words of the group.
 * A rolled-up parent row ("Place (incl. children)") takes the union of the parent's and all its
-  descendants' segments: for ``interviews`` and ``words`` a passage coded with both counts once;
-  ``segments`` add up over the subtree (each coding is one segment, so none counts twice).
+  descendants' codings: a passage coded with both counts once, in every unit.
+* Co-occurrence pairs codes within one coder's codings (two coders coding one passage
+  differently is a disagreement, not a co-occurrence) unless ``across_coders=True``.
 * The sign test of the paired comparison is descriptive (see ``SIGN_TEST_NOTE``).
 """
 
@@ -62,6 +67,21 @@ from fieldcode.store import (  # read-only aggregate queries
 )
 
 CONTEXT_CHARS = 150
+
+POOLING_RULE = ("Several coders are counted together: a passage is counted once however many coders "
+                "coded it (codings of a code that share a character form one segment; coded words "
+                "are the union of everyone's codings; an interview mentions a code if any coder "
+                "coded it). Use --coder to count one coder, or a consensus coder.")
+ONE_CODER_RULE = ("One coder is counted: overlapping codings of a code by that coder are one segment.")
+COOCCURRENCE_RULE = "Co-occurrence pairs codes within each coder's own codings, never across coders."
+COOCCURRENCE_ACROSS_RULE = ("Co-occurrence pairs codes across coders too: one coder's code overlapping "
+                            "another coder's counts (this mixes disagreement with co-occurrence).")
+
+
+def pooling_rule(coders: Sequence[str] | None, coders_in_data: Sequence[str]) -> str:
+    """The rule that applies to a count over ``coders`` (None or empty: every coder)."""
+    n = len(set(coders)) if coders else len(set(coders_in_data))
+    return ONE_CODER_RULE if n <= 1 else POOLING_RULE
 
 # =============================================================================================
 # Codes and interviews as the analysis sees them
@@ -581,6 +601,7 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
     seg_iv = np.zeros((n_iv, n_rows), dtype=np.int64)
     words_iv = np.zeros((n_iv, n_rows), dtype=np.int64) if want_words else None
     parts = [(iv_pos[iid], a) for iid, a in arr.items() if iid in iv_pos]
+    left_out = 0
     if parts:
         ivp = np.concatenate([np.full(len(a[0]), i, dtype=np.int64) for i, a in parts])
         cids = np.concatenate([a[0] for _, a in parts])
@@ -601,6 +622,7 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
         if not include_interviewer:
             counted = ~_dead_mask(ivp, starts, ends, [turns.get(iids[i], []) for i in range(n_iv)],
                                   [ivs[iid][1] for iid in iids], store, iids)
+        left_out = int((~counted).sum())
         # expand codings into (coding, row) pairs
         idx = np.repeat(np.arange(len(cids)), reps)
         flat_rows = _rows_for(cids, reps, code_rows, max_cid)
@@ -608,7 +630,7 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
         pr_row = flat_rows
         pr_counted = counted[idx]
         g = pr_iv * n_rows + pr_row
-        seg_iv = np.bincount(g[pr_counted], minlength=n_iv * n_rows).reshape(n_iv, n_rows).astype(np.int64)
+        seg_iv = _passages(g, starts[idx], ends[idx], pr_counted, n_iv * n_rows).reshape(n_iv, n_rows)
         if want_words:
             words_iv = _coded_words(store, iids, turns, include_interviewer, pr_iv, pr_row, starts[idx],
                                     ends[idx], n_iv, n_rows)
@@ -630,8 +652,32 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
         by=by, groups=groups, rows=rows, segments=segments_t, interviews=interviews_t, words=words_t,
         group_interviews=group_interviews, group_words=group_words,
         options={"unit": unit, "by": list(by), "codes": codes, "filters": filters or {}, "coders": coders or [],
-                 "include_interviewer": include_interviewer, "rollup": rollup},
+                 "include_interviewer": include_interviewer, "rollup": rollup,
+                 "pooling": pooling_rule(coders, _q_coders(store)),
+                 "left_out_by_interviewer_rule": left_out},
     )
+
+
+def _passages(g, starts, ends, counted, n_cells: int):
+    """Counted passages per cell ``g`` (interview x row): codings of a cell whose spans share a
+    character form one passage, whoever coded them (see ``POOLING_RULE``); a passage counts if
+    any of its codings counts."""
+    import numpy as np
+
+    if len(g) == 0:
+        return np.zeros(n_cells, dtype=np.int64)
+    order = np.lexsort((starts, g))
+    gs, st, en, ct = g[order], starts[order], ends[order], counted[order]
+    width = int(en.max()) + 1
+    # running maximum end within each cell: cells are sorted, so offsetting by cell keeps the
+    # maximum from crossing into the next cell
+    reach = np.maximum.accumulate(gs * width + en) - gs * width
+    new = np.ones(len(gs), dtype=bool)
+    new[1:] = (gs[1:] != gs[:-1]) | (st[1:] >= reach[:-1])
+    pid = np.cumsum(new) - 1
+    passage_counted = np.bincount(pid, weights=ct, minlength=int(pid[-1]) + 1) > 0
+    passage_cell = gs[new]
+    return np.bincount(passage_cell[passage_counted], minlength=n_cells).astype(np.int64)
 
 
 def _rows_for(cids, reps, code_rows: dict[int, list[int]], max_cid: int):
@@ -738,12 +784,19 @@ SIGN_TEST_NOTE = ("descriptive only: coded segments are not independent observat
                   "test treats each pair as one observation")
 
 
-def sign_test(higher: int, lower: int) -> float:
+def format_p(p: float | None, digits: int = 3) -> str:
+    """A p-value for a table: "n/a" when there was no untied pair to test."""
+    return "n/a" if p is None else f"{p:.{digits}f}"
+
+
+def sign_test(higher: int, lower: int) -> float | None:
     """Exact two-sided binomial sign test (p = 1/2) over the pairs with a non-zero difference:
-    2 x P(X <= min(higher, lower)), X ~ Binomial(higher + lower, 1/2), capped at 1."""
+    2 x P(X <= min(higher, lower)), X ~ Binomial(higher + lower, 1/2), capped at 1.  None when
+    no pair differs: there is nothing to test, and "1.000" would read as evidence of no
+    difference."""
     n = higher + lower
     if n == 0:
-        return 1.0
+        return None
     k = min(higher, lower)
     return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
 
@@ -763,7 +816,7 @@ class ThemeComparison:
     higher: int                # pairs where the focal arm is higher
     lower: int
     ties: int
-    p_value: float             # exact two-sided sign test, ties dropped
+    p_value: float | None      # exact two-sided sign test, ties dropped; None: no untied pair
 
 
 @dataclass(frozen=True)
@@ -881,12 +934,13 @@ class Cooccurrence:
 
 def cooccurrence(store, *, mode: str = "span", codes: list[str] | None = None,
                  filters: dict[str, list[str]] | None = None, coders: list[str] | None = None,
-                 include_interviewer: bool = False) -> Cooccurrence:
-    """Codes x codes.
+                 include_interviewer: bool = False, across_coders: bool = False) -> Cooccurrence:
+    """Codes x codes, within each coder's own codings (``across_coders``: across coders too).
 
-    * ``span``: off the diagonal, the number of pairs of segments (one of each code, same
-      interview) whose spans share at least one character; on it, the code's segments.
-    * ``turn``: the number of speaker turns where both codes have a segment overlapping the
+    * ``span``: off the diagonal, the number of pairs of codings (one of each code, same
+      interview, same coder) whose spans share at least one character; on it, the code's
+      codings.
+    * ``turn``: the number of speaker turns where one coder coded both codes overlapping the
       turn's words (interviewer turns left out unless included); on the diagonal, the turns with
       the code.  Segments outside every turn do not count here.
     """
@@ -912,29 +966,31 @@ def cooccurrence(store, *, mode: str = "span", codes: list[str] | None = None,
                 for b in lst[i + 1:]:
                     if b.start >= a.end:
                         break
-                    if a.code_key != b.code_key:
+                    if a.code_key != b.code_key and (across_coders or a.coder == b.coder):
                         m[pos[a.code_key], pos[b.code_key]] += 1
                         m[pos[b.code_key], pos[a.code_key]] += 1
-        definition = ("pairs of overlapping segments of the two codes in the same interview; "
-                      "diagonal: the code's segments")
+        definition = ("pairs of overlapping codings of the two codes in the same interview"
+                      + (", by any coders" if across_coders else ", by the same coder")
+                      + "; diagonal: the code's codings")
     else:
         turns = _q_turns(store, list(by_iv))
         for iid, lst in by_iv.items():
             ts = [t for t in turns.get(iid, []) if include_interviewer or not t.is_interviewer]
             starts = [t.content_start for t in ts]
-            present: dict[int, set[str]] = defaultdict(set)
+            present: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
             for s in lst:
                 j = max(bisect.bisect_right(starts, s.start) - 1, 0)
                 while j < len(ts) and ts[j].content_start < s.end:
                     if ts[j].end > s.start and ts[j].content_start < s.end:
-                        present[j].add(s.code_key)
+                        present[j]["" if across_coders else s.coder].add(s.code_key)
                     j += 1
-            for ks in present.values():
-                idx = sorted(pos[k] for k in ks)
-                for a in idx:
-                    for b in idx:
-                        m[a, b] += 1
-        definition = ("speaker turns where both codes have a segment"
+            for by_coder in present.values():
+                # a turn counts once for a pair if any one coder coded both codes in it
+                pairs = {(pos[a], pos[b]) for ks in by_coder.values() for a in ks for b in ks}
+                for a, b in pairs:
+                    m[a, b] += 1
+        definition = ("speaker turns where " + ("both codes have a segment" if across_coders
+                                                 else "one coder coded both codes")
                       + ("" if include_interviewer else " (interviewer turns left out)")
                       + "; diagonal: turns with the code")
     return Cooccurrence(mode=mode, keys=keys, labels=[tree.by_key[k].name for k in keys], matrix=m,

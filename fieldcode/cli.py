@@ -34,7 +34,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class _RootGroup(TyperGroup):
     """Turns fieldcode's own errors into one clear message and a non-zero exit status, for the
-    console script and for CliRunner alike."""
+    console script and for CliRunner alike, and records the command line for export sidecars."""
+
+    def main(self, args=None, *a, **kw):  # noqa: ANN001
+        from fieldcode.runinfo import set_command_line
+
+        set_command_line(sys.argv[1:] if args is None else args)
+        return super().main(args, *a, **kw)
 
     def invoke(self, ctx):  # noqa: ANN001
         try:

@@ -69,6 +69,11 @@ def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:
         notes.append(f"Only interviews with {k} = {' or '.join(v)}.")
     if opts.get("rollup"):
         notes.append("Rows marked '(incl. children)' are the union of the code and its descendants.")
+    if opts.get("pooling"):
+        notes.append(opts["pooling"])
+    if opts.get("left_out_by_interviewer_rule"):
+        notes.append(f"{opts['left_out_by_interviewer_rule']:,} coding(s) lie wholly in interviewer turns "
+                     "or speaker labels and are not counted.")
     return notes
 
 
@@ -161,7 +166,7 @@ def compare_cmd(
                  for v in th.pairs]
         n = th.higher + th.lower
         t.add_row(escape("  " * (th.row.depth - top) + th.row.label), *cells,
-                  f"{th.higher} of {n}" + (f" ({th.ties} tied)" if th.ties else ""), f"{th.p_value:.3f}")
+                  f"{th.higher} of {n}" + (f" ({th.ties} tied)" if th.ties else ""), analysis.format_p(th.p_value))
     out.print(t)
     out.print(f"Sign test: exact two-sided binomial over pairs with a non-zero difference (ties dropped); "
               f"{analysis.SIGN_TEST_NOTE}.")
@@ -212,14 +217,16 @@ def cooccurrence_cmd(
     role: RoleOpt = None,
     where: WhereOpt = None,
     include_interviewer: InterviewerOpt = False,
+    across_coders: Annotated[bool, typer.Option("--across-coders", help="Also pair one coder's code with another coder's (by default codes are paired within each coder's own codings: two coders coding one passage differently is a disagreement, not a co-occurrence).")] = False,
 ) -> None:
-    """Code co-occurrence (codes x codes), by overlapping span or by same speaker turn.
+    """Code co-occurrence (codes x codes), by overlapping span or by same speaker turn, within
+    each coder's own codings.
 
     Example: fieldcode cooccurrence --by turn --codes leadership,aspiration,community-confidence
     """
     p = _state(ctx).project(write=False)
     co = analysis.cooccurrence(p.store, mode=by, codes=_split(codes), filters=_filters(role, where), coders=coder,
-                               include_interviewer=include_interviewer)
+                               include_interviewer=include_interviewer, across_coders=across_coders)
     t = Table(title=f"Co-occurrence by {escape(by)}", title_justify="left")
     t.add_column("code")
     for k in co.keys:
@@ -228,6 +235,7 @@ def cooccurrence_cmd(
         t.add_row(escape(k), *[f"{int(v):,}" if v else "·" for v in co.matrix[i].tolist()])
     out.print(t)
     out.print(f"Cells: {co.definition}.")
+    out.print(analysis.COOCCURRENCE_ACROSS_RULE if across_coders else analysis.COOCCURRENCE_RULE)
     for n in _notes({"include_interviewer": include_interviewer, "coders": coder,
                      "filters": _filters(role, where)}):
         out.print(escape(n))
@@ -308,7 +316,7 @@ def export_counts(
         export.write_text(wide, export.counts_wide_csv(ct))
         csv_text = export.csv_text_policy()
     export.write_sidecar(side, export.sidecar(
-        "counts", files=[output, wide], codebook=p.codebook, coders_in_data=p.store.coders(), options=ct.options,
+        "counts", files=[output, wide], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=ct.options,
         n_interviews=int(ct.group_interviews.sum()),
         extra={"csv_text": csv_text, "columns": {"value": "the count in that unit", "interviews_in_group": "interviews in the group",
                            "words_in_group": "analysed words in the group"}}))
@@ -347,7 +355,7 @@ def export_comparison(
         export.write_text(summary, export.comparison_summary_csv(cmp))
         csv_text = export.csv_text_policy()
     export.write_sidecar(side, export.sidecar(
-        "comparison", files=[output, summary], codebook=p.codebook, coders_in_data=p.store.coders(),
+        "comparison", files=[output, summary], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store,
         options=cmp.options,
         extra={"csv_text": csv_text, "normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
                "sign_test": "exact two-sided binomial (p = 1/2) over pairs with a non-zero difference; "
@@ -390,7 +398,7 @@ def export_segments(
         xlsx = None
     opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": not exclude_interviewer}
     export.write_sidecar(side, export.sidecar(
-        "segments", files=[f for f in (output, xlsx) if f], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
+        "segments", files=[f for f in (output, xlsx) if f], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"csv_text": csv_text, "segments": len(segs), "include_children": children,
                "speaker": "the speaker of the turn containing the segment's start"}))
     _done([f for f in (output, xlsx, side) if f])
@@ -422,7 +430,7 @@ def export_memos(
     export.write_text(output, export.memos_csv(memos, p.store.all_attributes()))
     opts = {"codes": _split(codes), "coders": coder, "include_interviewer": True}
     export.write_sidecar(side, export.sidecar(
-        "memos", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
+        "memos", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"memos": len(memos), "interview": interview,
                "kinds": "interview, passage (start/end), code, coding (a coding's own memo)",
                "times": "UTC, ISO 8601"}))
@@ -457,7 +465,7 @@ def export_quotes(
     side = output.with_suffix(".json")
     export.write_text(output, md)
     export.write_sidecar(side, export.sidecar(
-        "quotes", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), options=opts,
+        "quotes", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"segments": len(segs), "max_quotes_per_arm_and_pair": max_quotes}))
     _done([output, side])
 

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fieldcode import __version__
-from fieldcode.analysis import UNIT_DEFINITIONS, Comparison, Crosstab, Segment
+from fieldcode.analysis import UNIT_DEFINITIONS, Comparison, Crosstab, Segment, format_p
 
 FIRST_ATTRIBUTES = ("pair", "neighbourhood", "arm", "role")
 PER1000_FORMAT = "{:.3f}"
@@ -158,7 +158,7 @@ def comparison_summary_csv(cmp: Comparison) -> str:
                 "sign_test_p"])
     for th in cmp.themes:
         w.writerow([th.row.key, th.row.label, th.row.path, cmp.unit, len(th.pairs), th.higher, th.lower, th.ties,
-                    f"{th.p_value:.6f}"])
+                    format_p(th.p_value, 6)])
     return buf.getvalue()
 
 
@@ -298,10 +298,23 @@ def quotes_markdown(segs: Sequence[Segment], *, arms: Sequence[str], title: str 
 
 # --- the methods sidecar ------------------------------------------------------------------------
 
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256 exactly as ``sha256sum`` prints it."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def sidecar(kind: str, *, files: Sequence[Path], codebook, coders_in_data: Sequence[str], options: dict,
-            n_interviews: int | None = None, extra: dict | None = None) -> dict:
-    """What a methods appendix needs: tool and version, codebook hash, coders, filters, unit
-    definitions and when the export was made."""
+            n_interviews: int | None = None, extra: dict | None = None, store=None) -> dict:
+    """What a methods appendix needs: tool and version, the command, the codebook file's hash
+    (as ``sha256sum`` prints it) and content version, coders, the pooling rule, filters, unit
+    definitions, and (given the store) every interview's transcript hash and the interviewer
+    labels applied to it, codings per coder, and when the export was made."""
+    import shlex
+
+    from fieldcode.analysis import pooling_rule
+    from fieldcode.runinfo import command_line
     from fieldcode.text import WORD_RE
 
     data = {
@@ -312,9 +325,12 @@ def sidecar(kind: str, *, files: Sequence[Path], codebook, coders_in_data: Seque
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "study": {"name": codebook.study.name, "arms": list(codebook.study.arms),
                   "interviewer_speakers": list(codebook.study.interviewer_speakers)},
-        "codebook": {"file": Path(codebook.path).name, "sha256": codebook.hash},
+        "command": ("fieldcode " + shlex.join(cmd)) if (cmd := command_line()) is not None else None,
+        "codebook": {"file": Path(codebook.path).name, "sha256": _codebook_file_hash(codebook),
+                     "content_version": codebook.hash},
         "coders_in_data": list(coders_in_data),
         "coders_included": list(options.get("coders") or []) or "all",
+        "coder_pooling": options.get("pooling") or pooling_rule(options.get("coders"), coders_in_data),
         "filters": options.get("filters") or {},
         "codes": options.get("codes") or "all",
         "interviewer_turns": "included" if options.get("include_interviewer") else "left out",
@@ -323,11 +339,24 @@ def sidecar(kind: str, *, files: Sequence[Path], codebook, coders_in_data: Seque
         "word": f"a match of the regular expression {WORD_RE.pattern} (Python, Unicode)",
         "units": UNIT_DEFINITIONS,
     }
+    if "left_out_by_interviewer_rule" in options:
+        data["codings_left_out_by_interviewer_rule"] = options["left_out_by_interviewer_rule"]
     if n_interviews is not None:
         data["interviews"] = n_interviews
+    if store is not None:
+        prov = store.provenance()
+        data["codings_per_coder"] = prov["codings_per_coder"]
+        data["transcripts"] = prov["interviews"]
     if extra:
         data.update(extra)
     return data
+
+
+def _codebook_file_hash(codebook) -> str | None:
+    try:
+        return file_sha256(codebook.path)
+    except OSError:
+        return None
 
 
 def write_sidecar(path: Path, data: dict) -> None:

@@ -21,7 +21,7 @@ from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, Integer, create_engine, delete, event, func, insert, select, update
 from sqlalchemy import text as text_sql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
@@ -465,6 +465,20 @@ class Store(CodingRecord):
                     interviewer_labels=json.dumps(lab, ensure_ascii=False)))
                 changed[iid] = n
         return changed
+
+    def provenance(self) -> dict:
+        """For a methods appendix: each interview's transcript hash, the interviewer labels its
+        turns were marked with and its turn counts; codings per coder."""
+        with self.read() as s:
+            turns = {iid: (n, int(ni or 0)) for iid, n, ni in s.exec(
+                select(TurnRow.interview_id, func.count(), func.sum(func.cast(TurnRow.is_interviewer, Integer)))
+                .group_by(TurnRow.interview_id)).all()}
+            ivs = [{"name": name, "sha256": sha, "interviewer_labels": json.loads(labels or "[]"),
+                    "turns": turns.get(iid, (0, 0))[0], "interviewer_turns": turns.get(iid, (0, 0))[1]}
+                   for iid, name, sha, labels in s.exec(select(Interview.id, Interview.name, Interview.sha256,
+                                                               Interview.interviewer_labels).order_by(Interview.name)).all()]
+            per_coder = dict(sorted(s.exec(select(Coding.coder, func.count()).group_by(Coding.coder)).all()))
+        return {"interviews": ivs, "codings_per_coder": per_coder}
 
     def set_attributes(self, interview_id: int, attrs: dict[str, str]) -> None:
         with self.write() as s:

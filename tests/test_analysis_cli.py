@@ -62,8 +62,15 @@ def test_compare_command(proj):  # noqa: F811
 
 def test_views_commands(proj):  # noqa: F811
     body = rows(run("-C", proj.root, "frequencies").output)
-    assert body["Housing"] == ["4", "3", "15", "416.7"]     # 15 / 36 words * 1000
-    body = rows(run("-C", proj.root, "cooccurrence", "--by", "turn").output)
+    # passages: (c1 + c2), c7, c8; 15 / 36 words * 1000
+    assert body["Housing"] == ["3", "3", "15", "416.7"]
+    r = run("-C", proj.root, "frequencies")
+    assert "a passage is counted once however many coders coded it" in r.output
+    r = run("-C", proj.root, "cooccurrence", "--by", "turn")
+    # within one coder's codings housing meets no other code in a turn (c5 and c8 are ben's)
+    assert rows(r.output)["housing"] == ["·", "3", "·", "·", "·"]
+    assert "within each coder's own codings" in r.output
+    body = rows(run("-C", proj.root, "cooccurrence", "--by", "turn", "--across-coders").output)
     assert body["housing"] == ["1", "3", "·", "1", "·"]
     body = rows(run("-C", proj.root, "coverage", "--coder", "ben").output)
     assert body["i3.md"] == ["P1", "lagging", "ben", "1", "4", "9", "44%"]

@@ -20,10 +20,16 @@ from test_crosstab import proj  # noqa: F401  (the shared hand-counted project)
     (10, 0, 0.001953125),    # 2 / 1024
     (2, 2, 1.0),             # 2 * 11/16 > 1, capped
     (1, 0, 1.0),
-    (0, 0, 1.0),
 ])
 def test_sign_test(higher, lower, p):
     assert sign_test(higher, lower) == pytest.approx(p, abs=1e-15)
+
+
+def test_sign_test_with_no_untied_pair_is_not_a_p_value():
+    from fieldcode.analysis import format_p
+
+    assert sign_test(0, 0) is None
+    assert format_p(sign_test(0, 0)) == "n/a" and format_p(0.25) == "0.250"
 
 
 def test_compare_on_the_hand_counted_project(proj):  # noqa: F811
@@ -45,12 +51,15 @@ def test_compare_on_the_hand_counted_project(proj):  # noqa: F811
         "leadership": (272.727, 333.333, 0, 1, 0),
         "aspiration": (0.0, 0.0, 0, 0, 1),
     }
-    assert all(t.p_value == 1.0 for t in cmp.themes)
+    # one untied pair: p = 2 * (1/2) capped at 1; aspiration is tied in its only pair: n/a
+    assert {t.row.key: t.p_value for t in cmp.themes} == {
+        "place": 1.0, "housing": 1.0, "repairs": 1.0, "leadership": 1.0, "aspiration": None}
     share = compare(proj.store, arms=("improving", "lagging"), unit="share")
     # housing in 2 of 2 improving and 1 of 1 lagging interviews
     assert (share.themes[1].pairs[0].focal, share.themes[1].pairs[0].comparison) == (1.0, 1.0)
     spi = compare(proj.store, arms=("improving", "lagging"), unit="segments_per_interview")
-    assert (spi.themes[1].pairs[0].focal, spi.themes[1].pairs[0].comparison) == (1.5, 1.0)   # 3/2, 1/1
+    # housing passages: (c1 + c2) and c7 over 2 improving interviews, c8 over 1 lagging
+    assert (spi.themes[1].pairs[0].focal, spi.themes[1].pairs[0].comparison) == (1.0, 1.0)   # 2/2, 1/1
 
 
 def test_compare_three_of_three_pairs(tmp_path):
@@ -83,9 +92,20 @@ KEYS = ["place", "housing", "repairs", "leadership", "aspiration"]
 def test_cooccurrence_by_span(proj):  # noqa: F811
     co = cooccurrence(proj.store, mode="span")
     assert co.keys == KEYS
-    # kept segments (c6 is interviewer speech): place c4; housing c1 c2 c7 c8; repairs c3; leadership c5 c9
-    # overlaps of different codes: c2/c5 ("Our chair"), c4/c8 ("broken lifts"), c4/c9 ("Nobody leads")
+    # kept codings (c6 is interviewer speech): place c4; housing c1 c2 c7 (ana) c8 (ben); repairs c3;
+    # leadership c5 (ben) c9 (ana).  Overlaps of different codes: c2/c5 ("Our chair", ana/ben),
+    # c4/c8 ("broken lifts", ana/ben), c4/c9 ("Nobody leads", both ana's).  Only c4/c9 is one
+    # coder's co-occurrence; the others are two coders coding one passage differently.
     assert co.matrix.tolist() == [
+        [1, 0, 0, 1, 0],
+        [0, 4, 0, 0, 0],
+        [0, 0, 1, 0, 0],
+        [1, 0, 0, 2, 0],
+        [0, 0, 0, 0, 0],
+    ]
+    assert "same coder" in co.definition
+    across = cooccurrence(proj.store, mode="span", across_coders=True)
+    assert across.matrix.tolist() == [
         [1, 1, 0, 1, 0],
         [1, 4, 0, 1, 0],
         [0, 0, 1, 0, 0],
@@ -96,9 +116,18 @@ def test_cooccurrence_by_span(proj):  # noqa: F811
 
 def test_cooccurrence_by_turn(proj):  # noqa: F811
     co = cooccurrence(proj.store, mode="turn")
-    # I1 Ann turn 1 {housing, leadership}, Ann turn 2 {repairs}; I2 Bob turn 2 {housing};
-    # I3 Cat turn 1 {place, housing}, Cat turn 2 {place, leadership} (c4 crosses the interviewer's turn)
+    # I1 Ann turn 1 {housing: ana, leadership: ben}, Ann turn 2 {repairs}; I2 Bob turn 2 {housing};
+    # I3 Cat turn 1 {place: ana, housing: ben}, Cat turn 2 {place, leadership: both ana's}
+    # (c4 crosses the interviewer's turn).  Within one coder only Cat turn 2 pairs two codes.
     assert co.matrix.tolist() == [
+        [2, 0, 0, 1, 0],
+        [0, 3, 0, 0, 0],
+        [0, 0, 1, 0, 0],
+        [1, 0, 0, 2, 0],
+        [0, 0, 0, 0, 0],
+    ]
+    across = cooccurrence(proj.store, mode="turn", across_coders=True)
+    assert across.matrix.tolist() == [
         [2, 1, 0, 1, 0],
         [1, 3, 0, 1, 0],
         [0, 0, 1, 0, 0],
@@ -110,15 +139,16 @@ def test_cooccurrence_by_turn(proj):  # noqa: F811
 def test_coverage(proj):  # noqa: F811
     rows = [(r.interview, r.coder, r.segments, r.coded_words, r.analysed_words) for r in coverage(proj.store)]
     assert rows == [
-        ("i1.md", "ana", 3, 11, 15),          # union(c1, c2) 8 + c3 3; c6 is interviewer speech
+        # segments are coded passages of any code: overlapping codings are one passage
+        ("i1.md", "ana", 2, 11, 15),          # (c1 + c2) 8 words, c3 3; c6 is interviewer speech
         ("i1.md", "ben", 1, 6, 15),           # c5
-        ("i1.md", ALL_CODERS, 4, 15, 15),     # all of Ann's words
+        ("i1.md", ALL_CODERS, 2, 15, 15),     # (c1 + c2 + c5), c3: all of Ann's words
         ("i2.md", "ana", 1, 3, 7),
         ("i2.md", "ben", 0, 0, 7),
         ("i2.md", ALL_CODERS, 1, 3, 7),
-        ("i3.md", "ana", 2, 6, 9),            # c4 5 + c9 "here" 1
+        ("i3.md", "ana", 1, 6, 9),            # (c4 + c9): 5 + "here" 1
         ("i3.md", "ben", 1, 4, 9),            # c8
-        ("i3.md", ALL_CODERS, 3, 8, 9),
+        ("i3.md", ALL_CODERS, 1, 8, 9),       # (c4 + c8 + c9)
         ("i4.md", "ana", 0, 0, 5),
         ("i4.md", "ben", 0, 0, 5),
         ("i4.md", ALL_CODERS, 0, 0, 5),
@@ -129,7 +159,7 @@ def test_coverage(proj):  # noqa: F811
 def test_frequencies(proj):  # noqa: F811
     f = frequencies(proj.store)
     assert f.groups == [()]
-    assert f.segments[:, 0].tolist() == [1, 4, 1, 2, 0]
+    assert f.segments[:, 0].tolist() == [1, 3, 1, 2, 0]   # housing: (c1 + c2), c7, c8
     assert f.interviews[:, 0].tolist() == [1, 3, 1, 2, 0]
     assert f.words[:, 0].tolist() == [5, 15, 3, 9, 0]
     assert f.group_interviews.tolist() == [4]

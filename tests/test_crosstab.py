@@ -91,9 +91,10 @@ def test_default_units(proj):
     ct = crosstab(proj.store, unit="all")
     assert [r.key for r in ct.rows] == ROWS
     assert [r.label for r in ct.rows] == ["Place", "Housing", "Repairs", "Leadership", "Aspiration"]
-    # segments: c6 lies inside the interviewer's question and does not count
+    # segments are passages: c1 and c2 overlap, so they are one passage of housing in I1;
+    # c6 lies inside the interviewer's question and does not count; + c7 in I2 = 2
     assert table(ct, "segments") == {
-        "place": [0, 1, 0], "housing": [3, 1, 0], "repairs": [1, 0, 0], "leadership": [1, 1, 0], "aspiration": [0, 0, 0]}
+        "place": [0, 1, 0], "housing": [2, 1, 0], "repairs": [1, 0, 0], "leadership": [1, 1, 0], "aspiration": [0, 0, 0]}
     # presence: housing in I1 and I2 (P1/improving), I3 (P1/lagging)
     assert table(ct, "interviews") == {
         "place": [0, 1, 0], "housing": [2, 1, 0], "repairs": [1, 0, 0], "leadership": [1, 1, 0], "aspiration": [0, 0, 0]}
@@ -112,7 +113,7 @@ def test_same_tables_on_sqlite_and_postgres(db_url, tmp_path):
     p = build(tmp_path / "p", db=db_url)
     try:
         ct = crosstab(p.store, unit="all", rollup=True)
-        assert table(ct, "segments")["place"] == [4, 2, 0]
+        assert table(ct, "segments")["place"] == [3, 1, 0]
         assert table(ct, "words") == {
             "place": [14, 7, 0], "housing": [14, 4, 0], "repairs": [3, 0, 0], "leadership": [6, 3, 0],
             "aspiration": [0, 0, 0]}
@@ -126,8 +127,8 @@ def test_same_tables_on_sqlite_and_postgres(db_url, tmp_path):
 
 def test_include_interviewer(proj):
     ct = crosstab(proj.store, unit="all", include_interviewer=True)
-    # c6 now counts: housing in P1/improving = c1, c2, c6, c7
-    assert table(ct, "segments")["housing"] == [4, 1, 0]
+    # c6 now counts: housing in P1/improving = (c1 + c2, one passage), c6, c7
+    assert table(ct, "segments")["housing"] == [3, 1, 0]
     # I1 housing = 8 + "housing" 1 = 9, + I2 3 = 12; place I3 = 5 + "Any leaders" 2 = 7
     assert table(ct, "words")["housing"] == [12, 4, 0]
     assert table(ct, "words")["place"] == [0, 7, 0]
@@ -138,9 +139,10 @@ def test_rollup_is_a_union(proj):
     ct = crosstab(proj.store, unit="all", rollup=True)
     assert [r.label for r in ct.rows] == [
         "Place (incl. children)", "Housing (incl. children)", "Repairs", "Leadership", "Aspiration"]
-    # segments add up over the subtree: place = housing(3) + repairs(1) in P1/improving; c4 + c8 in P1/lagging
-    assert table(ct, "segments")["place"] == [4, 2, 0]
-    assert table(ct, "segments")["housing"] == [4, 1, 0]
+    # passages of the union over the subtree: P1/improving = (c1 + c2), c3 in I1 and c7 in I2 = 3;
+    # P1/lagging: c4 (place) and c8 (housing) overlap: one passage
+    assert table(ct, "segments")["place"] == [3, 1, 0]
+    assert table(ct, "segments")["housing"] == [3, 1, 0]
     assert table(ct, "interviews")["place"] == [2, 1, 0]
     # words: I1 union(c1, c2, c3) = 8 + 3 = 11, I2 3 -> 14
     #        I3 union(c4, c8) = "flats and broken lifts everywhere Nobody leads" = 7, not 5 + 4 = 9
@@ -155,14 +157,14 @@ def test_filters_coders_codes_and_one_group(proj):
     residents = crosstab(proj.store, unit="all", filters={"role": ["resident"]})
     assert residents.group_interviews.tolist() == [1, 1, 1]    # I2 (agency) is out
     assert residents.group_words.tolist() == [15, 9, 5]
-    assert table(residents, "segments")["housing"] == [2, 1, 0]
+    assert table(residents, "segments")["housing"] == [1, 1, 0]     # (c1 + c2) in I1; c8 in I3
     sub = crosstab(proj.store, unit="segments", codes=["leadership", "housing"])
     assert [r.key for r in sub.rows] == ["leadership", "housing"]
     assert sub.words is None
     one = crosstab(proj.store, unit="all", by=())
     assert one.groups == [()]
     assert one.group_interviews.tolist() == [4] and one.group_words.tolist() == [36]   # 22 + 9 + 5
-    assert one.table("segments")[1].tolist() == [4]      # housing: 3 + 1
+    assert one.table("segments")[1].tolist() == [3]      # housing: (c1 + c2), c7, c8
     assert one.table("words")[1].tolist() == [15]        # 11 + 4
     by_iv = crosstab(proj.store, unit="all", by=("interview",))
     assert by_iv.groups == [("i1.md",), ("i2.md",), ("i3.md",), ("i4.md",)]

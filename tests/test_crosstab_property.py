@@ -1,5 +1,6 @@
-"""Property: the crosstab equals a plain SQL GROUP BY (segments, presence) and a brute-force
-word-by-word count (words) over random codings."""
+"""Property: the crosstab equals a plain SQL GROUP BY (presence), a plain passage count
+(segments: overlapping codings of a row, by anyone, merged one by one in Python) and a
+brute-force word-by-word count (words) over random codings."""
 
 from __future__ import annotations
 
@@ -49,9 +50,9 @@ def _load(p, codings):
     with p.store.engine.begin() as conn:
         conn.execute(sql("delete from coding"))
         if rows:
-            conn.execute(sql("insert into coding (interview_id, code_id, coder, start, \"end\", quote_prefix, "
-                             "quote_sha256, memo, created_at, updated_at) values (:i, :c, :coder, :s, :e, '', '', '', "
-                             "'2026-01-01', '2026-01-01')"), rows)
+            conn.execute(sql("insert into coding (uid, interview_id, code_id, coder, start, \"end\", quote_prefix, "
+                             "quote_sha256, memo, created_at, updated_at) values (lower(hex(randomblob(16))), "
+                             ":i, :c, :coder, :s, :e, '', '', '', '2026-01-01', '2026-01-01')"), rows)
     return ivs
 
 
@@ -82,6 +83,24 @@ def test_crosstab_matches_sql_group_by(proj, codings, coders, rollup):
     with proj.store.engine.connect() as conn:
         expected = {(k, pr, arm): (n, niv) for k, pr, arm, n, niv in
                     conn.execute(sql(SQL.format(where=where, rows=_rows_sql(rollup))))}
+    # segments: passages, merged by hand from the codings as written
+    spans = defaultdict(list)
+    for iv, key, coder, start, length in codings:
+        if coders and coder not in coders:
+            continue
+        n = ivs[iv].n_chars
+        s = min(start, n - 1)
+        for row in KEYS:
+            if key in (SUBTREE.get(row, [row]) if rollup else [row]):
+                spans[(row, iv)].append((s, min(n, s + length)))
+    passages = defaultdict(int)
+    for (row, iv), lst in spans.items():
+        reach = -1
+        for s, e in sorted(lst):
+            if s >= reach:
+                passages[(row, ATTRS[iv]["pair"], ATTRS[iv]["arm"])] += 1
+            reach = max(reach, e)
+    expected = {k: (passages[k], niv) for k, (_n, niv) in expected.items()}
     got = {}
     for r, row in enumerate(ct.rows):
         for g, (pair, arm) in enumerate(ct.groups):
@@ -121,16 +140,28 @@ def test_crosstab_matches_sql_group_by(proj, codings, coders, rollup):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(codings=st.lists(coding, max_size=25))
 def test_interviewer_rule_matches_segments(proj, codings):
-    """With interviewer turns left out, the crosstab counts exactly the segments that
-    segments(exclude_interviewer=True) returns (the two implement the rule separately)."""
+    """With interviewer turns left out, the crosstab counts exactly the passages that hold a
+    segment segments(exclude_interviewer=True) returns (the two implement the rule separately)."""
     from fieldcode.analysis import segments
 
     _load(proj, codings)
     ct = crosstab(proj.store, unit="segments", by=())
     kept = segments(proj.store, exclude_interviewer=True)
+    kept_ids = {s.coding_id for s in kept}
+    by_cell = defaultdict(list)
+    for s in segments(proj.store):
+        by_cell[(s.code_key, s.interview_id)].append(s)
     expected = defaultdict(int)
-    for s in kept:
-        expected[s.code_key] += 1
+    for (key, _iv), lst in by_cell.items():
+        reach, counted = -1, False
+        for s in sorted(lst, key=lambda x: (x.start, x.end)):
+            if s.start >= reach:
+                expected[key] += counted
+                counted = False
+            counted = counted or s.coding_id in kept_ids
+            reach = max(reach, s.end)
+        expected[key] += counted
+    expected = {k: v for k, v in expected.items() if v}
     assert {r.key: int(ct.segments[i, 0]) for i, r in enumerate(ct.rows) if ct.segments[i, 0]} == dict(expected)
     # and a segment is left out only if all its non-blank text is interviewer speech or labels
     texts = {s.coding_id for s in kept}

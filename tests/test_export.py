@@ -29,9 +29,10 @@ def run(*args):
 
 # housing:    segments 3 1 0, interviews 2 1 0, words 11 4 0, per 1000 = 11/22, 4/9, 0/5
 # leadership: segments 1 1 0, interviews 1 1 0, words  6 3 0, per 1000 =  6/22, 3/9, 0/5
+# housing in P1/improving: c1 and c2 overlap (one passage) + c7 = 2 segments
 EXPECTED_LONG = """\
 code,label,code_path,rollup,pair,arm,unit,value,interviews_in_group,words_in_group
-housing,Housing,place/housing,no,P1,improving,segments,3,2,22
+housing,Housing,place/housing,no,P1,improving,segments,2,2,22
 housing,Housing,place/housing,no,P1,improving,interviews,2,2,22
 housing,Housing,place/housing,no,P1,improving,words,11,2,22
 housing,Housing,place/housing,no,P1,improving,per1000,500.000,2,22
@@ -59,7 +60,7 @@ leadership,Leadership,leadership,no,P2,improving,per1000,0.000,1,5
 
 EXPECTED_WIDE = """\
 code,label,code_path,unit,P1 / improving,P1 / lagging,P2 / improving
-housing,Housing,place/housing,segments,3,1,0
+housing,Housing,place/housing,segments,2,1,0
 housing,Housing,place/housing,interviews,2,1,0
 housing,Housing,place/housing,words,11,4,0
 housing,Housing,place/housing,per1000,500.000,444.444,0.000
@@ -82,7 +83,21 @@ def test_export_counts_exact_bytes_and_deterministic(proj, tmp_path):  # noqa: F
     assert (out.read_bytes(), (tmp_path / "res" / "counts_wide.csv").read_bytes()) == first
     side = json.loads((tmp_path / "res" / "counts.json").read_text())
     assert side["tool"] == "fieldcode" and side["export"] == "counts"
-    assert side["codebook"]["sha256"] == proj.codebook.hash
+    # the codebook file's hash as sha256sum prints it, and the content version beside it
+    import hashlib
+    assert side["codebook"]["sha256"] == hashlib.sha256((proj.root / "codebook.yaml").read_bytes()).hexdigest()
+    assert side["codebook"]["content_version"] == proj.codebook.hash
+    assert side["command"] == f"fieldcode -C {proj.root} export counts -o {out} --codes housing,leadership"
+    # c6 ("housing" in the interviewer's question) is the one coding the interviewer rule leaves out
+    assert side["codings_left_out_by_interviewer_rule"] == 1
+    assert "a passage is counted once however many coders coded it" in side["coder_pooling"]
+    # codings per coder: ana c1 c2 c3 c4 c6 c7 c9 = 7, ben c5 c8 = 2
+    assert side["codings_per_coder"] == {"ana": 7, "ben": 2}
+    trans = {t["name"]: t for t in side["transcripts"]}
+    i1 = proj.store.interview("i1.md")
+    assert trans["i1.md"]["sha256"] == hashlib.sha256(i1.text.encode("utf-8")).hexdigest()
+    assert trans["i1.md"]["interviewer_labels"] == ["Interviewer"]
+    assert (trans["i1.md"]["turns"], trans["i1.md"]["interviewer_turns"]) == (4, 2)
     assert side["coders_in_data"] == ["ana", "ben"] and side["coders_included"] == "all"
     assert side["interviewer_turns"] == "left out"
     assert set(side["units"]) >= {"segments", "interviews", "words", "per1000", "analysed words"}

@@ -460,7 +460,7 @@ class AnalysisScreen(Screen[Target | None]):
             n = th.higher + th.lower
             cells: list = [label, Text(f"{th.higher} of {n}" + (f", {th.ties} tied" if th.ties else ""),
                                        justify="right"),
-                           Text(f"{th.p_value:.3f}", justify="right")]
+                           Text(_format_p(th.p_value), justify="right")]
             for v in th.pairs:
                 t = Text(f"{_fmt(u, v.focal)} / {_fmt(u, v.comparison)} ", style="dim", justify="right")
                 col = c["up"] if v.difference > 0 else c["down"]
@@ -648,3 +648,9 @@ class AnalysisCommands(Provider):
     async def discover(self) -> Hits:
         for label, view in self.ENTRIES:
             yield DiscoveryHit(label, partial(push_analysis, self.app, Options(view=view)))
+
+
+def _format_p(p: float | None) -> str:
+    from fieldcode.analysis import format_p
+
+    return format_p(p)
