@@ -8,7 +8,7 @@ import pytest
 from refi_helpers import coded_texts, count, g, make_qdpx, new_study
 from sqlalchemy import text as sql
 
-from fieldcode.errors import InvalidInput
+from fieldcode.errors import Conflict, InvalidInput
 from fieldcode.exchange import refi_import, refi_read
 from fieldcode.project import Project
 
@@ -170,3 +170,25 @@ def test_control_characters_do_not_break_the_xml():
     root = etree.fromstring(xml)
     assert root.find(".//{*}PlainTextSelection").get("name") == "hello t"   # [0, 8) = "he\x07llo t", less the BEL
     assert list(files.values()) == ["he\x07llo there\n"]      # the source file keeps the text as stored
+
+
+def test_a_file_that_cannot_tell_two_countings_apart_is_refused_until_told(tmp_path):
+    c = g()
+    p = Project.open(new_study(tmp_path / "t"), coder="imp")
+    try:
+        # [3, 5) is "bb" under every counting (no line break before it): nothing to decide
+        f = make_qdpx(tmp_path / "a.qdpx", [{"name": "A", "raw": "aa bb\r\ncc dd\r\n", "selections": [
+            (g(), 3, 5, "Quotation 1", [(c, g())])]}], [(c, "X")], {})
+        refi_import.import_file(p, refi_read.read(f))
+        assert list(coded_texts(p.store).values()) == ["bb"]
+        # "x\r\n\r\na b c d": CRLF as two puts a=5 b=7 c=9; CRLF as one puts a=3 b=5 c=7.
+        # [7, 8) is the whole word "b" under one and the whole word "c" under the other.
+        f2 = make_qdpx(tmp_path / "b.qdpx", [{"name": "B", "raw": "x\r\n\r\na b c d\r\n", "selections": [
+            (g(), 7, 8, "Quotation 2", [(c, g())])]}], [(c, "X")], {})
+        with pytest.raises(Conflict, match="--counting"):
+            refi_import.import_file(p, refi_read.read(f2))
+        assert count(p.store, "interview") == 1
+        refi_import.import_file(p, refi_read.read(f2), counting="codepoints-crlf1-nobom")
+        assert sorted(coded_texts(p.store).values()) == ["bb", "c"]
+    finally:
+        p.close()

@@ -240,6 +240,12 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
                                f"{', '.join(c.key for c in offsets.COUNTINGS)}") from None
     ft = offsets.fit(texts, sels, forced=forced)
     res.fit = ft.summary()
+    if ft.alternatives and forced is None:
+        raise Conflict(
+            f"{rf.path}: the selections fit equally well under {ft.counting.key} and {', '.join(ft.alternatives)}, "
+            "which put them in different places; nothing was imported. Say which counting the exporting tool "
+            "uses with --counting KEY (NVivo for Windows: utf16-crlf2-nobom; ATLAS.ti and MAXQDA: "
+            "codepoints-crlf1-nobom; the standard: codepoints-crlf2-nobom).")
     if ft.misfits:
         listed = "\n".join(f"  {sels[i].label}: {why}" for i, why in ft.misfits[:MAX_LISTED])
         more = f"\n  ... and {len(ft.misfits) - MAX_LISTED} more" if len(ft.misfits) > MAX_LISTED else ""
