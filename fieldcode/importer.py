@@ -139,6 +139,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
         return sidecars[folder]
 
     # A sidecar row naming a file that is not in its folder is an error naming both.
+    misplaced: dict[Path, str] = {}  # a file named by a sidecar of another folder -> that row
     for p in paths:
         if p.is_dir() and (p / SIDECAR_NAME).exists():
             try:
@@ -148,6 +149,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
                 continue
             for fname, line in sc.lines.items():
                 if Path(fname).name != fname:
+                    misplaced[(p / fname).resolve()] = f"{sc.path}:{line}"
                     report.outcomes.append(FileOutcome(
                         str(sc.path), "failed",
                         f"{sc.path}:{line}: names '{fname}' in another folder; an {SIDECAR_NAME} describes "
@@ -164,6 +166,11 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
         if progress:
             progress("reading", i, len(files))
         display = str(f)
+        if f.resolve() in misplaced:  # its attributes would be silently missing
+            report.outcomes.append(FileOutcome(display, "failed", (
+                f"not imported: its attributes are in {misplaced[f.resolve()]}, which describes only the files "
+                f"beside it; move that row to {SIDECAR_NAME} in this file's folder")))
+            continue
         try:
             pending_item = _prepare(store, study, f, display, root, encoding, reanchor, accept_losses,
                                     sidecar_for, versions)
@@ -240,6 +247,38 @@ def turn_summary(turns: list[textmod.Turn], interviewer: list[bool],
         "study.interviewer_speakers in codebook.yaml or to the interview's 'interviewer' attribute"]
 
 
+# Column sizes PostgreSQL enforces and SQLite does not (models.Attribute.name, TurnRow.speaker):
+# checked here so both databases accept and refuse the same files.
+ATTRIBUTE_NAME_MAX, SPEAKER_MAX = 100, 200
+
+
+def _check_lengths(display: str, attrs: dict[str, str], turns: list, body: str) -> None:
+    for k in attrs:
+        if len(k) > ATTRIBUTE_NAME_MAX:
+            raise InvalidInput(f"attribute name '{k[:40]}...' is {len(k)} characters; the limit is "
+                               f"{ATTRIBUTE_NAME_MAX}: shorten it")
+    for t in turns:
+        if len(t.speaker) > SPEAKER_MAX:
+            line = body.count("\n", 0, t.start) + 1
+            raise InvalidInput(f"{display}: line {line}: the speaker label is {len(t.speaker)} characters; the "
+                               f"limit is {SPEAKER_MAX}: put a line break after the label")
+
+
+def _check_front_matter_closed(f: Path, display: str) -> None:
+    """A first line '---' opens front matter; without its closing '---' the attributes would be
+    read as transcript text (the Markdown reader would even render them as a heading)."""
+    try:
+        with f.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return  # the reader reports it
+    lines = [ln.strip(b" \t\r") for ln in head.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
+    if lines and lines[0] == b"---" and b"---" not in lines[1:]:
+        raise InvalidInput(
+            f"{display}:1: front matter opened with '---' is never closed: add a line '---' after "
+            "its last attribute (or remove the first line if it is not front matter)")
+
+
 def _stored_meanwhile(store: Store, display: str, prepared: PreparedInterview, notes: list[str]) -> FileOutcome:
     """Another process (a second import of the same folder) stored this interview between our
     look-up and our insert: the database refused the duplicate, so nothing was written twice."""
@@ -257,6 +296,8 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
              versions: dict[str, tuple[int, str]]) -> _Pending | FileOutcome:
     if not f.exists():
         raise InvalidInput("no such file")
+    if f.suffix.lower() in FRONT_MATTER_SUFFIXES:
+        _check_front_matter_closed(f, display)
     result = read_document(f, encoding=encoding)
     body, controls = textmod.normalise_counted(result.text)
     if controls:
@@ -266,7 +307,11 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     if f.suffix.lower() in FRONT_MATTER_SUFFIXES:
         fm, body, _ = textmod.split_front_matter(body)
         if fm is not None:
-            front = parse_front_matter(fm, display)
+            try:
+                front = parse_front_matter(fm, display)
+            except RecursionError:
+                raise InvalidInput(f"{display}: the front matter is nested too deeply: write 'name: value' "
+                                   "lines") from None
         elif body.startswith("---") and not body[3:].split("\n", 1)[0].strip():
             raise InvalidInput(
                 f"{display}:1: front matter opened with '---' is never closed: add a line '---' after "
@@ -282,6 +327,7 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
         source = str(f.resolve())
     name = f.name
     turns = textmod.detect_turns(body, turn_rule(attrs, study, display))
+    _check_lengths(display, attrs, turns, body)
     pend = _Pending(path=f, name=name, display=display, source=source, fmt=f.suffix.lower().lstrip("."),
                     encoding=result.encoding, text=body, attrs=attrs, turns=turns, notes=list(result.notes))
     known = versions.get(name)

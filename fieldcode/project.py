@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the importer and the database layer load on first use (fast
 storemod = lazy_module("fieldcode.store")
 
 CODEBOOK = "codebook.yaml"
+CODER_MAX = 100  # models.Coding.coder
 INTERVIEWS = "interviews"
 DB_FILE = "fieldcode.db"
 
@@ -73,6 +74,11 @@ class Project:
         cb = cbmod.load(root / CODEBOOK)
         url = db or os.environ.get("FIELDCODE_DB") or settings.db or sqlite_url(root / DB_FILE)
         store = Store(url)
+        who = resolve_coder(coder, settings)
+        if who and len(who) > CODER_MAX:
+            store.close()
+            raise InvalidInput(f"the coder name '{who[:40]}...' is {len(who)} characters; the limit is {CODER_MAX} "
+                               "(the same on SQLite and PostgreSQL): use a shorter name")
         sync = store.sync_codebook(cb, write=write)
         project = cls(root=root, codebook=cb, store=store, settings=settings,
                       coder=resolve_coder(coder, settings), sync=sync)

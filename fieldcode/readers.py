@@ -552,6 +552,11 @@ def _read_srt(path: Path, encoding: str | None) -> ReadResult:
         subtitles = list(srt.parse(text))
     except (srt.SRTParseError, srt.TimestampParseError) as err:
         raise ReadError(f"not a valid .srt file: {_summary(err)}") from err
+    skipped = sum("-->" in line for line in text.splitlines()) - len(subtitles)
+    if skipped > 0:
+        raise ReadError(
+            f"not a valid .srt file: {skipped} subtitle(s) have an unreadable timing line: fix or remove them"
+        )
     lines = []
     for subtitle in subtitles:
         cleaned = _clean_caption_text(subtitle.content, _SRT_TAG)
