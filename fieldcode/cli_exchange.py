@@ -12,8 +12,9 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from fieldcode.cli import _state, err, out
+from fieldcode.cli import err, out
 from fieldcode.cli_analysis import export_app
+from fieldcode.codebook import slugify
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 
@@ -24,6 +25,10 @@ refi_write = lazy_module("fieldcode.exchange.refi_write")
 EXCHANGE_SUFFIXES = (".qdpx", ".qde", ".qdc")
 SchemasOpt = Annotated[Optional[Path], typer.Option(
     "--schemas", help="Folder with Project.xsd and Codebook.xsd to validate against (env FIELDCODE_REFI_SCHEMAS).")]
+
+
+def _state(ctx: typer.Context):  # noqa: ANN202
+    return ctx.find_root().obj     # the cli's State (set by its main callback)
 
 
 def _schema(folder: Path | None, name: str) -> Path | None:
@@ -75,7 +80,7 @@ def export_qdpx(
         problems = refi_read.validate(xml, xsd)
         if problems:
             raise InvalidInput("the export does not validate against Project.xsd (nothing written):\n" + "\n".join(problems[:20]))
-    output = output or p.root / f"{refi_import.cbmod.slugify(p.study.name or p.root.name)}.qdpx"
+    output = output or p.root / f"{slugify(p.study.name or p.root.name)}.qdpx"
     _write(output, data)
     out.print(f"wrote {output}: {len(snap.interviews)} sources, {len(snap.codes)} codes, "
               f"{len(snap.codings)} codings, {len(snap.memos)} memos" + (" (validated)" if xsd else ""))
