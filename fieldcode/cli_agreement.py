@@ -110,15 +110,14 @@ def render(res: Agreement) -> Table:
                       *[fmt(r.pairs[pk][ALL].kappa) for pk in res.pairs], fmt(e.alpha), _mark(e.alpha))
         return t
     cmp = res.compared()
-    diff_head = f"Δ {cmp[0]}−{cmp[1]}" if len(cmp) == 2 else "Δ max−min"
     for g in cmp:
         t.add_column(escape(f"α {g}"), justify="right")
-    t.add_column(escape(f"α {diff_head}"), justify="right")
+    t.add_column("Δα", justify="right")
     one_pair = len(res.pairs) == 1
     if one_pair:
         for g in cmp:
             t.add_column(escape(f"κ {g}"), justify="right")
-        t.add_column(escape(f"κ {diff_head}"), justify="right")
+        t.add_column("Δκ", justify="right")
     t.add_column("")
     pk = res.pairs[0]
     for r in res.rows:

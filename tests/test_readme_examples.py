@@ -16,6 +16,8 @@ EXAMPLES = [
     ["compare", "--coder", "ana", "--codes",
      "outward-looking,aspiration,community-confidence,resident-leaders,housing,crime-and-grime,welfare-to-work"],
     ["agreement", "--coders", "ana,ben"],
+    ["agreement", "--coders", "ana,ben", "--by", "arm", "--codes",
+     "outward-looking,aspiration,community-confidence,housing,crime-and-grime,welfare-to-work"],
 ]
 WIDTH = 140
 
