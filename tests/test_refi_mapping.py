@@ -192,3 +192,16 @@ def test_a_file_that_cannot_tell_two_countings_apart_is_refused_until_told(tmp_p
         assert sorted(coded_texts(p.store).values()) == ["bb", "c"]
     finally:
         p.close()
+
+
+def test_a_selection_of_no_text_is_listed_not_fatal(tmp_path):
+    c = g()
+    f = make_qdpx(tmp_path / "z.qdpx", [{"name": "Z", "raw": "one two three\n", "selections": [
+        (g(), 4, 7, "two", [(c, g())]), (g(), 8, 8, "", [(c, g())])]}], [(c, "Num")], {})
+    p = Project.open(new_study(tmp_path / "t"), coder="imp")
+    try:
+        res = refi_import.import_file(p, refi_read.read(f))
+        assert "1 selection(s) of no text (end not after start)" in res.not_imported
+        assert list(coded_texts(p.store).values()) == ["two"]
+    finally:
+        p.close()

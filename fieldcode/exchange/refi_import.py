@@ -228,6 +228,13 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
             continue
         usable.append((src, len(texts)))
         texts.append(st)
+    empty = 0
+    for src, _ in usable:
+        keep = [s for s in src.selections if s.end > s.start]
+        empty += len(src.selections) - len(keep)
+        src.selections = keep
+    if empty:
+        res.not_imported.append(f"{empty} selection(s) of no text (end not after start)")
     sels = [offsets.Sel(f"selection {s.guid} in '{src.name}' [{s.start}, {s.end}) \u201c{s.name[:40]}\u201d",
                         ti, s.start, s.end, s.name)
             for src, ti in usable for s in src.selections]
