@@ -111,6 +111,9 @@ def _report_sync(p: Project) -> None:
         names = ", ".join(f"{escape(k)} ({v})" for k, v in sorted(changed.items()))
         err.print(f"interviewer labels changed: re-marked {total} turn(s) in {len(changed)} interview(s): {names}; "
                   "counts that leave out interviewer turns follow the new labels")
+    if p.remark_pending:
+        err.print(f"[yellow]warning:[/] the interviewer labels changed but the turns could not be re-marked "
+                  f"now ({escape(p.remark_pending)}); the counts below use the turns as marked before")
 
 
 def _state(ctx: typer.Context) -> State:

@@ -13,7 +13,7 @@ from fieldcode import codebook_edit as cbedit
 from fieldcode.codebook import Codebook, CodeDef
 from fieldcode.codebook_edit import NameInUse
 from fieldcode.design import design_warnings
-from fieldcode.errors import Conflict, InvalidInput, NoCoder, NotFound
+from fieldcode.errors import Conflict, FieldcodeError, InvalidInput, NoCoder, NotFound
 from fieldcode.palette import next_colour
 from fieldcode.settings import Settings, resolve_coder
 from fieldcode.lazy import lazy_module
@@ -60,6 +60,7 @@ class Project:
     coder: str | None
     sync: SyncReport
     remarked: dict[str, int] = field(default_factory=dict)
+    remark_pending: str = ""
 
     @classmethod
     def open(cls, root: Path | None = None, *, db: str | None = None, coder: str | None = None,
@@ -82,7 +83,15 @@ class Project:
         sync = store.sync_codebook(cb, write=write)
         project = cls(root=root, codebook=cb, store=store, settings=settings,
                       coder=resolve_coder(coder, settings), sync=sync)
-        project.remarked = project.apply_interviewer_labels() if write else {}
+        # Counts must follow the interviewer labels in force, so even a command that only reads
+        # re-marks turns when the labels changed (a short write, only then); if the database is
+        # locked meanwhile it says the counts use the old marks.
+        try:
+            project.remarked = project.apply_interviewer_labels()
+        except FieldcodeError as exc:
+            if write:
+                raise
+            project.remark_pending = str(exc)
         return project
 
     def close(self) -> None:
