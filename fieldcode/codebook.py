@@ -120,6 +120,36 @@ MAX_YAML_NODES = 200_000  # counting every alias expanded
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map")}
 
 
+def check_flow_depth(text: str, where: object, first_line: int = 1,
+                     needs: str = "a codebook needs three (codes, a code, its keywords)") -> None:
+    """Refuse ``[[[[...`` / ``{{{{...`` nested deeper than :data:`MAX_YAML_DEPTH`, in one linear
+    pass (YAML parsers take seconds over such input before they fail).  Quoted strings and
+    comments are skipped."""
+    depth, line, quote, comment = 0, first_line, "", False
+    for ch in text:
+        if ch == "\n":
+            line, comment = line + 1, False
+            if quote == "'":  # a plain newline never ends a single-quoted scalar; keep going
+                continue
+        if comment:
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise CodebookError([f"{where}:{line}: the YAML is nested more than {MAX_YAML_DEPTH} levels "
+                                     f"deep; {needs}: fix the file"])
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+
+
 def _guard(text: str, where: Path) -> None:
     """Walk the YAML event stream (no objects built) and refuse alias bombs, deep nesting and
     tags before ruamel.yaml constructs anything; each message names the line."""
@@ -174,6 +204,7 @@ def _read(path: Path) -> tuple[str, object]:
     except UnicodeDecodeError as exc:
         raise CodebookError([f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
     try:
+        check_flow_depth(text, path)
         _guard(text, path)
         data = _yaml().load(text)
     except MarkedYAMLError as exc:

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from fieldcode import text as textmod
-from fieldcode.codebook import Study
+from fieldcode.codebook import Study, check_flow_depth
 from fieldcode.design import (
     SIDECAR_NAME,
     Sidecar,
@@ -308,6 +308,7 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
         fm, body, _ = textmod.split_front_matter(body)
         if fm is not None:
             try:
+                check_flow_depth(fm, display, first_line=2, needs="front matter holds 'name: value' lines")
                 front = parse_front_matter(fm, display)
             except RecursionError:
                 raise InvalidInput(f"{display}: the front matter is nested too deeply: write 'name: value' "
