@@ -60,6 +60,11 @@ def test_hidden_line_numbers_headers_and_tabs(tmp_path: Path) -> None:
         "Dan:\nAnd then?\nMia:\nIt ran on.\n"
         "Dan:\nThanks."
     )
+    # the labels alone on their lines are turns, as in the text a person reads
+    text = normalise(result.text)
+    assert [(t.speaker, text[t.content_start:t.end]) for t in detect_turns(text)] == [
+        ("Dan", "So tell me about the study."), ("Mia", "We started in May."),
+        ("Dan", "And then?"), ("Mia", "It ran on."), ("Dan", "Thanks.")]
     # 4 + 4 + 2 numbered lines outside the page; one header per page.
     assert result.notes == [
         "10 line(s) of text drawn outside the visible page (e.g. hidden line numbers) were left out",
