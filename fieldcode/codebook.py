@@ -444,6 +444,9 @@ study:
   interviewer_speakers: [Interviewer]
   # Attributes every interview should carry; `fieldcode interviews` warns when one is missing.
   required_attributes: [pair, neighbourhood, arm, role]
+  # Transcripts without speaker labels: how their turns are marked (README: speaker turns).
+  # turns: auto                              # labels (default) | paragraphs | auto
+  # interviewer_lines: '\\d+\\.\\d\\d\\s'    # a paragraph starting like this is the interviewer's
 
 codes:
   - key: example-theme

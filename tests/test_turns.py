@@ -199,3 +199,16 @@ def test_import_warns_when_no_turns_or_no_interviewer_turns(tmp_path: Path) -> N
     flat = " ".join(res.output.split())
     assert "no speaker turns in plain:" in flat
     assert "no interviewer turns in nointerviewer:" in flat  # plain is named once, above
+
+
+def test_codebook_template_documents_turn_settings(tmp_path: Path) -> None:
+    from fieldcode.codebook import TEMPLATE
+
+    text = TEMPLATE.replace("  # turns: auto", "  turns: auto").replace("  # interviewer_lines:", "  interviewer_lines:")
+    path = tmp_path / "codebook.yaml"
+    path.write_text(text, encoding="utf-8")
+    study = load(path).study
+    assert (study.turns, study.interviewer_lines) == ("auto", r"\d+\.\d\d\s")
+    # left commented, the template keeps the defaults
+    path.write_text(TEMPLATE, encoding="utf-8")
+    assert (load(path).study.turns, load(path).study.interviewer_lines) == ("labels", "")
