@@ -8,13 +8,14 @@ label, tab-separated words.  The shared oral histories are checked against their
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 import pytest
 
 from fieldcode.readers import read_document
 from fieldcode.segment import segment_many
-from fieldcode.text import WORD_RE, detect_turns, normalise
+from fieldcode.text import WORD_RE, TurnRule, detect_turns, normalise
 
 fpdf = pytest.importorskip("fpdf")
 
@@ -135,3 +136,9 @@ def test_shared_pdf_reads_like_its_text_edition(shared: Path, pdf: str, txt: str
     assert abs(len(pdf_sents) - len(txt_sents)) <= 0.01 * len(txt_sents)
     # No tab and no run of spaces is left between words.
     assert "\t" not in as_pdf and "  " not in as_pdf
+    # Paragraph turns with timestamped questions: the same interviewer turns in both editions
+    # (the text edition has one more paragraph: a stray page number at its end).
+    rule = TurnRule("paragraphs", re.compile(r"\d+\.\d\d\s"))
+    pdf_turns, txt_turns = detect_turns(as_pdf, rule), detect_turns(as_txt, rule)
+    assert len(txt_turns) - len(pdf_turns) == 1
+    assert [t.speaker for t in pdf_turns].count("Interviewer") == [t.speaker for t in txt_turns].count("Interviewer")
