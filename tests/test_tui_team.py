@@ -51,3 +51,32 @@ async def test_two_screens_undo_redo_never_touch_the_other_coder(study):  # noqa
     finally:
         a.close()
         b.close()
+
+
+async def test_undo_in_the_screen_after_a_reimport_uses_the_new_positions(study):  # noqa: F811
+    a = Project.open(study, coder="ana")
+    try:
+        iv = a.store.interview(IV)
+        quote = "Eleven years."
+        s = iv.text.index(quote)
+        c = a.store.add_coding(iv.id, "leadership", s, s + len(quote), "ana")
+        a.store.remove_coding(c.id, "ana")
+        f = study / "interviews" / IV
+        f = f if f.exists() else next((study / "interviews").glob(IV + ".*"))
+        body = f.read_text(encoding="utf-8")
+        cut = body.rindex("\n\n", 0, body.index(quote)) + 2        # a paragraph added before the passage
+        f.write_text(body[:cut] + "Interviewer: (A note added later.)\n\n" + body[cut:].replace(quote, "Oh, eleven years now."),
+                     encoding="utf-8")
+        assert a.import_files(reanchor=True).ok
+        text = a.store.interview(IV).text
+        app = make_app(a, IV)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await ready(app, pilot)
+            await pilot.press("ctrl+z")
+            await pilot.pause()
+            (back,) = a.store.codings(coder="ana")
+            # "E" was replaced by "Oh, e": the start moves to where the replacement begins
+            assert text[back.start:back.end] == "Oh, eleven years now." and back.start > s
+            assert screen.transcript.cursor_offset == back.start     # the cursor is on the coding as it is now
+    finally:
+        a.close()

@@ -136,6 +136,10 @@ class EditingMixin:
             self.open_interview(ev.interview_id)
         else:
             self.reload_spans()
+        # the coding as it is now (after a re-import its offsets differ from the snapshot's)
+        live = next((sp for sp in self.all_spans if sp.id == ev.coding_id), None)
+        if live is not None:
+            where = (live.start, live.end)
         self.transcript.move_to_offset(where[0])
         self.current_coding = ev.coding_id
         self.update_details()
