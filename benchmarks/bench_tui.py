@@ -85,10 +85,10 @@ def build(root: Path) -> tuple[Project, str]:
         st, en = sents[a].start, sents[b].end
         q = iv.text[st:en]
         rows.append((iv.id, rng.choice(codes), rng.choice(["bench", "bench", "other"]), st, en, q[:80],
-                     hashlib.sha256(q.encode()).hexdigest(), "", now, now))
+                     hashlib.sha256(q.encode()).hexdigest(), "", now, now, f"{i:032x}"))
     con = sqlite3.connect(root / "fieldcode.db")
     con.executemany('INSERT INTO coding (interview_id, code_id, coder, start, "end", quote_prefix, quote_sha256, '
-                    "memo, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+                    "memo, created_at, updated_at, uid) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
     con.commit()
     con.close()
     return p, iv.text

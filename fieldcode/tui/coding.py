@@ -8,6 +8,7 @@ transaction plus an event-log entry) *before* the transcript repaints it as done
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 
 from rich.text import Text
 from textual import on
@@ -169,6 +170,8 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
         self._last_coded: tuple[int, int] | None = None
         self._restore_at: int | None = None
         self.passage_memos: list[tuple[int, int, str]] = []
+        self._turn_starts: list[int] = []
+        self._only_added = False
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -232,7 +235,6 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
             self.query_one("#iv-title", Static).update(
                 "No interviews yet: put transcripts in interviews/ and run 'fieldcode import'.")
         self._seen_event = self.store.last_event_id()
-        self._seen_codebook = storemod.codebook_stamp(self.store)
         self.set_interval(POLL_SECONDS, self._poll)
         self.transcript.focus()
         if self._restore_at:
@@ -243,6 +245,8 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
 
     def _after_first_paint(self) -> None:
         self.sentences  # noqa: B018 - read them now, so the first s is instant
+        self._seen_codebook = storemod.codebook_stamp(self.store)
+        self.load_memos()
         self.coders = self.store.coders()
         self.refresh_navigator(self._infos or None)
         self.refresh_codebook()
@@ -346,8 +350,11 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
         self.transcript.set_spans(self.shown_spans, self.colours, self.me)
 
     @on(Transcript.Painted)
-    def _painted(self) -> None:
-        self.query_one(Stripes).show(self.shown_spans, self.colours, self.me, self.coders)
+    def _painted(self, event: Transcript.Painted) -> None:
+        # Only a coding just added keeps everyone else's lanes; any other change re-lays them.
+        full = event.full or not self._only_added
+        self._only_added = False
+        self.query_one(Stripes).show(self.shown_spans, self.colours, self.me, self.coders, full=full)
 
     def refresh_navigator(self, infos: list | None = None) -> None:
         if infos is None:
@@ -375,10 +382,11 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
         self.all_units = ([(t[0], t[1], t[2]) for t in self.turns] if self.turns
                           else [(a, b, a) for a, b in paragraphs(iv.text)])
         self._sentences = None        # read on first use (s, S, D, [ and ]), after the first paint
+        self._turn_starts = [t[0] for t in self.turns]
         self.all_spans = [span_of(*r) for r in self.store.coding_tuples(iv.id)]
         self.current_coding = None
         self._last_coded = None
-        self.load_memos()
+        self.passage_memos = []       # read after the first paint (see _after_first_paint)
         self.search_hits = find_all_ci(self.text, self.search_term) if self.search_term else []
 
     def _show_loaded(self, *, initial: bool = False, select: tuple[int, int] | None = None) -> None:
@@ -397,6 +405,7 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
 
     def open_interview(self, iid: int, *, select: tuple[int, int] | None = None) -> None:
         self._load(iid)
+        self.load_memos()
         self._show_loaded(select=select)
         self.refresh_navigator()
         self.refresh_codebook()
@@ -578,6 +587,7 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
         tr = self.transcript
         tr.selection = Selection.cursor(tr.lines.to_location(span[0]))
         self._last_coded = (span[0], span[1])
+        self._only_added = True
         tr.repaint_rows(self.shown_spans, self._rows(span))
         self.update_details()
         self._schedule_side_refresh()
@@ -588,7 +598,10 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
         """(characters of ``span`` inside interviewer turns, characters of it in any turn)."""
         a, b = span
         inside = total = 0
-        for start, end, content, _who, interviewer in self.turns:
+        i = max(0, bisect_right(self._turn_starts, a) - 1)
+        for start, end, content, _who, interviewer in self.turns[i:]:
+            if start >= b:
+                break
             lo, hi = max(a, content), min(b, end)
             if hi > lo:
                 total += hi - lo

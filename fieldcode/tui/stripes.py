@@ -43,6 +43,21 @@ def assign_lanes(spans: Sequence[Span]) -> dict[int, int]:
     return lanes
 
 
+def add_lanes(lanes: dict[int, int], spans: Sequence[Span]) -> dict[int, int]:
+    """``lanes`` kept for codings still present; each new coding takes the lowest lane that no
+    coding overlapping it uses."""
+    out = {s.id: lanes[s.id] for s in spans if s.id in lanes}
+    new = [s for s in spans if s.id not in out]
+    if not new:
+        return out
+    placed = [s for s in spans if s.id in out]
+    for s in sorted(new, key=lambda s: (s.start, -s.end, s.id)):
+        busy = {out[o.id] for o in placed if o.start < s.end and o.end > s.start}
+        out[s.id] = next(i for i in range(len(busy) + 1) if i not in busy)
+        placed.append(s)
+    return out
+
+
 def coder_marks(coders: Sequence[str], me: str | None) -> dict[str, str]:
     """A one-character mark per other coder: the first letter of the name, or the next letter of
     it (then a digit) when two coders share an initial."""
@@ -76,8 +91,14 @@ class Stripes(Widget):
     def on_mount(self) -> None:
         self.watch(self.transcript, "scroll_y", lambda _v: self.refresh(), init=False)
 
-    def show(self, spans: Sequence[Span], colours: dict[int, str], me: str | None, coders: Sequence[str]) -> None:
-        self._lanes = assign_lanes(spans)
+    def show(self, spans: Sequence[Span], colours: dict[int, str], me: str | None, coders: Sequence[str],
+             *, full: bool = True) -> None:
+        """``full=False`` after one coding changed: codings keep their lanes, a new one takes the
+        lowest lane free over its span (no re-sort of every coding)."""
+        if full or not self._lanes:
+            self._lanes = assign_lanes(spans)
+        else:
+            self._lanes = add_lanes(self._lanes, spans)
         self._colours = dict(colours)
         self._me = me
         self._marks = coder_marks([*coders, *{s.coder for s in spans}], me)
@@ -96,9 +117,13 @@ class Stripes(Widget):
         tr = self.transcript
         sy = tr.scroll_offset.y + y
         wd = tr.wrapped_document
-        if sy >= wd.height or not self._lanes:
+        # (the widget's virtual height: WrappedDocument.height sums every line on each call)
+        if not self._lanes or sy >= tr.virtual_size.height:
             return []
-        row, col = wd.offset_to_location(Offset(0, sy))
+        try:
+            row, col = wd.offset_to_location(Offset(0, sy))
+        except (IndexError, ValueError):
+            return []
         lines = tr.lines
         if row >= len(lines):
             return []

@@ -94,7 +94,12 @@ class Transcript(TextArea, inherit_bindings=False):
     ]
 
     class Painted(Message):
-        """Posted after the spans were (re)painted, with the number of coded runs."""
+        """Posted after the spans were (re)painted: ``full`` for every line, else the lines of
+        one changed coding."""
+
+        def __init__(self, full: bool = True) -> None:
+            super().__init__()
+            self.full = full
 
     def __init__(self, *, id: str | None = None, text: str = "",  # noqa: A002
                  turns: Sequence[tuple[int, int, int, str, bool]] = ()) -> None:
@@ -156,7 +161,7 @@ class Transcript(TextArea, inherit_bindings=False):
         if not self._repaint_only(rows):
             self._repaint()
         else:
-            self.post_message(self.Painted())
+            self.post_message(self.Painted(full=False))
 
     def _repaint_only(self, rows: list[int]) -> bool:
         """Re-render just the screen lines of ``rows`` (a change to one coding), instead of
