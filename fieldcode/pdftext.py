@@ -9,7 +9,8 @@ transformation matrices in force where it is drawn.  From those positions this m
   as ``1/8`` is never glued to the first line below it;
 * collapses tabs and runs of spaces between words to one space;
 * drops running headers and footers: the top-most or bottom-most line of a page when the same
-  line (digits aside, so page numbers count as the same) is at the top or bottom of most pages;
+  line (digits aside, so page numbers count as the same) is at the top or bottom of most pages
+  (a speaker label such as 'Dan:' never counts);
 * joins a word hyphenated across a line end ('labour-' / 'saving' -> 'labour-saving');
 * joins pages: a page that ends inside a paragraph continues on the next page as the same
   paragraph (a line break, not a blank line), so a sentence across a page break stays whole.
@@ -142,8 +143,9 @@ def _edges(page: _Page) -> tuple[int | None, int | None]:
 
 def _running_lines(pages: list[_Page]) -> set[tuple[int, int]]:
     """(page, line) of running headers/footers: the top or bottom line of a page whose
-    signature is at the same edge of at least half of the pages with text (and of two or more
-    pages).  A lone number (a page number) at an edge counts too."""
+    signature is at the same edge of at least half of the pages with text (two or more) when it
+    holds a number (page numbers, 'Page 3 of 8'), of at least two thirds (three or more) when
+    not (a repeated title).  A line ending in ':' (a speaker label) never is one."""
     with_text = [(n, p) for n, p in enumerate(pages) if any(line.text for line in p.lines)]
     if len(with_text) < 2:
         return set()
@@ -151,12 +153,16 @@ def _running_lines(pages: list[_Page]) -> set[tuple[int, int]]:
     for edge in (0, 1):
         where: dict[str, list[tuple[int, int]]] = {}
         for n, page in with_text:
-            idx = _edges(page)[edge]
-            if idx is not None:
+            top, low = _edges(page)
+            idx = (top, low)[edge]
+            if idx is not None and top != low:  # a page's only line is its content
                 where.setdefault(_signature(page.lines[idx].text), []).append((n, idx))
         counts = Counter({sig: len(v) for sig, v in where.items()})
         for sig, count in counts.items():
-            if count >= 2 and count * 2 >= len(with_text):
+            if sig.rstrip().endswith(":"):
+                continue  # a speaker label alone on its line ("Dan:") is never a running header
+            numbered = "#" in sig  # page numbers: half the pages suffice
+            if count >= (2 if numbered else 3) and count * (2 if numbered else 1.5) >= len(with_text):
                 found.update(where[sig])
     return found
 

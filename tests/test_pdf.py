@@ -142,3 +142,18 @@ def test_shared_pdf_reads_like_its_text_edition(shared: Path, pdf: str, txt: str
     pdf_turns, txt_turns = detect_turns(as_pdf, rule), detect_turns(as_txt, rule)
     assert len(txt_turns) - len(pdf_turns) == 1
     assert [t.speaker for t in pdf_turns].count("Interviewer") == [t.speaker for t in txt_turns].count("Interviewer")
+
+
+def test_speaker_labels_at_page_tops_are_not_running_headers(tmp_path: Path) -> None:
+    # Every page starts with "Dan:" at its top edge: a label, never a header.
+    pages = [["Dan:", f"Answer {n}.", "Mia:", f"Question {n}?"] for n in range(1, 5)]
+    text = read_document(build_pdf(tmp_path / "l.pdf", pages)).text
+    assert text.count("Dan:") == 4 and text.count("Mia:") == 4
+
+
+def test_unnumbered_title_needs_two_thirds_of_the_pages(tmp_path: Path) -> None:
+    on_all = [["Oral history project", f"A: {word} page."] for word in ("first", "second", "third")]
+    assert "Oral history project" not in read_document(build_pdf(tmp_path / "a.pdf", on_all)).text
+    # on 2 of 3 pages it may be content (e.g. the same short answer twice): kept
+    twice = [["Oral history project", "A: one."], ["Oral history project", "A: two."], ["Other words", "A: three."]]
+    assert read_document(build_pdf(tmp_path / "b.pdf", twice)).text.count("Oral history project") == 2
