@@ -36,7 +36,7 @@ from fieldcode.design import (
 )
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput
 from fieldcode.readers import SUPPORTED_SUFFIXES, ReadError, read_document
-from fieldcode.segment import segment_many
+from fieldcode.segment import analyse_many
 from fieldcode.record import Reanchor
 from fieldcode.store import PreparedInterview, Store
 
@@ -191,8 +191,8 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
     if progress:
         progress("reading", len(files), len(files))
 
-    sentences_iter = segment_many(((p.text, p.turns) for p in pending), model=spacy_model)
-    for i, (p, sents) in enumerate(zip(pending, sentences_iter)):
+    sentences_iter = analyse_many(((p.text, p.turns) for p in pending), model=spacy_model)
+    for i, (p, (sents, words)) in enumerate(zip(pending, sentences_iter)):
         if progress:
             progress("segmenting and storing", i, len(pending))
         labels = interviewer_labels(study, p.attrs)
@@ -200,6 +200,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             name=p.name, source_path=p.source, format=p.fmt, encoding=p.encoding, text=p.text,
             turns=p.turns, interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in p.turns],
             sentences=[(s.start, s.end) for s in sents], attributes=p.attrs, interviewer_labels=labels,
+            words=words,
         )
         try:
             store.save_interview(prepared, replace=p.replace, plan=p.plan, coder=coder)
@@ -388,11 +389,12 @@ def prepare_texts(study: Study, items: list[tuple[str, str, str, dict[str, str]]
     bodies = [textmod.normalise(text) for _, _, text, _ in items]
     turns = [textmod.detect_turns(b, turn_rule(attrs, study, name)) for (name, _, _, attrs), b in zip(items, bodies)]
     out = []
-    for (name, source, _, attrs), body, ts, sents in zip(
-            items, bodies, turns, segment_many(zip(bodies, turns), model=spacy_model)):
+    for (name, source, _, attrs), body, ts, (sents, words) in zip(
+            items, bodies, turns, analyse_many(zip(bodies, turns), model=spacy_model)):
         labels = interviewer_labels(study, attrs)
         out.append(PreparedInterview(
             name=name, source_path=source, format="txt", encoding="utf-8", text=body, turns=ts,
             interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in ts],
-            sentences=[(s.start, s.end) for s in sents], attributes=attrs, interviewer_labels=labels))
+            sentences=[(s.start, s.end) for s in sents], attributes=attrs, interviewer_labels=labels,
+            words=words))
     return out

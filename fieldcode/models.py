@@ -206,3 +206,50 @@ class Memo(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WordIndex(SQLModel, table=True):
+    """The search index: one row per word form of an interview, with where it occurs.
+
+    ``lemma`` and ``norm`` (the form as written) are lower-cased; ``postings`` is a JSON list of
+    ``[position, start, end, position, start, end, ...]`` (position = the word's number among the
+    interview's words, punctuation left out).  One row per form rather than per word keeps an
+    import's extra rows to a fraction of its words."""
+
+    __tablename__ = "word_index"
+    __table_args__ = (Index("ix_word_index_lemma", "lemma"), Index("ix_word_index_norm", "norm"),
+                      Index("ix_word_index_interview", "interview_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", ondelete="CASCADE")
+    lemma: str = Field(max_length=200)
+    norm: str = Field(max_length=200)
+    n: int
+    postings: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Suggestion(SQLModel, table=True):
+    """A coding proposed to one coder, waiting for that coder's decision.
+
+    ``origin`` is JSON: how it was found (``kind`` search / keyword / model, the query or
+    keyword or model, the ``unit`` hit / sentence / turn, ``at``, ``by``).  ``state`` is proposed,
+    accepted or rejected; a rejected suggestion stays, so the same span is not proposed to the
+    same coder for the same code again.  Accepting writes a coding with uid ``coding_uid``
+    (chosen when proposed, so an accept that is repeated after a crash cannot add it twice)."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        UniqueConstraint("coder", "interview_id", "code_id", "start", "end", name="uq_suggestion_span"),
+        Index("ix_suggestion_coder_state", "coder", "state"),
+        {"sqlite_autoincrement": True},
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", ondelete="CASCADE")
+    code_id: int = Field(foreign_key="code.id", ondelete="RESTRICT")
+    coder: str = Field(max_length=100)
+    start: int
+    end: int
+    origin: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="proposed", max_length=16)
+    coding_uid: str = Field(default_factory=new_uid, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None

@@ -99,12 +99,35 @@ def pieces(text: str, start: int, end: int, limit: int = PIECE_CHARS) -> list[tu
     return out
 
 
+@dataclass(frozen=True)
+class Word:
+    """A word of the stored text for the search index: its position among the interview's
+    words, ``[start, end)`` offsets, lower-cased lemma and lower-cased form."""
+
+    position: int
+    start: int
+    end: int
+    lemma: str
+    norm: str
+
+
 def segment_many(
     docs: Iterable[tuple[str, list[Turn]]], model: str | None = None, batch_size: int = 256
 ) -> Iterator[list[Sentence]]:
     """Sentences for each ``(text, turns)`` in ``docs``, in order.  All blocks of all
     documents stream through one ``nlp.pipe`` so spaCy batches them."""
+    for sentences, _words in analyse_many(docs, model, batch_size, words=False):
+        yield sentences
+
+
+def analyse_many(
+    docs: Iterable[tuple[str, list[Turn]]], model: str | None = None, batch_size: int = 256,
+    *, words: bool = True,
+) -> Iterator[tuple[list[Sentence], list[Word]]]:
+    """``(sentences, words)`` for each ``(text, turns)`` in ``docs``, from ONE pass of the
+    pipeline: the words (punctuation and spaces left out) are what the search index stores."""
     nlp = load_pipeline(model)
+    lemma_of = lemma_function(nlp)
     docs = list(docs)
     spans_per_doc = [blocks(text, turns) for text, turns in docs]
 
@@ -116,8 +139,10 @@ def segment_many(
     parsed = nlp.pipe(block_texts(), batch_size=batch_size)
     for (text, _), spans in zip(docs, spans_per_doc):
         sentences: list[Sentence] = []
+        found: list[Word] = []
         for s, _e in spans:
-            for sent in next(parsed).sents:
+            doc = next(parsed)
+            for sent in doc.sents:
                 # A sentence starts at its first and ends at its last non-space character
                 # (spaCy keeps line breaks inside hard-wrapped text as whitespace tokens).
                 a, b = s + sent.start_char, s + sent.end_char
@@ -127,10 +152,35 @@ def segment_many(
                     b -= 1
                 if b > a:
                     sentences.append(Sentence(a, b))
-        yield sentences
+            if words:
+                for t in doc:
+                    if t.is_punct or t.is_space:
+                        continue
+                    a = s + t.idx
+                    found.append(Word(len(found), a, a + len(t.text), lemma_of(t), t.lower_))
+        yield sentences, found
+
+
+def lemma_function(nlp):  # noqa: ANN001, ANN201
+    """token -> lower-cased lemma.  The lookup table is keyed by the word as written, so a
+    capitalised word ("Jobs" at the start of a sentence) is looked up again in lower case."""
+    table = None
+    if "lemmatizer" in nlp.pipe_names:
+        lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+        if lookups is not None and lookups.has_table("lemma_lookup"):
+            table = lookups.get_table("lemma_lookup")
+
+    def lemma(t) -> str:  # noqa: ANN001
+        low = t.lower_
+        lem = t.lemma_
+        if table is not None and lem == t.text and t.text != low:
+            return table.get(low, low).lower()
+        return lem.lower() or low
+    return lemma
 
 
 def lemmas(text: str, model: str | None = None) -> list[str]:
     """Lower-cased lemmas of the words in ``text`` (for keyword matching)."""
     nlp = load_pipeline(model)
-    return [t.lemma_.lower() or t.lower_ for t in nlp(text) if not (t.is_punct or t.is_space)]
+    lemma_of = lemma_function(nlp)
+    return [lemma_of(t) for t in nlp(text) if not (t.is_punct or t.is_space)]

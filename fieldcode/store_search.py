@@ -1,0 +1,285 @@
+"""Database side of search and suggestions: the word index and the review queue.
+
+Functions take the :class:`fieldcode.store.Store` (or, for the import hook, the open
+connection of the import's transaction).  Kept out of ``store.py``, which is long enough.
+
+* The index (``word_index``) has one row per word form of an interview with a JSON posting
+  list; it is written in the same transaction as the interview (``on_interview_saved``) and
+  built lazily for any interview that has none (``ensure_index``: older paths, a migration
+  run without it).
+* Suggestions are proposals to ONE coder; only that coder decides them.  Accepting writes the
+  coding through ``Store.insert_codings`` (one transaction, one event whose ``detail`` is the
+  suggestion's origin), then marks the suggestion accepted; the coding's uid is fixed when the
+  suggestion is made, so an accept repeated after a crash between the two steps adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from fieldcode.errors import Conflict, InvalidInput, NotFound
+from fieldcode.models import Code, Coding, Interview, Suggestion, TurnRow, WordIndex, new_uid, utcnow
+
+_W = WordIndex.__table__
+_S = Suggestion.__table__
+_IV = Interview.__table__
+_TURN = TurnRow.__table__
+MAX_FORM = 200   # longer "words" (a URL, a run of letters) are cut to fit the column
+STATES = ("proposed", "accepted", "rejected")
+
+
+# -- the index --------------------------------------------------------------------------------
+
+def posting_rows(interview_id: int, words: Iterable) -> list[tuple]:
+    """``(interview_id, lemma, norm, n, postings JSON)`` rows for the words of one interview
+    (objects with position, start, end, lemma, norm), one per distinct (lemma, norm)."""
+    forms: dict[tuple[str, str], list[int]] = {}
+    for w in words:
+        forms.setdefault((w.lemma[:MAX_FORM], w.norm[:MAX_FORM]), []).extend((w.position, w.start, w.end))
+    return [(interview_id, lemma, norm, len(p) // 3, json.dumps(p, separators=(",", ":")))
+            for (lemma, norm), p in forms.items()]
+
+
+def write_index(conn: Connection, interview_id: int, words: Iterable) -> int:
+    """Replace an interview's index rows (inside the caller's transaction).  Returns rows written."""
+    conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
+    rows = posting_rows(interview_id, words)
+    if rows:
+        q = conn.dialect.identifier_preparer.quote
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO word_index (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})"
+            .replace("word_index", q("word_index")), rows)
+    return len(rows)
+
+
+def on_interview_saved(conn: Connection, interview_id: int, words: Sequence, *, text_changed: bool) -> None:
+    """The import's hook (same transaction as the interview): its index, and, when its text
+    changed, its undecided and rejected suggestions dropped (their offsets referred to the old
+    text; accepted ones are codings now and move with them)."""
+    write_index(conn, interview_id, words)
+    if text_changed:
+        conn.execute(delete(_S).where(_S.c.interview_id == interview_id, _S.c.state != "accepted"))
+
+
+def unindexed(store) -> list[int]:  # noqa: ANN001
+    """Interviews with words but no index rows."""
+    has = select(_W.c.id).where(_W.c.interview_id == _IV.c.id).exists()
+    with store.engine.connect() as conn:
+        return list(conn.execute(select(_IV.c.id).where(_IV.c.n_words > 0, ~has).order_by(_IV.c.id)).scalars())
+
+
+def ensure_index(store, model: str | None = None) -> int:  # noqa: ANN001
+    """Build the index of every interview that has none (one pass of the pipeline over them).
+    Returns how many were indexed."""
+    from fieldcode import text as textmod
+    from fieldcode.segment import analyse_many
+
+    ids = unindexed(store)
+    if not ids:
+        return 0
+    docs = []
+    with store.engine.connect() as conn:
+        for iid in ids:
+            text = conn.execute(select(_IV.c.text).where(_IV.c.id == iid)).scalar_one()
+            turns = [textmod.Turn(a, b, c, sp) for a, b, c, sp in conn.execute(
+                select(_TURN.c.start, _TURN.c.end, _TURN.c.content_start, _TURN.c.speaker)
+                .where(_TURN.c.interview_id == iid).order_by(_TURN.c.idx))]
+            docs.append((text, turns))
+    with store.engine.execution_options(fieldcode_write=True).begin() as conn:
+        for iid, (_sents, words) in zip(ids, analyse_many(docs, model)):
+            write_index(conn, iid, words)
+    return len(ids)
+
+
+def q_postings(store, terms: Sequence[str], *, column: str = "lemma",  # noqa: ANN001
+               interview_ids: Sequence[int] | None = None) -> dict[str, dict[int, list[tuple[int, int, int]]]]:
+    """term -> interview id -> sorted ``(position, start, end)`` of the words whose lemma (or
+    ``column="norm"``: form) is that term."""
+    col = _W.c.lemma if column == "lemma" else _W.c.norm
+    q = select(col, _W.c.interview_id, _W.c.postings).where(col.in_(sorted(set(terms))))
+    if interview_ids is not None:
+        q = q.where(_W.c.interview_id.in_(list(interview_ids)))
+    out: dict[str, dict[int, list]] = {t: defaultdict(list) for t in terms}
+    with store.engine.connect() as conn:
+        for term, iid, postings in conn.execute(q):
+            p = json.loads(postings)
+            out[term][iid].extend(zip(p[0::3], p[1::3], p[2::3]))
+    for by_iv in out.values():
+        for lst in by_iv.values():
+            lst.sort()
+    return out
+
+
+def q_interviews_with_text(store, interview_ids: Sequence[int]) -> Iterable[tuple[int, str]]:  # noqa: ANN001
+    """(id, text) of the given interviews, streamed (for regular-expression search)."""
+    with store.engine.connect() as conn:
+        for iid in interview_ids:
+            text = conn.execute(select(_IV.c.text).where(_IV.c.id == iid)).scalar_one_or_none()
+            if text is not None:
+                yield iid, text
+
+
+def q_contexts(store, spans: Sequence[tuple[int, int, int]], width: int) -> list[str]:  # noqa: ANN001
+    """For each ``(interview_id, start, end)`` the stored text from ``start - width`` to
+    ``end + width`` (clipped), read with ``substr`` so whole transcripts are not fetched."""
+    out = []
+    with store.engine.connect() as conn:
+        for iid, a, b in spans:
+            lo = max(0, a - width)
+            out.append(conn.execute(select(func.substr(_IV.c.text, lo + 1, b + width - lo))
+                                    .where(_IV.c.id == iid)).scalar_one())
+    return out
+
+
+# -- suggestions ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SuggestionInfo:
+    id: int
+    interview_id: int
+    interview: str
+    code_id: int
+    code: str
+    coder: str
+    start: int
+    end: int
+    origin: dict
+    state: str
+    coding_uid: str
+    created_at: datetime
+    decided_at: datetime | None
+
+
+def add_suggestions(store, rows: Sequence[dict]) -> tuple[list[int], int]:  # noqa: ANN001
+    """Propose ``rows`` (dicts: interview_id, code_id, coder, start, end, origin) in one
+    transaction.  A span already proposed, accepted or rejected for that coder and code is
+    skipped, and so is one inside a coding the coder already has of that code.  Returns
+    ``(new suggestion ids, skipped)``."""
+    added: list[int] = []
+    skipped = 0
+    now = utcnow()
+    seen: set[tuple] = set()
+    with store.write() as s:
+        conn = s.connection()
+        for r in rows:
+            key = (r["coder"], r["interview_id"], r["code_id"], r["start"], r["end"])
+            iv = s.get(Interview, r["interview_id"])
+            if iv is None:
+                raise NotFound(f"no interview with id {r['interview_id']}")
+            code = s.get(Code, r["code_id"])
+            if code is None or code.retired_at is not None:
+                raise InvalidInput(f"code id {r['code_id']} is not a current code of codebook.yaml")
+            if not (0 <= r["start"] < r["end"] <= iv.n_chars):
+                raise InvalidInput(f"span [{r['start']}, {r['end']}) is outside interview '{iv.name}'")
+            if key in seen:
+                skipped += 1
+                continue
+            seen.add(key)
+            exists = conn.execute(select(_S.c.id).where(
+                _S.c.coder == r["coder"], _S.c.interview_id == r["interview_id"], _S.c.code_id == r["code_id"],
+                _S.c.start == r["start"], _S.c.end == r["end"])).first()
+            covered = conn.execute(select(Coding.__table__.c.id).where(
+                Coding.coder == r["coder"], Coding.interview_id == r["interview_id"],
+                Coding.code_id == r["code_id"], Coding.start <= r["start"], Coding.end >= r["end"])).first()
+            if exists is not None or covered is not None:
+                skipped += 1
+                continue
+            sid = conn.execute(insert(_S).values(
+                interview_id=r["interview_id"], code_id=r["code_id"], coder=r["coder"], start=r["start"],
+                end=r["end"], origin=json.dumps(r["origin"], ensure_ascii=False, sort_keys=True),
+                state="proposed", coding_uid=new_uid(), created_at=now).returning(_S.c.id)).scalar_one()
+            added.append(sid)
+    return added, skipped
+
+
+def suggestions(store, *, coder: str | None = None, state: str | None = "proposed",  # noqa: ANN001
+                ids: Sequence[int] | None = None, code_id: int | None = None,
+                interview_id: int | None = None) -> list[SuggestionInfo]:
+    """Suggestions in interview name, then text order (the order a coder reviews them)."""
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"unknown suggestion state {state!r}: use one of {', '.join(STATES)}")
+    c = _S.c
+    q = (select(c.id, c.interview_id, _IV.c.name, c.code_id, Code.__table__.c.key, c.coder, c.start, c.end,
+                c.origin, c.state, c.coding_uid, c.created_at, c.decided_at)
+         .join(_IV, _IV.c.id == c.interview_id).join(Code.__table__, Code.__table__.c.id == c.code_id)
+         .order_by(_IV.c.name, c.start, c.end, c.id))
+    if coder is not None:
+        q = q.where(c.coder == coder)
+    if state is not None:
+        q = q.where(c.state == state)
+    if ids is not None:
+        q = q.where(c.id.in_(list(ids)))
+    if code_id is not None:
+        q = q.where(c.code_id == code_id)
+    if interview_id is not None:
+        q = q.where(c.interview_id == interview_id)
+    with store.engine.connect() as conn:
+        return [SuggestionInfo(*r[:8], json.loads(r[8]), *r[9:]) for r in conn.execute(q)]
+
+
+def _one(store, suggestion_id: int, coder: str) -> SuggestionInfo:  # noqa: ANN001
+    found = suggestions(store, state=None, ids=[suggestion_id])
+    if not found:
+        raise NotFound(f"no suggestion #{suggestion_id} (see 'fieldcode suggest list')")
+    sg = found[0]
+    if sg.coder != coder:
+        raise Conflict(f"suggestion #{suggestion_id} was proposed to {sg.coder}, not to {coder}: "
+                       "only that coder can decide it")
+    return sg
+
+
+def accept_suggestion(store, suggestion_id: int, coder: str, *, start: int | None = None,  # noqa: ANN001
+                      end: int | None = None, memo: str = "") -> Coding:
+    """``coder`` accepts their suggestion: it becomes their coding (span adjusted by
+    ``start``/``end`` if given), its event's ``detail`` carrying the origin."""
+    sg = _one(store, suggestion_id, coder)
+    if sg.state == "rejected":
+        raise Conflict(f"suggestion #{suggestion_id} was rejected; propose the passage again to code it")
+    a = sg.start if start is None else start
+    b = sg.end if end is None else end
+    detail = {"suggestion": {"id": sg.id, **sg.origin}}
+    if (a, b) != (sg.start, sg.end):
+        detail["suggestion"]["proposed_span"] = [sg.start, sg.end]
+    if sg.state != "accepted":
+        code = store.code(sg.code_id)
+        if code.retired_at is not None:
+            raise InvalidInput(f"code '{code.key}' is retired (no longer in codebook.yaml); add it back to use it")
+        store.insert_codings([{"interview_id": sg.interview_id, "code_id": sg.code_id, "coder": coder,
+                               "start": a, "end": b, "memo": memo, "uid": sg.coding_uid}],
+                             action="add", detail=detail)
+        with store.write() as s:
+            s.connection().execute(update(_S).where(_S.c.id == sg.id, _S.c.state == "proposed")
+                                   .values(state="accepted", decided_at=utcnow()))
+    with store.read() as s:
+        row = s.exec(select(Coding).where(Coding.uid == sg.coding_uid)).scalars().first()
+    if row is None:
+        raise Conflict(f"suggestion #{suggestion_id} was accepted but its coding has since been removed")
+    return row
+
+
+def reject_suggestion(store, suggestion_id: int, coder: str) -> SuggestionInfo:  # noqa: ANN001
+    """``coder`` rejects their suggestion: kept as rejected, so it is not proposed again."""
+    sg = _one(store, suggestion_id, coder)
+    if sg.state == "accepted":
+        raise Conflict(f"suggestion #{suggestion_id} was already accepted (it is a coding now: "
+                       "remove the coding to undo it)")
+    if sg.state == "proposed":
+        with store.write() as s:
+            s.connection().execute(update(_S).where(_S.c.id == sg.id, _S.c.state == "proposed")
+                                   .values(state="rejected", decided_at=utcnow()))
+    return suggestions(store, state=None, ids=[suggestion_id])[0]
+
+
+def suggestion_counts(store, coder: str) -> dict[str, int]:  # noqa: ANN001
+    """state -> number of that coder's suggestions."""
+    with store.engine.connect() as conn:
+        got = dict(conn.execute(select(_S.c.state, func.count()).where(_S.c.coder == coder).group_by(_S.c.state)).all())
+    return {st: got.get(st, 0) for st in STATES}
