@@ -470,3 +470,4 @@ def export_quotes(
     _done([output, side])
 
 from fieldcode import cli_exchange  # noqa: E402,F401  registers export qdpx|qdc (REFI-QDA)
+from fieldcode import cli_agreement  # noqa: E402,F401  registers agreement, disagreements, review, merge, export agreement
