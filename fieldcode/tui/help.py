@@ -124,8 +124,10 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
-        Binding("home", "scroll('home')", "Top", show=False, id="help.top"),
-        Binding("end", "scroll('end')", "End", show=False, id="help.end"),
+        # g / G too: some terminals (tmux with TERM=screen) send Home/End as codes Textual
+        # does not read as home/end.
+        Binding("home,g", "scroll('home')", "Top", show=False, id="help.top", priority=True),
+        Binding("end,G", "scroll('end')", "End", show=False, id="help.end", priority=True),
     ]
 
     def __init__(self, screen) -> None:  # noqa: ANN001 - the CodingScreen
@@ -139,7 +141,7 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(guide(), id="help-guide")
                 yield Static(help_table(self.rows), id="help-keys")
                 yield Static(Text("\n" + REMAP_NOTE, style="italic"), id="help-remap")
-            yield Label("↑↓ PgUp PgDn Home End scroll · Esc closes", classes="hint")
+            yield Label("↑↓ PgUp PgDn scroll · Home/g top · End/G end · Esc closes", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()
