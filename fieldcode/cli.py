@@ -638,3 +638,4 @@ def main() -> None:
 from fieldcode import cli_analysis  # noqa: E402,F401  registers crosstab/compare/export commands
 from fieldcode import cli_codes  # noqa: E402,F401  registers codes new|rename|recolour|move|merge|rekey
 from fieldcode import cli_show  # noqa: E402,F401  registers show (numbered sentences and turns)
+from fieldcode import cli_search  # noqa: E402,F401  registers search / suggest search|keywords|list|accept|reject|review

@@ -1,0 +1,166 @@
+"""The word index built at import, its migration, and ``fieldcode search`` (issue 13, points 1-2).
+
+Expected offsets are found with ``str.find`` on the stored text; sentence and turn numbers are
+read off MINI_A / MINI_B by hand (see tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text as sql
+from typer.testing import CliRunner
+
+from fieldcode import search as S
+from fieldcode.cli import app
+from fieldcode.errors import FieldcodeError, InvalidInput
+from fieldcode.project import Project
+
+
+def _run(root, db, *args):
+    return CliRunner().invoke(app, ["-C", str(root), "--db", db, *args])
+
+
+def _spans(result):
+    return [(h.interview, h.start, h.end) for h in result.hits]
+
+
+def _index(store):
+    with store.engine.connect() as c:
+        return sorted(tuple(r) for r in c.execute(sql(
+            "SELECT interview_id, lemma, norm, n, postings FROM word_index")))
+
+
+def test_index_rows_written_at_import(mini) -> None:
+    a = mini.store.interview("a.md")
+    t = a.text
+    with mini.store.engine.connect() as c:
+        rows = {(r[0], r[1]): (r[2], json.loads(r[3])) for r in c.execute(sql(
+            "SELECT lemma, norm, n, postings FROM word_index WHERE interview_id = :i"), {"i": a.id})}
+    # "lived" is stored under its lemma "live", its form kept as written (lower case)
+    n, post = rows[("live", "lived")]
+    assert n == 1 and post[1:] == [t.find("lived"), t.find("lived") + 5]
+    # "you lived here": three consecutive word positions
+    you, here = rows[("you", "you")][1], rows[("here", "here")][1]
+    assert you[0] + 1 == post[0] == here[0] - 1
+    # "wants" -> "want"; capitalised "Nobody" / "Much" are looked up in lower case
+    assert rows[("want", "wants")][1][1] == t.find("wants")
+    assert ("nobody", "nobody") in rows
+    # no punctuation or label rows; every word of the stored text is indexed once
+    assert not any(lemma in {".", "?", ",", ":"} for lemma, _ in rows)
+    assert sum(n for n, _ in rows.values()) == sum(len(p) // 3 for _, p in rows.values())
+
+
+def test_lemma_search_finds_inflections_and_leaves_out_the_interviewer(mini) -> None:
+    ta, tb = mini.store.interview("a.md").text, mini.store.interview("b.md").text
+    # "lived" (A) and "living" (B) are both in interviewer turns
+    assert S.search(mini.store, S.Query("lives")).hits == []
+    r = S.search(mini.store, S.Query("lives", include_interviewer=True))
+    assert _spans(r) == [("a.md", ta.find("lived"), ta.find("lived") + 5),
+                         ("b.md", tb.find("living"), tb.find("living") + 6)]
+    h = r.hits[0]
+    assert (h.speaker, h.is_interviewer, h.turn, h.sentence) == ("Interviewer", True, 1, 1)
+    # a lemma phrase: "want to leave" finds "wants to leave" in Jean's 5th turn, 7th sentence
+    r = S.search(mini.store, S.Query("want to leave"))
+    assert _spans(r) == [("a.md", ta.find("wants to leave"), ta.find("wants to leave") + len("wants to leave"))]
+    assert (r.hits[0].speaker, r.hits[0].turn, r.hits[0].sentence) == ("Jean", 5, 7)
+
+
+def test_exact_phrase_is_word_for_word(mini) -> None:
+    ta = mini.store.interview("a.md").text
+    assert S.search(mini.store, S.Query("want to leave", "exact")).hits == []
+    r = S.search(mini.store, S.Query("WANTS to  leave", "exact"))
+    assert _spans(r) == [("a.md", ta.find("wants"), ta.find("leave") + 5)]
+    # lemma phrases ignore punctuation between words; exact phrases do not
+    assert _spans(S.search(mini.store, S.Query("years the"))) == [("a.md", ta.find("years"), ta.find("The tenants") + 3)]
+    assert S.search(mini.store, S.Query("years the", "exact")).hits == []
+
+
+def test_regex_and_bad_regex(mini) -> None:
+    tb = mini.store.interview("b.md").text
+    r = S.search(mini.store, S.Query(r"\b[Ee]mpty|damp", "regex"))
+    assert _spans(r) == [("b.md", tb.find("damp"), tb.find("damp") + 4), ("b.md", tb.find("empty"), tb.find("empty") + 5)]
+    with pytest.raises(InvalidInput, match="not a valid regular expression"):
+        S.search(mini.store, S.Query("(unclosed", "regex"))
+    with pytest.raises(InvalidInput, match="no words"):
+        S.search(mini.store, S.Query("?!"))
+
+
+def test_filters_attributes_speaker_and_code(mini) -> None:
+    ta = mini.store.interview("a.md").text
+    q = dict(include_interviewer=True)
+    assert [h.interview for h in S.search(mini.store, S.Query("live", filters={"arm": ["lagging"]}, **q)).hits] == ["b.md"]
+    assert S.search(mini.store, S.Query("live", speakers=("Jean",), **q)).hits == []
+    assert [h.interview for h in S.search(mini.store, S.Query("the", speakers=("Sam",))).hits] == ["b.md"]
+    # two coders: ana codes "Much better since the repairs." as housing; bo codes the first Jean turn
+    s6 = ta.find("Much better")
+    mini.store.add_coding("a.md", "housing", s6, s6 + len("Much better since the repairs."), "ana")
+    mini.store.add_coding("a.md", "housing", ta.find("Twenty"), ta.find("now.") + 4, "bo")
+    the_all = _spans(S.search(mini.store, S.Query("the")))
+    inside = _spans(S.search(mini.store, S.Query("the", in_code="housing")))
+    outside = _spans(S.search(mini.store, S.Query("the", outside_code="housing")))
+    assert inside == [("a.md", ta.find("The tenants"), ta.find("The tenants") + 3),
+                      ("a.md", ta.find("the repairs"), ta.find("the repairs") + 3)]
+    assert sorted(inside + outside) == sorted(the_all) and not set(inside) & set(outside)
+    assert _spans(S.search(mini.store, S.Query("the", in_code="housing", code_coders=("ana",)))) == [
+        ("a.md", ta.find("the repairs"), ta.find("the repairs") + 3)]
+    with pytest.raises(FieldcodeError):
+        S.search(mini.store, S.Query("the", in_code="no-such-code"))
+
+
+def test_counts_by_pair_and_arm(mini) -> None:
+    r = S.search(mini.store, S.Query("the"))
+    a, b = mini.store.interview("a.md"), mini.store.interview("b.md")
+    # "the": A (Jean) "The tenants'", "the repairs"; B (Sam) "The flats"; interviewer "the housing" left out
+    cells = {(c.pair, c.arm): (c.hits, c.interviews_with_hits, c.interviews, c.words) for c in S.counts_by_pair_arm(r)}
+    assert cells == {("Leeds", "improving"): (2, 1, 1, a.n_words), ("Leeds", "lagging"): (1, 1, 1, b.n_words)}
+
+
+def test_migration_builds_the_same_index_and_lazy_build(mini, db_url) -> None:
+    from alembic import command
+
+    from fieldcode.migrations import config
+
+    before = _index(mini.store)
+    assert before
+    command.downgrade(config(mini.store.engine), "0002")
+    with mini.store.engine.connect() as c:
+        names = set(c.dialect.get_table_names(c))
+    assert "word_index" not in names and "suggestion" not in names
+    command.upgrade(config(mini.store.engine), "head")
+    assert _index(mini.store) == before
+    # an interview without index rows (stored by some other path) is indexed on first search
+    with mini.store.engine.begin() as c:
+        c.execute(sql("DELETE FROM word_index"))
+    assert len(S.search(mini.store, S.Query("the")).hits) == 3
+    assert _index(mini.store) == before
+
+
+def test_reimport_replaces_the_index(mini_dir, db_url) -> None:
+    p = Project.open(mini_dir, db=db_url, coder="ana")
+    assert p.import_files().ok
+    f = mini_dir / "interviews" / "b.md"
+    f.write_text(f.read_text(encoding="utf-8").replace("damp", "mouldy"), encoding="utf-8")
+    assert p.import_files().ok
+    assert S.search(p.store, S.Query("damp")).hits == []
+    tb = p.store.interview("b.md").text
+    assert _spans(S.search(p.store, S.Query("mouldy"))) == [("b.md", tb.find("mouldy"), tb.find("mouldy") + 6)]
+    p.close()
+
+
+def test_cli_search_csv_and_table(mini_dir, db_url) -> None:
+    p = Project.open(mini_dir, db=db_url, coder="ana")
+    assert p.import_files().ok
+    tb = p.store.interview("b.md").text
+    p.close()
+    res = _run(mini_dir, db_url, "search", "flat", "--format", "csv", "--width", "4")
+    assert res.exit_code == 0, res.output
+    i = tb.find("flats")
+    assert res.output == ("interview,pair,arm,speaker,sentence,turn,start,end,left,hit,right\n"
+                          f"b.md,Leeds,lagging,Sam,2,2,{i},{i + 5},The,flats,are\n")
+    res = _run(mini_dir, db_url, "search", "flat", "--width", "4")
+    assert res.exit_code == 0, res.output
+    assert "1 hit(s) in 1 of 2 interview(s) searched" in res.output
+    assert "Interviewer turns are left out" in res.output
+    res = _run(mini_dir, db_url, "search", "(", "--regex")
+    assert res.exit_code != 0 and "error:" in res.output and "Traceback" not in res.output
