@@ -14,7 +14,6 @@ from rich.markup import escape
 
 from fieldcode.cli import err, out
 from fieldcode.cli_analysis import export_app
-from fieldcode.codebook import slugify
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 
@@ -80,6 +79,8 @@ def export_qdpx(
         problems = refi_read.validate(xml, xsd)
         if problems:
             raise InvalidInput("the export does not validate against Project.xsd (nothing written):\n" + "\n".join(problems[:20]))
+    from fieldcode.codebook import slugify  # ruamel.yaml loads on first use (fast start-up)
+
     output = output or p.root / f"{slugify(p.study.name or p.root.name)}.qdpx"
     _write(output, data)
     out.print(f"wrote {output}: {len(snap.interviews)} sources, {len(snap.codes)} codes, "

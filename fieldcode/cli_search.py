@@ -12,13 +12,15 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from fieldcode import search as searchmod
-from fieldcode import store_search
-from fieldcode import suggest as suggestmod
 from fieldcode.cli import _state, app, out
 from fieldcode.errors import InvalidInput
-from fieldcode.export import neutralise
+from fieldcode.lazy import lazy_module
 from fieldcode.safe import literal, plain
+
+# spaCy, the search index and the database layer load on first use (fast start-up)
+searchmod = lazy_module("fieldcode.search")
+store_search = lazy_module("fieldcode.store_search")
+suggestmod = lazy_module("fieldcode.suggest")
 
 suggest_app = typer.Typer(help="Propose codings (from a search or codebook keywords) and review them: "
                                "nothing becomes a coding until its coder accepts it.", no_args_is_help=True)
@@ -86,6 +88,8 @@ def search_cmd(
     q = _query(query, exact, regex, where, speaker, include_interviewer, in_code, outside_code, coded_by)
     result = searchmod.search(p.store, q, model=p.settings.spacy_model)
     if fmt == "csv":
+        from fieldcode.export import neutralise
+
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["interview", "pair", "arm", "speaker", "sentence", "turn", "start", "end", "left", "hit", "right"])
