@@ -65,8 +65,6 @@ class Result:
     query: Query
     hits: list[Hit]
     interviews: dict[int, tuple[str, int, dict[str, str]]]   # searched: id -> (name, words, attrs)
-    sentences: dict[int, tuple] = field(default_factory=dict)  # id -> (starts, ends) where hits are
-    turns: dict[int, list] = field(default_factory=dict)       # id -> TurnSpan list where hits are
 
 
 def query_terms(text: str, mode: str, model: str | None = None) -> list[str]:
@@ -97,71 +95,66 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
         store_search.ensure_index(store, model)
         spans = _index_spans(store, q, restrict, model)
     spans = {iid: v for iid, v in spans.items() if iid in ivs and v}
-    turns = q_turn_spans(store, list(spans)) if spans else {}
-    sents = q_sentence_arrays(store, list(spans)) if spans else {}
+    speakers = store_search.q_turn_speakers(store, list(spans)) if spans else {}
     code_spans = _code_spans(store, q, list(spans)) if (q.in_code or q.outside_code) and spans else {}
     wanted = set(q.speakers)
     hits: list[Hit] = []
     for iid in sorted(spans, key=lambda i: ivs[i][0]):
         name, _n, attrs = ivs[iid]
-        ts = turns.get(iid, [])
-        t_starts = [t.start for t in ts]
-        s_starts = list(sents[iid][0]) if iid in sents else []
+        groups, of = speakers.get(iid, ([], ()))
         inside = code_spans.get(iid, [])
-        for a, b in sorted(set(spans[iid])):
-            k = bisect_right(t_starts, a) - 1
-            turn = ts[k] if k >= 0 and a < ts[k].end else None
-            if turn is not None and turn.is_interviewer and not q.include_interviewer:
+        for a, b, sent, turn in sorted(set(spans[iid])):
+            speaker, is_int = groups[of[turn]] if turn >= 0 else (None, False)
+            if is_int and not q.include_interviewer:
                 continue
-            if wanted and (turn is None or turn.speaker not in wanted):
+            if wanted and speaker not in wanted:
                 continue
             if q.in_code or q.outside_code:
                 within = any(ca <= a and b <= cb for ca, cb in inside)
                 if within != bool(q.in_code):
                     continue
-            j = bisect_right(s_starts, a) - 1
-            sentence = j + 1 if j >= 0 and a < int(sents[iid][1][j]) else None
-            hits.append(Hit(iid, name, a, b, turn.speaker if turn else None,
-                            bool(turn and turn.is_interviewer), k + 1 if turn else None, sentence, attrs))
-    return Result(q, hits, ivs, sents, turns)
+            hits.append(Hit(iid, name, a, b, speaker, is_int, turn + 1 if turn >= 0 else None,
+                            sent + 1 if sent >= 0 else None, attrs))
+    return Result(q, hits, ivs)
 
 
-def _index_spans(store, q: Query, restrict, model) -> dict[int, list[tuple[int, int]]]:  # noqa: ANN001
+def _index_spans(store, q: Query, restrict, model) -> dict[int, list[tuple[int, int, int, int]]]:  # noqa: ANN001
+    """interview id -> (start, end, sentence idx, turn idx) of each hit (those of its first word)."""
     terms = query_terms(q.text, q.mode, model)
     if not terms:
         raise InvalidInput(f"the query {q.text!r} has no words to look up (use --regex for punctuation)")
     column = "lemma" if q.mode == "lemma" else "norm"
     post = store_search.q_postings(store, terms, column=column, interview_ids=restrict)
-    out: dict[int, list[tuple[int, int]]] = {}
+    out: dict[int, list[tuple[int, int, int, int]]] = {}
     first = post[terms[0]]
     for iid, occ in first.items():
         if len(terms) == 1:
-            out[iid] = [(s, e) for _p, s, e in occ]
+            out[iid] = [(s, e, se, tu) for _p, s, e, se, tu in occ]
             continue
-        later = [{p: (s, e) for p, s, e in post[t].get(iid, ())} for t in terms[1:]]
+        later = [{p: e for p, _s, e, _se, _tu in post[t].get(iid, ())} for t in terms[1:]]
         if not all(later):
             continue
         found = []
-        for p, s, _e in occ:
+        for p, s, _e, se, tu in occ:
             ends = [m.get(p + k + 1) for k, m in enumerate(later)]
-            if all(ends):
-                found.append((s, ends[-1][1]))
+            if all(e is not None for e in ends):
+                found.append((s, ends[-1], se, tu))
         out[iid] = found
     if q.mode == "exact" and len(terms) > 1:
         out = _exact_only(store, out, q.text)
     return out
 
 
-def _exact_only(store, spans: dict[int, list[tuple[int, int]]], text: str) -> dict[int, list[tuple[int, int]]]:  # noqa: ANN001
+def _exact_only(store, spans: dict[int, list[tuple]], text: str) -> dict[int, list[tuple]]:  # noqa: ANN001
     """Keep the phrase hits whose text is the query word for word (spaces may differ, case is
     ignored): consecutive index words may have had punctuation between them."""
     want = " ".join(text.split()).casefold()
-    flat = [(iid, a, b) for iid, lst in spans.items() for a, b in lst]
-    got = store_search.q_contexts(store, flat, 0)
-    out: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for (iid, a, b), s in zip(flat, got):
+    flat = [(iid, h) for iid, lst in spans.items() for h in lst]
+    got = store_search.q_contexts(store, [(iid, h[0], h[1]) for iid, h in flat], 0)
+    out: dict[int, list[tuple]] = defaultdict(list)
+    for (iid, h), s in zip(flat, got):
         if " ".join(s.split()).casefold() == want:
-            out[iid].append((a, b))
+            out[iid].append(h)
     return dict(out)
 
 
@@ -170,9 +163,23 @@ def _regex_spans(store, pattern: str, ids: list[int]) -> dict[int, list[tuple[in
         rx = re.compile(pattern)
     except re.error as exc:
         raise InvalidInput(f"--regex {pattern!r} is not a valid regular expression: {exc}") from exc
-    out: dict[int, list[tuple[int, int]]] = {}
+    found: dict[int, list[tuple[int, int]]] = {}
     for iid, text in store_search.q_interviews_with_text(store, ids):
-        out[iid] = [m.span() for m in rx.finditer(text) if m.end() > m.start()]
+        found[iid] = [m.span() for m in rx.finditer(text) if m.end() > m.start()]
+    found = {iid: v for iid, v in found.items() if v}
+    sents = q_sentence_arrays(store, list(found)) if found else {}
+    turns = q_turn_spans(store, list(found)) if found else {}
+    out: dict[int, list[tuple[int, int, int, int]]] = {}
+    for iid, lst in found.items():
+        s_starts, s_ends = (list(map(int, x)) for x in sents.get(iid, ((), ())))
+        t_spans = [(t.start, t.end) for t in turns.get(iid, [])]
+        t_starts = [t[0] for t in t_spans]
+        rows = []
+        for a, b in lst:
+            i = bisect_right(s_starts, a) - 1
+            j = bisect_right(t_starts, a) - 1
+            rows.append((a, b, i if i >= 0 and a < s_ends[i] else -1, j if j >= 0 and a < t_spans[j][1] else -1))
+        out[iid] = rows
     return out
 
 
@@ -242,15 +249,15 @@ def counts_by_pair_arm(result: Result) -> list[Cell]:
             for p, a in sorted(n_iv)]
 
 
-def unit_span(result: Result, hit: Hit, unit: str, text: str | None = None) -> tuple[int, int, str]:
+def unit_span(hit: Hit, unit: str, sentences: tuple, turns: list, text: str | None = None) -> tuple[int, int, str]:
     """The span a suggestion from ``hit`` would code: the hit itself, the sentence(s) it lies
-    in, or its speaker turn's words.  Returns ``(start, end, unit used)``: a hit outside any
+    in, or its speaker turn's words (``sentences``: the interview's (starts, ends) arrays,
+    ``turns``: its TurnSpan list).  Returns ``(start, end, unit used)``: a hit outside any
     stored sentence or turn is proposed as the hit itself."""
     if unit == "hit":
         return hit.start, hit.end, "hit"
     if unit == "sentence":
-        starts, ends = result.sentences.get(hit.interview_id, ((), ()))
-        starts, ends = list(starts), list(ends)
+        starts, ends = (list(map(int, x)) for x in sentences)
         i = bisect_right(starts, hit.start) - 1
         j = bisect_right(starts, hit.end - 1) - 1
         if i >= 0 and hit.start < ends[i]:
@@ -259,7 +266,7 @@ def unit_span(result: Result, hit: Hit, unit: str, text: str | None = None) -> t
     if unit == "turn":
         if hit.turn is None:
             return hit.start, hit.end, "hit"
-        t = result.turns[hit.interview_id][hit.turn - 1]
+        t = turns[hit.turn - 1]
         a, b = t.content_start, t.end
         if text is not None:
             while b > a and text[b - 1].isspace():

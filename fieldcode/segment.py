@@ -27,6 +27,10 @@ PIECE_CHARS = 20_000
 _SENTENCE_END_RE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+")
 
 
+# token attributes the index needs, in one numpy array per block (no Python object per token)
+_WORD_ATTRS = ["IDX", "LENGTH", "LEMMA", "LOWER", "ORTH", "IS_PUNCT", "IS_SPACE"]
+
+
 @dataclass(frozen=True)
 class Sentence:
     start: int
@@ -100,15 +104,18 @@ def pieces(text: str, start: int, end: int, limit: int = PIECE_CHARS) -> list[tu
 
 
 @dataclass(frozen=True)
-class Word:
-    """A word of the stored text for the search index: its position among the interview's
-    words, ``[start, end)`` offsets, lower-cased lemma and lower-cased form."""
+class Words:
+    """An interview's words for the search index (punctuation and spaces left out), in text
+    order: ``starts``/``ends`` offsets and ``form`` (numpy arrays), ``form[i]`` indexing
+    ``forms``, the distinct ``(lemma, form as written)`` pairs, both lower-cased."""
 
-    position: int
-    start: int
-    end: int
-    lemma: str
-    norm: str
+    starts: object
+    ends: object
+    form: object
+    forms: list[tuple[str, str]]
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
 def segment_many(
@@ -123,7 +130,7 @@ def segment_many(
 def analyse_many(
     docs: Iterable[tuple[str, list[Turn]]], model: str | None = None, batch_size: int = 256,
     *, words: bool = True,
-) -> Iterator[tuple[list[Sentence], list[Word]]]:
+) -> Iterator[tuple[list[Sentence], "Words | None"]]:
     """``(sentences, words)`` for each ``(text, turns)`` in ``docs``, from ONE pass of the
     pipeline: the words (punctuation and spaces left out) are what the search index stores."""
     nlp = load_pipeline(model)
@@ -139,7 +146,7 @@ def analyse_many(
     parsed = nlp.pipe(block_texts(), batch_size=batch_size)
     for (text, _), spans in zip(docs, spans_per_doc):
         sentences: list[Sentence] = []
-        found: list[Word] = []
+        found: list = []
         for s, _e in spans:
             doc = next(parsed)
             for sent in doc.sents:
@@ -153,12 +160,30 @@ def analyse_many(
                 if b > a:
                     sentences.append(Sentence(a, b))
             if words:
-                for t in doc:
-                    if t.is_punct or t.is_space:
-                        continue
-                    a = s + t.idx
-                    found.append(Word(len(found), a, a + len(t.text), lemma_of(t), t.lower_))
-        yield sentences, found
+                arr = doc.to_array(_WORD_ATTRS)
+                arr = arr[(arr[:, 5] == 0) & (arr[:, 6] == 0)]
+                arr[:, 0] += s
+                found.append(arr)
+        yield sentences, (_words(nlp, found, lemma_of) if words else None)
+
+
+def _words(nlp, arrays: list, lemma_of) -> Words:  # noqa: ANN001
+    """Words from the blocks' token arrays: each distinct (lemma, lower, orth) is turned into
+    strings once, not once per word."""
+    import numpy as np
+
+    arr = np.concatenate(arrays) if arrays else np.zeros((0, len(_WORD_ATTRS)), dtype=np.uint64)
+    if not len(arr):
+        return Words(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), [])
+    keys, inverse = np.unique(arr[:, 2:5], axis=0, return_inverse=True)
+    strings = nlp.vocab.strings
+    pairs = [(lemma_of.from_hashes(strings, int(lem), int(low), int(orth)), strings[int(low)])
+             for lem, low, orth in keys]
+    # several keys can give the same pair (e.g. "Jobs" and "jobs"): number the pairs
+    number: dict[tuple[str, str], int] = {}
+    remap = np.array([number.setdefault(pr, len(number)) for pr in pairs], dtype=np.int64)
+    starts = arr[:, 0].astype(np.int64)
+    return Words(starts, starts + arr[:, 1].astype(np.int64), remap[inverse.reshape(-1)], list(number))
 
 
 def lemma_function(nlp):  # noqa: ANN001, ANN201
@@ -171,11 +196,14 @@ def lemma_function(nlp):  # noqa: ANN001, ANN201
             table = lookups.get_table("lemma_lookup")
 
     def lemma(t) -> str:  # noqa: ANN001
-        low = t.lower_
-        lem = t.lemma_
-        if table is not None and lem == t.text and t.text != low:
-            return table.get(low, low).lower()
-        return lem.lower() or low
+        return from_hashes(t.vocab.strings, t.lemma, t.lower, t.orth)
+
+    def from_hashes(strings, lem: int, low: int, orth: int) -> str:  # noqa: ANN001
+        low_s = strings[low]
+        if table is not None and lem == orth and orth != low:
+            return table.get(low_s, low_s).lower()
+        return strings[lem].lower() or low_s
+    lemma.from_hashes = from_hashes
     return lemma
 
 

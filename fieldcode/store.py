@@ -127,8 +127,8 @@ class PreparedInterview:
     sentences: list[tuple[int, int]]
     attributes: dict[str, str]
     interviewer_labels: tuple[str, ...] = ()
-    # the search index's words (fieldcode.segment.Word), from the same spaCy pass as sentences
-    words: tuple | list = ()
+    # the search index's words (fieldcode.segment.Words), from the same spaCy pass as sentences
+    words: object = None
 
     @cached_property
     def sha256(self) -> str:
@@ -443,8 +443,7 @@ class Store(CodingRecord):
                 conn.execute(insert(Attribute), [
                     {"interview_id": iid, "name": k, "value": v} for k, v in p.attributes.items()
                 ])
-            store_search.on_interview_saved(conn, iid, p.words,
-                                            text_changed=replace is not None and old_sha != p.sha256)
+            store_search.on_interview_saved(conn, iid, p, text_changed=replace is not None and old_sha != p.sha256)
         return iid
 
     def interviewer_label_state(self) -> dict[int, tuple[str, list[str], dict[str, str]]]:

@@ -25,46 +25,71 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from fieldcode.errors import Conflict, InvalidInput, NotFound
-from fieldcode.models import Code, Coding, Interview, Suggestion, TurnRow, WordIndex, new_uid, utcnow
+from fieldcode.models import Code, Coding, Interview, SentenceRow, Suggestion, TurnRow, WordIndex, new_uid, utcnow
 
 _W = WordIndex.__table__
 _S = Suggestion.__table__
 _IV = Interview.__table__
 _TURN = TurnRow.__table__
+_SENT = SentenceRow.__table__
 MAX_FORM = 200   # longer "words" (a URL, a run of letters) are cut to fit the column
 STATES = ("proposed", "accepted", "rejected")
 
 
 # -- the index --------------------------------------------------------------------------------
 
-def posting_rows(interview_id: int, words: Iterable) -> list[tuple]:
-    """``(interview_id, lemma, norm, n, postings JSON)`` rows for the words of one interview
-    (objects with position, start, end, lemma, norm), one per distinct (lemma, norm)."""
-    forms: dict[tuple[str, str], list[int]] = {}
-    for w in words:
-        forms.setdefault((w.lemma[:MAX_FORM], w.norm[:MAX_FORM]), []).extend((w.position, w.start, w.end))
-    return [(interview_id, lemma, norm, len(p) // 3, json.dumps(p, separators=(",", ":")))
-            for (lemma, norm), p in forms.items()]
+def posting_rows(interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
+                 turns: Sequence[tuple[int, int]]) -> list[tuple]:
+    """``(interview_id, lemma, norm, n, postings JSON)`` rows for one interview's
+    :class:`fieldcode.segment.Words`, one per distinct (lemma, form).  A posting is
+    ``position, start, end, sentence, turn`` (0-based numbers of the stored sentence and turn
+    the word starts in, -1 for none), flattened."""
+    import numpy as np
+
+    n = len(words)
+    if not n:
+        return []
+    starts, ends = words.starts, words.ends
+
+    def locate(spans: Sequence[tuple[int, int]]):  # noqa: ANN202
+        if not spans:
+            return np.full(n, -1, np.int64)
+        a = np.fromiter((x for x, _ in spans), np.int64, len(spans))
+        b = np.fromiter((y for _, y in spans), np.int64, len(spans))
+        k = np.searchsorted(a, starts, side="right") - 1
+        inside = (k >= 0) & (starts < b[np.maximum(k, 0)])
+        return np.where(inside, k, -1)
+
+    table = np.column_stack([np.arange(n, dtype=np.int64), starts, ends, locate(sentences), locate(turns)])
+    order = np.argsort(words.form, kind="stable")
+    cuts = np.flatnonzero(np.diff(words.form[order])) + 1
+    rows = []
+    for group in np.split(order, cuts):
+        lemma, norm = words.forms[int(words.form[group[0]])]
+        rows.append((interview_id, lemma[:MAX_FORM], norm[:MAX_FORM], len(group),
+                     json.dumps(table[group].ravel().tolist(), separators=(",", ":"))))
+    return rows
 
 
-def write_index(conn: Connection, interview_id: int, words: Iterable) -> int:
+def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
+                turns: Sequence[tuple[int, int]]) -> int:
     """Replace an interview's index rows (inside the caller's transaction).  Returns rows written."""
     conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
-    rows = posting_rows(interview_id, words)
+    rows = posting_rows(interview_id, words, sentences, turns) if words is not None else []
     if rows:
         q = conn.dialect.identifier_preparer.quote
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         conn.exec_driver_sql(
-            f"INSERT INTO word_index (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})"
-            .replace("word_index", q("word_index")), rows)
+            f"INSERT INTO {q('word_index')} (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})",
+            rows)
     return len(rows)
 
 
-def on_interview_saved(conn: Connection, interview_id: int, words: Sequence, *, text_changed: bool) -> None:
-    """The import's hook (same transaction as the interview): its index, and, when its text
-    changed, its undecided and rejected suggestions dropped (their offsets referred to the old
-    text; accepted ones are codings now and move with them)."""
-    write_index(conn, interview_id, words)
+def on_interview_saved(conn: Connection, interview_id: int, p, *, text_changed: bool) -> None:  # noqa: ANN001
+    """The import's hook (same transaction as the interview ``p``, a PreparedInterview): its
+    index, and, when its text changed, its undecided and rejected suggestions dropped (their
+    offsets referred to the old text; accepted ones are codings now and move with them)."""
+    write_index(conn, interview_id, p.words or None, p.sentences, [(t.start, t.end) for t in p.turns])
     if text_changed:
         conn.execute(delete(_S).where(_S.c.interview_id == interview_id, _S.c.state != "accepted"))
 
@@ -79,30 +104,42 @@ def unindexed(store) -> list[int]:  # noqa: ANN001
 def ensure_index(store, model: str | None = None) -> int:  # noqa: ANN001
     """Build the index of every interview that has none (one pass of the pipeline over them).
     Returns how many were indexed."""
-    from fieldcode import text as textmod
     from fieldcode.segment import analyse_many
 
     ids = unindexed(store)
     if not ids:
         return 0
-    docs = []
+    docs, sents = [], []
     with store.engine.connect() as conn:
         for iid in ids:
-            text = conn.execute(select(_IV.c.text).where(_IV.c.id == iid)).scalar_one()
-            turns = [textmod.Turn(a, b, c, sp) for a, b, c, sp in conn.execute(
-                select(_TURN.c.start, _TURN.c.end, _TURN.c.content_start, _TURN.c.speaker)
-                .where(_TURN.c.interview_id == iid).order_by(_TURN.c.idx))]
-            docs.append((text, turns))
+            docs.append(stored_document(conn, iid))
+            sents.append(stored_sentences(conn, iid))
     with store.engine.execution_options(fieldcode_write=True).begin() as conn:
-        for iid, (_sents, words) in zip(ids, analyse_many(docs, model)):
-            write_index(conn, iid, words)
+        for iid, (text, turns), ss, (_s, words) in zip(ids, docs, sents, analyse_many(docs, model)):
+            write_index(conn, iid, words, ss, [(t.start, t.end) for t in turns])
     return len(ids)
 
 
+def stored_document(conn: Connection, interview_id: int):  # noqa: ANN201
+    """(text, turns) of a stored interview, as the importer segmented it."""
+    from fieldcode import text as textmod
+
+    text = conn.execute(select(_IV.c.text).where(_IV.c.id == interview_id)).scalar_one()
+    turns = [textmod.Turn(a, b, c, sp) for a, b, c, sp in conn.execute(
+        select(_TURN.c.start, _TURN.c.end, _TURN.c.content_start, _TURN.c.speaker)
+        .where(_TURN.c.interview_id == interview_id).order_by(_TURN.c.idx))]
+    return text, turns
+
+
+def stored_sentences(conn: Connection, interview_id: int) -> list[tuple[int, int]]:
+    return [tuple(r) for r in conn.execute(select(_SENT.c.start, _SENT.c.end)
+                                           .where(_SENT.c.interview_id == interview_id).order_by(_SENT.c.idx))]
+
+
 def q_postings(store, terms: Sequence[str], *, column: str = "lemma",  # noqa: ANN001
-               interview_ids: Sequence[int] | None = None) -> dict[str, dict[int, list[tuple[int, int, int]]]]:
-    """term -> interview id -> sorted ``(position, start, end)`` of the words whose lemma (or
-    ``column="norm"``: form) is that term."""
+               interview_ids: Sequence[int] | None = None) -> dict[str, dict[int, list[tuple[int, ...]]]]:
+    """term -> interview id -> sorted ``(position, start, end, sentence, turn)`` of the words
+    whose lemma (or ``column="norm"``: form) is that term."""
     col = _W.c.lemma if column == "lemma" else _W.c.norm
     q = select(col, _W.c.interview_id, _W.c.postings).where(col.in_(sorted(set(terms))))
     if interview_ids is not None:
@@ -111,10 +148,35 @@ def q_postings(store, terms: Sequence[str], *, column: str = "lemma",  # noqa: A
     with store.engine.connect() as conn:
         for term, iid, postings in conn.execute(q):
             p = json.loads(postings)
-            out[term][iid].extend(zip(p[0::3], p[1::3], p[2::3]))
+            out[term][iid].extend(zip(p[0::5], p[1::5], p[2::5], p[3::5], p[4::5]))
     for by_iv in out.values():
         for lst in by_iv.values():
             lst.sort()
+    return out
+
+
+def q_turn_speakers(store, interview_ids: Sequence[int]) -> dict[int, tuple[list[tuple[str, bool]], object]]:  # noqa: ANN001
+    """interview id -> (groups, of): ``groups`` the distinct (speaker, is_interviewer) of its
+    turns, ``of[turn idx]`` the group of each turn (numpy): one aggregated row per group, so a
+    study's hundred thousand turns never become Python objects."""
+    import numpy as np
+    from sqlalchemy import String, cast
+
+    c = _TURN.c
+    q = (select(c.interview_id, c.speaker, c.is_interviewer, func.aggregate_strings(cast(c.idx, String), ","))
+         .group_by(c.interview_id, c.speaker, c.is_interviewer))
+    parts: dict[int, list] = defaultdict(list)
+    ids = list(interview_ids)
+    with store.engine.connect() as conn:
+        for k in range(0, len(ids), 900):
+            for iid, speaker, is_int, joined in conn.execute(q.where(c.interview_id.in_(ids[k:k + 900]))):
+                parts[iid].append(((speaker, bool(is_int)), np.array(joined.split(","), dtype=np.int64)))
+    out = {}
+    for iid, groups in parts.items():
+        of = np.full(max(int(a.max()) for _g, a in groups) + 1, -1, np.int64)
+        for g, (_sp, idxs) in enumerate(groups):
+            of[idxs] = g
+        out[iid] = ([g for g, _a in groups], of)
     return out
 
 

@@ -16,7 +16,7 @@ from fieldcode import search as searchmod
 from fieldcode import store_search
 from fieldcode.errors import InvalidInput
 from fieldcode.models import utcnow
-from fieldcode.store import q_texts
+from fieldcode.store import q_sentence_arrays, q_texts, q_turn_spans
 
 UNITS = ("hit", "sentence", "turn")
 
@@ -31,10 +31,14 @@ class Proposed:
 def _rows(store, result, code_id: int, to: str, unit: str, origin: dict) -> list[dict]:  # noqa: ANN001
     if unit not in UNITS:
         raise InvalidInput(f"unknown unit {unit!r}: use one of {', '.join(UNITS)}")
-    texts = q_texts(store, sorted({h.interview_id for h in result.hits})) if unit == "turn" else {}
+    ids = sorted({h.interview_id for h in result.hits})
+    texts = q_texts(store, ids) if unit == "turn" and ids else {}
+    sents = q_sentence_arrays(store, ids) if unit == "sentence" and ids else {}
+    turns = q_turn_spans(store, ids) if unit == "turn" and ids else {}
     rows = []
     for h in result.hits:
-        a, b, used = searchmod.unit_span(result, h, unit, texts.get(h.interview_id))
+        a, b, used = searchmod.unit_span(h, unit, sents.get(h.interview_id, ((), ())), turns.get(h.interview_id, []),
+                                         texts.get(h.interview_id))
         rows.append({"interview_id": h.interview_id, "code_id": code_id, "coder": to, "start": a, "end": b,
                      "origin": {**origin, "unit": used}})
     return rows

@@ -39,16 +39,20 @@ def test_index_rows_written_at_import(mini) -> None:
             "SELECT lemma, norm, n, postings FROM word_index WHERE interview_id = :i"), {"i": a.id})}
     # "lived" is stored under its lemma "live", its form kept as written (lower case)
     n, post = rows[("live", "lived")]
-    assert n == 1 and post[1:] == [t.find("lived"), t.find("lived") + 5]
+    # posting: position, start, end, sentence (0-based: the 1st), turn (0-based: the 1st)
+    assert n == 1 and post[1:] == [t.find("lived"), t.find("lived") + 5, 0, 0]
     # "you lived here": three consecutive word positions
     you, here = rows[("you", "you")][1], rows[("here", "here")][1]
     assert you[0] + 1 == post[0] == here[0] - 1
     # "wants" -> "want"; capitalised "Nobody" / "Much" are looked up in lower case
-    assert rows[("want", "wants")][1][1] == t.find("wants")
+    # "wants": 7th sentence, 5th turn
+    assert rows[("want", "wants")][1][1:] == [t.find("wants"), t.find("wants") + 5, 6, 4]
     assert ("nobody", "nobody") in rows
     # no punctuation or label rows; every word of the stored text is indexed once
     assert not any(lemma in {".", "?", ",", ":"} for lemma, _ in rows)
-    assert sum(n for n, _ in rows.values()) == sum(len(p) // 3 for _, p in rows.values())
+    assert all(n == len(p) // 5 for n, p in rows.values())
+    positions = sorted(x for _, p in rows.values() for x in p[0::5])
+    assert positions == list(range(len(positions)))
 
 
 def test_lemma_search_finds_inflections_and_leaves_out_the_interviewer(mini) -> None:

@@ -24,22 +24,15 @@ depends_on = None
 
 
 def _build_index(conn) -> None:  # noqa: ANN001
-    from fieldcode import text as textmod
     from fieldcode.segment import analyse_many
-    from fieldcode.store_search import posting_rows
+    from fieldcode.store_search import posting_rows, stored_document, stored_sentences
 
     ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM interview WHERE n_words > 0 ORDER BY id"))]
     for k in range(0, len(ids), 50):
         chunk = ids[k:k + 50]
-        docs = []
-        for iid in chunk:
-            text = conn.execute(sa.text("SELECT text FROM interview WHERE id = :i"), {"i": iid}).scalar_one()
-            turns = [textmod.Turn(a, b, c, sp) for a, b, c, sp in conn.execute(sa.text(
-                'SELECT start, "end", content_start, speaker FROM turn WHERE interview_id = :i ORDER BY idx'),
-                {"i": iid})]
-            docs.append((text, turns))
-        for iid, (_s, words) in zip(chunk, analyse_many(docs)):
-            rows = posting_rows(iid, words)
+        docs = [stored_document(conn, iid) for iid in chunk]
+        for iid, (_text, turns), (_s, words) in zip(chunk, docs, analyse_many(docs)):
+            rows = posting_rows(iid, words, stored_sentences(conn, iid), [(t.start, t.end) for t in turns])
             if rows:
                 conn.execute(sa.text("INSERT INTO word_index (interview_id, lemma, norm, n, postings) "
                                      "VALUES (:i, :l, :f, :n, :p)"),
