@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from uuid import uuid4
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -211,9 +211,10 @@ class Memo(SQLModel, table=True):
 class WordIndex(SQLModel, table=True):
     """The search index: one row per word form of an interview, with where it occurs.
 
-    ``lemma`` and ``norm`` (the form as written) are lower-cased; ``postings`` is a JSON list of
-    ``[position, start, end, position, start, end, ...]`` (position = the word's number among the
-    interview's words, punctuation left out).  One row per form rather than per word keeps an
+    ``lemma`` and ``norm`` (the form as written) are lower-cased; ``postings`` holds
+    ``position, start, end, sentence, turn`` per word as little-endian int32 (``fieldcode.store_search``
+    reads and writes it; position = the word's number among the interview's words, punctuation
+    left out; sentence and turn are 0-based, -1 for none).  One row per form rather than per word keeps an
     import's extra rows to a fraction of its words."""
 
     __tablename__ = "word_index"
@@ -224,7 +225,7 @@ class WordIndex(SQLModel, table=True):
     lemma: str = Field(max_length=200)
     norm: str = Field(max_length=200)
     n: int
-    postings: str = Field(sa_column=Column(Text, nullable=False))
+    postings: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Suggestion(SQLModel, table=True):

@@ -175,10 +175,19 @@ def _words(nlp, arrays: list, lemma_of) -> Words:  # noqa: ANN001
     arr = np.concatenate(arrays) if arrays else np.zeros((0, len(_WORD_ATTRS)), dtype=np.uint64)
     if not len(arr):
         return Words(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), [])
-    keys, inverse = np.unique(arr[:, 2:5], axis=0, return_inverse=True)
+    # distinct (lemma, orth) pairs by two 1-D uniques (a row-wise unique sorts slowly);
+    # the lower-case form is a function of the orth
+    orths, inv_o = np.unique(arr[:, 4], return_inverse=True)
+    lems, inv_l = np.unique(arr[:, 2], return_inverse=True)
+    keys, inverse = np.unique(inv_o.reshape(-1).astype(np.int64) * len(lems) + inv_l.reshape(-1), return_inverse=True)
+    lower_of = dict(zip(arr[:, 4].tolist(), arr[:, 3].tolist()))
+    orths, lems = orths.tolist(), lems.tolist()
     strings = nlp.vocab.strings
-    pairs = [(lemma_of.from_hashes(strings, int(lem), int(low), int(orth)), strings[int(low)])
-             for lem, low, orth in keys]
+    pairs = []
+    for k in keys.tolist():
+        orth, lem = orths[k // len(lems)], lems[k % len(lems)]
+        low = lower_of[orth]
+        pairs.append((lemma_of.from_hashes(strings, lem, low, orth), strings[low]))
     # several keys can give the same pair (e.g. "Jobs" and "jobs"): number the pairs
     number: dict[tuple[str, str], int] = {}
     remap = np.array([number.setdefault(pr, len(number)) for pr in pairs], dtype=np.int64)

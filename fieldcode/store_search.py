@@ -40,10 +40,10 @@ STATES = ("proposed", "accepted", "rejected")
 
 def posting_rows(interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
                  turns: Sequence[tuple[int, int]]) -> list[tuple]:
-    """``(interview_id, lemma, norm, n, postings JSON)`` rows for one interview's
+    """``(interview_id, lemma, norm, n, postings)`` rows for one interview's
     :class:`fieldcode.segment.Words`, one per distinct (lemma, form).  A posting is
     ``position, start, end, sentence, turn`` (0-based numbers of the stored sentence and turn
-    the word starts in, -1 for none), flattened."""
+    the word starts in, -1 for none), packed as little-endian int32 (:func:`unpack`)."""
     import numpy as np
 
     n = len(words)
@@ -60,15 +60,24 @@ def posting_rows(interview_id: int, words, sentences: Sequence[tuple[int, int]],
         inside = (k >= 0) & (starts < b[np.maximum(k, 0)])
         return np.where(inside, k, -1)
 
-    table = np.column_stack([np.arange(n, dtype=np.int64), starts, ends, locate(sentences), locate(turns)])
     order = np.argsort(words.form, kind="stable")
-    cuts = np.flatnonzero(np.diff(words.form[order])) + 1
+    table = np.column_stack([order, starts[order], ends[order], locate(sentences)[order], locate(turns)[order]])
+    packed = table.astype("<i4")
+    forms_sorted = words.form[order]
+    bounds = [0, *(np.flatnonzero(np.diff(forms_sorted)) + 1).tolist(), n]
+    first_form = forms_sorted[bounds[:-1]].tolist()
     rows = []
-    for group in np.split(order, cuts):
-        lemma, norm = words.forms[int(words.form[group[0]])]
-        rows.append((interview_id, lemma[:MAX_FORM], norm[:MAX_FORM], len(group),
-                     json.dumps(table[group].ravel().tolist(), separators=(",", ":"))))
+    for f, a, b in zip(first_form, bounds, bounds[1:]):
+        lemma, norm = words.forms[f]
+        rows.append((interview_id, lemma[:MAX_FORM], norm[:MAX_FORM], b - a, packed[a:b].tobytes()))
     return rows
+
+
+def unpack(postings: bytes):  # noqa: ANN201
+    """A row's postings as an (n, 5) int array: position, start, end, sentence, turn."""
+    import numpy as np
+
+    return np.frombuffer(bytes(postings), dtype="<i4").reshape(-1, 5)
 
 
 def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
@@ -147,8 +156,7 @@ def q_postings(store, terms: Sequence[str], *, column: str = "lemma",  # noqa: A
     out: dict[str, dict[int, list]] = {t: defaultdict(list) for t in terms}
     with store.engine.connect() as conn:
         for term, iid, postings in conn.execute(q):
-            p = json.loads(postings)
-            out[term][iid].extend(zip(p[0::5], p[1::5], p[2::5], p[3::5], p[4::5]))
+            out[term][iid].extend(map(tuple, unpack(postings).tolist()))
     for by_iv in out.values():
         for lst in by_iv.values():
             lst.sort()

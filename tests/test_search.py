@@ -5,8 +5,6 @@ read off MINI_A / MINI_B by hand (see tests/conftest.py)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import text as sql
 from typer.testing import CliRunner
@@ -15,6 +13,7 @@ from fieldcode import search as S
 from fieldcode.cli import app
 from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.project import Project
+from fieldcode.store_search import unpack
 
 
 def _run(root, db, *args):
@@ -35,7 +34,7 @@ def test_index_rows_written_at_import(mini) -> None:
     a = mini.store.interview("a.md")
     t = a.text
     with mini.store.engine.connect() as c:
-        rows = {(r[0], r[1]): (r[2], json.loads(r[3])) for r in c.execute(sql(
+        rows = {(r[0], r[1]): (r[2], unpack(r[3]).ravel().tolist()) for r in c.execute(sql(
             "SELECT lemma, norm, n, postings FROM word_index WHERE interview_id = :i"), {"i": a.id})}
     # "lived" is stored under its lemma "live", its form kept as written (lower case)
     n, post = rows[("live", "lived")]

@@ -1,7 +1,7 @@
 """search index (word_index) and the review queue of suggestions (suggestion)
 
-* ``word_index``: one row per word form of an interview (lower-cased lemma and form) with a JSON
-  posting list of ``[position, start, end, ...]``.  New imports write it in the import's
+* ``word_index``: one row per word form of an interview (lower-cased lemma and form) with its
+  postings (position, start, end, sentence, turn of each occurrence, packed int32).  New imports write it in the import's
   transaction.  This migration builds it for the interviews already stored, which runs the
   built-in spaCy pipeline (blank English + lookup lemmatizer, no download) inside the
   migration: a few seconds per 100,000 words.  (A project whose settings name a trained
@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("lemma", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("norm", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.Column("postings", sa.Text(), nullable=False),
+        sa.Column("postings", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(["interview_id"], ["interview.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
