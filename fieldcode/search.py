@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from fieldcode import store_search
 from fieldcode.errors import InvalidInput
-from fieldcode.store import q_interview_rows, q_sentence_arrays, q_turn_spans
+from fieldcode.store import q_sentence_arrays
 
 MODES = ("lemma", "exact", "regex")
 
@@ -84,7 +84,7 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
         raise InvalidInput("the search query is empty")
     if q.in_code and q.outside_code:
         raise InvalidInput("choose one of --in-code and --outside-code")
-    ivs = q_interview_rows(store)
+    ivs = store_search.q_interviews_light(store)
     if q.filters:
         ivs = {i: v for i, v in ivs.items()
                if all(v[2].get(k) in set(vals) for k, vals in q.filters.items())}
@@ -95,16 +95,15 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
         store_search.ensure_index(store, model)
         spans = _index_spans(store, q, restrict, model)
     spans = {iid: v for iid, v in spans.items() if iid in ivs and v}
-    speakers = store_search.q_turn_speakers(store, list(spans)) if spans else {}
+    turn_of = store_search.q_turns_by_id(store, (h[3] for v in spans.values() for h in v if h[3] >= 0))
     code_spans = _code_spans(store, q, list(spans)) if (q.in_code or q.outside_code) and spans else {}
     wanted = set(q.speakers)
     hits: list[Hit] = []
     for iid in sorted(spans, key=lambda i: ivs[i][0]):
         name, _n, attrs = ivs[iid]
-        groups, of = speakers.get(iid, ([], ()))
         inside = code_spans.get(iid, [])
-        for a, b, sent, turn in sorted(set(spans[iid])):
-            speaker, is_int = groups[of[turn]] if turn >= 0 else (None, False)
+        for a, b, sent, turn_id in sorted(set(spans[iid])):
+            turn, speaker, is_int = turn_of.get(turn_id, (-1, None, False))
             if is_int and not q.include_interviewer:
                 continue
             if wanted and speaker not in wanted:
@@ -119,7 +118,7 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
 
 
 def _index_spans(store, q: Query, restrict, model) -> dict[int, list[tuple[int, int, int, int]]]:  # noqa: ANN001
-    """interview id -> (start, end, sentence idx, turn idx) of each hit (those of its first word)."""
+    """interview id -> (start, end, sentence idx, turn row id) of each hit (those of its first word)."""
     terms = query_terms(q.text, q.mode, model)
     if not terms:
         raise InvalidInput(f"the query {q.text!r} has no words to look up (use --regex for punctuation)")
@@ -168,17 +167,18 @@ def _regex_spans(store, pattern: str, ids: list[int]) -> dict[int, list[tuple[in
         found[iid] = [m.span() for m in rx.finditer(text) if m.end() > m.start()]
     found = {iid: v for iid, v in found.items() if v}
     sents = q_sentence_arrays(store, list(found)) if found else {}
-    turns = q_turn_spans(store, list(found)) if found else {}
+    turns = store_search.q_turn_bounds(store, list(found)) if found else {}
     out: dict[int, list[tuple[int, int, int, int]]] = {}
     for iid, lst in found.items():
         s_starts, s_ends = (list(map(int, x)) for x in sents.get(iid, ((), ())))
-        t_spans = [(t.start, t.end) for t in turns.get(iid, [])]
+        t_spans = turns.get(iid, [])
         t_starts = [t[0] for t in t_spans]
         rows = []
         for a, b in lst:
             i = bisect_right(s_starts, a) - 1
             j = bisect_right(t_starts, a) - 1
-            rows.append((a, b, i if i >= 0 and a < s_ends[i] else -1, j if j >= 0 and a < t_spans[j][1] else -1))
+            rows.append((a, b, i if i >= 0 and a < s_ends[i] else -1,
+                         t_spans[j][2] if j >= 0 and a < t_spans[j][1] else -1))
         out[iid] = rows
     return out
 

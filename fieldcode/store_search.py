@@ -39,11 +39,13 @@ STATES = ("proposed", "accepted", "rejected")
 # -- the index --------------------------------------------------------------------------------
 
 def posting_rows(interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
-                 turns: Sequence[tuple[int, int]]) -> list[tuple]:
+                 turns: Sequence[tuple[int, int, int]]) -> list[tuple]:
     """``(interview_id, lemma, norm, n, postings)`` rows for one interview's
     :class:`fieldcode.segment.Words`, one per distinct (lemma, form).  A posting is
-    ``position, start, end, sentence, turn`` (0-based numbers of the stored sentence and turn
-    the word starts in, -1 for none), packed as little-endian int32 (:func:`unpack`)."""
+    ``position, start, end, sentence, turn`` (the 0-based number of the stored sentence and the
+    ``turn`` row id the word starts in, -1 for none; ``turns`` are ``(start, end, id)``), packed
+    as little-endian int32 (:func:`unpack`).  Turn rows are written, with new ids, only by the
+    import that also rewrites the interview's index."""
     import numpy as np
 
     n = len(words)
@@ -51,17 +53,17 @@ def posting_rows(interview_id: int, words, sentences: Sequence[tuple[int, int]],
         return []
     starts, ends = words.starts, words.ends
 
-    def locate(spans: Sequence[tuple[int, int]]):  # noqa: ANN202
-        if not spans:
+    def locate(spans, labels=None):  # noqa: ANN001, ANN202
+        """Per word: the number of the span it starts in (or the span's ``labels`` column), -1 for none."""
+        if not len(spans):
             return np.full(n, -1, np.int64)
-        a = np.fromiter((x for x, _ in spans), np.int64, len(spans))
-        b = np.fromiter((y for _, y in spans), np.int64, len(spans))
-        k = np.searchsorted(a, starts, side="right") - 1
-        inside = (k >= 0) & (starts < b[np.maximum(k, 0)])
-        return np.where(inside, k, -1)
+        arr = np.asarray(spans, dtype=np.int64).reshape(len(spans), -1)
+        k = np.searchsorted(arr[:, 0], starts, side="right") - 1
+        inside = (k >= 0) & (starts < arr[np.maximum(k, 0), 1])
+        return np.where(inside, k if labels is None else arr[np.maximum(k, 0), labels], -1)
 
     order = np.argsort(words.form, kind="stable")
-    table = np.column_stack([order, starts[order], ends[order], locate(sentences)[order], locate(turns)[order]])
+    table = np.column_stack([order, starts[order], ends[order], locate(sentences)[order], locate(turns, 2)[order]])
     packed = table.astype("<i4")
     forms_sorted = words.form[order]
     bounds = [0, *(np.flatnonzero(np.diff(forms_sorted)) + 1).tolist(), n]
@@ -80,10 +82,12 @@ def unpack(postings: bytes):  # noqa: ANN201
     return np.frombuffer(bytes(postings), dtype="<i4").reshape(-1, 5)
 
 
-def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
-                turns: Sequence[tuple[int, int]]) -> int:
-    """Replace an interview's index rows (inside the caller's transaction).  Returns rows written."""
+def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]]) -> int:  # noqa: ANN001
+    """Replace an interview's index rows (inside the caller's transaction, after its turns are
+    stored).  Returns rows written."""
     conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
+    turns = [tuple(r) for r in conn.execute(select(_TURN.c.start, _TURN.c.end, _TURN.c.id)
+                                            .where(_TURN.c.interview_id == interview_id).order_by(_TURN.c.idx))]
     rows = posting_rows(interview_id, words, sentences, turns) if words is not None else []
     if rows:
         q = conn.dialect.identifier_preparer.quote
@@ -98,16 +102,17 @@ def on_interview_saved(conn: Connection, interview_id: int, p, *, text_changed: 
     """The import's hook (same transaction as the interview ``p``, a PreparedInterview): its
     index, and, when its text changed, its undecided and rejected suggestions dropped (their
     offsets referred to the old text; accepted ones are codings now and move with them)."""
-    write_index(conn, interview_id, p.words or None, p.sentences, [(t.start, t.end) for t in p.turns])
+    write_index(conn, interview_id, p.words or None, p.sentences)
     if text_changed:
         conn.execute(delete(_S).where(_S.c.interview_id == interview_id, _S.c.state != "accepted"))
 
 
 def unindexed(store) -> list[int]:  # noqa: ANN001
     """Interviews with words but no index rows."""
-    has = select(_W.c.id).where(_W.c.interview_id == _IV.c.id).exists()
     with store.engine.connect() as conn:
-        return list(conn.execute(select(_IV.c.id).where(_IV.c.n_words > 0, ~has).order_by(_IV.c.id)).scalars())
+        return [r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM interview WHERE n_words > 0 AND NOT EXISTS "
+            "(SELECT 1 FROM word_index w WHERE w.interview_id = interview.id) ORDER BY id").fetchall()]
 
 
 def ensure_index(store, model: str | None = None) -> int:  # noqa: ANN001
@@ -124,8 +129,8 @@ def ensure_index(store, model: str | None = None) -> int:  # noqa: ANN001
             docs.append(stored_document(conn, iid))
             sents.append(stored_sentences(conn, iid))
     with store.engine.execution_options(fieldcode_write=True).begin() as conn:
-        for iid, (text, turns), ss, (_s, words) in zip(ids, docs, sents, analyse_many(docs, model)):
-            write_index(conn, iid, words, ss, [(t.start, t.end) for t in turns])
+        for iid, ss, (_s, words) in zip(ids, sents, analyse_many(docs, model)):
+            write_index(conn, iid, words, ss)
     return len(ids)
 
 
@@ -163,29 +168,43 @@ def q_postings(store, terms: Sequence[str], *, column: str = "lemma",  # noqa: A
     return out
 
 
-def q_turn_speakers(store, interview_ids: Sequence[int]) -> dict[int, tuple[list[tuple[str, bool]], object]]:  # noqa: ANN001
-    """interview id -> (groups, of): ``groups`` the distinct (speaker, is_interviewer) of its
-    turns, ``of[turn idx]`` the group of each turn (numpy): one aggregated row per group, so a
-    study's hundred thousand turns never become Python objects."""
-    import numpy as np
-    from sqlalchemy import String, cast
+def q_turns_by_id(store, turn_ids: Iterable[int]) -> dict[int, tuple[int, str, bool]]:  # noqa: ANN001
+    """turn row id -> (idx, speaker, is_interviewer), for just the turns asked for."""
+    ids = sorted(set(turn_ids))
+    out = {}
+    with store.engine.connect() as conn:
+        for k in range(0, len(ids), 900):
+            chunk = ids[k:k + 900]
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            for tid, idx, speaker, is_int in conn.exec_driver_sql(
+                    f"SELECT id, idx, speaker, is_interviewer FROM turn WHERE id IN ({', '.join([mark] * len(chunk))})",
+                    tuple(chunk)).fetchall():
+                out[tid] = (idx, speaker, bool(is_int))
+    return out
 
-    c = _TURN.c
-    q = (select(c.interview_id, c.speaker, c.is_interviewer, func.aggregate_strings(cast(c.idx, String), ","))
-         .group_by(c.interview_id, c.speaker, c.is_interviewer))
-    parts: dict[int, list] = defaultdict(list)
+
+def q_turn_bounds(store, interview_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:  # noqa: ANN001
+    """interview id -> its turns' (start, end, row id), in order (for a regular-expression scan)."""
+    out: dict[int, list] = defaultdict(list)
     ids = list(interview_ids)
     with store.engine.connect() as conn:
         for k in range(0, len(ids), 900):
-            for iid, speaker, is_int, joined in conn.execute(q.where(c.interview_id.in_(ids[k:k + 900]))):
-                parts[iid].append(((speaker, bool(is_int)), np.array(joined.split(","), dtype=np.int64)))
-    out = {}
-    for iid, groups in parts.items():
-        of = np.full(max(int(a.max()) for _g, a in groups) + 1, -1, np.int64)
-        for g, (_sp, idxs) in enumerate(groups):
-            of[idxs] = g
-        out[iid] = ([g for g, _a in groups], of)
-    return out
+            for iid, a, b, tid in conn.execute(
+                    select(_TURN.c.interview_id, _TURN.c.start, _TURN.c.end, _TURN.c.id)
+                    .where(_TURN.c.interview_id.in_(ids[k:k + 900])).order_by(_TURN.c.interview_id, _TURN.c.idx)):
+                out[iid].append((a, b, tid))
+    return dict(out)
+
+
+def q_interviews_light(store) -> dict[int, tuple[str, int, dict[str, str]]]:  # noqa: ANN001
+    """interview id -> (name, n_words, attributes), in name order (driver-level fetch)."""
+    with store.engine.connect() as conn:
+        ivs = {i: (name, n, {}) for i, name, n in conn.exec_driver_sql(
+            "SELECT id, name, n_words FROM interview ORDER BY name").fetchall()}
+        for iid, name, value in conn.exec_driver_sql("SELECT interview_id, name, value FROM attribute").fetchall():
+            if iid in ivs:
+                ivs[iid][2][name] = value
+    return ivs
 
 
 def q_interviews_with_text(store, interview_ids: Sequence[int]) -> Iterable[tuple[int, str]]:  # noqa: ANN001

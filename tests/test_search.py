@@ -36,16 +36,17 @@ def test_index_rows_written_at_import(mini) -> None:
     with mini.store.engine.connect() as c:
         rows = {(r[0], r[1]): (r[2], unpack(r[3]).ravel().tolist()) for r in c.execute(sql(
             "SELECT lemma, norm, n, postings FROM word_index WHERE interview_id = :i"), {"i": a.id})}
+        turn_id = dict(c.execute(sql("SELECT idx, id FROM turn WHERE interview_id = :i"), {"i": a.id}).all())
     # "lived" is stored under its lemma "live", its form kept as written (lower case)
     n, post = rows[("live", "lived")]
-    # posting: position, start, end, sentence (0-based: the 1st), turn (0-based: the 1st)
-    assert n == 1 and post[1:] == [t.find("lived"), t.find("lived") + 5, 0, 0]
+    # posting: position, start, end, sentence (0-based: the 1st), turn (the row of the 1st)
+    assert n == 1 and post[1:] == [t.find("lived"), t.find("lived") + 5, 0, turn_id[0]]
     # "you lived here": three consecutive word positions
     you, here = rows[("you", "you")][1], rows[("here", "here")][1]
     assert you[0] + 1 == post[0] == here[0] - 1
     # "wants" -> "want"; capitalised "Nobody" / "Much" are looked up in lower case
     # "wants": 7th sentence, 5th turn
-    assert rows[("want", "wants")][1][1:] == [t.find("wants"), t.find("wants") + 5, 6, 4]
+    assert rows[("want", "wants")][1][1:] == [t.find("wants"), t.find("wants") + 5, 6, turn_id[4]]
     assert ("nobody", "nobody") in rows
     # no punctuation or label rows; every word of the stored text is indexed once
     assert not any(lemma in {".", "?", ",", ":"} for lemma, _ in rows)

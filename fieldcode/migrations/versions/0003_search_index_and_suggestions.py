@@ -31,8 +31,10 @@ def _build_index(conn) -> None:  # noqa: ANN001
     for k in range(0, len(ids), 50):
         chunk = ids[k:k + 50]
         docs = [stored_document(conn, iid) for iid in chunk]
-        for iid, (_text, turns), (_s, words) in zip(chunk, docs, analyse_many(docs)):
-            rows = posting_rows(iid, words, stored_sentences(conn, iid), [(t.start, t.end) for t in turns])
+        for iid, (_s, words) in zip(chunk, analyse_many(docs)):
+            turn_rows = [tuple(r) for r in conn.execute(sa.text(
+                'SELECT start, "end", id FROM turn WHERE interview_id = :i ORDER BY idx'), {"i": iid})]
+            rows = posting_rows(iid, words, stored_sentences(conn, iid), turn_rows)
             if rows:
                 conn.execute(sa.text("INSERT INTO word_index (interview_id, lemma, norm, n, postings) "
                                      "VALUES (:i, :l, :f, :n, :p)"),
