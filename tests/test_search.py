@@ -168,3 +168,13 @@ def test_cli_search_csv_and_table(mini_dir, db_url) -> None:
     assert "Interviewer turns are left out" in res.output
     res = _run(mini_dir, db_url, "search", "(", "--regex")
     assert res.exit_code != 0 and "error:" in res.output and "Traceback" not in res.output
+
+
+def test_interviewer_marks_are_read_at_search_time(mini) -> None:
+    """The index names turns, not who counts as the interviewer: re-marking turns changes hits."""
+    a = mini.store.interview("a.md")
+    assert len(S.search(mini.store, S.Query("want to leave")).hits) == 1
+    mini.store.remark_interviewer_turns({a.id: ["Jean"]})
+    assert S.search(mini.store, S.Query("want to leave")).hits == []
+    r = S.search(mini.store, S.Query("live"))
+    assert [(h.interview, h.speaker, h.is_interviewer) for h in r.hits] == [("a.md", "Interviewer", False)]
