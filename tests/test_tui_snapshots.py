@@ -107,6 +107,7 @@ def test_snapshot_memo_editor(snap_compare, coded, size):
 def test_snapshot_in_vivo_prompt(snap_compare, coded, size):
     async def before(pilot):
         await _wait_ready(pilot)
+        await pilot.pause(0.5)                        # the side panels fill in after the first paint
         await pilot.press("down", "down", "w", "v")
         await pilot.pause()
 
