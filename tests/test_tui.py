@@ -266,6 +266,12 @@ async def test_in_vivo_writes_codebook_keeping_comments(project, study):
         assert yaml_text.startswith(before_yaml.rstrip("\n")[:2000])     # comments and order kept
         assert "ginnel-tipping" in yaml_text and "Ginnel tipping" in yaml_text
         assert yaml_text.index("key: leadership") < yaml_text.index("ginnel-tipping")
+        # only the new code's own lines were added (key, name, colour + a blank separator)
+        import difflib
+
+        diff = [d for d in difflib.unified_diff(before_yaml.splitlines(), yaml_text.splitlines(), lineterm="", n=0)
+                if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        assert len(diff) == 4 and all(d.startswith("+") for d in diff), diff
         code = project.store.code("ginnel-tipping")
         rows = project.store.codings(iv.id)
         assert [(r.code_id, r.start, r.end) for r in rows] == [(code.id, a, a + len("ginnel"))]
