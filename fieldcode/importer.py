@@ -200,7 +200,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             name=p.name, source_path=p.source, format=p.fmt, encoding=p.encoding, text=p.text,
             turns=p.turns, interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in p.turns],
             sentences=[(s.start, s.end) for s in sents], attributes=p.attrs, interviewer_labels=labels,
-            words=words,
+            words=words, pipeline=spacy_model,
         )
         try:
             store.save_interview(prepared, replace=p.replace, plan=p.plan, coder=coder)
@@ -396,5 +396,5 @@ def prepare_texts(study: Study, items: list[tuple[str, str, str, dict[str, str]]
             name=name, source_path=source, format="txt", encoding="utf-8", text=body, turns=ts,
             interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in ts],
             sentences=[(s.start, s.end) for s in sents], attributes=attrs, interviewer_labels=labels,
-            words=words))
+            words=words, pipeline=spacy_model))
     return out

@@ -254,3 +254,15 @@ class Suggestion(SQLModel, table=True):
     coding_uid: str = Field(default_factory=new_uid, max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
+
+
+class WordIndexState(SQLModel, table=True):
+    """Which interviews the search index holds, with their word count (fieldcode's count, the
+    denominator of search counts: kept here so a search never reads the transcripts' rows) and
+    the pipeline that lemmatised them."""
+
+    __tablename__ = "word_index_state"
+    interview_id: int = Field(foreign_key="interview.id", ondelete="CASCADE", primary_key=True)
+    n_words: int
+    pipeline: str = Field(max_length=100)
+    built_at: datetime = Field(default_factory=utcnow)

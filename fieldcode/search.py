@@ -16,6 +16,7 @@ import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from fieldcode import store_search
 from fieldcode.errors import InvalidInput
@@ -47,8 +48,7 @@ class Query:
         return d
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     interview_id: int
     interview: str
     start: int
@@ -102,7 +102,7 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
     for iid in sorted(spans, key=lambda i: ivs[i][0]):
         name, _n, attrs = ivs[iid]
         inside = code_spans.get(iid, [])
-        for a, b, sent, turn_id in sorted(set(spans[iid])):
+        for a, b, sent, turn_id in sorted(spans[iid]):
             turn, speaker, is_int = turn_of.get(turn_id, (-1, None, False))
             if is_int and not q.include_interviewer:
                 continue

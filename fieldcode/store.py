@@ -129,6 +129,7 @@ class PreparedInterview:
     interviewer_labels: tuple[str, ...] = ()
     # the search index's words (fieldcode.segment.Words), from the same spaCy pass as sentences
     words: object = None
+    pipeline: str | None = None   # the spaCy pipeline named in settings (None: the built-in one)
 
     @cached_property
     def sha256(self) -> str:
@@ -443,7 +444,8 @@ class Store(CodingRecord):
                 conn.execute(insert(Attribute), [
                     {"interview_id": iid, "name": k, "value": v} for k, v in p.attributes.items()
                 ])
-            store_search.on_interview_saved(conn, iid, p, text_changed=replace is not None and old_sha != p.sha256)
+            store_search.on_interview_saved(conn, iid, p, text_changed=replace is not None and old_sha != p.sha256,
+                                            model=p.pipeline)
         return iid
 
     def interviewer_label_state(self) -> dict[int, tuple[str, list[str], dict[str, str]]]:

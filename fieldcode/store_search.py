@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from fieldcode.errors import Conflict, InvalidInput, NotFound
-from fieldcode.models import Code, Coding, Interview, SentenceRow, Suggestion, TurnRow, WordIndex, new_uid, utcnow
+from fieldcode.models import Code, Coding, Interview, SentenceRow, Suggestion, TurnRow, WordIndex, WordIndexState, new_uid, utcnow
 
 _W = WordIndex.__table__
 _S = Suggestion.__table__
@@ -34,6 +34,8 @@ _TURN = TurnRow.__table__
 _SENT = SentenceRow.__table__
 MAX_FORM = 200   # longer "words" (a URL, a run of letters) are cut to fit the column
 STATES = ("proposed", "accepted", "rejected")
+BUILT_IN = "blank en + sentencizer + lookup lemmatizer"
+_WS = WordIndexState.__table__
 
 
 # -- the index --------------------------------------------------------------------------------
@@ -82,10 +84,15 @@ def unpack(postings: bytes):  # noqa: ANN201
     return np.frombuffer(bytes(postings), dtype="<i4").reshape(-1, 5)
 
 
-def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]]) -> int:  # noqa: ANN001
+def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
+                model: str | None = None) -> int:
     """Replace an interview's index rows (inside the caller's transaction, after its turns are
     stored).  Returns rows written."""
     conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
+    conn.execute(delete(_WS).where(_WS.c.interview_id == interview_id))
+    n_words = conn.execute(select(_IV.c.n_words).where(_IV.c.id == interview_id)).scalar_one()
+    conn.execute(insert(_WS).values(interview_id=interview_id, n_words=n_words, pipeline=(model or BUILT_IN)[:100],
+                                    built_at=utcnow()))
     turns = [tuple(r) for r in conn.execute(select(_TURN.c.start, _TURN.c.end, _TURN.c.id)
                                             .where(_TURN.c.interview_id == interview_id).order_by(_TURN.c.idx))]
     rows = posting_rows(interview_id, words, sentences, turns) if words is not None else []
@@ -98,21 +105,25 @@ def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[
     return len(rows)
 
 
-def on_interview_saved(conn: Connection, interview_id: int, p, *, text_changed: bool) -> None:  # noqa: ANN001
+def on_interview_saved(conn: Connection, interview_id: int, p, *, text_changed: bool,  # noqa: ANN001
+                       model: str | None = None) -> None:
     """The import's hook (same transaction as the interview ``p``, a PreparedInterview): its
     index, and, when its text changed, its undecided and rejected suggestions dropped (their
     offsets referred to the old text; accepted ones are codings now and move with them)."""
-    write_index(conn, interview_id, p.words or None, p.sentences)
+    if p.words is None:   # stored without the pipeline's words: indexed on the first search
+        conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
+        conn.execute(delete(_WS).where(_WS.c.interview_id == interview_id))
+    else:
+        write_index(conn, interview_id, p.words, p.sentences, model)
     if text_changed:
         conn.execute(delete(_S).where(_S.c.interview_id == interview_id, _S.c.state != "accepted"))
 
 
 def unindexed(store) -> list[int]:  # noqa: ANN001
-    """Interviews with words but no index rows."""
+    """Interviews the index does not hold (reads ids only, never the transcripts' rows)."""
     with store.engine.connect() as conn:
         return [r[0] for r in conn.exec_driver_sql(
-            "SELECT id FROM interview WHERE n_words > 0 AND NOT EXISTS "
-            "(SELECT 1 FROM word_index w WHERE w.interview_id = interview.id) ORDER BY id").fetchall()]
+            "SELECT id FROM interview WHERE id NOT IN (SELECT interview_id FROM word_index_state) ORDER BY id").fetchall()]
 
 
 def ensure_index(store, model: str | None = None) -> int:  # noqa: ANN001
@@ -130,7 +141,7 @@ def ensure_index(store, model: str | None = None) -> int:  # noqa: ANN001
             sents.append(stored_sentences(conn, iid))
     with store.engine.execution_options(fieldcode_write=True).begin() as conn:
         for iid, ss, (_s, words) in zip(ids, sents, analyse_many(docs, model)):
-            write_index(conn, iid, words, ss)
+            write_index(conn, iid, words, ss, model)
     return len(ids)
 
 
@@ -152,7 +163,7 @@ def stored_sentences(conn: Connection, interview_id: int) -> list[tuple[int, int
 
 def q_postings(store, terms: Sequence[str], *, column: str = "lemma",  # noqa: ANN001
                interview_ids: Sequence[int] | None = None) -> dict[str, dict[int, list[tuple[int, ...]]]]:
-    """term -> interview id -> sorted ``(position, start, end, sentence, turn)`` of the words
+    """term -> interview id -> sorted ``[position, start, end, sentence, turn]`` of the words
     whose lemma (or ``column="norm"``: form) is that term."""
     col = _W.c.lemma if column == "lemma" else _W.c.norm
     q = select(col, _W.c.interview_id, _W.c.postings).where(col.in_(sorted(set(terms))))
@@ -161,7 +172,7 @@ def q_postings(store, terms: Sequence[str], *, column: str = "lemma",  # noqa: A
     out: dict[str, dict[int, list]] = {t: defaultdict(list) for t in terms}
     with store.engine.connect() as conn:
         for term, iid, postings in conn.execute(q):
-            out[term][iid].extend(map(tuple, unpack(postings).tolist()))
+            out[term][iid].extend(unpack(postings).tolist())
     for by_iv in out.values():
         for lst in by_iv.values():
             lst.sort()
@@ -173,8 +184,8 @@ def q_turns_by_id(store, turn_ids: Iterable[int]) -> dict[int, tuple[int, str, b
     ids = sorted(set(turn_ids))
     out = {}
     with store.engine.connect() as conn:
-        for k in range(0, len(ids), 900):
-            chunk = ids[k:k + 900]
+        for k in range(0, len(ids), 30_000):
+            chunk = ids[k:k + 30_000]
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             for tid, idx, speaker, is_int in conn.exec_driver_sql(
                     f"SELECT id, idx, speaker, is_interviewer FROM turn WHERE id IN ({', '.join([mark] * len(chunk))})",
@@ -197,10 +208,16 @@ def q_turn_bounds(store, interview_ids: Sequence[int]) -> dict[int, list[tuple[i
 
 
 def q_interviews_light(store) -> dict[int, tuple[str, int, dict[str, str]]]:  # noqa: ANN001
-    """interview id -> (name, n_words, attributes), in name order (driver-level fetch)."""
+    """interview id -> (name, n_words, attributes), in name order (driver-level fetch; the word
+    counts come from ``word_index_state``, so the transcripts' rows are not read, and from the
+    interview table for any interview not indexed yet)."""
     with store.engine.connect() as conn:
         ivs = {i: (name, n, {}) for i, name, n in conn.exec_driver_sql(
-            "SELECT id, name, n_words FROM interview ORDER BY name").fetchall()}
+            "SELECT i.id, i.name, s.n_words FROM interview i LEFT JOIN word_index_state s "
+            "ON s.interview_id = i.id ORDER BY i.name").fetchall()}
+        for i, n in conn.execute(select(_IV.c.id, _IV.c.n_words).where(
+                _IV.c.id.in_([i for i, v in ivs.items() if v[1] is None]))).all():
+            ivs[i] = (ivs[i][0], n, ivs[i][2])
         for iid, name, value in conn.exec_driver_sql("SELECT interview_id, name, value FROM attribute").fetchall():
             if iid in ivs:
                 ivs[iid][2][name] = value

@@ -6,6 +6,7 @@
   built-in spaCy pipeline (blank English + lookup lemmatizer, no download) inside the
   migration: a few seconds per 100,000 words.  (A project whose settings name a trained
   pipeline gets the built-in pipeline's lemmas here; re-import to use the other's.)
+* ``word_index_state``: which interviews are indexed, their word count, the pipeline used.
 * ``suggestion``: codings proposed to a coder, with their origin and state.
 
 Revision ID: 0003
@@ -25,7 +26,8 @@ depends_on = None
 
 def _build_index(conn) -> None:  # noqa: ANN001
     from fieldcode.segment import analyse_many
-    from fieldcode.store_search import posting_rows, stored_document, stored_sentences
+    from fieldcode.models import utcnow
+    from fieldcode.store_search import BUILT_IN, posting_rows, stored_document, stored_sentences
 
     ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM interview WHERE n_words > 0 ORDER BY id"))]
     for k in range(0, len(ids), 50):
@@ -35,6 +37,9 @@ def _build_index(conn) -> None:  # noqa: ANN001
             turn_rows = [tuple(r) for r in conn.execute(sa.text(
                 'SELECT start, "end", id FROM turn WHERE interview_id = :i ORDER BY idx'), {"i": iid})]
             rows = posting_rows(iid, words, stored_sentences(conn, iid), turn_rows)
+            conn.execute(sa.text("INSERT INTO word_index_state (interview_id, n_words, pipeline, built_at) "
+                                 "SELECT id, n_words, :p, :t FROM interview WHERE id = :i"),
+                         {"p": BUILT_IN, "t": utcnow(), "i": iid})
             if rows:
                 conn.execute(sa.text("INSERT INTO word_index (interview_id, lemma, norm, n, postings) "
                                      "VALUES (:i, :l, :f, :n, :p)"),
@@ -56,6 +61,15 @@ def upgrade() -> None:
     op.create_index("ix_word_index_lemma", "word_index", ["lemma"], unique=False)
     op.create_index("ix_word_index_norm", "word_index", ["norm"], unique=False)
     op.create_index("ix_word_index_interview", "word_index", ["interview_id"], unique=False)
+    op.create_table(
+        "word_index_state",
+        sa.Column("interview_id", sa.Integer(), nullable=False),
+        sa.Column("n_words", sa.Integer(), nullable=False),
+        sa.Column("pipeline", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("built_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["interview_id"], ["interview.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("interview_id"),
+    )
     op.create_table(
         "suggestion",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,4 +95,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("suggestion")
+    op.drop_table("word_index_state")
     op.drop_table("word_index")
