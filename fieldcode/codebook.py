@@ -27,7 +27,7 @@ KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 KEY_MAX, NAME_MAX, COLOUR_MAX = 100, 200, 32
 CODE_FIELDS = {
     "key", "name", "parent", "colour", "color", "hotkey", "definition", "use_when", "not_when",
-    "example", "keywords",
+    "example", "keywords", "codable",
 }
 STUDY_FIELDS = {"name", "arms", "interviewer_speakers", "required_attributes", "turns", "interviewer_lines"}
 TURN_MODES = ("labels", "paragraphs", "auto")  # how turns are marked: see fieldcode.text.TurnRule
@@ -56,6 +56,7 @@ class CodeDef:
     not_when: str = ""
     example: str = ""
     keywords: list[str] = field(default_factory=list)
+    codable: bool = True   # False: a category that only groups its children (REFI-QDA isCodable)
     line: int = 0  # 1-based line in codebook.yaml (0 when not from a file)
 
 
@@ -92,7 +93,9 @@ class Codebook:
             # turn settings at their defaults are left out, so older codebooks keep their hash
             "study": {k: v for k, v in asdict(self.study).items()
                       if not (k in ("turns", "interviewer_lines") and v == getattr(Study, k))},
-            "codes": [{k: v for k, v in asdict(c).items() if k != "line"} for c in self.codes],
+            # codable at its default is left out too, for the same reason
+            "codes": [{k: v for k, v in asdict(c).items() if k != "line" and not (k == "codable" and v is True)}
+                      for c in self.codes],
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
@@ -375,10 +378,15 @@ def _load_code(node: CommentedMap, where: str, line: int, problems: list[str]) -
     if keywords is None:
         problems.append(f"{where}:{_line(node, 'keywords')}: code '{key}': keywords must be a list of words")
         keywords = []
+    codable = node.get("codable", True)
+    if not isinstance(codable, bool):
+        problems.append(f"{where}:{_line(node, 'codable')}: code '{key}': codable must be true or false "
+                        "(false: a category that only groups its children and cannot be coded itself)")
+        ok = False
     parent = node.get("parent")
     if not ok:
         return None
-    return CodeDef(
+    return CodeDef(codable=codable,
         key=key, name=str(name).strip(), parent=str(parent) if parent is not None else None,
         colour=colour, hotkey=hotkey, definition=_text(node, "definition"),
         use_when=_text(node, "use_when"), not_when=_text(node, "not_when"),

@@ -32,7 +32,7 @@ from fieldcode.codebook import Codebook, CodebookError, CodeDef
 _PLAIN = re.compile(r"^[A-Za-z][\w'’.,()&/+ -]*$")
 # Order in which a code's fields are written when a code is created.
 _FIELD_ORDER = ("key", "parent", "name", "colour", "hotkey", "definition", "use_when", "not_when",
-                "example", "keywords")
+                "example", "keywords", "codable")
 
 
 class NameInUse(CodebookError):
@@ -286,7 +286,7 @@ def plan_append(path: Path, code: CodeDef) -> tuple[Edit, Codebook]:
     for n, (k, v) in enumerate(_entry(code)):
         lead = " " * dash + "-" + " " * (col - dash - 1) if n == 0 else " " * col
         rendered = "[" + ", ".join(scalar(x) for x in v) + "]" if isinstance(v, list) else (
-            json.dumps(v) if k in ("colour", "hotkey") else scalar(v))
+            json.dumps(v) if k in ("colour", "hotkey", "codable") else scalar(v))
         new_lines.append(f"{lead}{k}: {rendered}\n")
     if at < len(doc.lines) and at > 0 and not doc.lines[at - 1].endswith("\n"):
         doc.lines[at - 1] += "\n"
@@ -315,6 +315,10 @@ def _entry(code: CodeDef) -> list[tuple[str, object]]:
         if k == "keywords":
             if v:
                 out.append((k, list(v)))
+            continue
+        if k == "codable":
+            if v is False:
+                out.append((k, False))
             continue
         out.append((k, v))
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from uuid import uuid4
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Index, LargeBinary, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 
@@ -51,6 +51,8 @@ class Code(SQLModel, table=True):
     keywords: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     position: int = 0
     retired_at: datetime | None = None
+    # False for a category that only groups its children (codebook ``codable: false``)
+    codable: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
 
 
 class Interview(SQLModel, table=True):

@@ -50,6 +50,17 @@ def coding_snapshot(c: Coding, text_sha256: str) -> dict:
     }
 
 
+def clean_memo(memo: str | None) -> str:
+    """Memos are text: control characters and terminal escapes never get stored."""
+    return textmod.remove_controls(memo or "")[0]
+
+
+def _require_codable(c: Code) -> None:
+    if not getattr(c, "codable", True):
+        raise InvalidInput(f"'{c.name}' ({c.key}) is a category that cannot be coded (codable: false in "
+                           "codebook.yaml): code one of its children, or set codable: true")
+
+
 def describe_event(ev: Event) -> str:
     return f"change #{ev.id} ({ev.action} by {ev.coder} at {ev.at:%Y-%m-%d %H:%M:%S})"
 
@@ -155,12 +166,13 @@ class CodingRecord:
                     continue
                 iv = self._interview(s, r["interview_id"])
                 c = self._code(s, r["code_id"])
+                _require_codable(c)
                 self._check_span(iv, r["start"], r["end"])
                 quote = iv.text[r["start"]:r["end"]]
                 now = utcnow()
                 row = Coding(uid=uid, interview_id=iv.id, code_id=c.id, coder=r["coder"], start=r["start"],
                              end=r["end"], quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
-                             memo=r.get("memo") or "", created_at=r.get("created_at") or now,
+                             memo=clean_memo(r.get("memo")), created_at=r.get("created_at") or now,
                              updated_at=r.get("updated_at") or r.get("created_at") or now)
                 s.add(row)
                 s.flush()
@@ -178,12 +190,13 @@ class CodingRecord:
         c = self._code(s, code)
         if c.retired_at is not None:
             raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
+        _require_codable(c)
         self._check_span(iv, start, end)
         quote = iv.text[start:end]
         now = utcnow()
         row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
                      quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
-                     memo=memo, created_at=now, updated_at=now)
+                     memo=clean_memo(memo), created_at=now, updated_at=now)
         s.add(row)
         s.flush()
         self._log(s, coder, "add", row, None, coding_snapshot(row, iv.sha256), detail=detail)
@@ -199,6 +212,7 @@ class CodingRecord:
                 c = self._code(s, code)
                 if c.retired_at is not None:
                     raise InvalidInput(f"code '{c.key}' is retired; add it back to codebook.yaml to use it")
+                _require_codable(c)
                 row.code_id = c.id
             if start is not None or end is not None:
                 iv = s.get(Interview, row.interview_id)
@@ -209,7 +223,7 @@ class CodingRecord:
                 row.start, row.end = st, en
                 row.quote_prefix, row.quote_sha256 = quote[:QUOTE_PREFIX_LEN], textmod.sha256(quote)
             if memo is not None:
-                row.memo = memo
+                row.memo = clean_memo(memo)
             if all(getattr(row, k) == before[k] for k in SNAPSHOT_FIELDS):
                 return row
             row.updated_at = utcnow()

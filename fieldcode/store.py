@@ -254,7 +254,7 @@ class Store(CodingRecord):
                 fields = dict(
                     name=cd.name, colour=cd.colour, hotkey=cd.hotkey, definition=cd.definition,
                     use_when=cd.use_when, not_when=cd.not_when, example=cd.example,
-                    keywords=json.dumps(cd.keywords, ensure_ascii=False), position=pos,
+                    keywords=json.dumps(cd.keywords, ensure_ascii=False), position=pos, codable=cd.codable,
                 )
                 if c is None:
                     c = Code(key=cd.key, **fields)
@@ -1031,7 +1031,8 @@ def exchange_rows(store) -> dict:  # noqa: ANN001
         used = set(s.exec(select(Coding.code_id).distinct()).scalars())
         used |= {c for c in s.exec(select(Memo.code_id).where(Memo.code_id.is_not(None)).distinct()).scalars()}
         codes = [dict(id=c.id, key=c.key, name=c.name, parent_id=c.parent_id, colour=c.colour,
-                      definition=c.definition, use_when=c.use_when, not_when=c.not_when, example=c.example)
+                      definition=c.definition, use_when=c.use_when, not_when=c.not_when, example=c.example,
+                      codable=c.codable)
                  for c in s.exec(select(Code).order_by(Code.position, Code.id)).scalars()
                  if c.retired_at is None or c.id in used]
         codings = [dict(uid=c.uid, interview_id=c.interview_id, code_id=c.code_id, coder=c.coder, start=c.start,

@@ -76,6 +76,7 @@ class _NewCode:
     use_when: str = ""
     not_when: str = ""
     example: str = ""
+    codable: bool = True
 
 
 def _split_description(desc: str) -> dict[str, str]:
@@ -164,6 +165,8 @@ class _CodePlan:
         self.guid_key[rc.guid] = key
         if not rc.codable:
             self.uncodable.append(rc.name)
+            if key in self.new:
+                self.new[key].codable = False
         return path, key
 
     @staticmethod
@@ -209,7 +212,7 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
     if plan.uncodable:
         res.warnings.append(f"{len(plan.uncodable)} code(s) are categories that cannot be coded in the file "
                             f"({', '.join(plan.uncodable[:8])}{', ...' if len(plan.uncodable) > 8 else ''}); "
-                            "fieldcode keeps them as parent codes, which can be coded")
+                            "new ones are kept as categories that cannot be coded (codable: false)")
     for tag, n in sorted(rf.unsupported.items()):
         res.not_imported.append(f"{n} {tag}")
     # ---- sources, positions ----------------------------------------------------------------------
@@ -401,7 +404,7 @@ def _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before
     try:
         _append_codes(cb_path, [CodeDef(key=nc.key, name=nc.name, parent=nc.parent, colour=nc.colour,
                                         definition=nc.definition, use_when=nc.use_when, not_when=nc.not_when,
-                                        example=nc.example) for nc in new_codes])
+                                        example=nc.example, codable=nc.codable) for nc in new_codes])
         if new_codes:
             project.reload_codebook()
         code_ids = {c.key: c.id for c in store.codes(include_retired=True)}
@@ -482,13 +485,14 @@ def _append_codes(path: Path, codes: list[CodeDef]) -> None:
     for c in rest:
         fields = [("key", c.key), ("parent", c.parent), ("name", c.name), ("colour", c.colour),
                   ("definition", c.definition), ("use_when", c.use_when), ("not_when", c.not_when),
-                  ("example", c.example)]
+                  ("example", c.example), ("codable", None if c.codable else "false")]
         n = 0
         for k, v in fields:
             if not v:
                 continue
             lead = " " * dash + "-" + " " * (col - dash - 1) if n == 0 else " " * col
-            rendered = json.dumps(v, ensure_ascii=False) if k == "colour" else codebook_edit.scalar(v)
+            rendered = (json.dumps(v, ensure_ascii=False) if k == "colour" else v if k == "codable"
+                        else codebook_edit.scalar(v))
             out.append(f"{lead}{k}: {rendered}\n")
             n += 1
     new = "".join(out)

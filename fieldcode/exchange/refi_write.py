@@ -139,7 +139,8 @@ def _codes_xml(parent, ns: str, codes: list[dict], note_refs: dict[int, list[str
 
     def add(into, c: dict) -> None:  # noqa: ANN001
         el = etree.SubElement(into, f"{{{ns}}}Code")
-        _set(el, guid=code_guid(c["key"]), name=c["name"], isCodable="true", color=hex_colour(c.get("colour")))
+        _set(el, guid=code_guid(c["key"]), name=c["name"], isCodable="true" if c.get("codable", True) else "false",
+             color=hex_colour(c.get("colour")))
         desc = code_description(c)
         if desc:
             etree.SubElement(el, f"{{{ns}}}Description").text = xml_safe(desc)

@@ -1,0 +1,24 @@
+"""codes that are categories only (codebook ``codable: false``, REFI-QDA ``isCodable="false"``)
+
+Revision ID: 0004
+Revises: 0003
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("code") as b:
+        b.add_column(sa.Column("codable", sa.Boolean(), server_default=sa.true(), nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("code") as b:
+        b.drop_column("codable")
