@@ -123,3 +123,21 @@ def test_sqlite_never_reissues_a_freed_number(tmp_path, n):
         assert seen == [1, 2, 3]
     finally:
         st.close()
+
+
+def test_two_copies_upgraded_apart_agree_on_uids(tmp_path):
+    """A team copies an old project to two laptops and upgrades each: the shared codings and
+    events get the same uids, so a later merge matches them."""
+    import shutil
+
+    a = tmp_path / "a.db"
+    old_release_db(f"sqlite:///{a}")
+    b = tmp_path / "b.db"
+    shutil.copy(a, b)
+    sa, sb = Store(f"sqlite:///{a}"), Store(f"sqlite:///{b}")
+    try:
+        assert [(c.id, c.uid) for c in sa.codings()] == [(c.id, c.uid) for c in sb.codings()]
+        assert [(e.id, e.coding_uid) for e in sa.events(limit=100)] == [(e.id, e.coding_uid) for e in sb.events(limit=100)]
+    finally:
+        sa.close()
+        sb.close()

@@ -4,7 +4,8 @@
   every coding id the event log has ever named, so no old event can land on a new coding.
 * ``coding.uid``: a UUID per coding.  Existing codings and events are given theirs by replaying
   the event log, so an event that named a reused number keeps naming the coding it really
-  changed (the earlier release reused ids on SQLite).
+  changed (the earlier release reused ids on SQLite).  These uids are derived (UUID5) from the
+  log itself, so two copies of one project upgraded apart agree on them.
 * ``event.coding_uid`` / ``event.detail``; ``text_change``; ``memo``;
   ``interview.interviewer_labels``.
 
@@ -29,6 +30,16 @@ depends_on = None
 CHANGES = ("add", "remove", "update", "reanchor")
 
 
+NAMESPACE = uuid.UUID("6f1c8e52-6a43-4f3e-9d55-0c3f1f0c9a11")
+
+
+def _uid(*parts) -> str:
+    """A uid derived from what both copies of a project share: two copies of one old project,
+    upgraded separately on two laptops, give their common codings the same uids, so a later
+    ``fieldcode merge`` matches them instead of duplicating every coding."""
+    return uuid.uuid5(NAMESPACE, "|".join(str(p) for p in parts)).hex
+
+
 def _replay_uids(conn) -> tuple[dict[int, str], dict[int, str]]:
     """(event id -> coding uid, live coding id -> uid) from the event log, in order.
 
@@ -38,21 +49,21 @@ def _replay_uids(conn) -> tuple[dict[int, str], dict[int, str]]:
     present: dict[int, bool] = {}
     by_event: dict[int, str] = {}
     rows = conn.execute(sa.text(
-        "SELECT id, action, coding_id, target_id FROM event ORDER BY id")).all()
-    action_of = {eid: action for eid, action, _c, _t in rows}
-    for eid, action, cid, target in rows:
+        "SELECT id, action, coding_id, target_id, at, coder FROM event ORDER BY id")).all()
+    action_of = {r[0]: r[1] for r in rows}
+    for eid, action, cid, target, at, coder in rows:
         if cid is None:
             continue
         if action == "add":
             if not present.get(cid):
-                life[cid] = uuid.uuid4().hex     # a new life for this number
+                life[cid] = _uid("life", cid, eid, at, coder)     # a new life for this number
             present[cid] = True
         elif action in ("undo", "redo") and target in by_event:
             life[cid] = by_event[target]
             undid_remove = action_of.get(target) == "remove"
             present[cid] = undid_remove if action == "undo" else not undid_remove
         else:
-            life.setdefault(cid, uuid.uuid4().hex)
+            life.setdefault(cid, _uid("life", cid, eid, at, coder))
             present[cid] = action != "remove"
         by_event[eid] = life[cid]
     live = {cid: life[cid] for cid, here in present.items() if here}
@@ -74,9 +85,10 @@ def upgrade() -> None:
         b.add_column(sa.Column("detail", sa.Text(), nullable=True))
 
     by_event, live = _replay_uids(conn)
-    for (cid,) in conn.execute(sa.text("SELECT id FROM coding")).all():
+    for cid, coder, created, start, end, iid in conn.execute(sa.text(
+            'SELECT id, coder, created_at, start, "end", interview_id FROM coding')).all():
         conn.execute(sa.text("UPDATE coding SET uid = :u WHERE id = :i"),
-                     {"u": live.get(cid) or uuid.uuid4().hex, "i": cid})
+                     {"u": live.get(cid) or _uid("coding", cid, coder, created, start, end, iid), "i": cid})
     for eid, uid in by_event.items():
         conn.execute(sa.text("UPDATE event SET coding_uid = :u WHERE id = :i"), {"u": uid, "i": eid})
 

@@ -15,8 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("code") as b:
-        b.add_column(sa.Column("codable", sa.Boolean(), server_default=sa.true(), nullable=False))
+    # a plain ADD COLUMN (no table rebuild: on SQLite that would drop a table codings refer to)
+    op.add_column("code", sa.Column("codable", sa.Boolean(), server_default=sa.true(), nullable=False))
 
 
 def downgrade() -> None:
