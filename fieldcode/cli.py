@@ -7,21 +7,18 @@ Every command finds its project from the current folder upwards (as git does) or
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from fieldcode.safe import literal
 from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 from rich.tree import Tree
-from typer.core import TyperGroup
 
 from fieldcode import __version__
 from fieldcode.lazy import lazy_module
-from fieldcode.errors import FieldcodeError, InvalidInput
+from fieldcode.errors import InvalidInput
 from fieldcode.settings import settings_path
 
 if TYPE_CHECKING:  # the database layer loads on first use: --help and light commands start fast
@@ -29,96 +26,7 @@ if TYPE_CHECKING:  # the database layer loads on first use: --help and light com
 
 cbmod = lazy_module("fieldcode.codebook")
 
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-class _RootGroup(TyperGroup):
-    """Turns fieldcode's own errors into one clear message and a non-zero exit status, for the
-    console script and for CliRunner alike, and records the command line for export sidecars."""
-
-    def main(self, args=None, *a, **kw):  # noqa: ANN001
-        from fieldcode.runinfo import set_command_line
-
-        set_command_line(sys.argv[1:] if args is None else args)
-        return super().main(args, *a, **kw)
-
-    def invoke(self, ctx):  # noqa: ANN001
-        try:
-            return super().invoke(ctx)
-        except FieldcodeError as exc:
-            err.print(f"[red]error:[/] {escape(str(exc))}")
-            raise typer.Exit(exc.exit_code) from None
-
-
-app = typer.Typer(
-    cls=_RootGroup,
-    help="fieldcode: code interview transcripts in the terminal and compare matched pairs.",
-    no_args_is_help=False, add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-codebook_app = typer.Typer(help="Check and show codebook.yaml.", no_args_is_help=True)
-
-
-class _CodeGroup(TyperGroup):
-    """``fieldcode code INTERVIEW`` opens the coding screen on INTERVIEW, while
-    ``fieldcode code add|list|...`` are the scriptable coding commands."""
-
-    def resolve_command(self, ctx, args):  # noqa: ANN001
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            return "open", self.commands["open"], args
-        return super().resolve_command(ctx, args)
-
-
-code_app = typer.Typer(
-    cls=_CodeGroup, invoke_without_command=True,
-    help="Open the coding screen (fieldcode code [INTERVIEW]), or add, list, change and remove codings.",
-)
-app.add_typer(codebook_app, name="codebook")
-app.add_typer(code_app, name="code")
-
-
-class State:
-    def __init__(self, project: Path | None, db: str | None, coder: str | None) -> None:
-        self.project_dir, self.db, self.coder = project, db, coder
-        self._project: Project | None = None
-
-    def project(self, *, write: bool = True) -> Project:
-        """The project; ``write=False`` for commands that only read (they never take the
-        database's write lock, and leave a changed codebook.yaml to be recorded by a writer)."""
-        if self._project is None:
-            from fieldcode.project import Project
-
-            self._project = Project.open(self.project_dir, db=self.db, coder=self.coder, write=write)
-            _report_sync(self._project)
-        return self._project
-
-
-def _report_sync(p: Project) -> None:
-    s = p.sync
-    for key, old, new in s.renamed:
-        err.print(f"codebook: '{escape(key)}' renamed from '{escape(old)}' to '{escape(new)}' (its codings are kept)")
-    if s.retired:
-        err.print(f"codebook: retired {escape(', '.join(s.retired))} (no longer in codebook.yaml; their codings are kept)")
-    if s.restored:
-        err.print(f"codebook: restored {escape(', '.join(s.restored))}")
-    if s.pending:
-        err.print("[yellow]warning:[/] codebook.yaml has changed since the database recorded it; this command "
-                  "only reads, so it shows the codes as last recorded. 'fieldcode codebook sync' (or any "
-                  "command that writes) records the change.")
-    changed = {name: n for name, n in p.remarked.items() if n}
-    if changed:
-        total = sum(changed.values())
-        names = ", ".join(f"{escape(k)} ({v})" for k, v in sorted(changed.items()))
-        err.print(f"interviewer labels changed: re-marked {total} turn(s) in {len(changed)} interview(s): {names}; "
-                  "counts that leave out interviewer turns follow the new labels")
-    if p.remark_pending:
-        err.print(f"[yellow]warning:[/] the interviewer labels changed but the turns could not be re-marked "
-                  f"now ({escape(p.remark_pending)}); the counts below use the turns as marked before")
-
-
-def _state(ctx: typer.Context) -> State:
-    return ctx.find_root().obj
-
+from fieldcode.cli_base import State, app, code_app, codebook_app, err, out, state  # noqa: F401  (out, err: tests)
 
 def _version(value: bool) -> None:
     if value:
@@ -172,7 +80,7 @@ def summary(ctx: typer.Context) -> None:
 
     Example: fieldcode summary
     """
-    _print_summary(_state(ctx).project(write=False))
+    _print_summary(state(ctx).project(write=False))
 
 
 def _print_summary(p: Project) -> None:
@@ -228,7 +136,7 @@ def settings_cmd() -> None:
 def _codebook_path(ctx: typer.Context) -> Path:
     from fieldcode.project import CODEBOOK, find_root
 
-    st = _state(ctx)
+    st = state(ctx)
     root = st.project_dir if st.project_dir and (st.project_dir / CODEBOOK).exists() else find_root(st.project_dir)
     return Path(root) / CODEBOOK
 
@@ -253,7 +161,7 @@ def codebook_sync(ctx: typer.Context) -> None:
 
     Example: fieldcode codebook sync
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     s = p.sync
     if not (s.added or s.renamed or s.changed or s.retired or s.restored or s.new_version):
         out.print(f"codebook already recorded (version {p.codebook.hash[:12]})")
@@ -268,7 +176,7 @@ def codebook_show(ctx: typer.Context, retired: Annotated[bool, typer.Option(help
 
     Example: fieldcode codebook show
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     codes = p.store.codes(include_retired=retired)
     counts: dict[int, int] = {}
     for c in p.store.codings():
@@ -314,7 +222,7 @@ def import_cmd(
         from fieldcode.cli_exchange import import_exchange
 
         return import_exchange(ctx, paths, counting=counting)
-    p = _state(ctx).project()
+    p = state(ctx).project()
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -358,7 +266,7 @@ def interviews_cmd(
 
     Example: fieldcode interviews
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     infos = p.store.interview_infos(coder=coder)
     turn_counts = p.store.turn_counts()
     grouping = ("pair", "arm", "neighbourhood")
@@ -465,7 +373,7 @@ def code_add(
 
     Example: fieldcode --coder ana code add liverpool-improving-01-resident leadership --sentence 4-5
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     coder = p.require_coder()
     a, b = _resolve_span(p, interview, start, end, sentence, turn, quote)
     row = p.store.add_coding(interview, code, a, b, coder, memo=memo)
@@ -483,7 +391,7 @@ def code_list(
 
     Example: fieldcode code list liverpool-lagging-01-resident --code housing
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     iid = p.store.interview(interview).id if interview else None
     cids = [p.store.code(code).id] if code else None
     rows = p.store.codings(iid, code_ids=cids, coder=by)
@@ -515,7 +423,7 @@ def code_import(
     """
     from fieldcode.codingio import import_codings_csv
 
-    p = _state(ctx).project()
+    p = state(ctx).project()
     result = import_codings_csv(p.store, file, p.coder)
     out.print(f"added {result.added} codings" + (f"; {result.skipped} already present" if result.skipped else ""))
 
@@ -526,7 +434,7 @@ def code_remove(ctx: typer.Context, coding_id: Annotated[int, typer.Argument(hel
 
     Example: fieldcode --coder ana code remove 12
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     row = p.store.remove_coding(coding_id, p.require_coder())
     out.print(f"removed coding #{row.id} ('fieldcode undo' brings it back)")
 
@@ -538,7 +446,7 @@ def code_memo(ctx: typer.Context, coding_id: Annotated[int, typer.Argument()],
 
     Example: fieldcode --coder ana code memo 12 "contrast with the lagging twin"
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     p.store.update_coding(coding_id, p.require_coder(), memo=text)
     out.print(f"memo saved on coding #{coding_id}")
 
@@ -555,7 +463,7 @@ def code_change(
 
     Example: fieldcode --coder ana code change 12 --code aspiration --end 420
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     row = p.store.update_coding(coding_id, p.require_coder(), code=code, start=start, end=end)
     out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end})")
 
@@ -566,7 +474,7 @@ def undo(ctx: typer.Context) -> None:
 
     Example: fieldcode --coder ana undo
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     ev = p.store.undo(p.require_coder())
     out.print(f"undid {ev.action} of coding #{ev.coding_id} (change #{ev.id})" if ev else "nothing to undo")
 
@@ -577,7 +485,7 @@ def redo(ctx: typer.Context) -> None:
 
     Example: fieldcode --coder ana redo
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     ev = p.store.redo(p.require_coder())
     out.print(f"redid {ev.action} of coding #{ev.coding_id} (change #{ev.id})" if ev else "nothing to redo")
 
@@ -597,7 +505,7 @@ def log(
     Example: fieldcode log --by ana
     Example: fieldcode log --coding 43
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     t = Table()
     for col in ("event", "when (UTC)", "coder", "action", "coding", "uid", "state"):
         t.add_column(col)
@@ -612,13 +520,13 @@ def log(
 def code_callback(ctx: typer.Context) -> None:
     """Without a subcommand: open the coding screen."""
     if ctx.invoked_subcommand is None:
-        _open_main(_state(ctx), None)
+        _open_main(state(ctx), None)
 
 
 @code_app.command("open", hidden=True)
 def code_open(ctx: typer.Context, interview: Annotated[Optional[str], typer.Argument()] = None) -> None:
     """Open the coding screen on INTERVIEW."""
-    _open_main(_state(ctx), interview)
+    _open_main(state(ctx), interview)
 
 
 @app.command("open")
@@ -627,7 +535,7 @@ def open_cmd(ctx: typer.Context, interview: Annotated[Optional[str], typer.Argum
 
     Example: fieldcode --coder ana open liverpool-lagging-01-resident
     """
-    _open_main(_state(ctx), interview)
+    _open_main(state(ctx), interview)
 
 
 def main() -> None:
@@ -635,7 +543,11 @@ def main() -> None:
     app()
 
 
+# Each module registers its commands on the shared app (fieldcode.cli_base); the order is the
+# order of the help listing.
 from fieldcode import cli_analysis  # noqa: E402,F401  registers crosstab/compare/export commands
+from fieldcode import cli_exchange  # noqa: E402,F401  registers export qdpx|qdc (REFI-QDA)
+from fieldcode import cli_agreement  # noqa: E402,F401  registers agreement, disagreements, review, merge, export agreement
 from fieldcode import cli_codes  # noqa: E402,F401  registers codes new|rename|recolour|move|merge|rekey
 from fieldcode import cli_show  # noqa: E402,F401  registers show (numbered sentences and turns)
 from fieldcode import cli_search  # noqa: E402,F401  registers search / suggest search|keywords|list|accept|reject|review

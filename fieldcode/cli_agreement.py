@@ -14,8 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fieldcode.agreement import UNIT_DEFINITIONS, UNITS
-from fieldcode.cli import app, err, out
-from fieldcode.cli_analysis import export_app
+from fieldcode.cli_base import app, err, export_app, out
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 from fieldcode.reliability import (

@@ -14,15 +14,12 @@ from fieldcode.safe import plain as escape  # markup-escaped and stripped of ter
 from rich.table import Table
 
 from fieldcode.lazy import lazy_module
-from fieldcode.cli import _state, app, err, out
+from fieldcode.cli_base import app, err, export_app, out, state
 from fieldcode.errors import InvalidInput
 
 analysis = lazy_module("fieldcode.analysis")  # pandas and the database layer load on first use
 export = lazy_module("fieldcode.export")
 
-export_app = typer.Typer(help="Write counts, coded segments or a quote matrix to files for the write-up.",
-                         no_args_is_help=True)
-app.add_typer(export_app, name="export")
 
 # --- shared options -----------------------------------------------------------------------------
 
@@ -118,7 +115,7 @@ def crosstab_cmd(
 
     Example: fieldcode crosstab --unit per1000 --by pair,arm --rollup --denominators
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     if unit not in analysis.UNITS:
         raise InvalidInput(f"--unit must be one of {', '.join(analysis.UNITS)}, not '{unit}'")
     with _working("counting..."):
@@ -147,7 +144,7 @@ def compare_cmd(
 
     Example: fieldcode compare --unit per1000
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     with _working("comparing..."):
         cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
                                filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
@@ -190,7 +187,7 @@ def frequencies_cmd(
 
     Example: fieldcode frequencies --rollup
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     f = analysis.frequencies(p.store, codes=_split(codes), filters=_filters(role, where), coders=coder,
                              include_interviewer=include_interviewer, rollup=rollup)
     n_iv, n_w = int(f.group_interviews[0]), int(f.group_words[0])
@@ -224,7 +221,7 @@ def cooccurrence_cmd(
 
     Example: fieldcode cooccurrence --by turn --codes leadership,aspiration,community-confidence
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     co = analysis.cooccurrence(p.store, mode=by, codes=_split(codes), filters=_filters(role, where), coders=coder,
                                include_interviewer=include_interviewer, across_coders=across_coders)
     t = Table(title=f"Co-occurrence by {escape(by)}", title_justify="left")
@@ -253,7 +250,7 @@ def coverage_cmd(
 
     Example: fieldcode coverage --coder ana --coder ben
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     rows = analysis.coverage(p.store, filters=_filters(role, where), coders=coder,
                              include_interviewer=include_interviewer)
     t = Table(title="Coding coverage", title_justify="left")
@@ -303,7 +300,7 @@ def export_counts(
 
     Example: fieldcode export counts -o results/counts.csv --by pair,arm
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     with _working("counting..."):
         ct = analysis.crosstab(p.store, unit="all", by=_split(by) or (), codes=_split(codes),
                                filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
@@ -342,7 +339,7 @@ def export_comparison(
 
     Example: fieldcode export comparison -o results/comparison.csv --unit per1000 --rollup
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     with _working("comparing..."):
         cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
                                filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
@@ -383,7 +380,7 @@ def export_segments(
 
     Example: fieldcode export segments -o results/segments.csv --codes leadership --children
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     filters = _filters(role, where)
     segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
                              coders=coder, exclude_interviewer=exclude_interviewer)
@@ -419,7 +416,7 @@ def export_memos(
     """
     from fieldcode import store as storemod
 
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     iv_id = p.store.interview(interview).id if interview else None
     wanted = set(_split(codes) or [])
     code_ids = {p.store.code(k).id for k in wanted} if wanted else None
@@ -454,7 +451,7 @@ def export_quotes(
 
     Example: fieldcode export quotes -o results/quotes.md --max-quotes 3
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     filters = _filters(role, where)
     segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
                              coders=coder, exclude_interviewer=not include_interviewer)
@@ -468,6 +465,3 @@ def export_quotes(
         "quotes", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"segments": len(segs), "max_quotes_per_arm_and_pair": max_quotes}))
     _done([output, side])
-
-from fieldcode import cli_exchange  # noqa: E402,F401  registers export qdpx|qdc (REFI-QDA)
-from fieldcode import cli_agreement  # noqa: E402,F401  registers agreement, disagreements, review, merge, export agreement

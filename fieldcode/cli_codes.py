@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from fieldcode.cli import _state, app, out
+from fieldcode.cli_base import state, app, out
 from fieldcode.errors import InvalidInput
 
 codes_app = typer.Typer(help="Create, rename, recolour, move, merge and re-key codes (codebook.yaml is edited for you).",
@@ -38,7 +38,7 @@ def codes_new(
 
     Example: fieldcode codes new "Pride in place" --parent place --definition "Residents' pride in the estate"
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     c = p.add_code(name, key=key, parent=parent, colour=colour, definition=definition, hotkey=hotkey)
     _say(f"added code '{c.name}' (key {c.key}, colour {c.colour}{', under ' + c.parent if c.parent else ''}) "
          f"to codebook.yaml line {c.line}")
@@ -51,7 +51,7 @@ def codes_rename(ctx: typer.Context, code: CodeArg,
 
     Example: fieldcode codes rename housing "Homes and housing"
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     old = p.code_def(code).name
     c = p.rename_code(code, name)
     _say(f"renamed '{old}' to '{c.name}' (key {c.key}; its codings are kept)")
@@ -64,7 +64,7 @@ def codes_recolour(ctx: typer.Context, code: CodeArg,
 
     Example: fieldcode codes recolour crime-and-grime "#ff8700"
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     c = p.recolour_code(code, colour)
     _say(f"'{c.name}' is now {c.colour}")
 
@@ -81,7 +81,7 @@ def codes_move(
     """
     if (parent is None) == (not top):
         raise InvalidInput("give either the new parent or --top")
-    p = _state(ctx).project()
+    p = state(ctx).project()
     c = p.move_code(code, None if top else parent)
     _say(f"'{c.name}' is now " + (f"under '{p.code_def(c.parent).name}'" if c.parent else "a top-level code"))
 
@@ -95,7 +95,7 @@ def codes_merge(ctx: typer.Context,
 
     Example: fieldcode --coder ana codes merge economy wider-economy
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     p.require_coder()
     name = p.code_def(source).name
     c, moved = p.merge_codes(source, target)
@@ -111,7 +111,7 @@ def codes_rekey(ctx: typer.Context, code: CodeArg,
 
     Example: fieldcode --coder ana codes rekey agency-collaboration partnership
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     p.require_coder()
     old = p.code_def(code).key
     c = p.rekey_code(code, key)

@@ -1,5 +1,5 @@
 """Exchange commands: ``export qdpx``, ``export qdc`` and the REFI-QDA branch of ``import``.
-Registered on the ``export`` group when fieldcode.cli_analysis imports this module.  Thin: the
+Registered on the ``export`` group when fieldcode.cli imports this module.  Thin: the
 work is in fieldcode.exchange."""
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from fieldcode.cli import err, out
-from fieldcode.cli_analysis import export_app
+from fieldcode.cli_base import err, export_app, out, state
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 
@@ -24,10 +23,6 @@ refi_write = lazy_module("fieldcode.exchange.refi_write")
 EXCHANGE_SUFFIXES = (".qdpx", ".qde", ".qdc")
 SchemasOpt = Annotated[Optional[Path], typer.Option(
     "--schemas", help="Folder with Project.xsd and Codebook.xsd to validate against (env FIELDCODE_REFI_SCHEMAS).")]
-
-
-def _state(ctx: typer.Context):  # noqa: ANN202
-    return ctx.find_root().obj     # the cli's State (set by its main callback)
 
 
 def _schema(folder: Path | None, name: str) -> Path | None:
@@ -70,7 +65,7 @@ def export_qdpx(
 
     Example: fieldcode export qdpx -o results/study.qdpx
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     snap = refi_write.snapshot_of(p.store, p.study.name or p.root.name)
     data = refi_write.write_qdpx(snap, now=_when(timestamp))
     xsd = _schema(schemas, "Project.xsd")
@@ -98,7 +93,7 @@ def export_qdc(
 
     Example: fieldcode export qdc -o results/codebook.qdc
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     snap = refi_write.snapshot_of(p.store, p.study.name or p.root.name)
     data = refi_write.codebook_xml(snap)
     xsd = _schema(schemas, "Codebook.xsd")
@@ -115,7 +110,7 @@ def import_exchange(ctx: typer.Context, paths: list[Path], *, counting: str | No
     """The ``fieldcode import FILE.qdpx|.qde|.qdc`` branch (called from fieldcode.cli)."""
     if len(paths) != 1 or paths[0].suffix.lower() not in EXCHANGE_SUFFIXES:
         raise InvalidInput("import one REFI-QDA file (.qdpx, .qde or .qdc) at a time, without transcripts beside it")
-    st = _state(ctx)
+    st = state(ctx)
     p = st.project()
     rf = refi_read.read(paths[0])
     xsd = _schema(schemas, "Codebook.xsd" if rf.kind == "codebook" else "Project.xsd")

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from fieldcode.cli import _state, app, out
+from fieldcode.cli_base import state, app, out
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 from fieldcode.safe import literal, plain
@@ -84,7 +84,7 @@ def search_cmd(
     """
     if fmt not in ("table", "csv"):
         raise InvalidInput(f"--format is table or csv, not {fmt!r}")
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     q = _query(query, exact, regex, where, speaker, include_interviewer, in_code, outside_code, coded_by)
     result = searchmod.search(p.store, q, model=p.settings.spacy_model)
     if fmt == "csv":
@@ -153,7 +153,7 @@ def suggest_search(
 
     Example: fieldcode --coder ana suggest search "move away" --code aspiration --unit sentence
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     by = p.require_coder()
     q = _query(query, exact, regex, where, speaker, include_interviewer, in_code, outside_code, coded_by)
     r = suggestmod.propose_from_search(p.store, q, code, to=to or by, by=by, unit=unit, model=p.settings.spacy_model)
@@ -172,7 +172,7 @@ def suggest_keywords(
 
     Example: fieldcode --coder ana suggest keywords --code leadership --unit turn
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     by = p.require_coder()
     res = suggestmod.propose_from_keywords(p.store, to=to or by, by=by, codes=code, unit=unit,
                                            model=p.settings.spacy_model)
@@ -205,7 +205,7 @@ def suggest_list(
 
     Example: fieldcode --coder ana suggest list --state rejected
     """
-    p = _state(ctx).project(write=False)
+    p = state(ctx).project(write=False)
     coder = p.require_coder()
     rows = store_search.suggestions(p.store, coder=coder, state=None if state == "all" else state,
                                     code_id=p.store.code(code).id if code else None)
@@ -227,7 +227,7 @@ def suggest_accept(
     Example: fieldcode --coder ana suggest accept 3 4 7
     Example: fieldcode --coder ana suggest accept 5 --end 812
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     coder = p.require_coder()
     if (start is not None or end is not None) and len(ids) != 1:
         raise InvalidInput("--start/--end adjust one suggestion: give one id")
@@ -246,7 +246,7 @@ def suggest_reject(
 
     Example: fieldcode --coder ana suggest reject 5 6
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     coder = p.require_coder()
     for sid in ids:
         store_search.reject_suggestion(p.store, sid, coder)
@@ -264,7 +264,7 @@ def suggest_review(
 
     Example: fieldcode --coder ana suggest review --code leadership
     """
-    p = _state(ctx).project()
+    p = state(ctx).project()
     coder = p.require_coder()
     rows = store_search.suggestions(p.store, coder=coder, state="proposed",
                                     code_id=p.store.code(code).id if code else None)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from fieldcode.cli import _state, app, out
+from fieldcode.cli_base import state, app, out
 from fieldcode.errors import InvalidInput
 from fieldcode.safe import plain
 
@@ -28,7 +28,7 @@ def show_cmd(
     """
     if sentences and turns:
         raise InvalidInput("choose one of --sentences and --turns")
-    p = _state(ctx).project()
+    p = state(ctx).project()
     iv = p.store.interview(interview)
     text = iv.text
     turn_rows = p.store.turns(iv.id)
