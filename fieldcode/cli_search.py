@@ -198,7 +198,7 @@ def _suggestion_table(p, rows, width: int = 40) -> Table:  # noqa: ANN001
 @suggest_app.command("list")
 def suggest_list(
     ctx: typer.Context,
-    state: Annotated[str, typer.Option("--state", help="proposed, accepted, rejected or all.")] = "proposed",
+    which: Annotated[str, typer.Option("--state", help="proposed, accepted, rejected or all.")] = "proposed",
     code: Annotated[Optional[str], typer.Option("--code", help="Only this code.")] = None,
 ) -> None:
     """List your suggestions (proposed ones by default) with their origin and text.
@@ -207,7 +207,7 @@ def suggest_list(
     """
     p = state(ctx).project(write=False)
     coder = p.require_coder()
-    rows = store_search.suggestions(p.store, coder=coder, state=None if state == "all" else state,
+    rows = store_search.suggestions(p.store, coder=coder, state=None if which == "all" else which,
                                     code_id=p.store.code(code).id if code else None)
     if rows:
         out.print(_suggestion_table(p, rows))
