@@ -368,9 +368,10 @@ def load_code_tree(store) -> CodeTree:
 
 UNITS = ("segments", "interviews", "words", "per1000")
 UNIT_DEFINITIONS = {
-    "segments": "coded segments (codings); with interviewer turns left out, a segment counts unless it "
-                "lies wholly inside interviewer turns and speaker labels; rolled-up rows add up the "
-                "segments of the code and its descendants (each coding is one segment)",
+    "segments": "coded segments: passages, where codings of the code that share a character count once "
+                "whoever made them (a passage two coders coded is one segment); with interviewer turns "
+                "left out, a passage counts unless it lies wholly inside interviewer turns and speaker "
+                "labels; rolled-up rows take the passages of the union of the code and its descendants",
     "interviews": "interviews with at least one counted segment of the code (presence); "
                   "denominator: interviews in the group",
     "words": "coded words: analysed words overlapping the union of the code's segments in each interview "
@@ -656,6 +657,19 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
                  "pooling": pooling_rule(coders, _q_coders(store)),
                  "left_out_by_interviewer_rule": left_out},
     )
+
+
+def count_passages(segs: Iterable["Segment"]) -> int:
+    """How many passages a list of segments makes under the crosstab's rule: segments of one
+    code in one interview that share a character are one passage (see ``POOLING_RULE``)."""
+    reach: dict[tuple[int, str], int] = {}
+    n = 0
+    for s in sorted(segs, key=lambda x: (x.interview_id, x.code_key, x.start, x.end)):
+        k = (s.interview_id, s.code_key)
+        if s.start >= reach.get(k, -1):
+            n += 1
+        reach[k] = max(reach.get(k, -1), s.end)
+    return n
 
 
 def _passages(g, starts, ends, counted, n_cells: int):

@@ -314,7 +314,9 @@ async def test_enter_lists_cell_segments_and_opens_the_transcript(tiny):
         assert [(s.interview, s.start, s.end, s.coder) for s in seg_screen.segments] == [
             ("i1.md", *chair, "ana"), ("i1.md", *ben, "ben")]
         assert seg_screen.query_one(OptionList).option_count == 2
-        assert "2 coded segments in 1 interview" in str(seg_screen.query_one("#count").render())
+        # the cell counts one passage; the list shows both codings and says so
+        assert "2 codings (1 passage: overlapping codings count once) in 1 interview" in str(
+            seg_screen.query_one("#count").render())
 
         await pilot.press("escape")                 # back to the table, nothing opened
         await pilot.pause()
@@ -541,3 +543,62 @@ async def test_palette_opens_the_paired_comparison_and_keys_can_be_remapped(tiny
         await pilot.pause()
         assert "unit: interviews mentioning the theme" in status(screen)
         assert grid(screen)["Leadership"] == ["1", "1", "1", "0"]
+
+
+async def test_settings_kept_when_jumping_to_a_quote_and_back(tiny):
+    """Change unit and rollup, open a cell's segment in the transcript, press a: the analysis
+    comes back as it was left."""
+    app = make_app(tiny)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_analysis(app, pilot)
+        await pilot.press("u", "u")                 # coded words
+        await pilot.press("r")                      # rolled up
+        await settle(screen, pilot)
+        before = (status(screen), grid(screen))
+        assert "coded words" in before[0] and "rolled up" in before[0]
+        dt = screen.query_one("#crosstab", DataTable)
+        dt.move_cursor(row=list(before[1]).index("Leadership"), column=1)
+        await pilot.pause()
+        await pilot.press("enter")                  # the cell's segments
+        await pilot.pause()
+        await settle(app.screen, pilot)
+        await pilot.press("enter")                  # open the first in the transcript
+        for _ in range(20):
+            await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.press("a")                      # back to the analysis
+        for _ in range(10):
+            await pilot.pause()
+        again = app.screen
+        assert isinstance(again, AnalysisScreen)
+        await settle(again, pilot)
+        assert (status(again), grid(again)) == before
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_snapshot_analysis_screen_sizes(snap_compare, bundled_project, size):
+    async def before(pilot):
+        await coding_ready(pilot.app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await settle(pilot.app.screen, pilot)
+        await pilot.pause(0.3)
+
+    assert snap_compare(make_app(bundled_project), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+def test_snapshot_segment_list_sizes(snap_compare, bundled_project, size):
+    async def before(pilot):
+        await coding_ready(pilot.app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await settle(pilot.app.screen, pilot)
+        pilot.app.screen.query_one("#crosstab", DataTable).move_cursor(row=1, column=1)
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await settle(pilot.app.screen, pilot)
+        await pilot.pause(0.3)
+
+    assert snap_compare(make_app(bundled_project), terminal_size=size, run_before=before)

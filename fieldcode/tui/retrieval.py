@@ -61,8 +61,12 @@ def fill_segment_list(ol: OptionList, count: Label, segs: list, colours: dict[st
         ol.add_option(Option(segment_text(s, colours.get(s.code_key, "#888888"), coders), id=str(i)))
         if i + 1 < len(segs):
             ol.add_option(None)
+    from fieldcode.analysis import count_passages
+
     n_iv = len({s.interview_id for s in segs})
-    count.update(f"{len(segs)} coded segment{'s' if len(segs) != 1 else ''} in {n_iv} "
+    n_pass = count_passages(segs)
+    passages = "" if n_pass == len(segs) else f" ({n_pass} passage{'s' if n_pass != 1 else ''}: overlapping codings count once)"
+    count.update(f"{len(segs)} coding{'s' if len(segs) != 1 else ''}{passages} in {n_iv} "
                  f"interview{'s' if n_iv != 1 else ''} · Enter opens the transcript there")
     if segs:
         ol.highlighted = 0

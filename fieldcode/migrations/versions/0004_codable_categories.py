@@ -20,5 +20,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("code") as b:
-        b.drop_column("codable")
+    op.drop_column("code", "codable")   # plain DROP COLUMN (SQLite >= 3.35), no table rebuild
