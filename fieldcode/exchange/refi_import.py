@@ -209,10 +209,18 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
     # ---- codes -------------------------------------------------------------------------------
     plan = _CodePlan(project.codebook, {c.key for c in project.store.codes(include_retired=True)})
     plan.walk(rf.codes)
+    # A category the file marks as not codable but codes anyway stays codable here, so none of
+    # its codings is dropped; the others stay categories (codable: false).
+    coded = {plan.guid_key.get(c.code) for src in rf.sources for sel in src.selections for c in sel.codings}
+    used_anyway = sorted(k for k, nc in plan.new.items() if not nc.codable and k in coded)
+    for k in used_anyway:
+        plan.new[k].codable = True
     if plan.uncodable:
         res.warnings.append(f"{len(plan.uncodable)} code(s) are categories that cannot be coded in the file "
                             f"({', '.join(plan.uncodable[:8])}{', ...' if len(plan.uncodable) > 8 else ''}); "
-                            "new ones are kept as categories that cannot be coded (codable: false)")
+                            "new ones are kept as categories that cannot be coded (codable: false)"
+                            + (f", except {', '.join(used_anyway)}, which the file codes anyway: kept codable so "
+                               "no coding is dropped" if used_anyway else ""))
     for tag, n in sorted(rf.unsupported.items()):
         res.not_imported.append(f"{n} {tag}")
     # ---- sources, positions ----------------------------------------------------------------------
