@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from fieldcode.agreement import UNIT_DEFINITIONS, UNITS
-from fieldcode.cli_base import app, err, export_app, out
+from fieldcode.cli_base import app, err, export_app, out, parse_filters, split_list
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 from fieldcode.reliability import (
@@ -42,25 +42,6 @@ WhereOpt = Annotated[Optional[list[str]], typer.Option("--where", help="Only int
 InterviewerOpt = Annotated[bool, typer.Option("--include-interviewer", help="Measure interviewer turns too (by default they are left out).")]
 ByOpt = Annotated[Optional[str], typer.Option("--by", help="An interview attribute, e.g. arm: measures per value and the difference between values (differential reliability).")]
 ThresholdOpt = Annotated[float, typer.Option("--threshold", help="With --by: warn when a code's alpha or kappa differs between groups by more than this.")]
-
-
-def split_list(s: str | None) -> list[str] | None:
-    if s is None:
-        return None
-    items = [x.strip() for x in s.split(",") if x.strip()]
-    return items or None
-
-
-def parse_filters(role: list[str] | None, where: list[str] | None) -> dict[str, list[str]]:
-    f: dict[str, list[str]] = {}
-    if role:
-        f["role"] = list(role)
-    for w in where or []:
-        name, sep, value = w.partition("=")
-        if not sep or not name.strip():
-            raise InvalidInput(f"--where takes ATTRIBUTE=VALUE, e.g. --where pair=Leeds; got '{w}'")
-        f.setdefault(name.strip(), []).append(value.strip())
-    return f
 
 
 def _project(ctx: typer.Context):

@@ -14,7 +14,7 @@ from fieldcode.safe import plain as escape  # markup-escaped and stripped of ter
 from rich.table import Table
 
 from fieldcode.lazy import lazy_module
-from fieldcode.cli_base import app, err, export_app, out, state
+from fieldcode.cli_base import app, err, export_app, out, parse_filters, split_list, state
 from fieldcode.errors import InvalidInput
 
 analysis = lazy_module("fieldcode.analysis")  # pandas and the database layer load on first use
@@ -32,23 +32,8 @@ RollupOpt = Annotated[bool, typer.Option("--rollup", help="Roll children up into
 ByOpt = Annotated[str, typer.Option("--by", help="Interview attributes for the columns, comma-separated ('interview' = one column each).")]
 
 
-def _split(s: str | None) -> list[str] | None:
-    if s is None:
-        return None
-    items = [x.strip() for x in s.split(",") if x.strip()]
-    return items or None
-
-
-def _filters(role: list[str] | None, where: list[str] | None) -> dict[str, list[str]]:
-    f: dict[str, list[str]] = {}
-    if role:
-        f["role"] = list(role)
-    for w in where or []:
-        name, sep, value = w.partition("=")
-        if not sep or not name.strip():
-            raise InvalidInput(f"--where takes ATTRIBUTE=VALUE, e.g. --where pair=Leeds; got '{w}'")
-        f.setdefault(name.strip(), []).append(value.strip())
-    return f
+_split = split_list
+_filters = parse_filters
 
 
 def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:

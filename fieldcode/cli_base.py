@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from fieldcode.errors import FieldcodeError
+from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 
 if TYPE_CHECKING:  # the database layer loads on first use: --help and light commands start fast
@@ -107,6 +107,27 @@ def report_sync(p: Project) -> None:
     if p.remark_pending:
         err.print(f"[yellow]warning:[/] the interviewer labels changed but the turns could not be re-marked "
                   f"now ({escape(p.remark_pending)}); the counts below use the turns as marked before")
+
+
+def split_list(s: str | None) -> list[str] | None:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``; None or nothing -> None."""
+    if s is None:
+        return None
+    items = [x.strip() for x in s.split(",") if x.strip()]
+    return items or None
+
+
+def parse_filters(role: list[str] | None, where: list[str] | None) -> dict[str, list[str]]:
+    """``--role`` and ``--where ATTR=VALUE`` options as attribute -> allowed values."""
+    f: dict[str, list[str]] = {}
+    if role:
+        f["role"] = list(role)
+    for w in where or []:
+        name, sep, value = w.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"--where takes ATTRIBUTE=VALUE, e.g. --where pair=Leeds; got '{w}'")
+        f.setdefault(name.strip(), []).append(value.strip())
+    return f
 
 
 def state(ctx: typer.Context) -> State:
