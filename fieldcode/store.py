@@ -637,6 +637,33 @@ def _q_n_chars(store, ids: Sequence[int]) -> dict[int, int]:
     return out
 
 
+def _coding_item(store):
+    """The SQL expression that renders one coding for ``aggregate_strings``, and whether it is
+    packed into one integer (code_id << 48 | start << 24 | length, when offsets fit)."""
+    from sqlalchemy import BigInteger, String, cast
+
+    c = _CODING.c
+    with store.engine.connect() as conn:
+        max_chars = conn.execute(select(func.max(_IV.c.n_chars))).scalar() or 0
+        max_code = conn.execute(select(func.max(_CODE.c.id))).scalar() or 0
+    packed = max_chars < (1 << 24) and max_code < (1 << 14)
+    if packed:
+        return cast(cast(c.code_id, BigInteger) * (1 << 48) + cast(c.start, BigInteger) * (1 << 24)
+                    + (c.end - c.start), String), True
+    return cast(c.code_id, String) + "," + cast(c.start, String) + "," + cast(c.end, String), False
+
+
+def _unpack_codings(joined: str | None, packed: bool) -> tuple:
+    """(code_ids, starts, ends) numpy arrays from one aggregated string of ``_coding_item``."""
+    import numpy as np
+
+    v = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
+    if packed:
+        starts = (v >> 24) & ((1 << 24) - 1)
+        return v >> 48, starts, starts + (v & ((1 << 24) - 1))
+    return v[0::3], v[1::3], v[2::3]
+
+
 def _q_coding_arrays(store, *, interview_ids: Sequence[int] | None, code_ids: Sequence[int] | None,
                      coders: Sequence[str] | None) -> dict:
     """interview id -> (code_ids, starts, ends) numpy arrays.
@@ -645,19 +672,8 @@ def _q_coding_arrays(store, *, interview_ids: Sequence[int] | None, code_ids: Se
     rather than as a million Python tuples (about three times faster).  When offsets fit, each
     coding is packed into one integer (code_id << 48 | start << 24 | length): half the work
     again for the database."""
-    import numpy as np
-    from sqlalchemy import BigInteger, String, cast, func
-
     c = _CODING.c
-    with store.engine.connect() as conn:
-        max_chars = conn.execute(select(func.max(_IV.c.n_chars))).scalar() or 0
-        max_code = conn.execute(select(func.max(_CODE.c.id))).scalar() or 0
-    packed = max_chars < (1 << 24) and max_code < (1 << 14)
-    if packed:
-        item = cast(cast(c.code_id, BigInteger) * (1 << 48) + cast(c.start, BigInteger) * (1 << 24)
-                    + (c.end - c.start), String)
-    else:
-        item = cast(c.code_id, String) + "," + cast(c.start, String) + "," + cast(c.end, String)
+    item, packed = _coding_item(store)
     q = select(c.interview_id, func.aggregate_strings(item, ",")).group_by(c.interview_id)
     if code_ids is not None:
         q = q.where(c.code_id.in_(list(code_ids)))
@@ -668,12 +684,7 @@ def _q_coding_arrays(store, *, interview_ids: Sequence[int] | None, code_ids: Se
     out = {}
     with store.engine.connect() as conn:
         for iid, joined in conn.execute(q):
-            v = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
-            if packed:
-                starts = (v >> 24) & ((1 << 24) - 1)
-                out[iid] = (v >> 48, starts, starts + (v & ((1 << 24) - 1)))
-            else:
-                out[iid] = (v[0::3], v[1::3], v[2::3])
+            out[iid] = _unpack_codings(joined, packed)
     return out
 
 
@@ -728,19 +739,8 @@ def q_coding_arrays_by_coder(store, *, interview_ids: Sequence[int] | None, code
                              coders: Sequence[str]) -> dict[tuple[int, str], tuple]:
     """(interview id, coder) -> (code_ids, starts, ends) numpy arrays, one aggregated string per
     interview and coder (as ``_q_coding_arrays`` does, packed when offsets fit)."""
-    import numpy as np
-    from sqlalchemy import BigInteger, String, cast
-
     c = _CODING.c
-    with store.engine.connect() as conn:
-        max_chars = conn.execute(select(func.max(_IV.c.n_chars))).scalar() or 0
-        max_code = conn.execute(select(func.max(_CODE.c.id))).scalar() or 0
-    packed = max_chars < (1 << 24) and max_code < (1 << 14)
-    if packed:
-        item = cast(cast(c.code_id, BigInteger) * (1 << 48) + cast(c.start, BigInteger) * (1 << 24)
-                    + (c.end - c.start), String)
-    else:
-        item = cast(c.code_id, String) + "," + cast(c.start, String) + "," + cast(c.end, String)
+    item, packed = _coding_item(store)
     q = (select(c.interview_id, c.coder, func.aggregate_strings(item, ","))
          .where(c.coder.in_(list(coders))).group_by(c.interview_id, c.coder))
     if code_ids is not None:
@@ -750,12 +750,7 @@ def q_coding_arrays_by_coder(store, *, interview_ids: Sequence[int] | None, code
         for chunk in ([None] if interview_ids is None else _chunks(interview_ids)):
             qq = q if chunk is None else q.where(c.interview_id.in_(chunk))
             for iid, coder, joined in conn.execute(qq):
-                v = np.fromstring(joined, dtype=np.int64, sep=",") if joined else np.zeros(0, np.int64)
-                if packed:
-                    starts = (v >> 24) & ((1 << 24) - 1)
-                    out[(iid, coder)] = (v >> 48, starts, starts + (v & ((1 << 24) - 1)))
-                else:
-                    out[(iid, coder)] = (v[0::3], v[1::3], v[2::3])
+                out[(iid, coder)] = _unpack_codings(joined, packed)
     return out
 
 
