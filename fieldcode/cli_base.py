@@ -65,9 +65,16 @@ code_app = typer.Typer(
 )
 export_app = typer.Typer(help="Write counts, coded segments or a quote matrix to files for the write-up.",
                          no_args_is_help=True)
+codes_app = typer.Typer(help="Create, rename, recolour, move, merge and re-key codes (codebook.yaml is edited for you).",
+                        no_args_is_help=True)
+suggest_app = typer.Typer(help="Propose codings (from a search, codebook keywords or a model trained on your "
+                               "codings) and review them: nothing becomes a coding until its coder accepts it.",
+                          no_args_is_help=True)
 app.add_typer(codebook_app, name="codebook")
 app.add_typer(code_app, name="code")
 app.add_typer(export_app, name="export")
+app.add_typer(codes_app, name="codes")
+app.add_typer(suggest_app, name="suggest")
 
 
 class State:

@@ -10,12 +10,9 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from fieldcode.cli_base import state, app, out
+from fieldcode.cli_base import codes_app, out, state
 from fieldcode.errors import InvalidInput
 
-codes_app = typer.Typer(help="Create, rename, recolour, move, merge and re-key codes (codebook.yaml is edited for you).",
-                        no_args_is_help=True)
-app.add_typer(codes_app, name="codes")
 
 CodeArg = Annotated[str, typer.Argument(help="The code: its key, or its name in quotes.")]
 

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from fieldcode.cli_base import state, app, out
+from fieldcode.cli_base import app, out, state, suggest_app
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 from fieldcode.safe import literal, plain
@@ -22,9 +22,6 @@ searchmod = lazy_module("fieldcode.search")
 store_search = lazy_module("fieldcode.store_search")
 suggestmod = lazy_module("fieldcode.suggest")
 
-suggest_app = typer.Typer(help="Propose codings (from a search or codebook keywords) and review them: "
-                               "nothing becomes a coding until its coder accepts it.", no_args_is_help=True)
-app.add_typer(suggest_app, name="suggest")
 
 ExactOpt = Annotated[bool, typer.Option("--exact", help="Exact phrase (word for word, case ignored) instead of lemmas.")]
 RegexOpt = Annotated[bool, typer.Option("--regex", help="QUERY is a Python regular expression over the stored text.")]
