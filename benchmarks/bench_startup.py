@@ -45,6 +45,8 @@ TRANSCRIPT = "Interviewer: How long have you lived here?\n\nJean: Twenty years. 
 COMMANDS = [
     ["--help"],
     ["--version"],
+    ["import", "--help"],
+    ["crosstab", "--help"],
     ["settings"],
     ["codebook", "check"],
     ["interviews"],
@@ -69,7 +71,7 @@ def medians(runs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def loads_spacy(args: list[str], cwd: Path) -> bool:
-    code = ("import sys\nfrom fieldcode.cli import app\ntry:\n    app(sys.argv[1:], standalone_mode=False)\n"
+    code = ("import sys\nfrom fieldcode.cli_index import main\ntry:\n    main(sys.argv[1:])\n"
             "except SystemExit:\n    pass\n"
             "m = sys.modules.get('spacy')\nprint('SPACY' if m is not None and type(m).__name__ != '_LazyModule' else '')\n")
     r = subprocess.run([PY, "-c", code, *args], cwd=cwd, capture_output=True, text=True, check=False, env=ENV)
@@ -94,6 +96,11 @@ def main() -> None:
         bare, bare_cpu = medians([timed([PY, "-c", "pass"], root) for _ in range(args.runs)])
         print(f"python -c pass: {bare:.3f} s wall, {bare_cpu:.3f} s CPU (medians of {args.runs}; "
               f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        # what any command pays before fieldcode's own code: the CLI library, and the database layer
+        # (SQLAlchemy + SQLModel) for commands that open the project
+        for label, stmt in (("import typer", "import typer"), ("import sqlmodel", "import sqlmodel, sqlalchemy.orm")):
+            w, c = medians([timed([PY, "-c", stmt], root) for _ in range(args.runs)])
+            print(f"python -c '{label}': {w:.3f} s wall, {c:.3f} s CPU")
         print(f"{'command':<28} {'wall s':>7} {'- bare':>7} {'x bare':>7} {'CPU s':>6} {'- bare':>7}  "
               f"goal {GOAL} s (wall)  spaCy")
         for n, cmd in enumerate(COMMANDS):

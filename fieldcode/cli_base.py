@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from fieldcode import __version__
 from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 
@@ -31,6 +32,23 @@ class _RootGroup(TyperGroup):
 
         set_command_line(sys.argv[1:] if args is None else args)
         return super().main(args, *a, **kw)
+
+    def list_commands(self, ctx) -> list[str]:  # noqa: ANN001
+        """Every command, loaded or not (the console script builds only the one it runs)."""
+        from fieldcode.cli_index import COMMANDS
+
+        return [name for name, _, _ in COMMANDS]
+
+    def format_commands(self, ctx, formatter) -> None:  # noqa: ANN001
+        """The help listing, from the command table: no command is built to list it."""
+        import click
+
+        from fieldcode.cli_index import COMMANDS
+
+        limit = formatter.width - 6 - max(len(name) for name, _, _ in COMMANDS)
+        rows = [(name, click.Command(name, help=first).get_short_help_str(limit)) for name, _, first in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx):  # noqa: ANN001
         try:
@@ -141,3 +159,37 @@ def state(ctx: typer.Context) -> State:
     return ctx.find_root().obj
 
 
+# --- the root: global options, and the coding screen when no command is given -------------
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"fieldcode {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    project: Annotated[Optional[Path], typer.Option("--project", "-C", help="Project folder (default: found from the current folder upwards).")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy database URL, e.g. postgresql+psycopg://user@host/db (env FIELDCODE_DB).")] = None,
+    coder: Annotated[Optional[str], typer.Option("--coder", help="Who is coding (env FIELDCODE_CODER, or 'coder' in settings).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Without a command: open the coding screen."""
+    ctx.obj = State(project, db, coder)
+    if ctx.invoked_subcommand is None:
+        open_main(ctx.obj, None)
+
+
+def open_main(state: State, interview: str | None) -> None:
+    """Open the coding screen (or, without Textual, print the project summary)."""
+    try:
+        from fieldcode.tui import run_tui  # noqa: PLC0415 - the TUI is optional at import time
+    except ImportError:
+        from fieldcode.cli_project import print_summary
+
+        print_summary(state.project())
+        return
+    p = state.project()
+    p.require_coder()
+    run_tui(p, interview)

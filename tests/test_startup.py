@@ -9,17 +9,19 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
 
 from conftest import MINI_A, MINI_CODEBOOK
 
 PROBE = """
 import json, sys
-from fieldcode.cli import app
+from fieldcode.cli_index import main  # what the fieldcode console script runs
 try:
-    app(sys.argv[1:], standalone_mode=False)
+    main(sys.argv[1:])
 except SystemExit:
     pass
-loaded = [m for m in ("spacy", "sqlalchemy", "pandas", "fieldcode.store", "textual")
+loaded = [m for m in ("spacy", "sqlalchemy", "pandas", "fieldcode.store", "textual", "alembic")
+          + tuple(m for m in sys.modules if m.startswith("fieldcode.cli_"))
           if m in sys.modules and type(sys.modules[m]).__name__ != "_LazyModule"]
 print("\\nLOADED=" + json.dumps(loaded))
 """
@@ -34,12 +36,14 @@ def loaded_by(*args: str, cwd=None) -> list[str]:
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["settings"], ["import", "--help"],
                                   ["crosstab", "--help"], ["agreement", "--help"]])
 def test_light_commands_load_no_database_layer_and_no_spacy(args: list[str]) -> None:
-    assert loaded_by(*args) == []
+    heavy = [m for m in loaded_by(*args) if not m.startswith("fieldcode.cli_")]
+    assert heavy == []
 
 
 def test_init_and_codebook_check_load_no_database_layer(tmp_path) -> None:
-    assert loaded_by("init", str(tmp_path / "s")) == []
-    assert loaded_by("codebook", "check", str(tmp_path / "s" / "codebook.yaml")) == []
+    assert sorted(loaded_by("init", str(tmp_path / "s"))) == ["fieldcode.cli_base", "fieldcode.cli_index", "fieldcode.cli_project"]
+    assert sorted(loaded_by("codebook", "check", str(tmp_path / "s" / "codebook.yaml"))) == [
+        "fieldcode.cli_base", "fieldcode.cli_index", "fieldcode.cli_project"]
 
 
 def test_commands_without_nlp_never_import_spacy(tmp_path) -> None:
@@ -55,3 +59,78 @@ def test_commands_without_nlp_never_import_spacy(tmp_path) -> None:
         loaded = loaded_by("-C", str(root), *args)
         assert "spacy" not in loaded, args
         assert "sqlalchemy" in loaded, args  # they did reach the database
+        assert "alembic" not in loaded, args  # a current database is not migrated, so Alembic stays out
+
+
+# --- the command table: the console script builds only the command it runs ------------------------
+
+def test_only_the_invoked_commands_module_is_imported() -> None:
+    """--help builds no command and imports no command module; a command imports only its own."""
+    cli_modules = lambda *a: sorted(m for m in loaded_by(*a) if m.startswith("fieldcode.cli_"))  # noqa: E731
+    assert cli_modules("--help") == ["fieldcode.cli_base", "fieldcode.cli_index"]
+    assert cli_modules("crosstab", "--help") == ["fieldcode.cli_analysis", "fieldcode.cli_base", "fieldcode.cli_index"]
+    assert cli_modules("--coder", "ana", "-C", "x", "agreement", "--help") == [
+        "fieldcode.cli_agreement", "fieldcode.cli_base", "fieldcode.cli_index"]
+    assert cli_modules("export", "--help") == ["fieldcode.cli_agreement", "fieldcode.cli_analysis", "fieldcode.cli_base",
+                                               "fieldcode.cli_exchange", "fieldcode.cli_index"]
+
+
+def test_command_table_matches_the_app() -> None:
+    """COMMANDS lists every command of the full app, in its order, with the module(s) that define
+    it (a group: every module that adds a subcommand) and the first sentence of its help."""
+    import click
+    import typer.main
+
+    from fieldcode.cli import app
+    from fieldcode.cli_index import COMMANDS
+
+    root = typer.main.get_command(app)
+    ctx = click.Context(root)
+    real = list(root.commands)  # insertion order, as built from the registrations
+    assert [name for name, _, _ in COMMANDS] == real
+    for name, modules, first in COMMANDS:
+        cmd = root.commands[name]
+        callbacks = [cmd.callback] + [c.callback for c in getattr(cmd, "commands", {}).values()]
+        defined_in = {cb.__module__ for cb in callbacks if cb is not None and cb.__module__ != "typer.main"}
+        subcommand_modules = {c.callback.__module__ for c in getattr(cmd, "commands", {}).values()}
+        assert defined_in <= set(modules) and (subcommand_modules or defined_in) <= set(modules), name
+        if isinstance(cmd, click.Group):
+            assert subcommand_modules == set(modules), (name, subcommand_modules)  # no module listed in vain
+        for limit in (45, 80, 300):  # the listing shows the same words at any terminal width
+            assert click.Command(name, help=first).get_short_help_str(limit) == cmd.get_short_help_str(limit), name
+    help_text = CliRunner().invoke(app, ["--help"]).output
+    for name in real:
+        assert f"  {name} " in help_text
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    ([], None), (["--help"], None), (["--coder", "ana"], None), (["crosstab"], "crosstab"),
+    (["-C", "study", "--coder", "ana", "code", "add"], "code"), (["--project=study", "log"], "log"),
+    (["-Cstudy", "interviews", "--by", "ana"], "interviews"), (["--db", "sqlite:///x.db", "show", "a"], "show"),
+    (["--version"], None), (["--", "summary"], "summary"),
+])
+def test_command_name_skips_the_root_options(args: list[str], name: str | None) -> None:
+    from fieldcode.cli_index import command_name
+
+    assert command_name(args) == name
+
+
+def test_console_script_runs_commands_and_reports_unknown_ones(tmp_path) -> None:
+    """The installed entry point (fieldcode.cli_index.main) in a fresh interpreter."""
+    run = lambda *a: subprocess.run([sys.executable, "-c", "import sys; from fieldcode.cli_index import main; main()", *a],  # noqa: E731
+                                    capture_output=True, text=True, cwd=tmp_path)
+    r = run("init", "s")
+    assert r.returncode == 0 and (tmp_path / "s" / "codebook.yaml").exists(), r.stderr
+    r = run("crosstabb")
+    assert r.returncode == 2 and "No such command 'crosstabb'" in r.stderr
+    r = run("export", "--help")
+    assert r.returncode == 0 and "qdpx" in r.stdout and "agreement" in r.stdout
+
+
+def test_migration_head_is_alembics() -> None:
+    """migrations.head() reads the version files without Alembic; Alembic agrees."""
+    from alembic.script import ScriptDirectory
+
+    from fieldcode.migrations import config, head
+
+    assert head() == ScriptDirectory.from_config(config()).get_current_head()
