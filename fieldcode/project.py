@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # the importer and the database layer load on first use (fast
 storemod = lazy_module("fieldcode.store")
 
 CODEBOOK = "codebook.yaml"
+# the codebook as last validated, keyed by its bytes (fieldcode.codebook.load): a fast start
+CODEBOOK_CACHE = ".fieldcode/cache/codebook.json"
 CODER_MAX = 100  # models.Coding.coder
 INTERVIEWS = "interviews"
 DB_FILE = "fieldcode.db"
@@ -72,7 +74,7 @@ class Project:
 
         root = find_root(root) if root is None or not (Path(root) / CODEBOOK).is_file() else Path(root).resolve()
         settings = settings or Settings.load()
-        cb = cbmod.load(root / CODEBOOK)
+        cb = cbmod.load(root / CODEBOOK, cache=root / CODEBOOK_CACHE)
         url = db or os.environ.get("FIELDCODE_DB") or settings.db or sqlite_url(root / DB_FILE)
         store = Store(url)
         who = resolve_coder(coder, settings)

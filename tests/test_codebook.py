@@ -163,3 +163,56 @@ def test_retired_code_codings_survive_and_code_returns(mini):
     rep = p.reload_codebook()
     assert rep.restored == ["housing"]
     assert p.store.code("housing").retired_at is None
+
+
+# --- the validated-codebook cache (a fast start for every command) ----------------------------
+
+def test_cache_gives_the_same_codebook_and_misses_on_any_change(tmp_path):
+    """Project.open reads the codebook through a cache keyed by its bytes: a hit equals a fresh
+    parse, any edit is a miss (the edit shows), and a damaged cache is ignored."""
+    from pathlib import Path
+
+    repo_codebook = Path(__file__).resolve().parents[1] / "codebook.yaml"
+    path = tmp_path / "codebook.yaml"
+    path.write_bytes(repo_codebook.read_bytes())
+    cache = tmp_path / ".fieldcode" / "cache" / "codebook.json"
+    fresh = cbmod.load(path)
+    assert cbmod.load(path, cache=cache) == fresh  # a miss: parsed, and written to the cache
+    assert cache.exists()
+    hit = cbmod.load(path, cache=cache)
+    assert hit == fresh and hit.hash == fresh.hash and hit.study.arms == fresh.study.arms
+    assert isinstance(hit.study.interviewer_speakers, tuple)
+
+    # an edit (a code renamed) is seen at once, through the same cache
+    first = fresh.codes[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"name: {first.name}", "name: Renamed theme", 1), encoding="utf-8")
+    assert cbmod.load(path, cache=cache).codes[0].name == "Renamed theme"
+
+    # an edit that breaks the file is refused, whatever the cache holds
+    path.write_text(text + "\n  - key: [broken\n", encoding="utf-8")
+    with pytest.raises(CodebookError):
+        cbmod.load(path, cache=cache)
+
+    # a damaged cache file is ignored
+    path.write_text(text, encoding="utf-8")
+    cache.write_text("{not json", encoding="utf-8")
+    assert cbmod.load(path, cache=cache) == fresh
+
+
+def test_project_open_uses_the_cache_and_an_unwritable_cache_still_opens(mini):
+    import shutil
+
+    from fieldcode.project import CODEBOOK_CACHE
+
+    root = mini.root
+    mini.close()
+    p = Project.open(root)
+    p.close()
+    assert (root / CODEBOOK_CACHE).exists()
+    shutil.rmtree(root / ".fieldcode")
+    (root / ".fieldcode").write_text("not a folder", encoding="utf-8")  # the cache cannot be written
+    p = Project.open(root, write=False)
+    assert p.codebook == cbmod.load(root / "codebook.yaml")
+    p.close()
+    assert (root / ".fieldcode").read_text(encoding="utf-8") == "not a folder"
