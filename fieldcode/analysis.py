@@ -7,11 +7,11 @@ Database access
 ---------------
 DESIGN.md says ``store.py`` is the only module that talks to the database.  The analysis needs
 set-based aggregates (GROUP BY over a million codings) that the Store does not offer yet, so
-every query lives in ``store.py`` (the ``_q_*`` functions in its "read-only aggregate queries"
-section, SQLAlchemy Core over the model tables); nothing in this module touches the engine.
+every query lives in ``fieldcode.store.queries`` (the ``q_*`` functions, SQLAlchemy Core over
+the model tables); nothing in this module touches the engine.
 
 How the crosstab scales: the codings come out of the database as one aggregated string of packed
-integers per interview (``_q_coding_arrays``), not as a million Python rows; everything after
+integers per interview (``q_coding_arrays``), not as a million Python rows; everything after
 that (the interviewer rule, the unions of spans, word counts, grouping) is numpy over arrays, and
 pandas only shapes the small result.  Word offsets are found with array operations that match
 ``fieldcode.text.WORD_RE`` exactly (``word_bounds``; a property test checks them).
@@ -56,14 +56,14 @@ from dataclasses import dataclass
 from fieldcode.errors import InvalidInput
 from fieldcode.store import (  # read-only aggregate queries
     TurnSpan,
-    _q_coders,
-    _q_codes,
-    _q_coding_arrays,
-    _q_codings,
-    _q_interviews,
-    _q_n_chars,
-    _q_texts,
-    _q_turns,
+    q_code_rows,
+    q_coders,
+    q_coding_arrays,
+    q_codings,
+    q_interview_rows,
+    q_n_chars,
+    q_texts,
+    q_turn_spans,
 )
 
 CONTEXT_CHARS = 150
@@ -318,17 +318,17 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
     """
     tree = load_code_tree(store)
     keys = tree.resolve(codes, include_children)
-    ivs = _q_interviews(store)
+    ivs = q_interview_rows(store)
     iids = _matching_interviews(ivs, filters)
     if not iids:
         return []
     code_ids = None if keys is None else [tree.by_key[k].id for k in keys]
-    rows = _q_codings(store, code_ids=code_ids, interview_ids=iids if filters else None, coders=coders)
+    rows = q_codings(store, code_ids=code_ids, interview_ids=iids if filters else None, coders=coders)
     if not rows:
         return []
     need = sorted({r[1] for r in rows})
-    texts = _q_texts(store, need)
-    turns = _q_turns(store, need)
+    texts = q_texts(store, need)
+    turns = q_turn_spans(store, need)
     out: list[Segment] = []
     zones: dict[int, list[tuple[int, int]]] = {}
     starts_of = {iid: [t.start for t in ts] for iid, ts in turns.items()}
@@ -359,7 +359,7 @@ def _in_zone(zones: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def load_code_tree(store) -> CodeTree:
-    return _build_tree(_q_codes(store))
+    return _build_tree(q_code_rows(store))
 
 
 # =============================================================================================
@@ -560,9 +560,9 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
     by = tuple(by)
     tree = load_code_tree(store)
     keys = tree.resolve(codes)
-    ivs = _q_interviews(store)
+    ivs = q_interview_rows(store)
     iids = _matching_interviews(ivs, filters)
-    turns = _q_turns(store, iids if filters else None)
+    turns = q_turn_spans(store, iids if filters else None)
 
     # -- rows: each is a set of code ids -----------------------------------------------------
     row_keys = keys if keys is not None else [c.key for c in tree.codes]
@@ -596,8 +596,8 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
 
     # -- codings as arrays ---------------------------------------------------------------------
     all_code_ids = sorted({cid for m in members for cid in m})
-    arr = _q_coding_arrays(store, interview_ids=iids if filters else None,
-                           code_ids=all_code_ids if keys is not None else None, coders=coders)
+    arr = q_coding_arrays(store, interview_ids=iids if filters else None,
+                          code_ids=all_code_ids if keys is not None else None, coders=coders)
     n_iv = len(iids)
     seg_iv = np.zeros((n_iv, n_rows), dtype=np.int64)
     words_iv = np.zeros((n_iv, n_rows), dtype=np.int64) if want_words else None
@@ -654,7 +654,7 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
         group_interviews=group_interviews, group_words=group_words,
         options={"unit": unit, "by": list(by), "codes": codes, "filters": filters or {}, "coders": coders or [],
                  "include_interviewer": include_interviewer, "rollup": rollup,
-                 "pooling": pooling_rule(coders, _q_coders(store)),
+                 "pooling": pooling_rule(coders, q_coders(store)),
                  "left_out_by_interviewer_rule": left_out},
     )
 
@@ -714,7 +714,7 @@ def _dead_mask(ivp, starts, ends, turns_per_iv, n_words, store, iids):
     need = [i for i, ts in enumerate(turns_per_iv) if ts]
     if not need:
         return np.zeros(len(starts), dtype=bool)
-    n_chars = _q_n_chars(store, [iids[i] for i in need])
+    n_chars = q_n_chars(store, [iids[i] for i in need])
     big = int(max(n_chars.values(), default=0)) + 2
     lo_l, hi_l = [], []
     for i in need:
@@ -737,7 +737,7 @@ def _coded_words(store, iids, turns, include_interviewer, pr_iv, pr_row, starts,
     """Analysed words covered by the union of each (interview, row)'s spans: interviews x rows."""
     import numpy as np
 
-    texts = _q_texts(store, iids)
+    texts = q_texts(store, iids)
     ws_l, we_l, an_l, off = [], [], [], [0]
     for i, iid in enumerate(iids):
         text = texts[iid]
@@ -987,7 +987,7 @@ def cooccurrence(store, *, mode: str = "span", codes: list[str] | None = None,
                       + (", by any coders" if across_coders else ", by the same coder")
                       + "; diagonal: the code's codings")
     else:
-        turns = _q_turns(store, list(by_iv))
+        turns = q_turn_spans(store, list(by_iv))
         for iid, lst in by_iv.items():
             ts = [t for t in turns.get(iid, []) if include_interviewer or not t.is_interviewer]
             starts = [t.content_start for t in ts]
@@ -1032,8 +1032,8 @@ def coverage(store, *, filters: dict[str, list[str]] | None = None, coders: list
              include_interviewer: bool = False) -> list[CoverageRow]:
     """Share of each interview's analysed words coded with any code, per coder and, when there is
     more than one, for all of them together (a union: words two coders both coded count once)."""
-    ivs = _q_interviews(store)
-    who = list(coders) if coders else _q_coders(store)
+    ivs = q_interview_rows(store)
+    who = list(coders) if coders else q_coders(store)
     out: list[CoverageRow] = []
     everyone = [*who, ALL_CODERS] if len(who) > 1 else who
     for c in everyone:

@@ -11,7 +11,7 @@ fieldcode command, and the message lists the sessions that hold a transaction op
 Opening a new database runs its migrations under a lock (an advisory lock on PostgreSQL, a
 lock file on SQLite), so several processes opening it at once wait for the first.
 
-Headless; only ``store.py`` uses this module.
+Headless; only the store (``fieldcode.store``) uses this module.
 """
 
 from __future__ import annotations

@@ -37,8 +37,7 @@ from fieldcode.design import (
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput
 from fieldcode.readers import SUPPORTED_SUFFIXES, ReadError, read_document
 from fieldcode.segment import analyse_many
-from fieldcode.record import Reanchor
-from fieldcode.store import PreparedInterview, Store
+from fieldcode.store import PreparedInterview, Reanchor, Store
 
 FRONT_MATTER_SUFFIXES = {".txt", ".md"}
 

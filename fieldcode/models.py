@@ -1,4 +1,4 @@
-"""The database schema (SQLModel).  ``store.py`` is the only module that queries these tables.
+"""The database schema (SQLModel).  The store (``fieldcode.store``) is the only code that queries these tables.
 
 Schema changes go through an Alembic migration in ``fieldcode/migrations/versions/``; a test
 checks that the migrations and these models agree.

@@ -25,7 +25,8 @@ import math
 import numpy as np
 import pytest
 
-from fieldcode.analysis import analysed_words, crosstab, word_bounds, _q_turns, _q_interviews
+from fieldcode.analysis import analysed_words, crosstab, word_bounds
+from fieldcode.store import q_interview_rows, q_turn_spans
 from fieldcode.text import WORD_RE
 
 from test_analysis_fixtures import attrs, code, make_project
@@ -195,8 +196,8 @@ def test_long_form_carries_denominators(proj):
 def test_analysed_words_formula_matches_word_positions(proj):
     """The denominator (from turn rows) equals counting word positions outside labels and
     interviewer turns one by one."""
-    ivs = _q_interviews(proj.store)
-    turns = _q_turns(proj.store)
+    ivs = q_interview_rows(proj.store)
+    turns = q_turn_spans(proj.store)
     for iid, (name, n_words, _a) in ivs.items():
         text = proj.store.interview(iid).text
         ts = turns[iid]

@@ -133,20 +133,20 @@ def test_bad_files_reported_by_name_others_imported(mini_dir, tmp_path):
 
 def test_interview_is_stored_whole_or_not_at_all(mini_dir, monkeypatch):
     """A failure while writing sentences leaves no interview, turns or attributes behind."""
-    from fieldcode import store as storemod
+    from fieldcode.store import core as storecore
 
     p = Project.open(mini_dir, coder="ana")
-    real_bulk = storemod._bulk_insert
+    real_bulk = storecore.bulk_insert
 
     def failing_bulk(conn, model, columns, rows):
         if model is SentenceRow:
             raise RuntimeError("disk full (simulated)")
         return real_bulk(conn, model, columns, rows)
 
-    monkeypatch.setattr(storemod, "_bulk_insert", failing_bulk)
+    monkeypatch.setattr(storecore, "bulk_insert", failing_bulk)
     with pytest.raises(RuntimeError):
         p.import_files()
-    monkeypatch.setattr(storemod, "_bulk_insert", real_bulk)
+    monkeypatch.setattr(storecore, "bulk_insert", real_bulk)
     with p.store.read() as s:
         assert s.exec(select(func.count()).select_from(Interview)).scalar_one() == 0
         assert s.exec(select(func.count()).select_from(TurnRow)).scalar_one() == 0

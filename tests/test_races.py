@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy
 from typer.testing import CliRunner
 
-from fieldcode import store as storemod
+from fieldcode.store import engine as storeengine  # the connection rules read BUSY_TIMEOUT_MS there
 from fieldcode.cli import app
 from fieldcode.migrations import head
 
@@ -70,7 +70,7 @@ def snapshot(url: str) -> list:
 def test_read_only_commands_run_while_another_process_writes(mini, db_url, monkeypatch):
     mini.store.add_coding("a.md", "housing", 0, 11, "ana")
     mini.close()
-    monkeypatch.setattr(storemod, "BUSY_TIMEOUT_MS", 400)
+    monkeypatch.setattr(storeengine, "BUSY_TIMEOUT_MS", 400)
     before = snapshot(db_url)
     holder = hold_write_lock(db_url, 6)
     try:
@@ -89,7 +89,7 @@ def test_read_only_commands_run_while_another_process_writes(mini, db_url, monke
 
 def test_writer_that_waits_too_long_is_told_who_holds_the_lock(mini, db_url, monkeypatch):
     mini.close()
-    monkeypatch.setattr(storemod, "BUSY_TIMEOUT_MS", 400)
+    monkeypatch.setattr(storeengine, "BUSY_TIMEOUT_MS", 400)
     before = snapshot(db_url)
     holder = hold_write_lock(db_url, 8)
     try:
@@ -112,7 +112,7 @@ def test_sqlite_lock_held_by_another_program_is_named_as_such(mini_dir, tmp_path
     url = f"sqlite:///{tmp_path / 'x.db'}"
     r = run_cli("-C", str(mini_dir), "--db", url, "import")
     assert r.exit_code == 0, r.output
-    monkeypatch.setattr(storemod, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(storeengine, "BUSY_TIMEOUT_MS", 300)
     import sqlite3
 
     other = sqlite3.connect(tmp_path / "x.db", isolation_level=None)  # like the sqlite3 shell

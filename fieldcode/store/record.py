@@ -1,5 +1,5 @@
 """The coding record: every coding change, its event, undo and redo.  Part of the store (``Store``
-inherits ``CodingRecord``); no other module writes codings.
+in ``fieldcode.store.core`` inherits ``CodingRecord``); no other module writes codings.
 
 Rules that protect a team's work:
 
@@ -67,7 +67,7 @@ def describe_event(ev: Event) -> str:
 
 class CodingRecord:
     """Coding writes and the event log.  Mixed into ``Store``: uses its ``read``/``write``
-    sessions and its interview and code look-ups."""
+    sessions and its interview and code look-ups (``interview_in``, ``code_in``)."""
 
     # -- reads --------------------------------------------------------------------------------
     def codings(self, interview_id: int | None = None, *, code_ids: Iterable[int] | None = None,
@@ -117,7 +117,8 @@ class CodingRecord:
     def _text_sha(s: Session, interview_id: int) -> str:
         return s.exec(select(Interview.sha256).where(Interview.id == interview_id)).scalar_one()
 
-    def _check_span(self, iv: Interview, start: int, end: int) -> None:
+    def check_span(self, iv: Interview, start: int, end: int) -> None:
+        """Refuse a span that does not fit the interview's text."""
         if not (0 <= start < end <= iv.n_chars):
             raise InvalidInput(
                 f"span [{start}, {end}) is outside interview '{iv.name}' (its text has {iv.n_chars} "
@@ -137,8 +138,8 @@ class CodingRecord:
         skipped = 0
         with self.write() as s:
             for interview, code, start, end, coder, memo in specs:
-                iv = self._interview(s, interview)
-                c = self._code(s, code)
+                iv = self.interview_in(s, interview)
+                c = self.code_in(s, code)
                 dup = s.exec(select(Coding.id).where(
                     Coding.interview_id == iv.id, Coding.code_id == c.id, Coding.coder == coder,
                     Coding.start == start, Coding.end == end)).first()
@@ -164,10 +165,10 @@ class CodingRecord:
                 if s.exec(select(Coding.id).where(Coding.uid == uid)).first() is not None:
                     skipped += 1
                     continue
-                iv = self._interview(s, r["interview_id"])
-                c = self._code(s, r["code_id"])
+                iv = self.interview_in(s, r["interview_id"])
+                c = self.code_in(s, r["code_id"])
                 _require_codable(c)
-                self._check_span(iv, r["start"], r["end"])
+                self.check_span(iv, r["start"], r["end"])
                 quote = iv.text[r["start"]:r["end"]]
                 now = utcnow()
                 row = Coding(uid=uid, interview_id=iv.id, code_id=c.id, coder=r["coder"], start=r["start"],
@@ -186,12 +187,12 @@ class CodingRecord:
 
     def _add(self, s: Session, interview: str | int, code: str | int, start: int, end: int, coder: str,
              memo: str, *, detail: dict | None = None) -> Coding:
-        iv = self._interview(s, interview)
-        c = self._code(s, code)
+        iv = self.interview_in(s, interview)
+        c = self.code_in(s, code)
         if c.retired_at is not None:
             raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
         _require_codable(c)
-        self._check_span(iv, start, end)
+        self.check_span(iv, start, end)
         quote = iv.text[start:end]
         now = utcnow()
         row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
@@ -209,7 +210,7 @@ class CodingRecord:
             sha = self._text_sha(s, row.interview_id)
             before = coding_snapshot(row, sha)
             if code is not None:
-                c = self._code(s, code)
+                c = self.code_in(s, code)
                 if c.retired_at is not None:
                     raise InvalidInput(f"code '{c.key}' is retired; add it back to codebook.yaml to use it")
                 _require_codable(c)
@@ -218,7 +219,7 @@ class CodingRecord:
                 iv = s.get(Interview, row.interview_id)
                 st = row.start if start is None else start
                 en = row.end if end is None else end
-                self._check_span(iv, st, en)
+                self.check_span(iv, st, en)
                 quote = iv.text[st:en]
                 row.start, row.end = st, en
                 row.quote_prefix, row.quote_sha256 = quote[:QUOTE_PREFIX_LEN], textmod.sha256(quote)
@@ -420,8 +421,8 @@ class CodingRecord:
                 plan.changes.append(mv)
         return plan
 
-    def _record_text_change(self, s: Session, interview_id: int, plan: "Reanchor", new_sha: str,
-                            coder: str | None, new_text: str) -> None:
+    def record_text_change(self, s: Session, interview_id: int, plan: "Reanchor", new_sha: str,
+                           coder: str | None, new_text: str) -> None:
         """Inside ``save_interview``'s transaction: keep the alignment, move the live codings
         (one ``reanchor`` event each, for those whose span or text changed) and delete those
         the user accepted as lost (one ``lost`` event each, naming who accepted)."""

@@ -1,0 +1,112 @@
+"""The database side of merging another copy of the project (``fieldcode.merge``): read a copy
+whole as plain data, and write a merge plan in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from fieldcode import text as textmod
+from fieldcode.errors import Conflict
+from fieldcode.models import Code, Coding, Event, Interview
+from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
+
+_CODE = Code.__table__
+_CODING = Coding.__table__
+_IV = Interview.__table__
+
+
+def _naive_iso(t) -> str:
+    """A time as naive UTC ISO text (microseconds), the same from SQLite and PostgreSQL."""
+    from datetime import timezone
+
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t)
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc)
+    return t.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def _utc(iso: str) -> datetime:
+    from datetime import timezone
+
+    return datetime.fromisoformat(iso).replace(tzinfo=timezone.utc)
+
+
+def q_merge_view(store) -> dict:
+    """Everything a merge compares, as plain data: interviews (id -> (name, sha256)), codes
+    (id -> (key, name)), codings (uid -> dict) and events by coding uid (uid -> [dict], in log
+    order), with times as naive ISO strings."""
+    c, e = _CODING.c, Event.__table__.c
+    out: dict = {"interviews": {}, "codes": {}, "codings": {}, "events": defaultdict(list)}
+    with store.engine.connect() as conn:
+        for iid, name, sha in conn.execute(select(_IV.c.id, _IV.c.name, _IV.c.sha256)):
+            out["interviews"][iid] = (name, sha)
+        for cid, key, name in conn.execute(select(_CODE.c.id, _CODE.c.key, _CODE.c.name)):
+            out["codes"][cid] = (key, name)
+        for r in conn.execute(select(c.id, c.uid, c.interview_id, c.code_id, c.coder, c.start, c.end, c.memo,
+                                     c.created_at, c.updated_at)):
+            out["codings"][r.uid] = {"id": r.id, "uid": r.uid, "interview_id": r.interview_id, "code_id": r.code_id,
+                                     "coder": r.coder, "start": r.start, "end": r.end, "memo": r.memo,
+                                     "created_at": _naive_iso(r.created_at), "updated_at": _naive_iso(r.updated_at)}
+        for r in conn.execute(select(e.id, e.at, e.coder, e.action, e.coding_uid, e.interview_id, e.before, e.after,
+                                     e.detail).where(e.coding_uid.is_not(None)).order_by(e.id)):
+            out["events"][r.coding_uid].append(
+                {"id": r.id, "at": _naive_iso(r.at), "coder": r.coder, "action": r.action,
+                 "interview_id": r.interview_id, "before": r.before, "after": r.after, "detail": r.detail})
+    out["events"] = dict(out["events"])
+    return out
+
+
+def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], removals: Sequence[str],
+                events: Sequence[dict]) -> None:
+    """Write a merge in ONE transaction (all or nothing).
+
+    * ``inserts``: coding dicts (uid, interview_id, code_id, coder, start, end, memo, created_at,
+      updated_at) in local ids; a uid already present makes the whole merge fail.
+    * ``updates``: the same, for codings (by uid) that take the other copy's state.
+    * ``removals``: uids of codings the other copy removed.
+    * ``events``: the other copy's history of those codings, copied in with their own time, coder
+      and action (``state`` final, so nobody's undo reaches across copies); dicts with at, coder,
+      action, coding_uid, interview_id, before, after, detail (JSON text)."""
+    with store.write() as s:
+        ivs: dict[int, Interview] = {}
+
+        def iv_of(iid: int) -> Interview:
+            if iid not in ivs:
+                ivs[iid] = s.get(Interview, iid)
+            return ivs[iid]
+
+        def quote_fields(d: dict) -> dict:
+            q = iv_of(d["interview_id"]).text[d["start"]:d["end"]]
+            return {"quote_prefix": q[:QP], "quote_sha256": textmod.sha256(q)}
+
+        for d in inserts:
+            if s.exec(select(Coding.id).where(Coding.uid == d["uid"])).first() is not None:
+                raise Conflict(f"coding {d['uid']} appeared here while merging; nothing was merged, run it again")
+            s.add(Coding(uid=d["uid"], interview_id=d["interview_id"], code_id=d["code_id"], coder=d["coder"],
+                         start=d["start"], end=d["end"], memo=d["memo"], **quote_fields(d),
+                         created_at=_utc(d["created_at"]), updated_at=_utc(d["updated_at"])))
+        for d in updates:
+            row = s.exec(select(Coding).where(Coding.uid == d["uid"])).scalars().first()
+            if row is None:
+                raise Conflict(f"coding {d['uid']} was removed here while merging; nothing was merged, run it again")
+            for k in ("interview_id", "code_id", "start", "end", "memo"):
+                setattr(row, k, d[k])
+            for k, v in quote_fields(d).items():
+                setattr(row, k, v)
+            row.updated_at = _utc(d["updated_at"])
+        if removals:
+            s.exec(delete(Coding).where(Coding.uid.in_(list(removals))))
+        s.flush()
+        ids = dict(s.exec(select(Coding.uid, Coding.id).where(
+            Coding.uid.in_([ev["coding_uid"] for ev in events] or [""]))).all())
+        for ev in events:
+            s.add(Event(at=_utc(ev["at"]), coder=ev["coder"], action=ev["action"],
+                        coding_id=ids.get(ev["coding_uid"]), coding_uid=ev["coding_uid"],
+                        interview_id=ev["interview_id"], before=ev["before"], after=ev["after"],
+                        detail=ev["detail"], state="final"))
