@@ -202,7 +202,7 @@ def import_cmd(
             raise InvalidInput("--accept-losses goes with --reanchor")
         report = p.import_files(paths or None, encoding=encoding, reanchor=reanchor,
                                 accept_losses=accept_losses, progress=progress)
-    style = {"imported": "green", "updated": "green", "reanchored": "green", "unchanged": "dim",
+    style = {"imported": "green", "updated": "green", "reanchored": "green", "re-marked": "green", "unchanged": "dim",
              "attributes": "cyan", "skipped": "dim", "refused": "red", "failed": "red"}
     for o in report.outcomes:
         stream = err if o.status in ("failed", "refused") else out

@@ -3,7 +3,8 @@
 Each interview is stored whole or not at all.  A bad file is reported by name with its reason
 while the others go on.  Re-import never silently drops or shifts codings:
 
-* unchanged text: nothing happens (attributes are refreshed if they changed);
+* unchanged text: nothing happens (attributes are refreshed if they changed; turns are marked
+  again, codings untouched, if the turn settings now mark them differently);
 * changed text, no codings: the interview is updated;
 * changed text with codings: refused, unless ``reanchor=True``, which aligns the old and new
   text (``fieldcode.align``) and moves each coding with its words, so a typo fixed inside or
@@ -37,7 +38,7 @@ from fieldcode.design import (
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput
 from fieldcode.readers import SUPPORTED_SUFFIXES, ReadError, read_document
 from fieldcode.segment import analyse_many
-from fieldcode.store import PreparedInterview, Reanchor, Store
+from fieldcode.store import PreparedInterview, Reanchor, Store, q_turn_spans
 
 FRONT_MATTER_SUFFIXES = {".txt", ".md"}
 
@@ -47,7 +48,7 @@ Progress = Callable[[str, int, int], None]
 @dataclass
 class FileOutcome:
     path: str
-    status: str  # imported | updated | reanchored | unchanged | attributes | skipped | refused | failed
+    status: str  # imported | updated | reanchored | re-marked | unchanged | attributes | skipped | refused | failed
     message: str = ""
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -336,6 +337,18 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
         return pend
     existing_id, existing_sha = known
     if existing_sha == textmod.sha256(body):
+        stored = [(t.start, t.end, t.content_start, t.speaker)
+                  for t in q_turn_spans(store, [existing_id]).get(existing_id, [])]
+        if stored != [(t.start, t.end, t.content_start, t.speaker) for t in turns]:
+            # Same text, but its turns are marked differently now (the study's or the interview's
+            # `turns` / `interviewer_lines` settings changed): store it again with the new turns,
+            # sentences and index.  The text is identical, so every coding stays where it is.
+            pend.replace = existing_id
+            pend.status = "re-marked"
+            pend.plan = store.reanchor_plan(existing_id, body)
+            pend.notes.append(f"text unchanged; turns marked again under the current settings: "
+                              f"{len(turns)} turn(s), were {len(stored)}")
+            return pend
         if store.attributes(existing_id) != attrs:
             store.set_attributes(existing_id, attrs)
             return FileOutcome(display, "attributes", "text unchanged; attributes updated", pend.notes)

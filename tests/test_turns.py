@@ -212,3 +212,48 @@ def test_codebook_template_documents_turn_settings(tmp_path: Path) -> None:
     # left commented, the template keeps the defaults
     path.write_text(TEMPLATE, encoding="utf-8")
     assert (load(path).study.turns, load(path).study.interviewer_lines) == ("labels", "")
+
+
+def test_changed_turn_settings_re_mark_an_imported_transcript_and_keep_every_coding(tmp_path: Path, db_url: str) -> None:
+    """The README's advice for a transcript imported with no turns (set 'turns: paragraphs' and
+    an interviewer pattern) must work on re-import of the unchanged file: its turns are marked
+    again, both coders' codings and the log stay exactly as they were, and the search index
+    follows (the interviewer's question is no longer searched by default)."""
+    root = _project(tmp_path)
+    (root / "interviews" / "oral.txt").write_text(UNLABELLED, encoding="utf-8")
+    p = Project.open(root, db=db_url, coder="ana")
+    try:
+        assert p.import_files().ok
+        assert _turns(p, "oral.txt") == []
+        iv = p.store.interview("oral.txt")
+        a = iv.text.index("In Sydney")
+        b = iv.text.index("Three brothers.")
+        p.store.add_coding(iv.id, "place", a, a + len("In Sydney"), "ana")
+        p.store.add_coding(iv.id, "housing", b, b + len("Three brothers."), "ben")
+        codings = sorted((c.id, c.uid, c.coder, c.start, c.end) for c in p.store.codings(interview_id=iv.id))
+        events = sorted((e.id, e.coder, e.action, e.coding_uid) for e in p.store.events(limit=100))
+    finally:
+        p.close()
+    runner = CliRunner()
+    hits = lambda: [ln for ln in runner.invoke(app, ["-C", str(root), "--db", db_url, "search", "brother",  # noqa: E731
+                                                     "--format", "csv"]).output.splitlines()[1:] if ln.strip()]
+    assert len(hits()) == 2  # no turns yet: "Any brothers?" counts as participant speech
+
+    (root / "interviews" / "attributes.csv").write_text(
+        'file,turns,interviewer_lines\noral.txt,paragraphs,"\\d+\\.\\d\\d\\t"\n', encoding="utf-8")
+    p = Project.open(root, db=db_url, coder="ana")
+    try:
+        report = p.import_files()
+        assert report.ok
+        [outcome] = report.outcomes
+        assert outcome.status == "re-marked"
+        assert "turns marked again under the current settings: 4 turn(s), were 0" in " ".join(outcome.notes)
+        assert _turns(p, "oral.txt") == EXPECTED
+        iv = p.store.interview("oral.txt")
+        assert sorted((c.id, c.uid, c.coder, c.start, c.end) for c in p.store.codings(interview_id=iv.id)) == codings
+        assert sorted((e.id, e.coder, e.action, e.coding_uid) for e in p.store.events(limit=100)) == events
+        assert [o.status for o in p.import_files().outcomes] == ["unchanged"]  # marked once
+    finally:
+        p.close()
+    [hit] = hits()  # the participant's "Three brothers.", by its offsets
+    assert ",Participant," in hit and f",{b + len('Three ')},{b + len('Three brothers')}," in hit
