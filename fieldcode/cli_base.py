@@ -41,12 +41,12 @@ class _RootGroup(TyperGroup):
 
     def format_commands(self, ctx, formatter) -> None:  # noqa: ANN001
         """The help listing, from the command table: no command is built to list it."""
-        import click
+        from typer.core import TyperCommand
 
         from fieldcode.cli_index import COMMANDS
 
         limit = formatter.width - 6 - max(len(name) for name, _, _ in COMMANDS)
-        rows = [(name, click.Command(name, help=first).get_short_help_str(limit)) for name, _, first in COMMANDS]
+        rows = [(name, TyperCommand(name, help=first).get_short_help_str(limit)) for name, _, first in COMMANDS]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
