@@ -73,7 +73,7 @@ def typed(text: str) -> list[str]:
 
 
 async def search(pilot, term: str) -> None:
-    await pilot.press("slash")
+    await pilot.press("ctrl+f")   # find in this transcript (/ searches the study)
     await pilot.pause()
     await pilot.press("ctrl+a", "ctrl+k", *typed(term), "enter")
     await pilot.pause()

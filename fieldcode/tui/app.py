@@ -146,6 +146,10 @@ class FieldcodeApp(App):
         if coding is not None:
             yield SystemCommand("Reload codebook", "Read codebook.yaml again (after editing it) and sync the codes",
                                 coding.reload_codebook)
+            yield SystemCommand("Search the study", "By lemma, exact phrase or regex; hits across interviews (/)",
+                                coding.action_study_search)
+            yield SystemCommand("Review suggestions", "Accept, reject, skip or adjust the codings proposed to you (g)",
+                                coding.action_suggestions)
 
     def action_help(self) -> None:
         screen = _coding_screen(self)

@@ -31,9 +31,9 @@ from fieldcode.tui.editing import EditingMixin, to_span
 from fieldcode.tui.memos import MemoMixin
 from fieldcode.tui.moving import MovingMixin
 from fieldcode.tui.stripes import Stripes
+from fieldcode.tui.study_actions import StudyActionsMixin
 from fieldcode.tui.textmap import (
     Span,
-    find_all_ci,
     next_after,
     paragraphs,
     spans_at,
@@ -78,6 +78,7 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("undo", "ctrl+z", "undo", "Undo", True),
     ("redo", "ctrl+y", "redo", "Redo", False),
     ("manage_codes", "k", "manage_codes", "Manage codes (new, rename, colour, move, merge, key)", False),
+    ("suggestions", "g", "suggestions", "Review your suggestions (accept, reject, skip, adjust)", False),
     # memos
     ("memo", "m", "memo", "Memo", True),
     ("memos", "M", "memos", "Memos", True),
@@ -87,8 +88,9 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("next_uncoded", "u", "next_uncoded", "Next uncoded turn", False),
     ("next_interview", "right_curly_bracket,ctrl+pagedown", "next_interview", "Next interview", False),
     ("prev_interview", "left_curly_bracket,ctrl+pageup", "prev_interview", "Previous interview", False),
-    ("search", "slash", "search", "Search", False),
-    ("search_next", "f3,greater_than_sign", "search_next", "Next match", False),
+    ("search", "slash", "study_search", "Search the study (lemma, exact phrase, regex)", False),
+    ("find", "ctrl+f", "search", "Find in this transcript", False),
+    ("search_next", "f3,greater_than_sign", "search_next", "Next match (find or study search)", False),
     ("search_prev", "shift+f3,less_than_sign", "search_prev", "Previous match", False),
     # views
     ("retrieve", "r", "retrieve", "Retrieve", False),
@@ -110,7 +112,7 @@ def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Spa
                 created_at=created_at, updated_at=updated_at)
 
 
-class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
+class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActionsMixin, Screen):
     AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
     CodingScreen #side { width: 34; border-right: solid $primary-darken-2; }
@@ -162,7 +164,10 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
         self.coders: list[str] = []
         self.current_coding: int | None = None
         self.search_term = ""
-        self.search_hits: list[int] = []
+        self.search_spans: list[tuple[int, int]] = []   # matches in this transcript (F3, >, <)
+        self.study_query = None          # the last study search (/), reopened with it
+        self.study_spans: dict[int, list[tuple[int, int]]] | None = None   # its hits by interview
+        self.suggestion_at: tuple | None = None   # where the suggestion review was left (g)
         self._seen_event = 0
         self._seen_codebook = 0
         self._hotkeys: dict[str, int] = {}
@@ -387,7 +392,7 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, Screen):
         self.current_coding = None
         self._last_coded = None
         self.passage_memos = []       # read after the first paint (see _after_first_paint)
-        self.search_hits = find_all_ci(self.text, self.search_term) if self.search_term else []
+        self.search_spans = self.match_spans(iid)
 
     def _show_loaded(self, *, initial: bool = False, select: tuple[int, int] | None = None) -> None:
         tr = self.transcript

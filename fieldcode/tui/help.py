@@ -45,6 +45,19 @@ GUIDE = [
     ("Counts", "Each code in the codebook shows here/study: its coded segments in this interview / in the "
                "whole study (yours, or everyone's after o). Beside each interview: the share of its text "
                "you have coded and the number of codings."),
+    ("Searching", "/ searches the whole study: type a word or phrase and press Enter. It matches by lemma "
+                  "('lived' also finds live, living, lives); ctrl+t switches to exact phrase or regular "
+                  "expression, ctrl+o searches interviewer turns too. Hits are listed by interview, the open "
+                  "interview first, each with speaker, position (s sentence, t turn, @ character) and its "
+                  "context. Enter opens that interview with the hit selected, ready to code; F3 or > and "
+                  "shift+F3 or < then step through the search's hits in the open transcript. Esc goes back. "
+                  "ctrl+f finds plain text in the open transcript only."),
+    ("Suggestions", "g reviews the codings proposed to you ('fieldcode suggest keywords', 'fieldcode suggest "
+                    "search'), only yours, one at a time in context with where each came from: a accepts (it "
+                    "becomes your coding, its origin kept in the event log), r rejects (remembered, never "
+                    "proposed to you again), s skips, p goes back. Before accepting, ← → move the end and , . "
+                    "(or shift+← →) the start by a word; 0 restores the proposed span; o shows it in the "
+                    "transcript. Esc closes; g again resumes where you left off."),
     ("Memos", "m writes a memo: on your coding under the cursor, else on the selected passage (coded or "
               "not), else on the interview; with the codebook focused, on the highlighted code. M lists "
               "every memo, filtered by interview, code and coder; Enter opens its passage. Memos are "

@@ -130,25 +130,34 @@ class MovingMixin:
     def action_search(self) -> None:
         def done(term: str | None) -> None:
             if term:
-                self.search_term = term
-                self.search_hits = find_all_ci(self.text, term)
+                self.search_term, self.study_spans = term, None
+                self.search_spans = self.match_spans(self.iv_id)
                 self._search_step(False, from_offset=self.transcript.cursor_offset - 1)
 
-        self.app.push_screen(Prompt("Search this transcript", self.search_term,
-                                    "Enter finds · then F3 or > next, shift+F3 or < previous"), done)
+        self.app.push_screen(Prompt("Find in this transcript", self.search_term,
+                                    "Enter finds · then F3 or > next, shift+F3 or < previous · "
+                                    "/ searches the whole study"), done)
+
+    def match_spans(self, interview_id: int | None) -> list[tuple[int, int]]:
+        """The last search's matches in the open transcript: the study search's hits in it, or
+        the find term's case-insensitive occurrences."""
+        if self.study_spans is not None:
+            return list(self.study_spans.get(interview_id, []))
+        n = len(self.search_term)
+        return [(i, i + n) for i in find_all_ci(self.text, self.search_term)] if self.search_term else []
 
     def _search_step(self, backwards: bool, from_offset: int | None = None) -> None:
         if not self.search_term:
             self.action_search()
             return
-        if not self.search_hits:
-            self.notify(f"'{self.search_term}' does not occur in this transcript.", severity="warning")
+        if not self.search_spans:
+            where = "has no hits of the study search" if self.study_spans is not None else "does not contain"
+            self.notify(f"This transcript {where} '{self.search_term}'.", severity="warning")
             return
         at = self.transcript.selection_offsets[0] if from_offset is None else from_offset
-        i = next_after(self.search_hits, at, backwards=backwards)
-        start = self.search_hits[i]
-        self.transcript.select_offsets(start, start + len(self.search_term))
-        self.notify(f"match {i + 1} of {len(self.search_hits)}", timeout=1.5)
+        i = next_after([a for a, _b in self.search_spans], at, backwards=backwards)
+        self.transcript.select_offsets(*self.search_spans[i])
+        self.notify(f"match {i + 1} of {len(self.search_spans)}", timeout=1.5)
 
     def action_search_next(self) -> None:
         self._search_step(False)
