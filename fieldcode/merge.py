@@ -25,6 +25,11 @@ merge, which copies events as they are).  For each coding the other copy knows:
 * both copies changed it since their common history -> a **conflict**, reported and left alone
   for the user.
 
+**Memos** on interviews, passages and codes match by ``uid`` too: a memo only the other copy has
+is added (with its author and times); one both have whose text differs takes the text of the
+newer edit (memos are edited only by their author).  Memo deletions are not logged, so a memo
+deleted here that the other copy still has comes back: every memo added is listed.
+
 A coding whose interview or code is not matched is reported and skipped.  The other copy is
 never written to: a database file is copied to a temporary folder (and its schema upgraded
 there) before it is read.
@@ -59,10 +64,15 @@ class MergePlan:
     unmatched: list[str] = field(default_factory=list)      # interviews and codes not merged
     codebook_notes: list[str] = field(default_factory=list)
     by_coder: dict[str, dict[str, int]] = field(default_factory=dict)
+    memo_inserts: list[dict] = field(default_factory=list)
+    memo_updates: list[dict] = field(default_factory=list)
+    memo_notes: list[str] = field(default_factory=list)   # one line per memo added or updated
+    memos_skipped: int = 0                                # already here (same text, or newer here)
 
     @property
     def changes(self) -> int:
-        return len(self.inserts) + len(self.updates) + len(self.removals)
+        return (len(self.inserts) + len(self.updates) + len(self.removals) + len(self.memo_inserts)
+                + len(self.memo_updates))
 
     def count(self, coder: str, what: str) -> None:
         self.by_coder.setdefault(coder, {"added": 0, "changed": 0, "removed": 0})[what] += 1
@@ -73,6 +83,10 @@ class MergePlan:
                  f"(kept), {len(self.conflicts)} conflict(s)"]
         for coder, n in sorted(self.by_coder.items()):
             lines.append(f"  {coder}: {n['added']} added, {n['changed']} changed, {n['removed']} removed")
+        if self.memo_inserts or self.memo_updates or self.memos_skipped:
+            lines.append(f"memos: {len(self.memo_inserts)} to add, {len(self.memo_updates)} to update; "
+                         f"{self.memos_skipped} already here")
+            lines.extend(f"  {n}" for n in self.memo_notes)
         return lines
 
 
@@ -223,7 +237,40 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
                 plan.updates.append(row)
                 plan.count(o["coder"], "changed")
         plan.events += _copies(new_o, uid, ivmap, codemap, source)
+    _plan_memos(plan, H, T, ivmap, codemap)
     return plan
+
+
+def _plan_memos(plan: MergePlan, H: dict, T: dict, ivmap: dict, codemap: dict) -> None:
+    """Memos on interviews, passages and codes, by uid (see the module docstring)."""
+    names = {iid: name for iid, (name, _sha) in T["interviews"].items()}
+    keys = {cid: key for cid, (key, _name) in T["codes"].items()}
+    unmatched = 0
+    for uid, o in sorted(T["memos"].items(), key=lambda x: (x[1]["created_at"], x[0])):
+        if (o["interview_id"] is not None and o["interview_id"] not in ivmap) or (
+                o["code_id"] is not None and o["code_id"] not in codemap):
+            unmatched += 1
+            continue
+        row = {**o, "interview_id": ivmap.get(o["interview_id"]) if o["interview_id"] is not None else None,
+               "code_id": codemap.get(o["code_id"]) if o["code_id"] is not None else None}
+        on = " and ".join(x for x in (
+            f"interview '{names[o['interview_id']]}'" + (f" [{o['start']}, {o['end']})" if o["start"] is not None else "")
+            if o["interview_id"] is not None else "",
+            f"code '{keys[o['code_id']]}'" if o["code_id"] is not None else "") if x)
+        gist = " ".join(o["text"].split())
+        gist = gist if len(gist) <= 50 else gist[:49] + "\u2026"
+        mine = H["memos"].get(uid)
+        if mine is None:
+            plan.memo_inserts.append(row)
+            plan.memo_notes.append(f"add {o['author']}'s memo on {on}: \u201c{gist}\u201d")
+        elif mine["text"] != o["text"] and o["updated_at"] > mine["updated_at"]:
+            plan.memo_updates.append(row)
+            plan.memo_notes.append(f"update {o['author']}'s memo on {on} (edited there {o['updated_at'][:16]}, "
+                                   f"here {mine['updated_at'][:16]}): \u201c{gist}\u201d")
+        else:
+            plan.memos_skipped += 1
+    if unmatched:
+        plan.unmatched.append(f"{unmatched} memo(s) on interviews or codes not matched here (see above) were not merged")
 
 
 def _copies(events: list[dict], uid: str, ivmap: dict, codemap: dict, source: str) -> list[dict]:
@@ -253,5 +300,6 @@ def merge(here: Store, other: Path, *, dry_run: bool = False) -> MergePlan:
         there.close()
         shutil.rmtree(tmp, ignore_errors=True)
     if not dry_run and (plan.changes or plan.events):
-        apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals, events=plan.events)
+        apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals, events=plan.events,
+                    memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates)
     return plan

@@ -164,3 +164,78 @@ def test_bad_other_is_a_clear_error(mini, tmp_path):
     (tmp_path / "x.db").write_text("not a database", encoding="utf-8")
     r = CliRunner().invoke(cli.app, ["--project", str(mini.root), "--db", mini.store.url, "merge", str(tmp_path / "x.db")])
     assert r.exit_code == 2 and "not a fieldcode database" in r.stderr
+
+
+def _memo_rows(store):
+    """Every non-coding memo as (uid, author, interview name or None, code key or None, start, end, text)."""
+    from sqlalchemy import select
+
+    from fieldcode.models import Code, Interview, Memo
+
+    with store.read() as s:
+        names = dict(s.exec(select(Interview.id, Interview.name)).all())
+        keys = dict(s.exec(select(Code.id, Code.key)).all())
+        return sorted((m.uid, m.author, names.get(m.interview_id), keys.get(m.code_id), m.start, m.end, m.text)
+                      for m in s.exec(select(Memo)).scalars())
+
+
+def test_memos_on_interviews_passages_and_codes_are_merged(copies, db_url, tmp_path):
+    """Two coders write memos in their own copies; the merge brings the other copy's memos in
+    (on interview, passage and code, matched by transcript and code key, not by id), takes a
+    newer edit, keeps a newer edit here, and a second merge changes nothing.  Expected memo
+    lists are written out by hand."""
+    from fieldcode.store import add_memo, memos, update_memo
+
+    a_dir, b_dir, _, _ = copies
+    # the shared memo both copies start with, written before the copy was made
+    a = Project.open(a_dir, coder="ana")
+    shared = add_memo(a.store, "ana", "first reading", interview_id=a.store.interview("a").id)
+    a.close()
+    shutil.rmtree(b_dir)
+    shutil.copytree(a_dir, b_dir)
+
+    b = Project.open(b_dir, coder="ben")
+    iv_b = b.store.interview("b")
+    s0, s1 = span(b, "b", "The flats are damp.")
+    add_memo(b.store, "ben", "damp comes up in every lagging interview", interview_id=iv_b.id, start=s0, end=s1)
+    add_memo(b.store, "ben", "housing: includes repairs", code_id=b.store.code("housing").id)
+    b.close()
+    a = Project.open(a_dir, coder="ana")
+    update_memo(a.store, shared, "ana", "first reading; tenants' group central")  # edited here only
+    add_memo(a.store, "ana", "ana's own note", interview_id=a.store.interview("b").id)
+    a.close()
+
+    # merge B into a PostgreSQL (or SQLite) copy of A, so ids differ between the copies
+    a2 = tmp_path / "a2"
+    shutil.copytree(a_dir, a2)
+    pa = Project.open(a2, coder="ana", db=db_url if db_url.startswith("postgresql") else None)
+    if db_url.startswith("postgresql"):  # a fresh server database: import, then take A's work by merging
+        assert pa.import_files().ok
+        assert len(merge(pa.store, a_dir).memo_inserts) == 2
+    before = {r[6] for r in _memo_rows(pa.store)}
+    assert before == {"first reading; tenants' group central", "ana's own note"}
+    plan = merge(pa.store, b_dir)
+    assert (len(plan.memo_inserts), len(plan.memo_updates)) == (2, 0)
+    assert plan.memos_skipped == 1  # the shared memo: edited here, not there, so here's text stays
+    rows = _memo_rows(pa.store)
+    assert [(r[1], r[2], r[3], r[4], r[5], r[6]) for r in sorted(rows, key=lambda r: r[6])] == [
+        ("ana", "b.md", None, None, None, "ana's own note"),
+        ("ben", "b.md", None, s0, s1, "damp comes up in every lagging interview"),
+        ("ana", "a.md", None, None, None, "first reading; tenants' group central"),
+        ("ben", None, "housing", None, None, "housing: includes repairs"),
+    ]
+    assert any("add ben's memo on code 'housing'" in n for n in plan.memo_notes)
+    assert merge(pa.store, b_dir).changes == 0  # twice: nothing more
+
+    # ben edits his code memo in his copy later: the newer edit comes across
+    b = Project.open(b_dir, coder="ben")
+    [code_memo] = [m for m in memos(b.store, codings=False) if m.text.startswith("housing:")]
+    update_memo(b.store, code_memo.id, "ben", "housing: repairs and damp")
+    b.close()
+    plan = merge(pa.store, b_dir)
+    assert (len(plan.memo_inserts), len(plan.memo_updates)) == (0, 1)
+    assert "housing: repairs and damp" in {r[6] for r in _memo_rows(pa.store)}
+    assert "housing: includes repairs" not in {r[6] for r in _memo_rows(pa.store)}
+    # ana's codings and memos were not touched by merging ben's
+    assert {r[6] for r in _memo_rows(pa.store) if r[1] == "ana"} == before
+    pa.close()

@@ -12,12 +12,13 @@ from sqlalchemy import delete, select
 
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict
-from fieldcode.models import Code, Coding, Event, Interview
+from fieldcode.models import Code, Coding, Event, Interview, Memo
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 
 _CODE = Code.__table__
 _CODING = Coding.__table__
 _IV = Interview.__table__
+_MEMO = Memo.__table__
 
 
 def _naive_iso(t) -> str:
@@ -39,10 +40,11 @@ def _utc(iso: str) -> datetime:
 
 def q_merge_view(store) -> dict:
     """Everything a merge compares, as plain data: interviews (id -> (name, sha256)), codes
-    (id -> (key, name)), codings (uid -> dict) and events by coding uid (uid -> [dict], in log
-    order), with times as naive ISO strings."""
-    c, e = _CODING.c, Event.__table__.c
-    out: dict = {"interviews": {}, "codes": {}, "codings": {}, "events": defaultdict(list)}
+    (id -> (key, name)), codings (uid -> dict), events by coding uid (uid -> [dict], in log
+    order) and memos on interviews, passages and codes (uid -> dict), with times as naive ISO
+    strings."""
+    c, e, m = _CODING.c, Event.__table__.c, _MEMO.c
+    out: dict = {"interviews": {}, "codes": {}, "codings": {}, "events": defaultdict(list), "memos": {}}
     with store.engine.connect() as conn:
         for iid, name, sha in conn.execute(select(_IV.c.id, _IV.c.name, _IV.c.sha256)):
             out["interviews"][iid] = (name, sha)
@@ -58,12 +60,18 @@ def q_merge_view(store) -> dict:
             out["events"][r.coding_uid].append(
                 {"id": r.id, "at": _naive_iso(r.at), "coder": r.coder, "action": r.action,
                  "interview_id": r.interview_id, "before": r.before, "after": r.after, "detail": r.detail})
+        for r in conn.execute(select(m.uid, m.author, m.interview_id, m.code_id, m.start, m.end, m.quote_prefix,
+                                     m.text, m.created_at, m.updated_at)):
+            out["memos"][r.uid] = {"uid": r.uid, "author": r.author, "interview_id": r.interview_id,
+                                   "code_id": r.code_id, "start": r.start, "end": r.end,
+                                   "quote_prefix": r.quote_prefix, "text": r.text,
+                                   "created_at": _naive_iso(r.created_at), "updated_at": _naive_iso(r.updated_at)}
     out["events"] = dict(out["events"])
     return out
 
 
 def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], removals: Sequence[str],
-                events: Sequence[dict]) -> None:
+                events: Sequence[dict], memo_inserts: Sequence[dict] = (), memo_updates: Sequence[dict] = ()) -> None:
     """Write a merge in ONE transaction (all or nothing).
 
     * ``inserts``: coding dicts (uid, interview_id, code_id, coder, start, end, memo, created_at,
@@ -72,7 +80,9 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
     * ``removals``: uids of codings the other copy removed.
     * ``events``: the other copy's history of those codings, copied in with their own time, coder
       and action (``state`` final, so nobody's undo reaches across copies); dicts with at, coder,
-      action, coding_uid, interview_id, before, after, detail (JSON text)."""
+      action, coding_uid, interview_id, before, after, detail (JSON text).
+    * ``memo_inserts`` / ``memo_updates``: memo dicts (``q_merge_view``'s, in local ids) to add,
+      or whose text (by uid) takes the other copy's newer edit."""
     with store.write() as s:
         ivs: dict[int, Interview] = {}
 
@@ -110,3 +120,15 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
                         coding_id=ids.get(ev["coding_uid"]), coding_uid=ev["coding_uid"],
                         interview_id=ev["interview_id"], before=ev["before"], after=ev["after"],
                         detail=ev["detail"], state="final"))
+        for d in memo_inserts:
+            if s.exec(select(Memo.id).where(Memo.uid == d["uid"])).first() is not None:
+                raise Conflict(f"memo {d['uid']} appeared here while merging; nothing was merged, run it again")
+            s.add(Memo(uid=d["uid"], author=d["author"], interview_id=d["interview_id"], code_id=d["code_id"],
+                       start=d["start"], end=d["end"], quote_prefix=d["quote_prefix"], text=d["text"],
+                       created_at=_utc(d["created_at"]), updated_at=_utc(d["updated_at"])))
+        for d in memo_updates:
+            row = s.exec(select(Memo).where(Memo.uid == d["uid"])).scalars().first()
+            if row is None:
+                raise Conflict(f"memo {d['uid']} was deleted here while merging; nothing was merged, run it again")
+            row.text = d["text"]
+            row.updated_at = _utc(d["updated_at"])
