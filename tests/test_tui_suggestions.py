@@ -210,3 +210,26 @@ async def test_review_at_80x24_and_nothing_decided_unseen(study):
         await pilot.press("escape")
         await pilot.pause()
     assert suggestion_rows(store, "ana") == before and coding_rows(store, "ana") == []
+
+
+async def test_a_coder_without_suggestions_sees_none_of_the_others(study):
+    store = study.store
+    before = {c: (suggestion_rows(store, c), coding_rows(store, c)) for c in ("ana", "ben")}
+    cara = Project.open(study.root, coder="cara")
+    try:
+        app = make_app(cara)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(app, pilot)
+            screen = await open_review(pilot, app)
+            assert screen.items == []
+            assert shown(screen, "#progress").startswith("No suggestions proposed to cara")
+            assert shown(screen, "#context") == ""
+            await pilot.press("a", "r", "right", "s", "o")      # nothing to act on
+            await pilot.pause()
+            assert isinstance(app.screen, SuggestionScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+    finally:
+        cara.close()
+    assert {c: (suggestion_rows(store, c), coding_rows(store, c)) for c in ("ana", "ben")} == before
+    assert coding_rows(store, "cara") == []
