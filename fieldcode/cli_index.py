@@ -70,7 +70,7 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "Write counts, coded segments or a quote matrix to files for the write-up."),
     ("codes", ("fieldcode.cli_codes",),
      "Create, rename, recolour, move, merge and re-key codes (codebook.yaml is edited for you)."),
-    ("suggest", ("fieldcode.cli_search",),
+    ("suggest", ("fieldcode.cli_search", "fieldcode.cli_learn"),
      "Propose codings (from a search, codebook keywords or a model trained on your codings) and review "
      "them: nothing becomes a coding until its coder accepts it."),
 )
@@ -78,7 +78,7 @@ MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
 # every command module, in the order fieldcode.cli imports them (the order of each group's listing)
 ALL_MODULES: tuple[str, ...] = ("fieldcode.cli_project", "fieldcode.cli_coding", "fieldcode.cli_analysis",
                                 "fieldcode.cli_exchange", "fieldcode.cli_agreement", "fieldcode.cli_codes",
-                                "fieldcode.cli_show", "fieldcode.cli_search")
+                                "fieldcode.cli_show", "fieldcode.cli_search", "fieldcode.cli_learn")
 
 # the root's options that take a value (``--project DIR``), so the command name is found after them
 _VALUE_OPTIONS = ("-C", "--project", "--db", "--coder")

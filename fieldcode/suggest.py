@@ -1,10 +1,11 @@
 """Suggestions: codings proposed to a coder from a search or from a code's ``keywords``, which
 become codings only when that coder accepts them (``fieldcode.store_search``).
 
-Every suggestion records its origin: ``kind`` (search / keyword), the query or keyword, the
-``unit`` coded (hit, sentence or turn), ``at`` (UTC) and ``by`` (who asked for it).  A span
-already proposed to the coder for that code (in any state: rejected ones are remembered), or
-already inside one of the coder's codings of that code, is not proposed again.
+Every suggestion records its origin: ``kind`` (search / keyword / model, the last from
+``fieldcode.learn``), the query, keyword or score, the ``unit`` coded (hit, sentence or turn),
+``at`` (UTC) and ``by`` (who asked for it).  A span already proposed to the coder for that code
+(in any state: rejected ones are remembered), or already inside one of the coder's codings of
+that code, is not proposed again.
 """
 
 from __future__ import annotations
@@ -70,17 +71,25 @@ def propose_from_keywords(store, *, to: str, by: str, codes: list[str] | None = 
     out: dict[str, Proposed] = {}
     at = utcnow().isoformat(timespec="seconds")
     for c in wanted:
-        keywords = json.loads(c.keywords or "[]")
-        n_hits, rows = 0, []
-        for kw in keywords:
-            result = searchmod.search(store, searchmod.Query(kw), model=model)
-            n_hits += len(result.hits)
-            origin = {"kind": "keyword", "keyword": kw, "code": c.key, "mode": "lemma", "at": at, "by": by}
-            rows.extend(_rows(store, result, c.id, to, unit, origin))
-        if keywords:
+        n_hits, rows = keyword_rows(store, c, to=to, by=by, at=at, unit=unit, model=model)
+        if json.loads(c.keywords or "[]"):
             added, skipped = store_search.add_suggestions(store, rows)
             out[c.key] = Proposed(n_hits, added, skipped)
     return out
+
+
+def keyword_rows(store, code, *, to: str, by: str, at: str, unit: str = "sentence",  # noqa: ANN001
+                 model: str | None = None) -> tuple[int, list[dict]]:
+    """What ``propose_from_keywords`` would propose for one ``code`` (a store Code), without
+    proposing it: ``(keyword hits, suggestion rows)``.  Also the keyword baseline that
+    ``fieldcode.learn`` scores a model against."""
+    n_hits, rows = 0, []
+    for kw in json.loads(code.keywords or "[]"):
+        result = searchmod.search(store, searchmod.Query(kw), model=model)
+        n_hits += len(result.hits)
+        origin = {"kind": "keyword", "keyword": kw, "code": code.key, "mode": "lemma", "at": at, "by": by}
+        rows.extend(_rows(store, result, code.id, to, unit, origin))
+    return n_hits, rows
 
 
 def describe_origin(origin: dict) -> str:
@@ -90,6 +99,9 @@ def describe_origin(origin: dict) -> str:
         what = f"keyword '{origin.get('keyword')}'"
     elif kind == "search":
         what = f"{origin.get('mode', 'lemma')} search '{origin.get('query')}'"
+    elif kind == "model":
+        what = (f"model of {origin.get('model_coder')}'s codings (trained {origin.get('trained_at')}), "
+                f"score {origin.get('score')}")
     else:
         what = kind
     return f"{what}, unit {origin.get('unit', '?')}, by {origin.get('by', '?')} at {origin.get('at', '?')}"
