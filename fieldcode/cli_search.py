@@ -90,14 +90,15 @@ def search_cmd(
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["interview", "pair", "arm", "speaker", "sentence", "turn", "start", "end", "left", "hit", "right"])
-        for k in searchmod.kwic(p.store, result.hits, width):
-            h = k.hit
-            w.writerow([neutralise(v) for v in (h.interview, h.attributes.get("pair", ""), h.attributes.get("arm", ""),
-                                                h.speaker or "", h.sentence or "", h.turn or "", h.start, h.end,
-                                                k.left, k.match, k.right)])
+        for a in range(0, result.n_hits, 5000):   # hits built and written a slice at a time
+            for k in searchmod.kwic(p.store, result.hit_slice(a, a + 5000), width):
+                h = k.hit
+                w.writerow([neutralise(v) for v in (h.interview, h.attributes.get("pair", ""),
+                                                    h.attributes.get("arm", ""), h.speaker or "", h.sentence or "",
+                                                    h.turn or "", h.start, h.end, k.left, k.match, k.right)])
         sys.stdout.write(buf.getvalue())
         return
-    shown = result.hits[:max(0, limit)]
+    shown = result.hit_slice(0, max(0, limit))
     t = Table(show_lines=False)
     for col in ("interview", "speaker", "position"):
         t.add_column(col, no_wrap=True)
@@ -110,8 +111,8 @@ def search_cmd(
                   literal(k.left), literal(k.match), literal(k.right))
     if shown:
         out.print(t)
-    more = f" (first {len(shown)} shown: --limit)" if len(shown) < len(result.hits) else ""
-    out.print(f"{len(result.hits)} hit(s) in {len({h.interview_id for h in result.hits})} of "
+    more = f" (first {len(shown)} shown: --limit)" if len(shown) < result.n_hits else ""
+    out.print(f"{result.n_hits} hit(s) in {result.n_interviews_with_hits} of "
               f"{len(result.interviews)} interview(s) searched{more}", highlight=False)
     c = Table(title="hits by pair x arm")
     for col in ("pair", "arm", "hits", "interviews with hits", "interviews searched", "words", "hits per 1,000 words"):

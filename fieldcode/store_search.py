@@ -87,20 +87,21 @@ def unpack(postings: bytes):  # noqa: ANN201
 def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
                 model: str | None = None) -> int:
     """Replace an interview's index rows (inside the caller's transaction, after its turns are
-    stored).  Returns rows written."""
-    conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
-    conn.execute(delete(_WS).where(_WS.c.interview_id == interview_id))
-    n_words = conn.execute(select(_IV.c.n_words).where(_IV.c.id == interview_id)).scalar_one()
+    stored).  Returns rows written.  Driver-level statements: this runs once per imported
+    interview."""
+    q = conn.dialect.identifier_preparer.quote
+    mark = _mark(conn)
+    conn.exec_driver_sql(f"DELETE FROM word_index WHERE interview_id = {mark}", (interview_id,))
+    conn.exec_driver_sql(f"DELETE FROM word_index_state WHERE interview_id = {mark}", (interview_id,))
+    n_words = conn.exec_driver_sql(f"SELECT n_words FROM interview WHERE id = {mark}", (interview_id,)).scalar_one()
     conn.execute(insert(_WS).values(interview_id=interview_id, n_words=n_words, pipeline=(model or BUILT_IN)[:100],
                                     built_at=utcnow()))
-    turns = [tuple(r) for r in conn.execute(select(_TURN.c.start, _TURN.c.end, _TURN.c.id)
-                                            .where(_TURN.c.interview_id == interview_id).order_by(_TURN.c.idx))]
+    turns = [tuple(r) for r in conn.exec_driver_sql(
+        f"SELECT start, {q('end')}, id FROM turn WHERE interview_id = {mark} ORDER BY idx", (interview_id,)).fetchall()]
     rows = posting_rows(interview_id, words, sentences, turns) if words is not None else []
     if rows:
-        q = conn.dialect.identifier_preparer.quote
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         conn.exec_driver_sql(
-            f"INSERT INTO {q('word_index')} (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})",
+            f"INSERT INTO word_index (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})",
             rows)
     return len(rows)
 
@@ -161,37 +162,91 @@ def stored_sentences(conn: Connection, interview_id: int) -> list[tuple[int, int
                                            .where(_SENT.c.interview_id == interview_id).order_by(_SENT.c.idx))]
 
 
-def q_postings(store, terms: Sequence[str], *, column: str = "lemma",  # noqa: ANN001
-               interview_ids: Sequence[int] | None = None) -> dict[str, dict[int, list[tuple[int, ...]]]]:
-    """term -> interview id -> sorted ``[position, start, end, sentence, turn]`` of the words
-    whose lemma (or ``column="norm"``: form) is that term."""
-    col = _W.c.lemma if column == "lemma" else _W.c.norm
-    q = select(col, _W.c.interview_id, _W.c.postings).where(col.in_(sorted(set(terms))))
-    if interview_ids is not None:
-        q = q.where(_W.c.interview_id.in_(list(interview_ids)))
-    out: dict[str, dict[int, list]] = {t: defaultdict(list) for t in terms}
+def q_posting_arrays(store, terms: Sequence[str], *, column: str = "lemma"):  # noqa: ANN001, ANN201
+    """term -> an (n, 6) int64 array of ``interview_id, position, start, end, sentence, turn``,
+    one row per word whose lemma (or ``column="norm"``: form) is that term, in no set order.
+    One driver-level query; the postings are unpacked by numpy in one go."""
+    import numpy as np
+
+    col = "lemma" if column == "lemma" else "norm"
+    wanted = sorted(set(terms))
+    out = {t: np.zeros((0, 6), np.int64) for t in terms}
+    if not wanted:
+        return out
     with store.engine.connect() as conn:
-        for term, iid, postings in conn.execute(q):
-            out[term][iid].extend(unpack(postings).tolist())
-    for by_iv in out.values():
-        for lst in by_iv.values():
-            lst.sort()
+        mark = _mark(conn)
+        rows = conn.exec_driver_sql(
+            f"SELECT {col}, interview_id, postings FROM word_index WHERE {col} IN ({', '.join([mark] * len(wanted))})",
+            tuple(wanted)).fetchall()
+    by_term: dict[str, list] = defaultdict(list)
+    for term, iid, postings in rows:
+        by_term[term].append((iid, bytes(postings)))
+    for term, got in by_term.items():
+        blob = b"".join(p for _i, p in got)
+        arr = np.frombuffer(blob, dtype="<i4").reshape(-1, 5).astype(np.int64)
+        iids = np.repeat(np.array([i for i, _p in got], np.int64), [len(p) // 20 for _i, p in got])
+        out[term] = np.column_stack([iids, arr])
     return out
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _select_turns(conn: Connection, cols: str, ids: Sequence[int], where: str = "", params: tuple = ()):  # noqa: ANN202
+    """Rows of ``SELECT cols FROM turn t`` for the turn ids ``ids`` (plus ``where``), with the
+    ids passed as ONE parameter (a JSON array on SQLite, an array on PostgreSQL): a long
+    ``IN (?, ?, ...)`` list costs SQLite far more than the look-ups."""
+    if conn.dialect.name == "sqlite":
+        sql = f"SELECT {cols} FROM turn t JOIN json_each(?) j ON t.id = j.value" + (f" WHERE {where}" if where else "")
+        return conn.exec_driver_sql(sql, (json.dumps([int(i) for i in ids]), *params)).fetchall()
+    sql = f"SELECT {cols} FROM turn t WHERE t.id = ANY(%s)" + (f" AND {where}" if where else "")
+    return conn.exec_driver_sql(sql, ([int(i) for i in ids], *params)).fetchall()
 
 
 def q_turns_by_id(store, turn_ids: Iterable[int]) -> dict[int, tuple[int, str, bool]]:  # noqa: ANN001
     """turn row id -> (idx, speaker, is_interviewer), for just the turns asked for."""
-    ids = sorted(set(turn_ids))
-    out = {}
+    ids = sorted({int(i) for i in turn_ids})
+    if not ids:
+        return {}
     with store.engine.connect() as conn:
-        for k in range(0, len(ids), 30_000):
-            chunk = ids[k:k + 30_000]
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            for tid, idx, speaker, is_int in conn.exec_driver_sql(
-                    f"SELECT id, idx, speaker, is_interviewer FROM turn WHERE id IN ({', '.join([mark] * len(chunk))})",
-                    tuple(chunk)).fetchall():
-                out[tid] = (idx, speaker, bool(is_int))
-    return out
+        return {tid: (idx, speaker, bool(is_int)) for tid, idx, speaker, is_int in
+                _select_turns(conn, "t.id, t.idx, t.speaker, t.is_interviewer", ids)}
+
+
+def q_turn_ids_where(store, turn_ids: Iterable[int], *, speakers: Sequence[str] = (),  # noqa: ANN001
+                     interviewer: bool | None = None) -> list[int]:
+    """Those of ``turn_ids`` whose speaker is one of ``speakers`` (if any are given) and whose
+    interviewer mark is ``interviewer`` (if not None)."""
+    ids = sorted({int(i) for i in turn_ids})
+    if not ids:
+        return []
+    with store.engine.connect() as conn:
+        mark = _mark(conn)
+        where, params = [], []
+        if speakers:
+            where.append(f"t.speaker IN ({', '.join([mark] * len(speakers))})")
+            params.extend(speakers)
+        if interviewer is not None:
+            where.append(f"t.is_interviewer = {mark}")
+            params.append(bool(interviewer))
+        return [r[0] for r in _select_turns(conn, "t.id", ids, " AND ".join(where), tuple(params))]
+
+
+def q_coding_spans(store, code_id: int, coders: Sequence[str] = ()):  # noqa: ANN001, ANN201
+    """``(interview_id, start, end)`` of the codings of one code (by ``coders`` only, if given),
+    as an (n, 3) int64 array."""
+    import numpy as np
+
+    with store.engine.connect() as conn:
+        mark = _mark(conn)
+        sql = f'SELECT interview_id, start, "end" FROM coding WHERE code_id = {mark}'
+        params: list = [code_id]
+        if coders:
+            sql += f" AND coder IN ({', '.join([mark] * len(coders))})"
+            params.extend(coders)
+        rows = conn.exec_driver_sql(sql, tuple(params)).fetchall()
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def q_turn_bounds(store, interview_ids: Sequence[int]) -> dict[int, list[tuple[int, int, int]]]:  # noqa: ANN001
@@ -215,9 +270,10 @@ def q_interviews_light(store) -> dict[int, tuple[str, int, dict[str, str]]]:  # 
         ivs = {i: (name, n, {}) for i, name, n in conn.exec_driver_sql(
             "SELECT i.id, i.name, s.n_words FROM interview i LEFT JOIN word_index_state s "
             "ON s.interview_id = i.id ORDER BY i.name").fetchall()}
-        for i, n in conn.execute(select(_IV.c.id, _IV.c.n_words).where(
-                _IV.c.id.in_([i for i, v in ivs.items() if v[1] is None]))).all():
-            ivs[i] = (ivs[i][0], n, ivs[i][2])
+        missing = [i for i, v in ivs.items() if v[1] is None]
+        if missing:
+            for i, n in conn.execute(select(_IV.c.id, _IV.c.n_words).where(_IV.c.id.in_(missing))).all():
+                ivs[i] = (ivs[i][0], n, ivs[i][2])
         for iid, name, value in conn.exec_driver_sql("SELECT interview_id, name, value FROM attribute").fetchall():
             if iid in ivs:
                 ivs[iid][2][name] = value
@@ -235,14 +291,42 @@ def q_interviews_with_text(store, interview_ids: Sequence[int]) -> Iterable[tupl
 
 def q_contexts(store, spans: Sequence[tuple[int, int, int]], width: int) -> list[str]:  # noqa: ANN001
     """For each ``(interview_id, start, end)`` the stored text from ``start - width`` to
-    ``end + width`` (clipped), read with ``substr`` so whole transcripts are not fetched."""
-    out = []
+    ``end + width`` (clipped).  An interview asked for many times is read once, whole; the
+    others' pieces are cut by ``substr`` in one query per 2,000 spans, so whole transcripts are
+    not fetched for a few lines of context."""
+    out: list[str | None] = [None] * len(spans)
+    per_iv: dict[int, list[int]] = defaultdict(list)
+    for k, (iid, _a, _b) in enumerate(spans):
+        per_iv[iid].append(k)
+    whole = [iid for iid, ks in per_iv.items() if len(ks) > _WHOLE_TEXT_AFTER]
+    pieces = [k for iid, ks in per_iv.items() if len(ks) <= _WHOLE_TEXT_AFTER for k in ks]
     with store.engine.connect() as conn:
-        for iid, a, b in spans:
-            lo = max(0, a - width)
-            out.append(conn.execute(select(func.substr(_IV.c.text, lo + 1, b + width - lo))
-                                    .where(_IV.c.id == iid)).scalar_one())
-    return out
+        for iid in whole:
+            text = conn.execute(select(_IV.c.text).where(_IV.c.id == iid)).scalar_one()
+            for k in per_iv[iid]:
+                _i, a, b = spans[k]
+                out[k] = text[max(0, a - width):b + width]
+        mark = _mark(conn)
+        for c in range(0, len(pieces), 2000):
+            chunk = pieces[c:c + 2000]
+            params: list[int] = []
+            for k in chunk:
+                iid, a, b = spans[k]
+                lo = max(0, a - width)
+                params.extend((k, iid, lo + 1, b + width - lo))
+            values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk))
+            for k, piece in conn.exec_driver_sql(
+                    f"WITH q(k, iid, lo, n) AS (VALUES {values}) SELECT q.k, "
+                    "substr(i.text, CAST(q.lo AS INTEGER), CAST(q.n AS INTEGER)) "
+                    "FROM q JOIN interview i ON i.id = q.iid", tuple(params)).fetchall():
+                out[k] = piece
+    missing = [spans[k][0] for k, v in enumerate(out) if v is None]
+    if missing:
+        raise NotFound(f"no interview with id {missing[0]}")
+    return out  # type: ignore[return-value]
+
+
+_WHOLE_TEXT_AFTER = 20   # spans in one interview beyond which its text is read whole
 
 
 # -- suggestions ------------------------------------------------------------------------------
