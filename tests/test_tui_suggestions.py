@@ -233,3 +233,31 @@ async def test_a_coder_without_suggestions_sees_none_of_the_others(study):
         cara.close()
     assert {c: (suggestion_rows(store, c), coding_rows(store, c)) for c in ("ana", "ben")} == before
     assert coding_rows(store, "cara") == []
+
+
+async def test_one_code_at_a_time(study):
+    store = study.store
+    ta = store.interview("a.md").text
+    ben = suggestion_rows(store, "ben")
+    app = make_app(study)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        screen = await open_review(pilot, app)
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press(*"hous", "enter")                  # the picker: Housing
+        await pilot.pause()
+        assert app.screen is screen and [s.code for s in screen.items] == ["housing", "housing"]
+        assert shown(screen, "#progress").startswith("suggestion 1 of 2")
+        assert "Housing" in screen.sub_title
+        await pilot.press("a")
+        await pilot.pause()
+        assert [c[:3] for c in coding_rows(store, "ana")] == [("housing", *span(ta, "Much better since the repairs."))]
+        await pilot.press("escape")
+        await pilot.pause()
+        screen = await open_review(pilot, app)               # the filter and the place are kept
+        assert [s.code for s in screen.items] == ["housing"] and "keyword 'damp'" in shown(screen, "#origin")
+        await pilot.press("F")                               # every code again: 4 still proposed
+        assert shown(screen, "#progress").startswith("suggestion 1 of 4")
+        assert "Housing" not in screen.sub_title
+    assert suggestion_rows(store, "ben") == ben

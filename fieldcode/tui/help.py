@@ -57,7 +57,8 @@ GUIDE = [
                     "becomes your coding, its origin kept in the event log), r rejects (remembered, never "
                     "proposed to you again), s skips, p goes back. Before accepting, ← → move the end and , . "
                     "(or shift+← →) the start by a word; 0 restores the proposed span; o shows it in the "
-                    "transcript. Esc closes; g again resumes where you left off."),
+                    "transcript; f reviews one code's suggestions only, F every code's. Esc closes; g again "
+                    "resumes where you left off."),
     ("Memos", "m writes a memo: on your coding under the cursor, else on the selected passage (coded or "
               "not), else on the interview; with the codebook focused, on the highlighted code. M lists "
               "every memo, filtered by interview, code and coder; Enter opens its passage. Memos are "

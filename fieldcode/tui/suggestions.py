@@ -67,7 +67,7 @@ def same_length_clean(text: str) -> str:
 @dataclass(frozen=True)
 class Left:
     """What the screen hands back when it closes: where to resume, and a passage to open."""
-    resume: tuple | None                     # (interview name, start, end, id) of the one shown
+    resume: tuple | None                     # (interview name, start, end, id) of the one shown, code filter
     open: tuple[int, int, int] | None = None  # (interview id, start, end) to show in the transcript
 
 
@@ -96,6 +96,8 @@ class SuggestionScreen(Screen[Left]):
         Binding("shift+right,full_stop", "start(1)", "Start: a word later", show=False, id="suggest.start_later"),
         Binding("0", "reset_span", "Proposed span", show=False, id="suggest.reset"),
         Binding("o", "open", "Open in transcript", show=False, id="suggest.open"),
+        Binding("f", "only_code", "One code", id="suggest.only_code"),
+        Binding("F", "all_codes", "All codes", show=False, id="suggest.all_codes"),
         Binding("escape,q", "close", "Back to coding", id="suggest.close"),
     ]
 
@@ -106,9 +108,10 @@ class SuggestionScreen(Screen[Left]):
         self.coder = coder
         # The queue: this coder's proposed suggestions when the screen opened.  Decided ones
         # stay in the list (marked), so n of N and going back keep their meaning.
-        self.items = store_search.suggestions(self.store, coder=coder, state="proposed")
+        self.code_id: int | None = resume[4] if resume and len(resume) > 4 else None   # f: one code only
+        self.items = store_search.suggestions(self.store, coder=coder, state="proposed", code_id=self.code_id)
         self.decided: dict[int, str] = {}          # suggestion id -> accepted / rejected (here)
-        self.index = self._resume_index(resume)
+        self.index = self._resume_index(resume[:4] if resume else None)
         self.span: tuple[int, int] | None = None   # the span shown (adjusted or proposed)
         self._texts: dict[int, str] = {}
         self._turns: dict[int, list] = {}
@@ -134,13 +137,13 @@ class SuggestionScreen(Screen[Left]):
         yield Static(Text.assemble(("a", "bold"), " accept  ", ("r", "bold"), " reject  ", ("s", "bold"),
                                    " skip  ", ("p", "bold"), " back  ", ("← →", "bold"), " end ±word  ",
                                    (", .", "bold"), " start ±word  ", ("0", "bold"), " proposed span  ",
-                                   ("o", "bold"), " open in transcript  ", ("Esc", "bold"), " close"),
+                                   ("o", "bold"), " open in transcript  ", ("f F", "bold"), " one code / all  ",
+                                   ("Esc", "bold"), " close"),
                      id="keys")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "Suggestions"
-        self.sub_title = f"coder: {self.coder} · only your suggestions"
         self.show_item()
         # Once laid out, the context fills the box (a wide terminal shows more of it).
         self.call_after_refresh(self._reshow)
@@ -178,8 +181,14 @@ class SuggestionScreen(Screen[Left]):
         prog = self.query_one("#progress", Static)
         sg = self.current
         left = sum(1 for s in self.items if self.state_of(s) == "proposed")
+        only = self._codes.get(self.code_id)
+        if only is not None:
+            self.sub_title = f"coder: {self.coder} · {only.name} only (F: all codes)"
+        else:
+            self.sub_title = f"coder: {self.coder} · only your suggestions"
         if sg is None:
-            prog.update(f"No suggestions proposed to {self.coder} · {counts['accepted']} accepted, "
+            what = f" of {only.name}" if only is not None else ""
+            prog.update(f"No suggestions{what} proposed to {self.coder} · {counts['accepted']} accepted, "
                         f"{counts['rejected']} rejected so far")
             self.query_one("#what", Static).update(
                 "Make some with 'fieldcode suggest keywords' or 'fieldcode suggest search QUERY --code KEY'.")
@@ -338,10 +347,43 @@ class SuggestionScreen(Screen[Left]):
         if sg is not None:
             self._adjust(sg.start, sg.end)
 
+    # -- one code ----------------------------------------------------------------------------
+    def _requeue(self, code_id: int | None) -> None:
+        """Only ``code_id``'s proposed suggestions (None: every code's), from the first."""
+        self.code_id = code_id
+        self.items = store_search.suggestions(self.store, coder=self.coder, state="proposed", code_id=code_id)
+        self.index = 0
+        self.show_item()
+
+    def action_only_code(self) -> None:
+        from fieldcode.tui.modals import CodePicker
+        from fieldcode.tui.widgets import CodeItem
+
+        queued: dict[int, int] = {}
+        for sg in store_search.suggestions(self.store, coder=self.coder, state="proposed"):
+            queued[sg.code_id] = queued.get(sg.code_id, 0) + 1
+        codes = [CodeItem(id=c.id, key=f"{c.key} ({queued[c.id]})", name=c.name, parent_id=c.parent_id,
+                          colour=c.colour, hotkey=None, definition=c.definition or "")
+                 for c in self._codes.values() if c.id in queued]
+        if not codes:
+            self.notify(f"No suggestions proposed to {self.coder}.", severity="warning")
+            return
+
+        def done(code_id: int | None) -> None:
+            if code_id is not None:
+                self._requeue(code_id)
+
+        self.app.push_screen(CodePicker(codes, "Review only this code's suggestions (F: all codes again)"), done)
+
+    def action_all_codes(self) -> None:
+        if self.code_id is not None:
+            self._requeue(None)
+
     # -- leaving --------------------------------------------------------------------------------
     def _left(self, open_: tuple[int, int, int] | None = None) -> Left:
         sg = self.current
-        return Left(sort_key(sg) if sg is not None else None, open_)
+        where = sort_key(sg) if sg is not None else ("", -1, -1, -1)
+        return Left((*where, self.code_id), open_)
 
     def action_open(self) -> None:
         sg = self.current
