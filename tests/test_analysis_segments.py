@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fieldcode.analysis import Segment, _context, segments
+from fieldcode.analysis import Segment, context_around, segments
 from fieldcode.errors import InvalidInput
 
 from test_analysis_fixtures import attrs, code, make_project
@@ -76,16 +76,16 @@ def test_context_cuts_at_word_boundaries():
     text = "alpha beta gamma delta epsilon"
     #       0    5    10   15   20   25
     # "delta" is [17, 22).  6 chars before = "gamma " (starts on a word): kept whole.
-    assert _context(text, 17, 22, n=6) == ("gamma ", "")
+    assert context_around(text, 17, 22, n=6) == ("gamma ", "")
     # 8 chars = "a gamma ": the partial word "a" (end of "beta") is dropped; same for 9 = "ta gamma "
     # (8 chars after "delta" reach the end of the text: " epsilon" whole)
-    assert _context(text, 17, 22, n=8) == ("gamma ", " epsilon")
-    assert _context(text, 17, 22, n=9) == ("gamma ", " epsilon")
-    assert _context(text, 17, 22, n=11) == ("beta gamma ", " epsilon")
+    assert context_around(text, 17, 22, n=8) == ("gamma ", " epsilon")
+    assert context_around(text, 17, 22, n=9) == ("gamma ", " epsilon")
+    assert context_around(text, 17, 22, n=11) == ("beta gamma ", " epsilon")
     # "beta" is [6, 10): 4 chars either side are "pha " and " gam", both partial words -> nothing
-    assert _context(text, 6, 10, n=4) == ("", "")
-    assert _context(text, 6, 10, n=6) == ("alpha ", " gamma")
-    assert _context(text, 0, 5, n=150) == ("", " beta gamma delta epsilon")
+    assert context_around(text, 6, 10, n=4) == ("", "")
+    assert context_around(text, 6, 10, n=6) == ("alpha ", " gamma")
+    assert context_around(text, 0, 5, n=150) == ("", " beta gamma delta epsilon")
 
 
 from hypothesis import given, settings  # noqa: E402
@@ -98,7 +98,7 @@ def test_context_property(text, data):
     start = data.draw(st.integers(0, len(text) - 1))
     end = data.draw(st.integers(start + 1, len(text)))
     n = data.draw(st.integers(1, 20))
-    before, after = _context(text, start, end, n=n)
+    before, after = context_around(text, start, end, n=n)
     assert text[:start].endswith(before) and text[end:].startswith(after)
     assert len(before) <= n and len(after) <= n
     b0 = start - len(before)

@@ -1,0 +1,150 @@
+"""The paired comparison: focal arm versus comparison arm, pair by pair, on a normalised unit,
+with balance warnings and an exact (descriptive) sign test across pairs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fieldcode.analysis.crosstabs import Row, crosstab
+from fieldcode.analysis.units import MISSING
+from fieldcode.errors import InvalidInput
+
+
+NORMALISED_UNITS = {
+    "per1000": "coded words per 1,000 analysed words of the arm",
+    "share": "share of the arm's interviews mentioning the theme (0-1)",
+    "segments_per_interview": "coded segments per interview of the arm",
+}
+SIGN_TEST_NOTE = ("descriptive only: coded segments are not independent observations, and the sign "
+                  "test treats each pair as one observation")
+
+
+def format_p(p: float | None, digits: int = 3) -> str:
+    """A p-value for a table: "n/a" when there was no untied pair to test."""
+    return "n/a" if p is None else f"{p:.{digits}f}"
+
+
+def sign_test(higher: int, lower: int) -> float | None:
+    """Exact two-sided binomial sign test (p = 1/2) over the pairs with a non-zero difference:
+    2 x P(X <= min(higher, lower)), X ~ Binomial(higher + lower, 1/2), capped at 1.  None when
+    no pair differs: there is nothing to test, and "1.000" would read as evidence of no
+    difference."""
+    n = higher + lower
+    if n == 0:
+        return None
+    k = min(higher, lower)
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
+
+
+@dataclass(frozen=True)
+class PairValue:
+    pair: str
+    focal: float
+    comparison: float
+    difference: float          # focal - comparison
+
+
+@dataclass(frozen=True)
+class ThemeComparison:
+    row: Row
+    pairs: list[PairValue]
+    higher: int                # pairs where the focal arm is higher
+    lower: int
+    ties: int
+    p_value: float | None      # exact two-sided sign test, ties dropped; None: no untied pair
+
+
+@dataclass(frozen=True)
+class ArmSize:
+    interviews: int
+    words: int                 # analysed words
+    coded_share: float         # share of analysed words coded with any of the themes
+
+
+@dataclass
+class Comparison:
+    unit: str
+    arms: tuple[str, str]
+    pairs: list[str]                         # pairs with both arms, compared
+    themes: list[ThemeComparison]
+    sizes: dict[str, dict[str, ArmSize]]     # pair -> arm -> size
+    warnings: list[str]
+    options: dict
+    note: str = SIGN_TEST_NOTE
+
+
+def compare(store, *, arms: Sequence[str], unit: str = "per1000", pair_attr: str = "pair", arm_attr: str = "arm",
+            codes: list[str] | None = None, filters: dict[str, list[str]] | None = None,
+            coders: list[str] | None = None, include_interviewer: bool = False, rollup: bool = False,
+            balance_ratio: float = 2.0, balance_share: float = 0.15) -> Comparison:
+    """For each theme and pair: the focal-arm value, the comparison-arm value and their
+    difference on a normalised unit (NORMALISED_UNITS); across pairs, how often the focal arm is
+    higher and an exact two-sided sign test (descriptive).  Balance warnings flag a pair whose
+    arms differ by ``balance_ratio`` times or more in interviews or analysed words, or by
+    ``balance_share`` or more in the share of text coded; a pair missing an arm is left out,
+    with a warning."""
+    import numpy as np
+
+    if unit not in NORMALISED_UNITS:
+        raise InvalidInput(f"unknown unit '{unit}' for a comparison (units: {', '.join(NORMALISED_UNITS)})")
+    focal, other = arms[0], arms[1]
+    ct = crosstab(store, unit="all", by=(pair_attr, arm_attr), codes=codes, filters=filters, coders=coders,
+                  include_interviewer=include_interviewer, rollup=rollup, any_code=True)
+    col = {g: i for i, g in enumerate(ct.groups)}
+    pairs_all = sorted({g[0] for g in ct.groups}, key=lambda v: (v == MISSING, v))
+    warnings: list[str] = []
+    pairs: list[str] = []
+    sizes: dict[str, dict[str, ArmSize]] = {}
+    for pr in pairs_all:
+        sizes[pr] = {}
+        for arm in (focal, other):
+            gi = col.get((pr, arm))
+            if gi is not None:
+                w = int(ct.group_words[gi])
+                sizes[pr][arm] = ArmSize(int(ct.group_interviews[gi]), w,
+                                         float(ct.words[-1, gi]) / w if w else 0.0)
+        missing = [a for a in (focal, other) if a not in sizes[pr]]
+        if pr == MISSING:
+            warnings.append(f"{sum(s.interviews for s in sizes[pr].values())} interview(s) have no '{pair_attr}' "
+                            "attribute: left out of the comparison")
+            continue
+        if missing:
+            warnings.append(f"pair '{pr}' has no '{missing[0]}' interviews: left out of the comparison")
+            continue
+        pairs.append(pr)
+        a, b = sizes[pr][focal], sizes[pr][other]
+        for what, x, y in (("interviews", a.interviews, b.interviews), ("analysed words", a.words, b.words)):
+            lo, hi = min(x, y), max(x, y)
+            if lo == 0 or hi / lo >= balance_ratio:
+                warnings.append(f"pair '{pr}' is unbalanced in {what}: {focal} {x:,}, {other} {y:,}")
+        if abs(a.coded_share - b.coded_share) >= balance_share:
+            warnings.append(f"pair '{pr}' is unbalanced in share of text coded: {focal} {a.coded_share:.0%}, "
+                            f"{other} {b.coded_share:.0%}")
+    others = sorted({g[1] for g in ct.groups} - {focal, other})
+    if others:
+        warnings.append(f"interviews with {arm_attr} {', '.join(repr(o) for o in others)} are not in either arm: "
+                        "left out of the comparison")
+
+    def value(r: int, gi: int) -> float:
+        n_iv, n_w = int(ct.group_interviews[gi]), int(ct.group_words[gi])
+        if unit == "per1000":
+            return 1000.0 * float(ct.words[r, gi]) / n_w if n_w else 0.0
+        if unit == "share":
+            return float(ct.interviews[r, gi]) / n_iv if n_iv else 0.0
+        return float(ct.segments[r, gi]) / n_iv if n_iv else 0.0
+
+    themes: list[ThemeComparison] = []
+    for r, row in enumerate(ct.rows[:-1]):
+        pvs = []
+        for pr in pairs:
+            f, c = value(r, col[(pr, focal)]), value(r, col[(pr, other)])
+            pvs.append(PairValue(pr, f, c, f - c))
+        diffs = np.array([p.difference for p in pvs])
+        # differences below float noise are ties
+        higher, lower = int((diffs > 1e-9).sum()), int((diffs < -1e-9).sum())
+        themes.append(ThemeComparison(row, pvs, higher, lower, len(pvs) - higher - lower, sign_test(higher, lower)))
+    return Comparison(unit=unit, arms=(focal, other), pairs=pairs, themes=themes, sizes=sizes, warnings=warnings,
+                      options={**ct.options, "unit": unit, "arms": [focal, other]})
