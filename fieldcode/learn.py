@@ -147,7 +147,7 @@ def training_set(store, coder: str, *, interview_ids: Sequence[int] | None = Non
 
 # -- the model --------------------------------------------------------------------------------
 
-def _prepare(text: str) -> str:
+def prepare(text: str) -> str:
     """What the classifier reads: the sentence lower-cased, its whitespace runs made one space
     (the bag-of-words features are exact token strings)."""
     return " ".join(text.split()).lower()
@@ -172,7 +172,7 @@ def train(ts: TrainingSet, rows: Sequence[int] | None = None, *, codes: Sequence
     for k in labels:
         tc.add_label(k)
     idx = list(range(len(ts.sentences)) if rows is None else rows)
-    examples = [Example.from_dict(nlp.make_doc(_prepare(ts.sentences[i].text)),
+    examples = [Example.from_dict(nlp.make_doc(prepare(ts.sentences[i].text)),
                                   {"cats": {k: float(k in ts.labels[i]) for k in labels}}) for i in idx]
     optimizer = nlp.initialize(lambda: examples)
     optimizer.learn_rate = LEARN_RATE
@@ -189,7 +189,7 @@ def train(ts: TrainingSet, rows: Sequence[int] | None = None, *, codes: Sequence
 
 def scores(nlp, sentences: Sequence[Sentence]) -> list[dict[str, float]]:  # noqa: ANN001
     """code key -> score in [0, 1] for each sentence."""
-    return [dict(d.cats) for d in nlp.pipe((_prepare(s.text) for s in sentences), batch_size=256)]
+    return [dict(d.cats) for d in nlp.pipe((prepare(s.text) for s in sentences), batch_size=256)]
 
 
 # -- saving and loading -----------------------------------------------------------------------
