@@ -23,6 +23,8 @@ store_search = lazy_module("fieldcode.store_search")
 suggestmod = lazy_module("fieldcode.suggest")
 
 
+CSV_SLICE = 5000   # --format csv builds and writes this many hits at a time
+
 ExactOpt = Annotated[bool, typer.Option("--exact", help="Exact phrase (word for word, case ignored) instead of lemmas.")]
 RegexOpt = Annotated[bool, typer.Option("--regex", help="QUERY is a Python regular expression over the stored text.")]
 WhereOpt = Annotated[Optional[list[str]], typer.Option("--where", help="Only interviews whose attribute has this value, e.g. --where pair=Leeds (repeat for more).")]
@@ -90,8 +92,8 @@ def search_cmd(
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["interview", "pair", "arm", "speaker", "sentence", "turn", "start", "end", "left", "hit", "right"])
-        for a in range(0, result.n_hits, 5000):   # hits built and written a slice at a time
-            for k in searchmod.kwic(p.store, result.hit_slice(a, a + 5000), width):
+        for a in range(0, result.n_hits, CSV_SLICE):   # hits built and written a slice at a time
+            for k in searchmod.kwic(p.store, result.hit_slice(a, a + CSV_SLICE), width):
                 h = k.hit
                 w.writerow([neutralise(v) for v in (h.interview, h.attributes.get("pair", ""),
                                                     h.attributes.get("arm", ""), h.speaker or "", h.sentence or "",

@@ -189,3 +189,27 @@ def test_interviewer_marks_are_read_at_search_time(mini) -> None:
     assert S.search(mini.store, S.Query("want to leave")).hits == []
     r = S.search(mini.store, S.Query("live"))
     assert [(h.interview, h.speaker, h.is_interviewer) for h in r.hits] == [("a.md", "Interviewer", False)]
+
+
+def test_cli_table_limit_and_csv_in_slices(mini_dir, db_url, monkeypatch) -> None:
+    """The table shows --limit hits but counts all; CSV writes every hit, in order, however
+    many slices it builds them in."""
+    from fieldcode import cli_search
+
+    p = Project.open(mini_dir, db=db_url, coder="ana")
+    assert p.import_files().ok
+    ta, tb = p.store.interview("a.md").text, p.store.interview("b.md").text
+    p.close()
+    # "the" with interviewers, in text order: A "The tenants'", "the housing" (interviewer), "the repairs"; B "The flats"
+    starts = [("a.md", ta.find("The tenants")), ("a.md", ta.find("the housing")), ("a.md", ta.find("the repairs")),
+              ("b.md", tb.find("The flats"))]
+    res = _run(mini_dir, db_url, "search", "the", "--include-interviewer", "--limit", "1")
+    assert res.exit_code == 0, res.output
+    assert "4 hit(s) in 2 of 2 interview(s) searched (first 1 shown: --limit)" in res.output
+    whole = _run(mini_dir, db_url, "search", "the", "--include-interviewer", "--format", "csv")
+    monkeypatch.setattr(cli_search, "CSV_SLICE", 3)
+    sliced = _run(mini_dir, db_url, "search", "the", "--include-interviewer", "--format", "csv")
+    assert whole.exit_code == sliced.exit_code == 0
+    assert sliced.output == whole.output
+    rows = whole.output.splitlines()[1:]
+    assert [(r.split(",")[0], int(r.split(",")[6])) for r in rows] == starts
