@@ -81,19 +81,20 @@ def evaluation_table(ev) -> Table:  # noqa: ANN001
     t.add_column("code")
     for col in ("sentences", "ivs", "model P", "model R", "model F1", "keyw P", "keyw R", "keyw F1"):
         t.add_column(col, justify="right")
+    t.add_column("note")
     for r in ev.results:
         if r.model is None:
-            t.add_row(literal(r.code), str(r.sentences), str(r.interviews), "too few examples", "", "", "", "", "",
-                      style="dim")
+            t.add_row(literal(r.code), str(r.sentences), str(r.interviews), "", "", "", "", "", "",
+                      "too few examples", style="dim")
             continue
-        kw = _prf(r.keywords) if r.has_keywords else ("no keywords", "", "")
-        t.add_row(literal(r.code), str(r.sentences), str(r.interviews), *_prf(r.model), *kw)
+        note = "" if r.has_keywords else "no keywords: the baseline predicts nothing"
+        t.add_row(literal(r.code), str(r.sentences), str(r.interviews), *_prf(r.model), *_prf(r.keywords), note)
     mi_m, ma_m = ev.averages("model")
     mi_k, ma_k = ev.averages("keywords")
     t.add_section()
     t.add_row("micro average", str(sum(r.sentences for r in ev.results if r.model is not None)), "",
-              *_prf(mi_m), *_prf(mi_k))
-    t.add_row("macro average", "", "", *(f"{x:.2f}" for x in ma_m), *(f"{x:.2f}" for x in ma_k))
+              *_prf(mi_m), *_prf(mi_k), "")
+    t.add_row("macro average", "", "", *(f"{x:.2f}" for x in ma_m), *(f"{x:.2f}" for x in ma_k), "")
     return t
 
 

@@ -377,3 +377,12 @@ def test_train_refuses_a_coder_without_codings(mini_dir, tmp_path) -> None:
     r = _cli(mini_dir, db, "--coder", "cy", "suggest", "train")
     assert r.exit_code == 1 and "cy has no codings to learn from" in r.output and "Traceback" not in r.output
     assert not (mini_dir / ".fieldcode" / "models").exists()
+
+
+def test_model_folder_stays_inside_the_project(tmp_path) -> None:
+    base = tmp_path / ".fieldcode" / "models"
+    assert learn.model_dir(tmp_path, "ana") == base / "ana"
+    for who in ("../../etc", "a/b", "Ana Smith", "", "x" * 100):
+        d = learn.model_dir(tmp_path, who)
+        assert d.parent == base and d.name not in ("", ".", "..") and "/" not in d.name
+    assert learn.model_dir(tmp_path, "a/b") != learn.model_dir(tmp_path, "a_b")
