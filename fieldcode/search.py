@@ -142,6 +142,8 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
         cols = _index_spans(store, q, model)
     iid, a, b, sent, tid = cols
     keep = np.isin(iid, np.fromiter(ivs, np.int64, len(ivs)))
+    # the code is looked up (an unknown one refused) whenever the searched interviews have hits
+    code = store.code(q.in_code or q.outside_code) if (q.in_code or q.outside_code) and keep.any() else None
     if keep.any() and (q.speakers or not q.include_interviewer):
         turns = np.unique(tid[keep & (tid >= 0)])
         if q.speakers:
@@ -151,8 +153,7 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
         else:
             bad = store_search.q_turn_ids_where(store, turns.tolist(), interviewer=True)
             keep &= ~np.isin(tid, np.array(bad, np.int64))
-    if (q.in_code or q.outside_code) and keep.any():
-        code = store.code(q.in_code or q.outside_code)
+    if code is not None and keep.any():
         within = _within(store_search.q_coding_spans(store, code.id, sorted(set(q.code_coders))), iid, a, b)
         keep &= within == bool(q.in_code)
     iid, a, b, sent, tid = (c[keep] for c in (iid, a, b, sent, tid))

@@ -110,6 +110,9 @@ def test_filters_attributes_speaker_and_code(mini) -> None:
         ("a.md", ta.find("the repairs"), ta.find("the repairs") + 3)]
     with pytest.raises(FieldcodeError):
         S.search(mini.store, S.Query("the", in_code="no-such-code"))
+    # refused too when every hit is then left out as the interviewer's ("lived", "living")
+    with pytest.raises(FieldcodeError):
+        S.search(mini.store, S.Query("live", outside_code="no-such-code"))
 
 
 def test_counts_by_pair_and_arm(mini) -> None:
