@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.table import Table
-from rich.tree import Tree
 
 from fieldcode.cli_base import app, codebook_app, err, out, state
 from fieldcode.errors import InvalidInput
@@ -58,6 +56,8 @@ def print_summary(p: Project) -> None:
     out.print(f"interviews: {len(infos)} ({words:,} words); codings: {ncod:,}; coders: "
               f"{escape(', '.join(p.store.coders())) or 'none yet'}")
     if infos:
+        from rich.table import Table  # tables load with the commands that print them (fast start)
+
         t = Table(title="Interviews by pair and arm", show_lines=False)
         t.add_column("pair")
         for arm in p.study.arms:
@@ -145,6 +145,8 @@ def codebook_show(ctx: typer.Context, retired: Annotated[bool, typer.Option(help
     counts: dict[int, int] = {}
     for c in p.store.codings():
         counts[c.code_id] = counts.get(c.code_id, 0) + 1
+    from rich.tree import Tree
+
     tree = Tree(f"[bold]{escape(p.study.name or 'codebook')}[/]")
     nodes = {}
     for c in codes:
@@ -241,6 +243,8 @@ def interviews_cmd(
     def group_key(i):
         a = i.attributes
         return (a.get("pair", "~"), arm_order.get(a.get("arm", ""), 9), a.get("neighbourhood", ""), i.name)
+
+    from rich.table import Table
 
     t = Table(show_edge=False, pad_edge=False)
     wide = out.width >= 110
