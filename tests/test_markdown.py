@@ -56,3 +56,66 @@ def test_shared_markdown_transcript(shared: Path) -> None:
     assert speakers.count("Tim Smith") == 11 and speakers.count("Jason Snell") == 11
     # Removing markup removes no words: the words of the raw file minus the label markup.
     assert count_words(text) == count_words(raw.replace("\\[", "[").replace("\\]", "]").replace("**", ""))
+
+
+# --- the plain-prose fast path agrees with markdown-it ------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from fieldcode.markdown import plain_paragraphs, render  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "corpus"
+# prose characters, Markdown's own, and the whitespace that parsers treat differently
+ALPHABET = "ab Z19.,?!:;'\"-()#=+*\\_`[]<>&|~\n\n\n   \t\xa0\u2003\r\x0cé"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=ALPHABET, max_size=120))
+def test_fast_path_gives_markdown_its_text(body: str) -> None:
+    """Whenever the fast path answers, its answer is markdown-it's; it declines the rest."""
+    fast = plain_paragraphs(body)
+    if fast is not None:
+        assert fast == render(body)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefgh ,.?!:'-0123456789", min_size=1, max_size=40), min_size=1, max_size=12),
+       st.lists(st.sampled_from(["\n", "\n\n", "\n  \n", "  \n", "\n   "]), min_size=12, max_size=12))
+def test_fast_path_answers_for_plain_prose(pieces: list[str], joins: list[str]) -> None:
+    """Prose without markup (line wraps, blank lines, outer spaces) takes the fast path, unless a
+    line could start a list (a number and a dot), and agrees with markdown-it."""
+    body = "".join(p + j for p, j in zip(pieces, joins))
+    fast = plain_paragraphs(body)
+    if fast is None:
+        import re
+
+        assert re.search(r"^ {0,3}(?:-|\d{1,9}[.)])| {4}", body, re.M)
+    else:
+        assert fast == render(body)
+
+
+def _bodies() -> list[Path]:
+    files = sorted((REPO / "interviews").glob("*.md"))
+    if SHARED.is_dir():
+        files += sorted(SHARED.rglob("*.md")) + sorted(SHARED.rglob("*.txt"))
+    return files
+
+
+@pytest.mark.parametrize("path", _bodies(), ids=lambda p: p.name)
+def test_fast_path_on_real_transcripts(path: Path) -> None:
+    """The bundled transcripts and the shared ones, whole and paragraph by paragraph."""
+    import re
+
+    text = normalise(path.read_text(encoding="utf-8", errors="replace"))
+    body = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    chunks = [body] + body.split("\n\n")
+    answered = 0
+    for chunk in chunks:
+        fast = plain_paragraphs(chunk)
+        if fast is not None:
+            answered += 1
+            assert fast == render(chunk), path.name
+    if path.parent == REPO / "interviews":
+        assert answered > len(chunks) // 2  # most plain paragraphs do take the fast path
