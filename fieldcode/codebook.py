@@ -20,7 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from fieldcode.errors import InvalidInput
-from fieldcode.text import remove_controls
+from fieldcode.text import impossible_date_line, remove_controls
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 # Column sizes of the code table (models.Code): PostgreSQL enforces them, SQLite does not, so
@@ -223,6 +223,10 @@ def _read(path: Path) -> tuple[str, object]:
         raise CodebookError([f"{path}: malformed YAML: {exc}"]) from None
     except RecursionError:
         raise CodebookError([f"{path}: the YAML is nested too deeply to read: fix the file"]) from None
+    except (ValueError, OverflowError) as exc:  # a value YAML reads as a date that does not exist
+        bad = impossible_date_line(text)
+        where = f"{path}:{bad[0]}: '{bad[1]}' is not a date that exists" if bad else f"{path}: {exc}"
+        raise CodebookError([f"{where}; correct it, or put the value in quotes to keep it as text"]) from None
     return text, data
 
 

@@ -19,16 +19,63 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from fieldcode.codebook import Study
 from fieldcode.errors import InvalidInput
-from fieldcode.text import TURN_MODES, TurnRule
+from fieldcode.text import TURN_MODES, TurnRule, impossible_date_line
 
 SIDECAR_NAME = "attributes.csv"
 FILE_COLUMN = "file"
 ATTR_NAME_RE = re.compile(r"^[A-Za-z_][\w\-]*$")
 
 
+# Front matter that is only ``name: value`` lines (and comments) with values YAML can read only as
+# the text they are: a word-led value of letters, digits, spaces and . , ' ( ) / -, a whole
+# number without leading zeros, or a YYYY-MM-DD date.  Anything else goes to the YAML parser.
+_FM_LINE = re.compile(r"([A-Za-z_][\w\-]*):(?:[ ]+(.*?))?[ ]*")
+_FM_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9 .,'()/\-]*")
+_FM_NUMBER = re.compile(r"0|[1-9][0-9]*")
+_FM_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YAML_WORDS = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"}
+
+
+def plain_front_matter(yaml_text: str) -> dict[str, str] | None:
+    """The attributes of simple front matter without the YAML parser (pure Python, ~6 ms a file
+    at import), or None for anything it does not certainly read as the parser would;
+    tests/test_import.py checks the two agree."""
+    from datetime import date
+
+    out: dict[str, str] = {}
+    for line in yaml_text.split("\n"):
+        bare = line.strip(" ")
+        if not bare or bare.startswith("#") and line.startswith("#"):
+            continue
+        m = _FM_LINE.fullmatch(line)
+        if m is None or m.group(1) in out or m.group(1) in _YAML_WORDS:
+            return None
+        value = m.group(2)
+        if value is None:
+            out[m.group(1)] = None  # type: ignore[assignment]  # 'name:' alone: no value
+            continue
+        if _FM_DATE.fullmatch(value):
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                return None
+        elif not (_FM_NUMBER.fullmatch(value) or (_FM_WORDS.fullmatch(value) and value not in _YAML_WORDS)):
+            return None
+        out[m.group(1)] = value.strip()
+    return {k: v for k, v in out.items() if v is not None}
+
+
 def parse_front_matter(yaml_text: str, where: str, first_line: int = 2) -> dict[str, str]:
     """Attributes from a front-matter block.  Values must be scalars; lines in errors are file
     lines (the block starts on ``first_line``)."""
+    plain = plain_front_matter(yaml_text)
+    if plain is not None:
+        return plain
+    return parse_front_matter_yaml(yaml_text, where, first_line)
+
+
+def parse_front_matter_yaml(yaml_text: str, where: str, first_line: int = 2) -> dict[str, str]:
+    """``parse_front_matter`` by the YAML parser (every case, and every error message)."""
     try:
         data = YAML(typ="safe").load(yaml_text)
     except MarkedYAMLError as exc:
@@ -37,6 +84,11 @@ def parse_front_matter(yaml_text: str, where: str, first_line: int = 2) -> dict[
         raise InvalidInput(f"{where}{line}: malformed front matter: {exc.problem or exc.context}") from None
     except YAMLError as exc:
         raise InvalidInput(f"{where}: malformed front matter: {exc}") from None
+    except (ValueError, OverflowError) as exc:  # a value YAML reads as a date that does not exist
+        bad = impossible_date_line(yaml_text)
+        line, what = (f":{first_line + bad[0] - 1}", f"'{bad[1]}' is not a date that exists") if bad else ("", str(exc))
+        raise InvalidInput(f"{where}{line}: malformed front matter: {what}; correct it, or put the value in "
+                           "quotes to keep it as text") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -274,3 +274,20 @@ def find_all(haystack: str, needle: str) -> list[int]:
         out.append(i)
         i = haystack.find(needle, i + 1)
     return out
+
+
+_DATE_LIKE = re.compile(r"(?<![\w.\-'\"])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.:\-])")
+
+
+def impossible_date_line(text: str) -> tuple[int, str] | None:
+    """The first (1-based line, value) of a YAML-style date that does not exist (2025-02-30):
+    YAML reads such an unquoted value as a date and fails on it."""
+    from datetime import date
+
+    for n, line in enumerate(text.split("\n"), start=1):
+        for m in _DATE_LIKE.finditer(line):
+            try:
+                date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return n, m.group(0)
+    return None
