@@ -29,7 +29,7 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder for the new study."
 
     Example: fieldcode init my-study
     """
-    from fieldcode.project import init_project
+    from fieldcode.newstudy import init_project
 
     cb = init_project(folder)
     out.print(f"created {cb} and {cb.parent / 'interviews'}/")
@@ -98,7 +98,7 @@ def settings_cmd() -> None:
 # --- codebook ------------------------------------------------------------------------------------
 
 def _codebook_path(ctx: typer.Context) -> Path:
-    from fieldcode.project import CODEBOOK, find_root
+    from fieldcode.newstudy import CODEBOOK, find_root
 
     st = state(ctx)
     root = st.project_dir if st.project_dir and (st.project_dir / CODEBOOK).exists() else find_root(st.project_dir)
@@ -111,8 +111,12 @@ def codebook_check(ctx: typer.Context, file: Annotated[Optional[Path], typer.Arg
 
     Example: fieldcode codebook check
     """
+    from fieldcode.newstudy import CODEBOOK_CACHE
+
     path = file or _codebook_path(ctx)
-    cb = cbmod.load(path)
+    # the project's own codebook is read through the cache Project.open keeps (a hit means these
+    # very bytes passed this very validation before); a file named on the command line is parsed
+    cb = cbmod.load(path, cache=None if file else path.parent / CODEBOOK_CACHE)
     roots = len(cb.children(None))
     out.print(f"{escape(path)}: OK — {len(cb.codes)} codes ({roots} top-level), arms {escape(cb.study.arms[0])} / "
               f"{escape(cb.study.arms[1])}, version {cb.hash[:12]}")

@@ -14,13 +14,25 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rich.color import Color, ColorParseError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from functools import cache
+from typing import TYPE_CHECKING
 
 from fieldcode.errors import InvalidInput
+from fieldcode.newstudy import TEMPLATE  # noqa: F401  (the commented template of a new codebook)
 from fieldcode.text import impossible_date_line, remove_controls
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+# ruamel.yaml and rich.color load when a codebook is parsed, not when a cached one is read
+
+
+@cache
+def _nodes() -> tuple[type, type]:
+    """ruamel.yaml's round-trip mapping and sequence types."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    return CommentedMap, CommentedSeq
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 # Column sizes of the code table (models.Code): PostgreSQL enforces them, SQLite does not, so
@@ -109,6 +121,8 @@ class Codebook:
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML(typ="rt")
     y.preserve_quotes = True
     y.indent(mapping=2, sequence=4, offset=2)
@@ -194,6 +208,8 @@ def _guard(text: str, where: Path) -> None:
 
 
 def _read(path: Path) -> tuple[str, object]:
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -311,7 +327,7 @@ def _load(path: Path) -> Codebook:
     problems: list[str] = []
     if data is None:
         raise CodebookError([f"{where}: the codebook is empty; it needs a 'codes:' list"])
-    if not isinstance(data, CommentedMap):
+    if not isinstance(data, _nodes()[0]):
         raise CodebookError([f"{where}:1: the codebook must be a mapping with 'study:' and 'codes:'"])
     for k in data:
         if k not in ("study", "codes"):
@@ -320,12 +336,12 @@ def _load(path: Path) -> Codebook:
     study = _load_study(data.get("study"), where, problems, _line(data, "study"))
     codes_node = data.get("codes")
     codes: list[CodeDef] = []
-    if not isinstance(codes_node, CommentedSeq):
+    if not isinstance(codes_node, _nodes()[1]):
         problems.append(f"{where}:{_line(data, 'codes') or 1}: 'codes:' must be a list of codes")
     else:
         for i, node in enumerate(codes_node):
             line = codes_node.lc.item(i)[0] + 1
-            if not isinstance(node, CommentedMap):
+            if not isinstance(node, _nodes()[0]):
                 problems.append(f"{where}:{line}: code #{i + 1} must be a mapping with key, name, ...")
                 continue
             code = _load_code(node, where, line, problems)
@@ -341,7 +357,7 @@ def _load_study(node: object, where: str, problems: list[str], line: int) -> Stu
     study = Study()
     if node is None:
         return study
-    if not isinstance(node, CommentedMap):
+    if not isinstance(node, _nodes()[0]):
         problems.append(f"{where}:{line}: 'study:' must be a mapping (name, arms, ...)")
         return study
     for k in node:
@@ -419,6 +435,8 @@ def _load_code(node: CommentedMap, where: str, line: int, problems: list[str]) -
         problems.append(f"{where}:{_line(node, 'colour') or _line(node, 'color')}: code '{key}': bad colour "
                         f"'{colour[:40]}'; use #RRGGBB, e.g. \"#1f77b4\"")
         return None
+    from rich.color import Color, ColorParseError
+
     try:
         parsed = Color.parse(colour)
         if parsed.triplet is None and not colour.startswith("#"):
@@ -490,45 +508,3 @@ def slugify(name: str) -> str:
     """A code key from a display name: 'Crime & grime!' -> 'crime-grime'."""
     s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return s[:60] or "code"
-
-
-TEMPLATE = '''\
-# fieldcode codebook
-#
-# Each code has a stable `key` (a slug: lowercase letters, digits, '-' or '_'). Codings are
-# stored against the key, so you can rename a code (`name`) at any time and keep its codings.
-# Never reuse a key for a different meaning. A code you delete from this file is retired, not
-# deleted: its codings stay in the database and in exports.
-#
-# Check the file with:  fieldcode codebook check
-
-study:
-  name: "My study"
-  # The two arms of each matched pair: the focal arm first, then its comparison twin.
-  # Interview attributes `arm:` must use one of these labels.
-  arms: [improving, lagging]
-  # Speaker labels whose turns analyses leave out by default.
-  interviewer_speakers: [Interviewer]
-  # Attributes every interview should carry; `fieldcode interviews` warns when one is missing.
-  required_attributes: [pair, neighbourhood, arm, role]
-  # Transcripts without speaker labels: how their turns are marked (README: speaker turns).
-  # turns: auto                              # labels (default) | paragraphs | auto
-  # interviewer_lines: '\\d+\\.\\d\\d\\s'    # a paragraph starting like this is the interviewer's
-
-codes:
-  - key: example-theme
-    name: Example theme
-    colour: "#1f77b4"        # #RRGGBB
-    hotkey: "1"              # optional: one letter or digit
-    definition: What this theme means in your study.
-    use_when: The passage talks about ...
-    not_when: The passage only mentions ... in passing.
-    example: "An illustrative quote."
-    keywords: [example]
-  # A child code names its parent:
-  # - key: example-child
-  #   parent: example-theme
-  #   name: Example child
-  #   colour: "#aec7e8"
-  #   definition: ...
-'''

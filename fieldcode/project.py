@@ -17,6 +17,7 @@ from fieldcode.errors import Conflict, FieldcodeError, InvalidInput, NoCoder, No
 from fieldcode.palette import next_colour
 from fieldcode.settings import Settings, resolve_coder
 from fieldcode.lazy import lazy_module
+from fieldcode.newstudy import CODEBOOK, CODEBOOK_CACHE, INTERVIEWS, find_root, init_project  # noqa: F401
 
 if TYPE_CHECKING:  # the importer and the database layer load on first use (fast start-up)
     from fieldcode.importer import ImportReport, Progress
@@ -24,33 +25,8 @@ if TYPE_CHECKING:  # the importer and the database layer load on first use (fast
 
 storemod = lazy_module("fieldcode.store")
 
-CODEBOOK = "codebook.yaml"
-# the codebook as last validated, keyed by its bytes (fieldcode.codebook.load): a fast start
-CODEBOOK_CACHE = ".fieldcode/cache/codebook.json"
 CODER_MAX = 100  # models.Coding.coder
-INTERVIEWS = "interviews"
 DB_FILE = "fieldcode.db"
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding a codebook.yaml, as git finds .git."""
-    here = Path(start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CODEBOOK).is_file():
-            return folder
-    raise NotFound(f"no fieldcode project here: no {CODEBOOK} in {here} or any folder above it. "
-                   "Run 'fieldcode init' to start one, or pass --project DIR.")
-
-
-def init_project(folder: Path) -> Path:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    cb = folder / CODEBOOK
-    if cb.exists():
-        raise InvalidInput(f"{cb} already exists: this folder is already a fieldcode project")
-    cb.write_text(cbmod.TEMPLATE, encoding="utf-8")
-    (folder / INTERVIEWS).mkdir(exist_ok=True)
-    return cb
 
 
 @dataclass

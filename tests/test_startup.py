@@ -20,7 +20,7 @@ try:
     main(sys.argv[1:])
 except SystemExit:
     pass
-loaded = [m for m in ("spacy", "sqlalchemy", "pandas", "fieldcode.store", "textual", "alembic")
+loaded = [m for m in ("spacy", "sqlalchemy", "pandas", "fieldcode.store", "textual", "alembic", "ruamel.yaml")
           + tuple(m for m in sys.modules if m.startswith("fieldcode.cli_"))
           if m in sys.modules and type(sys.modules[m]).__name__ != "_LazyModule"]
 print("\\nLOADED=" + json.dumps(loaded))
@@ -41,9 +41,14 @@ def test_light_commands_load_no_database_layer_and_no_spacy(args: list[str]) -> 
 
 
 def test_init_and_codebook_check_load_no_database_layer(tmp_path) -> None:
-    assert sorted(loaded_by("init", str(tmp_path / "s"))) == ["fieldcode.cli_base", "fieldcode.cli_index", "fieldcode.cli_project"]
-    assert sorted(loaded_by("codebook", "check", str(tmp_path / "s" / "codebook.yaml"))) == [
-        "fieldcode.cli_base", "fieldcode.cli_index", "fieldcode.cli_project"]
+    base = ["fieldcode.cli_base", "fieldcode.cli_index", "fieldcode.cli_project"]
+    assert sorted(loaded_by("init", str(tmp_path / "s"))) == base  # not even the YAML parser
+    # a file named on the command line is parsed (ruamel.yaml), the project's own codebook is
+    # read from the validated cache once a command has opened the project
+    assert sorted(loaded_by("codebook", "check", str(tmp_path / "s" / "codebook.yaml"))) == base + ["ruamel.yaml"]
+    assert "ruamel.yaml" in loaded_by("-C", str(tmp_path / "s"), "codebook", "check")  # no cache yet
+    assert loaded_by("-C", str(tmp_path / "s"), "codebook", "sync") != []               # opens it: writes the cache
+    assert sorted(loaded_by("-C", str(tmp_path / "s"), "codebook", "check")) == base
 
 
 def test_commands_without_nlp_never_import_spacy(tmp_path) -> None:
