@@ -1,6 +1,7 @@
-"""Team agreement commands: ``agreement``, ``export agreement`` (and, as they land,
-``disagreements`` and ``merge``).  Registered on ``fieldcode.cli.app`` when cli.py imports this
-module.  Thin: the numbers come from fieldcode.reliability, the units from fieldcode.agreement."""
+"""Team agreement commands: ``agreement``, ``export agreement``, ``disagreements``, ``review``
+and ``merge``.  Registered on the shared app (fieldcode.cli_base) when imported
+(fieldcode.cli_index says which module when).  Thin: the numbers come from
+fieldcode.reliability, the units from fieldcode.agreement."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Analysis and export commands: crosstab, compare, frequencies, cooccurrence, coverage and
-``export counts|segments|quotes``.  Registered on ``fieldcode.cli.app`` when imported (cli.py
-imports this module at its end).  Thin: the numbers come from fieldcode.analysis, the files from
-fieldcode.export."""
+``export counts|segments|quotes``.  Registered on the shared app (fieldcode.cli_base) when
+imported (fieldcode.cli_index says which module when).  Thin: the numbers come from
+fieldcode.analysis, the files from fieldcode.export."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """``fieldcode codes new|rename|recolour|move|merge|rekey``: manage codes without editing
 ``codebook.yaml`` by hand.  Each command changes only the lines of the file it must (comments and
 layout stay) and syncs the database; merge and rekey change the database and the file in one
-transaction.  Registered on ``fieldcode.cli.app`` when imported (cli.py imports this module)."""
+transaction.  Registered on the shared app (fieldcode.cli_base) when imported
+(fieldcode.cli_index says which module when)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Exchange commands: ``export qdpx``, ``export qdc`` and the REFI-QDA branch of ``import``.
-Registered on the ``export`` group when fieldcode.cli imports this module.  Thin: the
-work is in fieldcode.exchange."""
+Registered on the shared app (fieldcode.cli_base) when imported (fieldcode.cli_index says
+which module when).  Thin: the work is in fieldcode.exchange."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``fieldcode suggest train|evaluate|run``: suggestions learned from a coder's own codings,
-offline (``fieldcode.learn``).  Registered on ``suggest_app`` when imported (cli.py imports
-this module at its end)."""
+offline (``fieldcode.learn``).  Registered on the shared app (fieldcode.cli_base) when
+imported (fieldcode.cli_index says which module when)."""
 
 from __future__ import annotations
 

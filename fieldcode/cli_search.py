@@ -1,6 +1,7 @@
 """``fieldcode search`` and ``fieldcode suggest ...``: find passages by lemma, phrase or regular
 expression, propose codings from them (or from codebook keywords) and review the proposals.
-Registered on ``fieldcode.cli.app`` when imported (cli.py imports this module at its end)."""
+Registered on the shared app (fieldcode.cli_base) when imported (fieldcode.cli_index says
+which module when)."""
 
 from __future__ import annotations
 

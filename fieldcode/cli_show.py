@@ -1,6 +1,6 @@
 """``fieldcode show INTERVIEW [--sentences | --turns]``: the numbered units of one interview, the
-same numbers ``code add --sentence N`` and ``--turn N`` take.  Registered on
-``fieldcode.cli.app`` when imported (cli.py imports this module at its end)."""
+same numbers ``code add --sentence N`` and ``--turn N`` take.  Registered on the shared app (fieldcode.cli_base) when imported
+(fieldcode.cli_index says which module when)."""
 
 from __future__ import annotations
 

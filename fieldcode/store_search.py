@@ -1,7 +1,8 @@
 """Database side of search and suggestions: the word index and the review queue.
 
 Functions take the :class:`fieldcode.store.Store` (or, for the import hook, the open
-connection of the import's transaction).  Kept out of ``store.py``, which is long enough.
+connection of the import's transaction).  Kept beside the ``fieldcode.store`` package,
+whose modules it uses.
 
 * The index (``word_index``) has one row per word form of an interview with a JSON posting
   list; it is written in the same transaction as the interview (``on_interview_saved``) and
