@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from fieldcode.cli_base import app, out, state, suggest_app
+from fieldcode.cli_base import app, err, out, state, suggest_app
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 from fieldcode.safe import literal, plain
@@ -126,6 +126,13 @@ def search_cmd(
     out.print(c)
     if not include_interviewer:
         out.print("Interviewer turns are left out (--include-interviewer to search them).", highlight=False)
+        with_turns = p.store.turn_counts()
+        unmarked = sorted(info[0] for iid, info in result.interviews.items() if iid not in with_turns)
+        if unmarked:
+            shown = ", ".join(unmarked[:3]) + (f" and {len(unmarked) - 3} more" if len(unmarked) > 3 else "")
+            err.print(f"[yellow]warning:[/] {len(unmarked)} of the {len(result.interviews)} interviews searched have no "
+                      f"speaker turns ({plain(shown)}): all their text is searched, interviewer speech included "
+                      "(see 'fieldcode interviews' and README: speaker turns)")
 
 
 def _report(code: str, r: suggestmod.Proposed) -> None:

@@ -216,3 +216,29 @@ def test_cli_table_limit_and_csv_in_slices(mini_dir, db_url, monkeypatch) -> Non
     assert sliced.output == whole.output
     rows = whole.output.splitlines()[1:]
     assert [(r.split(",")[0], int(r.split(",")[6])) for r in rows] == starts
+
+
+def test_search_warns_when_interviews_searched_have_no_turns(tmp_path) -> None:
+    """Leaving interviewer turns out means nothing for a transcript with no turns: the search
+    says which interviews those are (their interviewer speech is searched)."""
+    from typer.testing import CliRunner
+
+    from fieldcode.cli import app
+    from conftest import MINI_CODEBOOK
+
+    root = tmp_path / "study"
+    (root / "interviews").mkdir(parents=True)
+    (root / "codebook.yaml").write_text(MINI_CODEBOOK, encoding="utf-8")
+    (root / "interviews" / "labelled.md").write_text("Interviewer: Where is home?\nJo: Home is the estate.\n",
+                                                     encoding="utf-8")
+    (root / "interviews" / "oral.txt").write_text("1.02\tWhere is home?\n\n\tHome is Penrith.\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(app, ["-C", str(root), "--coder", "ana", "import"]).exit_code == 0
+    r = runner.invoke(app, ["-C", str(root), "search", "home"])
+    assert r.exit_code == 0, r.output
+    assert "1 of the 2 interviews searched have no speaker turns (oral.txt)" in r.output
+    # 'home' twice in oral.txt (question and answer) and once in Jo's answer: the question in
+    # labelled.md is the interviewer's and is left out
+    assert "3 hit(s) in 2 of 2 interview(s) searched" in r.output
+    r = runner.invoke(app, ["-C", str(root), "search", "home", "--include-interviewer"])
+    assert "no speaker turns" not in r.output and "4 hit(s)" in r.output
