@@ -268,11 +268,16 @@ def _str_list(value: object) -> list[str] | None:
 CACHE_FORMAT = 1
 
 
+@cache
+def _validator_digest() -> bytes:
+    """This module's source and the cache format, read once per process."""
+    return hashlib.sha256(Path(__file__).read_bytes() + str(CACHE_FORMAT).encode()).digest()
+
+
 def _cache_key(raw: bytes) -> str:
     """The codebook's bytes and this module's source: a change to either is a cache miss."""
     h = hashlib.sha256(raw)
-    h.update(Path(__file__).read_bytes())
-    h.update(str(CACHE_FORMAT).encode())
+    h.update(_validator_digest())
     return h.hexdigest()
 
 
