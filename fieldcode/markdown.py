@@ -24,7 +24,10 @@ _FORMAT_TAG = re.compile(r"</?(?:b|i|u|em|strong|sup|sub|span|br|mark|small|s|de
 # links and images, HTML, entities, table cells), no tab, carriage return or NUL, and no line
 # that could open a block (a heading, quote, list item, rule, setext underline, fence or
 # indented code).  Such a text renders as its paragraphs with each line's outer spaces removed.
-_INLINE = re.compile(r"[\\`*_\[\]<>&|~\x00]|[^\S \n]")  # the last: any whitespace but space and newline
+# Whitespace as Python's ``\s`` matches it (str.isspace), but space and newline; a test checks the
+# list.  One character class is searched several times faster than an alternation.
+OTHER_WHITESPACE = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_INLINE = re.compile(r"[\\`*_\[\]<>&|~\x00" + OTHER_WHITESPACE + "]")
 _BLOCK_START = re.compile(r"^(?: {0,3}(?:[-+*#=>]|\d{1,9}[.)])| {4})", re.M)
 _BLANK_LINES = re.compile(r"\n(?:[ ]*\n)+")
 

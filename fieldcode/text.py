@@ -33,8 +33,10 @@ def normalise_counted(text: str) -> tuple[str, int]:
     if text.startswith("\ufeff"):
         text = text[1:]
     text = unicodedata.normalize("NFC", text)
-    text = _LINE_BREAKS.sub("\n", text)
-    text, removed = remove_controls(text)
+    removed = 0
+    if _NOT_PLAIN.search(text):  # else there is no line break to convert and no control to remove
+        text = _LINE_BREAKS.sub("\n", text)
+        text, removed = remove_controls(text)
     return (text.rstrip() + "\n" if text.strip() else ""), removed
 
 
@@ -50,10 +52,19 @@ CONTROL_RE = re.compile(
 )
 
 
+# Every match of CONTROL_RE starts with one of these characters, and every line break but "\n"
+# is one of them or U+2028/2029: a text with none of them is already normal (a search for one
+# character class costs a tenth of the substitutions).
+_CONTROL_START = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NOT_PLAIN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def remove_controls(text: str) -> tuple[str, int]:
     """Remove terminal escape sequences and control characters (C0 but tab and newline, DEL,
     C1): text is data, and these would clear, re-title or write to the clipboard of the
     terminal that shows it.  Returns ``(clean text, number of sequences/characters removed)``."""
+    if not _CONTROL_START.search(text):
+        return text, 0
     removed = 0
 
     def count(_m: re.Match[str]) -> str:
@@ -77,6 +88,25 @@ def count_words(text: str, start: int = 0, end: int | None = None) -> int:
     """The one definition of a word used for every count and denominator in fieldcode.  With
     ``start``/``end``: the words of ``text[start:end]``, without copying the slice."""
     return len(WORD_RE.findall(text, start, len(text) if end is None else end))
+
+
+def count_words_by_turn(text: str, turns) -> tuple[int, list[int]]:  # noqa: ANN001
+    """``(count_words(text), [count_words(text, t.content_start, t.end) for t in turns])``
+    from one pass over the text instead of two: the words outside the turns' contents (labels,
+    text before the first turn) are counted on their own and added.  That sum is exact when no
+    word crosses a cut, which holds when each cut has whitespace on one side (a label ends in a
+    space or line break, a turn before whitespace); otherwise the text is counted whole."""
+    per_turn = [count_words(text, t.content_start, t.end) for t in turns]
+    size, pos, total = len(text), 0, sum(per_turn)
+    for t in turns:
+        for cut in (t.content_start, t.end):
+            if 0 < cut < size and not (text[cut - 1].isspace() or text[cut].isspace()):
+                return count_words(text), per_turn
+        if not pos <= t.content_start <= t.end:
+            return count_words(text), per_turn  # turns out of order: no partition of the text
+        total += count_words(text, pos, t.content_start)
+        pos = t.end
+    return total + count_words(text, pos, size), per_turn
 
 
 @dataclass(frozen=True)
@@ -205,26 +235,45 @@ def detect_turns(text: str, rule: TurnRule | None = None) -> list[Turn]:
     return turns
 
 
+def _label_matches(text: str) -> list[re.Match[str]]:
+    """The matches of ``_LABEL_RE.finditer(text)``, found faster.  The pattern begins with
+    ``^``, so it can only match at a line start: it is tried at each line start at or after
+    the previous match's end (where finditer resumes) instead of at every character."""
+    out = []
+    match, find = _LABEL_RE.match, text.find
+    pos, size = 0, len(text)
+    while pos < size:
+        m = match(text, pos)
+        if m is not None:
+            out.append(m)
+            pos = m.end()
+            if text[pos - 1] == "\n":
+                continue  # the match ends at a line start
+        nl = find("\n", pos)
+        pos = nl + 1 if nl != -1 else size
+    return out
+
+
 def _label_turns(text: str) -> list[Turn]:
-    matches = [m for m in _LABEL_RE.finditer(text) if _speaker_of(m).casefold() not in NOT_SPEAKERS]
-    alone = sum(1 for m in matches if "\n" in m.group("rest"))
-    named = Counter(_speaker_of(m) for m in matches)
-    qa = {m.group("qa") for m in matches if m.group("qa")}
+    matches = [(m, sp) for m in _label_matches(text) if (sp := _speaker_of(m)).casefold() not in NOT_SPEAKERS]
+    alone = sum(1 for m, _sp in matches if "\n" in m.group("rest"))
+    named = Counter(sp for _m, sp in matches)
+    qa = {m.group("qa") for m, _sp in matches if m.group("qa")}
     kept = []
-    for m in matches:
-        speaker = _speaker_of(m)
-        if m.group("qa") and qa != {"Q", "A"}:
+    for m, speaker in matches:
+        if qa and m.group("qa") and qa != {"Q", "A"}:
             continue  # "A. First point" in a list, not an answer
-        if "\n" in m.group("rest") and alone < 2 and named[speaker] < 2:
+        if alone < 2 and named[speaker] < 2 and "\n" in m.group("rest"):
             continue  # a lone "Heading:" line
-        kept.append(m)
+        kept.append((m, speaker))
     turns: list[Turn] = []
-    for i, m in enumerate(kept):
-        end = kept[i + 1].start() if i + 1 < len(kept) else len(text)
+    for i, (m, speaker) in enumerate(kept):
+        start = m.start()
+        end = kept[i + 1][0].start() if i + 1 < len(kept) else len(text)
         # A turn ends at its last non-blank character so blank separator lines belong to no one.
-        while end > m.start() and text[end - 1] in " \t\n":
+        while end > start and text[end - 1] in " \t\n":
             end -= 1
-        turns.append(Turn(m.start(), end, m.end(), _speaker_of(m)))
+        turns.append(Turn(start, end, m.end(), speaker))
     return turns
 
 
