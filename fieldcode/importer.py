@@ -18,6 +18,7 @@ while the others go on.  Re-import never silently drops or shifts codings:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from fieldcode.design import (
 )
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput
 from fieldcode.readers import SUPPORTED_SUFFIXES, ReadError, read_document
+from fieldcode.search_index import IndexBatch
 from fieldcode.segment import analyse_many
 from fieldcode.store import PreparedInterview, Reanchor, Store, q_turn_spans
 
@@ -192,6 +194,8 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
         progress("reading", len(files), len(files))
 
     sentences_iter = analyse_many(((p.text, p.turns) for p in pending), model=spacy_model)
+    index = IndexBatch(store, spacy_model)
+    stored: dict[int, FileOutcome] = {}
     for i, (p, (sents, words)) in enumerate(zip(pending, sentences_iter)):
         if progress:
             progress("segmenting and storing", i, len(pending))
@@ -199,11 +203,11 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
         prepared = PreparedInterview(
             name=p.name, source_path=p.source, format=p.fmt, encoding=p.encoding, text=p.text,
             turns=p.turns, interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in p.turns],
-            sentences=[(s.start, s.end) for s in sents], attributes=p.attrs, interviewer_labels=labels,
+            sentences=sents, attributes=p.attrs, interviewer_labels=labels,
             words=words, pipeline=spacy_model,
         )
         try:
-            store.save_interview(prepared, replace=p.replace, plan=p.plan, coder=coder)
+            iid = store.save_interview(prepared, replace=p.replace, plan=p.plan, coder=coder, index=index)
         except FieldcodeError as exc:
             report.outcomes.append(FileOutcome(p.display, "refused", str(exc), p.notes))
             continue
@@ -217,7 +221,12 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
                 msg += f", {len(p.plan.lost)} coding(s) removed as you accepted (their text was deleted)"
             p.notes.extend(_move_lines(p.plan))
         speakers, warnings = turn_summary(p.turns, prepared.interviewer_turns, labels)
-        report.outcomes.append(FileOutcome(p.display, p.status, msg, p.notes + speakers, warnings))
+        stored[iid] = FileOutcome(p.display, p.status, msg, p.notes + speakers, warnings)
+        report.outcomes.append(stored[iid])
+    index.flush()
+    for iid, why in index.unwritten.items():
+        stored[iid].warnings.append(f"stored, but its search index was not written ({why}); "
+                                    "the next search builds it")
     if progress:
         progress("segmenting and storing", len(pending), len(pending))
     return report
@@ -265,6 +274,9 @@ def _check_lengths(display: str, attrs: dict[str, str], turns: list, body: str) 
                                f"limit is {SPEAKER_MAX}: put a line break after the label")
 
 
+_CLOSING_LINE = re.compile(rb"^[ \t\r]*---[ \t\r]*$", re.M)
+
+
 def _check_front_matter_closed(f: Path, display: str) -> None:
     """A first line '---' opens front matter; without its closing '---' the attributes would be
     read as transcript text (the Markdown reader would even render them as a heading)."""
@@ -273,8 +285,8 @@ def _check_front_matter_closed(f: Path, display: str) -> None:
             head = handle.read(65536)
     except OSError:
         return  # the reader reports it
-    lines = [ln.strip(b" \t\r") for ln in head.removeprefix(b"\xef\xbb\xbf").split(b"\n")]
-    if lines and lines[0] == b"---" and b"---" not in lines[1:]:
+    first, _, rest = head.removeprefix(b"\xef\xbb\xbf").partition(b"\n")
+    if first.strip(b" \t\r") == b"---" and not _CLOSING_LINE.search(rest):
         raise InvalidInput(
             f"{display}:1: front matter opened with '---' is never closed: add a line '---' after "
             "its last attribute (or remove the first line if it is not front matter)")
@@ -407,6 +419,6 @@ def prepare_texts(study: Study, items: list[tuple[str, str, str, dict[str, str]]
         out.append(PreparedInterview(
             name=name, source_path=source, format="txt", encoding="utf-8", text=body, turns=ts,
             interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in ts],
-            sentences=[(s.start, s.end) for s in sents], attributes=attrs, interviewer_labels=labels,
+            sentences=sents, attributes=attrs, interviewer_labels=labels,
             words=words, pipeline=spacy_model))
     return out

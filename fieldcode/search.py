@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from fieldcode import store_search
+from fieldcode import search_index, store_search
 from fieldcode.errors import InvalidInput
 from fieldcode.store import q_sentence_arrays
 
@@ -138,7 +138,7 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
     if q.mode == "regex":
         cols = _regex_spans(store, q.text, list(ivs))
     else:
-        store_search.ensure_index(store, model)
+        search_index.ensure_index(store, model)
         cols = _index_spans(store, q, model)
     iid, a, b, sent, tid = cols
     keep = np.isin(iid, np.fromiter(ivs, np.int64, len(ivs)))

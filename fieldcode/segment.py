@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from fieldcode.errors import InvalidInput
 from fieldcode.text import Turn
@@ -27,12 +28,7 @@ PIECE_CHARS = 20_000
 _SENTENCE_END_RE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+")
 
 
-# token attributes the index needs, in one numpy array per block (no Python object per token)
-_WORD_ATTRS = ["IDX", "LENGTH", "LEMMA", "LOWER", "ORTH", "IS_PUNCT", "IS_SPACE"]
-
-
-@dataclass(frozen=True)
-class Sentence:
+class Sentence(NamedTuple):
     start: int
     end: int
 
@@ -124,17 +120,26 @@ def segment_many(
     """Sentences for each ``(text, turns)`` in ``docs``, in order.  All blocks of all
     documents stream through one ``nlp.pipe`` so spaCy batches them."""
     for sentences, _words in analyse_many(docs, model, batch_size, words=False):
-        yield sentences
+        yield [Sentence(a, b) for a, b in sentences]
 
 
 def analyse_many(
     docs: Iterable[tuple[str, list[Turn]]], model: str | None = None, batch_size: int = 256,
     *, words: bool = True,
-) -> Iterator[tuple[list[Sentence], "Words | None"]]:
+) -> Iterator[tuple[list[tuple[int, int]], "Words | None"]]:
     """``(sentences, words)`` for each ``(text, turns)`` in ``docs``, from ONE pass of the
-    pipeline: the words (punctuation and spaces left out) are what the search index stores."""
+    pipeline: the sentences as ``(start, end)`` tuples, and the words (punctuation and spaces
+    left out) that the search index stores.
+
+    Each block's tokens are read as one array (``Doc.to_array``: offset, sentence start, lemma
+    and form), and an interview's sentences and words are computed from its blocks' arrays at
+    once; facts about a word form (length, punctuation or space, lower case) and the strings of
+    each (lemma, form) are looked up once per import, not once per word.  The sentences are
+    exactly those of ``Doc.sents`` with their outer whitespace trimmed (tests/test_segment.py
+    checks this against the token-by-token loop)."""
     nlp = load_pipeline(model)
-    lemma_of = lemma_function(nlp)
+    table = _form_lemma_table(nlp)
+    lexicon = _Lexicon(nlp, table)
     docs = list(docs)
     spans_per_doc = [blocks(text, turns) for text, turns in docs]
 
@@ -143,56 +148,176 @@ def analyse_many(
             for s, e in spans:
                 yield text[s:e]
 
-    parsed = nlp.pipe(block_texts(), batch_size=batch_size)
+    # The built-in pipeline's lookup lemmatizer gives each token the table's entry for its form:
+    # instead of running it over every token, each distinct form is looked up once (_Lexicon).
+    parsed = nlp.pipe(block_texts(), batch_size=batch_size, disable=["lemmatizer"] if table is not None else [])
+    attrs = _token_attrs()
     for (text, _), spans in zip(docs, spans_per_doc):
-        sentences: list[Sentence] = []
-        found: list = []
-        for s, _e in spans:
+        arrays = []
+        for _span in spans:
             doc = next(parsed)
-            for sent in doc.sents:
-                # A sentence starts at its first and ends at its last non-space character
-                # (spaCy keeps line breaks inside hard-wrapped text as whitespace tokens).
-                a, b = s + sent.start_char, s + sent.end_char
-                while a < b and text[a].isspace():
-                    a += 1
-                while b > a and text[b - 1].isspace():
-                    b -= 1
-                if b > a:
-                    sentences.append(Sentence(a, b))
-            if words:
-                arr = doc.to_array(_WORD_ATTRS)
-                arr = arr[(arr[:, 5] == 0) & (arr[:, 6] == 0)]
-                arr[:, 0] += s
-                found.append(arr)
-        yield sentences, (_words(nlp, found, lemma_of) if words else None)
+            arr = doc.to_array(attrs)
+            if "sents" in doc.user_hooks:  # a pipeline that defines its own sentences
+                arr[:, 1] = 0
+                arr[[sent.start for sent in doc.sents], 1] = 1
+            arrays.append(arr)
+        yield _analyse(text, spans, arrays, lexicon, words)
 
 
-def _words(nlp, arrays: list, lemma_of) -> Words:  # noqa: ANN001
-    """Words from the blocks' token arrays: each distinct (lemma, lower, orth) is turned into
-    strings once, not once per word."""
+def _form_lemma_table(nlp):  # noqa: ANN001, ANN202
+    """The lookup lemmatizer's table when the lemmas of a word form can be looked up once per
+    form instead of once per token: the built-in pipeline (sentencizer, then a lookup
+    lemmatizer that nothing follows), whose lemmatizer sets each token's lemma to
+    ``table.get(text, text)``.  None for any other pipeline, which then runs as configured."""
+    if nlp.pipe_names != ["sentencizer", "lemmatizer"]:
+        return None
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    if getattr(lemmatizer, "mode", None) != "lookup":
+        return None
+    lookups = getattr(lemmatizer, "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_lookup"):
+        return None
+    return lookups.get_table("lemma_lookup")
+
+
+def _token_attrs() -> list[int]:
+    from spacy.attrs import IDX, LEMMA, ORTH, SENT_START
+
+    return [IDX, SENT_START, LEMMA, ORTH]
+
+
+def _analyse(text: str, spans: list[tuple[int, int]], arrays: list, lexicon: "_Lexicon",
+             want_words: bool) -> tuple[list[tuple[int, int]], "Words | None"]:
+    """One interview's sentences and words from its blocks' token arrays (columns: offset in the
+    block, sentence start 1 / -1 / 0, lemma hash, form hash)."""
     import numpy as np
 
-    arr = np.concatenate(arrays) if arrays else np.zeros((0, len(_WORD_ATTRS)), dtype=np.uint64)
-    if not len(arr):
+    if not arrays or not sum(len(a) for a in arrays):
+        return [], (Words(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), []) if want_words else None)
+    counts = np.array([len(a) for a in arrays], np.int64)
+    arr = np.concatenate(arrays)
+    n = len(arr)
+    starts = arr[:, 0].astype(np.int64) + np.repeat(np.array([s for s, _e in spans], np.int64), counts)
+    orths, inv = np.unique(arr[:, 3], return_inverse=True)
+    inv = inv.reshape(-1)
+    length, space, punct, lower = lexicon.facts(orths.tolist())
+    ends = starts + length[inv]
+    # Doc.sents: a sentence begins where sent_start is 1 and at each block's first token.
+    first = arr[:, 1] == 1
+    block_first = np.cumsum(counts) - counts
+    first[block_first[block_first < n]] = True
+    sentences = _sentences(text, starts, ends, first, space[inv])
+    if not want_words:
+        return sentences, None
+    keep = ~(space | punct)[inv]
+    return sentences, _words(lexicon, starts[keep], ends[keep], inv[keep], orths, lower, arr[keep, 2])
+
+
+def _sentences(text: str, starts, ends, first, space) -> list[tuple[int, int]]:  # noqa: ANN001
+    """``(start, end)`` of each sentence (tokens from one ``first`` to the next) from its first
+    to its last non-space character, sentences of only spaces left out: the span of its first
+    to its last non-space token, as spaCy's tokens never begin or end with whitespace unless
+    they are spaces.  Checked on the text; should some pipeline's tokens break that rule, the
+    sentences are trimmed character by character instead."""
+    import numpy as np
+
+    sid = np.cumsum(first) - 1
+    ns = np.flatnonzero(~space)
+    if len(ns):
+        s_ns = sid[ns]
+        head = np.flatnonzero(np.diff(s_ns, prepend=-1))
+        tail = np.append(head[1:] - 1, len(ns) - 1)
+        spans = list(zip(starts[ns[head]].tolist(), ends[ns[tail]].tolist()))
+    else:
+        spans = []
+    isspace = str.isspace
+    if not any(isspace(text[a]) or isspace(text[b - 1]) for a, b in spans):
+        return spans
+    out = []   # by character, as Doc.sents' spans trimmed one character at a time
+    first_tok = np.flatnonzero(first)
+    last_tok = np.append(first_tok[1:] - 1, len(first) - 1)
+    for a, b in zip(starts[first_tok].tolist(), ends[last_tok].tolist()):
+        while a < b and isspace(text[a]):
+            a += 1
+        while b > a and isspace(text[b - 1]):
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _words(lexicon: "_Lexicon", starts, ends, orth_index, orths, lower, lemmas) -> Words:  # noqa: ANN001
+    """Words from their offsets, form numbers (into ``orths``) and lemma hashes: each distinct
+    (lemma, form) is turned into strings once."""
+    import numpy as np
+
+    if not len(starts):
         return Words(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), [])
-    # distinct (lemma, orth) pairs by two 1-D uniques (a row-wise unique sorts slowly);
-    # the lower-case form is a function of the orth
-    orths, inv_o = np.unique(arr[:, 4], return_inverse=True)
-    lems, inv_l = np.unique(arr[:, 2], return_inverse=True)
-    keys, inverse = np.unique(inv_o.reshape(-1).astype(np.int64) * len(lems) + inv_l.reshape(-1), return_inverse=True)
-    lower_of = dict(zip(arr[:, 4].tolist(), arr[:, 3].tolist()))
-    orths, lems = orths.tolist(), lems.tolist()
-    strings = nlp.vocab.strings
-    pairs = []
-    for k in keys.tolist():
-        orth, lem = orths[k // len(lems)], lems[k % len(lems)]
-        low = lower_of[orth]
-        pairs.append((lemma_of.from_hashes(strings, lem, low, orth), strings[low]))
+    orth_index = orth_index.astype(np.int64)
+    orth_list, lower_list = orths.tolist(), lower.tolist()
+    # The lemma of each form where it has one lemma (always, with a lookup lemmatizer): the
+    # pairs are then the forms; otherwise distinct (lemma, orth) pairs by 1-D uniques.
+    lemma_of_form = np.zeros(len(orths), np.uint64)
+    lemma_of_form[orth_index[::-1]] = lemmas[::-1]
+    if (lemma_of_form[orth_index] == lemmas).all():
+        keys, inverse = np.unique(orth_index, return_inverse=True)
+        lem_list = lemma_of_form.tolist()
+        pairs = [lexicon.strings(lem_list[k], lower_list[k], orth_list[k]) for k in keys.tolist()]
+    else:
+        lems, inv_l = np.unique(lemmas, return_inverse=True)
+        keys, inverse = np.unique(orth_index * len(lems) + inv_l.reshape(-1), return_inverse=True)
+        lem_list = lems.tolist()
+        pairs = [lexicon.strings(lem_list[k % len(lems)], lower_list[k // len(lems)], orth_list[k // len(lems)])
+                 for k in keys.tolist()]
     # several keys can give the same pair (e.g. "Jobs" and "jobs"): number the pairs
     number: dict[tuple[str, str], int] = {}
     remap = np.array([number.setdefault(pr, len(number)) for pr in pairs], dtype=np.int64)
-    starts = arr[:, 0].astype(np.int64)
-    return Words(starts, starts + arr[:, 1].astype(np.int64), remap[inverse.reshape(-1)], list(number))
+    return Words(starts, ends, remap[inverse.reshape(-1)], list(number))
+
+
+class _Lexicon:
+    """What the analysis needs of a word form or a (lemma, form), looked up in the pipeline's
+    vocabulary once per import: the form's length, whether it is punctuation or space (not
+    indexed), its lower case; the strings of a (lemma, form) (:func:`lemma_function`)."""
+
+    def __init__(self, nlp, table=None) -> None:  # noqa: ANN001
+        self.vocab = nlp.vocab
+        self.strings_ = nlp.vocab.strings
+        self.lemma_of = lemma_function(nlp).from_hashes
+        self.table = table   # the lookup table, when the pipeline ran without its lemmatizer
+        self._facts: dict[int, tuple[int, bool, bool, int]] = {}
+        self._pairs: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def facts(self, orths: list[int]):  # noqa: ANN201
+        """(length, is space, is punctuation, lower) arrays for the form hashes ``orths``."""
+        import numpy as np
+
+        got = self._facts
+        for o in orths:
+            if o not in got:
+                lex = self.vocab[o]
+                got[o] = (len(lex.orth_), lex.is_space, lex.is_punct, lex.lower)
+        length, space, punct, lower = zip(*[got[o] for o in orths])
+        return (np.array(length, np.int64), np.array(space, bool), np.array(punct, bool),
+                np.array(lower, np.uint64))
+
+    def strings(self, lem: int, low: int, orth: int) -> tuple[str, str]:
+        key = (lem, orth)
+        pair = self._pairs.get(key)
+        if pair is None:
+            if self.table is not None:
+                lem = self._lookup(orth)
+            pair = self._pairs[key] = (self.lemma_of(self.strings_, lem, low, orth), self.strings_[low])
+        return pair
+
+    def _lookup(self, orth: int) -> int:
+        """The lemma hash the lookup lemmatizer would give a token of form ``orth``
+        (``Lemmatizer.lookup_lemmatize``: the table's entry for the text, else the text)."""
+        text = self.strings_[orth]
+        found = self.table.get(text, text)
+        if not isinstance(found, str):
+            found = found[0]
+        return self.strings_.add(found)
 
 
 def lemma_function(nlp):  # noqa: ANN001, ANN201

@@ -1,13 +1,10 @@
 """Database side of search and suggestions: the word index and the review queue.
 
-Functions take the :class:`fieldcode.store.Store` (or, for the import hook, the open
-connection of the import's transaction).  Kept beside the ``fieldcode.store`` package,
-whose modules it uses.
+Functions take the :class:`fieldcode.store.Store`.  Kept beside the ``fieldcode.store``
+package, whose modules it uses.
 
-* The index (``word_index``) has one row per word form of an interview with a JSON posting
-  list; it is written in the same transaction as the interview (``on_interview_saved``) and
-  built lazily for any interview that has none (``ensure_index``: older paths, a migration
-  run without it).
+* The index (``word_index``, written by ``fieldcode.search_index``) is read here: the postings
+  of a term in one query, unpacked by numpy (:func:`q_posting_arrays`).
 * Suggestions are proposals to ONE coder; only that coder decides them.  Accepting writes the
   coding through ``Store.insert_codings`` (one transaction, one event whose ``detail`` is the
   suggestion's origin), then marks the suggestion accepted; the coding's uid is fixed when the
@@ -22,145 +19,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from fieldcode.errors import Conflict, InvalidInput, NotFound
-from fieldcode.models import Code, Coding, Interview, SentenceRow, Suggestion, TurnRow, WordIndex, WordIndexState, new_uid, utcnow
+from fieldcode.models import Code, Coding, Interview, SentenceRow, Suggestion, TurnRow, new_uid, utcnow
+from fieldcode.search_index import param_mark
 
-_W = WordIndex.__table__
 _S = Suggestion.__table__
 _IV = Interview.__table__
 _TURN = TurnRow.__table__
 _SENT = SentenceRow.__table__
-MAX_FORM = 200   # longer "words" (a URL, a run of letters) are cut to fit the column
 STATES = ("proposed", "accepted", "rejected")
-BUILT_IN = "blank en + sentencizer + lookup lemmatizer"
-_WS = WordIndexState.__table__
-
-
-# -- the index --------------------------------------------------------------------------------
-
-def posting_rows(interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
-                 turns: Sequence[tuple[int, int, int]]) -> list[tuple]:
-    """``(interview_id, lemma, norm, n, postings)`` rows for one interview's
-    :class:`fieldcode.segment.Words`, one per distinct (lemma, form).  A posting is
-    ``position, start, end, sentence, turn`` (the 0-based number of the stored sentence and the
-    ``turn`` row id the word starts in, -1 for none; ``turns`` are ``(start, end, id)``), packed
-    as little-endian int32 (:func:`unpack`).  Turn rows are written, with new ids, only by the
-    import that also rewrites the interview's index."""
-    import numpy as np
-
-    n = len(words)
-    if not n:
-        return []
-    starts, ends = words.starts, words.ends
-
-    def locate(spans, labels=None):  # noqa: ANN001, ANN202
-        """Per word: the number of the span it starts in (or the span's ``labels`` column), -1 for none."""
-        if not len(spans):
-            return np.full(n, -1, np.int64)
-        arr = np.asarray(spans, dtype=np.int64).reshape(len(spans), -1)
-        k = np.searchsorted(arr[:, 0], starts, side="right") - 1
-        inside = (k >= 0) & (starts < arr[np.maximum(k, 0), 1])
-        return np.where(inside, k if labels is None else arr[np.maximum(k, 0), labels], -1)
-
-    order = np.argsort(words.form, kind="stable")
-    table = np.column_stack([order, starts[order], ends[order], locate(sentences)[order], locate(turns, 2)[order]])
-    packed = table.astype("<i4")
-    forms_sorted = words.form[order]
-    bounds = [0, *(np.flatnonzero(np.diff(forms_sorted)) + 1).tolist(), n]
-    first_form = forms_sorted[bounds[:-1]].tolist()
-    rows = []
-    for f, a, b in zip(first_form, bounds, bounds[1:]):
-        lemma, norm = words.forms[f]
-        rows.append((interview_id, lemma[:MAX_FORM], norm[:MAX_FORM], b - a, packed[a:b].tobytes()))
-    return rows
-
-
-def unpack(postings: bytes):  # noqa: ANN201
-    """A row's postings as an (n, 5) int array: position, start, end, sentence, turn."""
-    import numpy as np
-
-    return np.frombuffer(bytes(postings), dtype="<i4").reshape(-1, 5)
-
-
-def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
-                model: str | None = None) -> int:
-    """Replace an interview's index rows (inside the caller's transaction, after its turns are
-    stored).  Returns rows written.  Driver-level statements: this runs once per imported
-    interview."""
-    q = conn.dialect.identifier_preparer.quote
-    mark = _mark(conn)
-    conn.exec_driver_sql(f"DELETE FROM word_index WHERE interview_id = {mark}", (interview_id,))
-    conn.exec_driver_sql(f"DELETE FROM word_index_state WHERE interview_id = {mark}", (interview_id,))
-    n_words = conn.exec_driver_sql(f"SELECT n_words FROM interview WHERE id = {mark}", (interview_id,)).scalar_one()
-    conn.execute(insert(_WS).values(interview_id=interview_id, n_words=n_words, pipeline=(model or BUILT_IN)[:100],
-                                    built_at=utcnow()))
-    turns = [tuple(r) for r in conn.exec_driver_sql(
-        f"SELECT start, {q('end')}, id FROM turn WHERE interview_id = {mark} ORDER BY idx", (interview_id,)).fetchall()]
-    rows = posting_rows(interview_id, words, sentences, turns) if words is not None else []
-    if rows:
-        conn.exec_driver_sql(
-            f"INSERT INTO word_index (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})",
-            rows)
-    return len(rows)
-
-
-def on_interview_saved(conn: Connection, interview_id: int, p, *, text_changed: bool,  # noqa: ANN001
-                       model: str | None = None) -> None:
-    """The import's hook (same transaction as the interview ``p``, a PreparedInterview): its
-    index, and, when its text changed, its undecided and rejected suggestions dropped (their
-    offsets referred to the old text; accepted ones are codings now and move with them)."""
-    if p.words is None:   # stored without the pipeline's words: indexed on the first search
-        conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
-        conn.execute(delete(_WS).where(_WS.c.interview_id == interview_id))
-    else:
-        write_index(conn, interview_id, p.words, p.sentences, model)
-    if text_changed:
-        conn.execute(delete(_S).where(_S.c.interview_id == interview_id, _S.c.state != "accepted"))
-
-
-def unindexed(store) -> list[int]:  # noqa: ANN001
-    """Interviews the index does not hold (reads ids only, never the transcripts' rows)."""
-    with store.engine.connect() as conn:
-        return [r[0] for r in conn.exec_driver_sql(
-            "SELECT id FROM interview WHERE id NOT IN (SELECT interview_id FROM word_index_state) ORDER BY id").fetchall()]
-
-
-def ensure_index(store, model: str | None = None) -> int:  # noqa: ANN001
-    """Build the index of every interview that has none (one pass of the pipeline over them).
-    Returns how many were indexed."""
-    from fieldcode.segment import analyse_many
-
-    ids = unindexed(store)
-    if not ids:
-        return 0
-    docs, sents = [], []
-    with store.engine.connect() as conn:
-        for iid in ids:
-            docs.append(stored_document(conn, iid))
-            sents.append(stored_sentences(conn, iid))
-    with store.engine.execution_options(fieldcode_write=True).begin() as conn:
-        for iid, ss, (_s, words) in zip(ids, sents, analyse_many(docs, model)):
-            write_index(conn, iid, words, ss, model)
-    return len(ids)
-
-
-def stored_document(conn: Connection, interview_id: int):  # noqa: ANN201
-    """(text, turns) of a stored interview, as the importer segmented it."""
-    from fieldcode import text as textmod
-
-    text = conn.execute(select(_IV.c.text).where(_IV.c.id == interview_id)).scalar_one()
-    turns = [textmod.Turn(a, b, c, sp) for a, b, c, sp in conn.execute(
-        select(_TURN.c.start, _TURN.c.end, _TURN.c.content_start, _TURN.c.speaker)
-        .where(_TURN.c.interview_id == interview_id).order_by(_TURN.c.idx))]
-    return text, turns
-
-
-def stored_sentences(conn: Connection, interview_id: int) -> list[tuple[int, int]]:
-    return [tuple(r) for r in conn.execute(select(_SENT.c.start, _SENT.c.end)
-                                           .where(_SENT.c.interview_id == interview_id).order_by(_SENT.c.idx))]
 
 
 def q_posting_arrays(store, terms: Sequence[str], *, column: str = "lemma"):  # noqa: ANN001, ANN201
@@ -175,7 +45,7 @@ def q_posting_arrays(store, terms: Sequence[str], *, column: str = "lemma"):  # 
     if not wanted:
         return out
     with store.engine.connect() as conn:
-        mark = _mark(conn)
+        mark = param_mark(conn)
         rows = conn.exec_driver_sql(
             f"SELECT {col}, interview_id, postings FROM word_index WHERE {col} IN ({', '.join([mark] * len(wanted))})",
             tuple(wanted)).fetchall()
@@ -188,10 +58,6 @@ def q_posting_arrays(store, terms: Sequence[str], *, column: str = "lemma"):  # 
         iids = np.repeat(np.array([i for i, _p in got], np.int64), [len(p) // 20 for _i, p in got])
         out[term] = np.column_stack([iids, arr])
     return out
-
-
-def _mark(conn: Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def _select_turns(conn: Connection, cols: str, ids: Sequence[int], where: str = "", params: tuple = ()):  # noqa: ANN202
@@ -223,7 +89,7 @@ def q_turn_ids_where(store, turn_ids: Iterable[int], *, speakers: Sequence[str] 
     if not ids:
         return []
     with store.engine.connect() as conn:
-        mark = _mark(conn)
+        mark = param_mark(conn)
         where, params = [], []
         if speakers:
             where.append(f"t.speaker IN ({', '.join([mark] * len(speakers))})")
@@ -240,7 +106,7 @@ def q_coding_spans(store, code_id: int, coders: Sequence[str] = ()):  # noqa: AN
     import numpy as np
 
     with store.engine.connect() as conn:
-        mark = _mark(conn)
+        mark = param_mark(conn)
         sql = f'SELECT interview_id, start, "end" FROM coding WHERE code_id = {mark}'
         params: list = [code_id]
         if coders:
@@ -307,7 +173,7 @@ def q_contexts(store, spans: Sequence[tuple[int, int, int]], width: int) -> list
             for k in per_iv[iid]:
                 _i, a, b = spans[k]
                 out[k] = text[max(0, a - width):b + width]
-        mark = _mark(conn)
+        mark = param_mark(conn)
         for c in range(0, len(pieces), 2000):
             chunk = pieces[c:c + 2000]
             params: list[int] = []

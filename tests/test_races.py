@@ -16,8 +16,10 @@ import pytest
 import sqlalchemy
 from typer.testing import CliRunner
 
-from fieldcode.store import engine as storeengine  # the connection rules read BUSY_TIMEOUT_MS there
+from fieldcode import search as S
 from fieldcode.cli import app
+from fieldcode.project import Project
+from fieldcode.store import engine as storeengine  # the connection rules read BUSY_TIMEOUT_MS there
 from fieldcode.migrations import head
 
 PY = sys.executable
@@ -197,8 +199,17 @@ def test_two_imports_of_one_folder_at_once(db_url, mini_dir):
     engine = sqlalchemy.create_engine(db_url)
     with engine.connect() as c:
         names = c.exec_driver_sql("SELECT name FROM interview ORDER BY name").scalars().all()
+        # each interview's search index was written once, by the process that stored it
+        indexed = c.exec_driver_sql("SELECT count(*) FROM word_index_state").scalar_one()
+        doubled = c.exec_driver_sql("SELECT interview_id, lemma, norm FROM word_index GROUP BY interview_id, lemma, norm "
+                                    "HAVING count(*) > 1").all()
     engine.dispose()
     assert names == ["a.md", "b.md", *[f"extra{i}.txt" for i in range(6)]]
+    assert indexed == 8 and doubled == []
+    p = Project.open(mini_dir, db=db_url, coder="ana")
+    hits = S.search(p.store, S.Query("answer")).hits
+    p.close()
+    assert [(h.interview, h.start, h.end) for h in hits] == [(f"extra{i}.txt", 5, 11) for i in range(6)]
 
 
 @pytest.mark.parametrize("field", ["key", "name"])

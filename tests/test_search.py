@@ -13,7 +13,7 @@ from fieldcode import search as S
 from fieldcode.cli import app
 from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.project import Project
-from fieldcode.store_search import unpack
+from fieldcode.search_index import unpack
 
 
 def _run(root, db, *args):

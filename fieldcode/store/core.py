@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from fieldcode import dblock
-from fieldcode import store_search
+from fieldcode import search_index
 from fieldcode import text as textmod
 from fieldcode.codebook import Codebook
 from fieldcode.errors import Conflict, FieldcodeError, NotFound
@@ -64,8 +64,13 @@ class PreparedInterview:
         return textmod.sha256(self.text)
 
     @cached_property
+    def word_counts(self) -> tuple[int, list[int]]:
+        """(words of the text, words of each turn's content), counted in one pass."""
+        return textmod.count_words_by_turn(self.text, self.turns)
+
+    @property
     def n_words(self) -> int:
-        return textmod.count_words(self.text)
+        return self.word_counts[0]
 
 
 @dataclass
@@ -98,6 +103,9 @@ class InterviewInfo:
     @property
     def coded_share(self) -> float:
         return self.coded_chars / self.n_chars if self.n_chars else 0.0
+
+
+_INSERT_INTERVIEW = insert(Interview.__table__).returning(Interview.__table__.c.id)
 
 
 def bulk_insert(conn: Connection, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -279,9 +287,10 @@ class Store(CodingRecord):
 
     def all_attributes(self) -> dict[int, dict[str, str]]:
         out: dict[int, dict[str, str]] = {}
-        with self.read() as s:
-            for a in s.exec(select(Attribute)).scalars():
-                out.setdefault(a.interview_id, {})[a.name] = a.value
+        with self.read() as s:  # plain rows, not ORM objects: a study has thousands
+            for iid, name, value in s.exec(select(Attribute.interview_id, Attribute.name, Attribute.value)
+                                           .order_by(Attribute.id)).all():
+                out.setdefault(iid, {})[name] = value
         return out
 
     def interview_infos(self, coder: str | None = None) -> list[InterviewInfo]:
@@ -324,21 +333,27 @@ class Store(CodingRecord):
             return s.exec(select(func.count()).select_from(Coding).where(Coding.interview_id == interview_id)).scalar_one()
 
     def save_interview(self, p: PreparedInterview, *, replace: int | None = None,
-                       plan: Reanchor | None = None, coder: str | None = None) -> int:
+                       plan: Reanchor | None = None, coder: str | None = None,
+                       index: search_index.IndexBatch | None = None) -> int:
         """Store ``p`` whole or not at all.  With ``replace``, the interview's text, turns and
         sentences are replaced in the same transaction.  When the text changes, ``plan`` (from
         ``reanchor_plan``) says where every coding goes: each move is a ``reanchor`` event,
         each accepted loss a ``lost`` event, and the alignment is kept so later undo and redo
-        translate their offsets."""
+        translate their offsets.  The search index is written in the same transaction, or, with
+        ``index``, queued in that batch after the commit (an import's many interviews)."""
         now = utcnow()
         labels = json.dumps(list(p.interviewer_labels), ensure_ascii=False)
-        with self.write() as s:
-            if replace is None:
-                iid = s.connection().execute(insert(Interview).values(
-                    name=p.name, source_path=p.source_path, format=p.format, encoding=p.encoding,
-                    sha256=p.sha256, text=p.text, n_chars=len(p.text), n_words=p.n_words,
-                    interviewer_labels=labels, imported_at=now, updated_at=now).returning(Interview.id)).scalar_one()
-            else:
+        if replace is None:
+            # A new interview: Core statements on one connection (no ORM session, statements
+            # built once), as an import stores thousands.
+            with self._writer.begin() as conn:
+                iid = conn.execute(_INSERT_INTERVIEW, {
+                    "name": p.name, "source_path": p.source_path, "format": p.format, "encoding": p.encoding,
+                    "sha256": p.sha256, "text": p.text, "n_chars": len(p.text), "n_words": p.n_words,
+                    "interviewer_labels": labels, "imported_at": now, "updated_at": now}).scalar_one()
+                self._store_parts(conn, iid, p, replaced=False, text_changed=False, index=index)
+        else:
+            with self.write() as s:
                 iid = replace
                 old_sha = s.exec(select(Interview.sha256).where(Interview.id == iid)).scalar_one()
                 if old_sha != p.sha256:
@@ -359,24 +374,31 @@ class Store(CodingRecord):
                     n_words=p.n_words, interviewer_labels=labels, updated_at=now))
                 if old_sha != p.sha256:
                     self.record_text_change(s, iid, plan, p.sha256, coder, p.text)
-            conn = s.connection()
-            if p.turns:
-                bulk_insert(conn, TurnRow, ("interview_id", "idx", "start", "end", "content_start", "speaker",
-                                             "is_interviewer", "n_words"), [
-                    (iid, i, t.start, t.end, t.content_start, t.speaker[:200], p.interviewer_turns[i],
-                     textmod.count_words(p.text, t.content_start, t.end))
-                    for i, t in enumerate(p.turns)
-                ])
-            if p.sentences:
-                bulk_insert(conn, SentenceRow, ("interview_id", "idx", "start", "end"),
-                             [(iid, i, a, b) for i, (a, b) in enumerate(p.sentences)])
-            if p.attributes:
-                conn.execute(insert(Attribute), [
-                    {"interview_id": iid, "name": k, "value": v} for k, v in p.attributes.items()
-                ])
-            store_search.on_interview_saved(conn, iid, p, text_changed=replace is not None and old_sha != p.sha256,
-                                            model=p.pipeline)
+                self._store_parts(s.connection(), iid, p, replaced=True, text_changed=old_sha != p.sha256, index=index)
+        if index is not None and p.words is not None:
+            index.add(iid, p)
         return iid
+
+    def _store_parts(self, conn: Connection, iid: int, p: PreparedInterview, *, replaced: bool,
+                     text_changed: bool, index: search_index.IndexBatch | None) -> None:
+        """Inside ``save_interview``'s transaction: the interview's turns, sentences, attributes
+        and (unless ``index`` takes it) search index."""
+        if p.turns:
+            bulk_insert(conn, TurnRow, ("interview_id", "idx", "start", "end", "content_start", "speaker",
+                                         "is_interviewer", "n_words"), [
+                (iid, i, t.start, t.end, t.content_start, t.speaker[:200], p.interviewer_turns[i], n)
+                for i, (t, n) in enumerate(zip(p.turns, p.word_counts[1]))
+            ])
+        if p.sentences:
+            bulk_insert(conn, SentenceRow, ("interview_id", "idx", "start", "end"),
+                         [(iid, i, a, b) for i, (a, b) in enumerate(p.sentences)])
+        if p.attributes:
+            bulk_insert(conn, Attribute, ("interview_id", "name", "value"),
+                        [(iid, k, v) for k, v in p.attributes.items()])
+        if index is not None and p.words is not None:
+            search_index.on_interview_stored(conn, iid, replaced=replaced, text_changed=text_changed)
+        else:
+            search_index.on_interview_saved(conn, iid, p, text_changed=text_changed, model=p.pipeline)
 
     def interviewer_label_state(self) -> dict[int, tuple[str, list[str], dict[str, str]]]:
         """interview id -> (name, interviewer labels its turns were marked with, attributes)."""

@@ -27,7 +27,7 @@ depends_on = None
 def _build_index(conn) -> None:  # noqa: ANN001
     from fieldcode.segment import analyse_many
     from fieldcode.models import utcnow
-    from fieldcode.store_search import BUILT_IN, posting_rows, stored_document, stored_sentences
+    from fieldcode.search_index import BUILT_IN, posting_rows, stored_document, stored_sentences
 
     ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM interview WHERE n_words > 0 ORDER BY id"))]
     for k in range(0, len(ids), 50):
