@@ -48,13 +48,23 @@ def holder_path(database: str) -> Path:
     return Path(f"{database}-writer")
 
 
+_IDENTITY: dict[int, dict] = {}   # pid -> who this process is (asked once: an import writes thousands of times)
+
+
 def record_holder(path: Path) -> None:
     """Say that this process now holds the write lock (best effort: never fails a write)."""
-    info = {"pid": os.getpid(), "host": socket.gethostname(), "user": _user(), "command": command_line(),
-            "since": time.time()}
+    pid = os.getpid()
+    if pid not in _IDENTITY:  # a forked child has another pid, so it asks again
+        _IDENTITY.clear()
+        _IDENTITY[pid] = {"pid": pid, "host": socket.gethostname(), "user": _user(), "command": command_line()}
+    record = json.dumps({**_IDENTITY[pid], "since": time.time()})
     try:
-        tmp = path.with_name(f"{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(info), encoding="utf-8")
+        tmp = f"{path}.{pid}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, record.encode("utf-8"))
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except OSError:
         pass
