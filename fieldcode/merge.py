@@ -27,8 +27,11 @@ merge, which copies events as they are).  For each coding the other copy knows:
 
 **Memos** on interviews, passages and codes match by ``uid`` too: a memo only the other copy has
 is added (with its author and times); one both have whose text differs takes the text of the
-newer edit (memos are edited only by their author).  Memo deletions are not logged, so a memo
-deleted here that the other copy still has comes back: every memo added is listed.
+newer edit (memos are edited only by their author).  Each copy records the memos deleted in it
+(uid, author, time): a memo deleted here is not brought back from a copy that still has it, and
+a memo deleted there is deleted here, unless it was edited after the deletion (then the edit
+wins and the memo stays, or comes back).  Every memo added, updated, deleted or kept deleted is
+listed, and the deletions are recorded here too, so a later merge into a third copy knows them.
 
 A coding whose interview or code is not matched is reported and skipped.  The other copy is
 never written to: a database file is copied to a temporary folder (and its schema upgraded
@@ -66,13 +69,15 @@ class MergePlan:
     by_coder: dict[str, dict[str, int]] = field(default_factory=dict)
     memo_inserts: list[dict] = field(default_factory=list)
     memo_updates: list[dict] = field(default_factory=list)
-    memo_notes: list[str] = field(default_factory=list)   # one line per memo added or updated
+    memo_deletes: list[dict] = field(default_factory=list)   # the other copy's deletions to record here
+    memo_notes: list[str] = field(default_factory=list)   # one line per memo added, updated or deleted
     memos_skipped: int = 0                                # already here (same text, or newer here)
+    memos_kept_deleted: int = 0                           # deleted here before the other copy's last edit
 
     @property
     def changes(self) -> int:
         return (len(self.inserts) + len(self.updates) + len(self.removals) + len(self.memo_inserts)
-                + len(self.memo_updates))
+                + len(self.memo_updates) + len(self.memo_deletes))
 
     def count(self, coder: str, what: str) -> None:
         self.by_coder.setdefault(coder, {"added": 0, "changed": 0, "removed": 0})[what] += 1
@@ -83,9 +88,11 @@ class MergePlan:
                  f"(kept), {len(self.conflicts)} conflict(s)"]
         for coder, n in sorted(self.by_coder.items()):
             lines.append(f"  {coder}: {n['added']} added, {n['changed']} changed, {n['removed']} removed")
-        if self.memo_inserts or self.memo_updates or self.memos_skipped:
-            lines.append(f"memos: {len(self.memo_inserts)} to add, {len(self.memo_updates)} to update; "
-                         f"{self.memos_skipped} already here")
+        if self.memo_inserts or self.memo_updates or self.memo_deletes or self.memos_skipped or self.memos_kept_deleted:
+            deleting = sum(1 for d in self.memo_deletes if d.get("here"))
+            lines.append(f"memos: {len(self.memo_inserts)} to add, {len(self.memo_updates)} to update, "
+                         f"{deleting} to delete (deleted there); {self.memos_skipped} already here, "
+                         f"{self.memos_kept_deleted} kept deleted (deleted here)")
             lines.extend(f"  {n}" for n in self.memo_notes)
         return lines
 
@@ -260,9 +267,16 @@ def _plan_memos(plan: MergePlan, H: dict, T: dict, ivmap: dict, codemap: dict) -
         gist = " ".join(o["text"].split())
         gist = gist if len(gist) <= 50 else gist[:49] + "\u2026"
         mine = H["memos"].get(uid)
-        if mine is None:
+        gone = H["memo_deletions"].get(uid)
+        if mine is None and gone is not None and o["updated_at"] <= gone["deleted_at"]:
+            plan.memos_kept_deleted += 1
+            plan.memo_notes.append(f"keep deleted: {o['author']}'s memo on {on} (deleted here "
+                                   f"{gone['deleted_at'][:16]}): \u201c{gist}\u201d")
+        elif mine is None:
             plan.memo_inserts.append(row)
-            plan.memo_notes.append(f"add {o['author']}'s memo on {on}: \u201c{gist}\u201d")
+            plan.memo_notes.append(f"add {o['author']}'s memo on {on}: \u201c{gist}\u201d" + (
+                f" (deleted here {gone['deleted_at'][:16]}, edited there later, {o['updated_at'][:16]})"
+                if gone is not None else ""))
         elif mine["text"] != o["text"] and o["updated_at"] > mine["updated_at"]:
             plan.memo_updates.append(row)
             plan.memo_notes.append(f"update {o['author']}'s memo on {on} (edited there {o['updated_at'][:16]}, "
@@ -271,6 +285,39 @@ def _plan_memos(plan: MergePlan, H: dict, T: dict, ivmap: dict, codemap: dict) -
             plan.memos_skipped += 1
     if unmatched:
         plan.unmatched.append(f"{unmatched} memo(s) on interviews or codes not matched here (see above) were not merged")
+    _plan_memo_deletions(plan, H, T)
+
+
+def _plan_memo_deletions(plan: MergePlan, H: dict, T: dict) -> None:
+    """The other copy's memo deletions: each is recorded here (a later merge into a third copy
+    then knows it), and deletes the memo here unless it was edited here after the deletion.
+    A memo the other copy still has (edited there after a deletion) follows the memo rule."""
+    names = {iid: name for iid, (name, _sha) in H["interviews"].items()}
+    keys = {cid: key for cid, (key, _name) in H["codes"].items()}
+    for uid, g in sorted(T["memo_deletions"].items(), key=lambda x: (x[1]["deleted_at"], x[0])):
+        if uid in T["memos"] or uid in H["memo_deletions"]:
+            continue
+        mine = H["memos"].get(uid)
+        if mine is not None and mine["updated_at"] > g["deleted_at"]:
+            plan.memo_notes.append(f"keep {mine['author']}'s memo {_memo_place(mine, names, keys)} (deleted there "
+                                   f"{g['deleted_at'][:16]}, edited here later)")
+            continue
+        plan.memo_deletes.append({**g, "here": mine is not None})
+        if mine is not None:
+            gist = " ".join(mine["text"].split())
+            gist = gist if len(gist) <= 50 else gist[:49] + "\u2026"
+            plan.memo_notes.append(f"delete {mine['author']}'s memo {_memo_place(mine, names, keys)} (deleted there "
+                                   f"{g['deleted_at'][:16]}): \u201c{gist}\u201d")
+
+
+def _memo_place(m: dict, names: dict, keys: dict) -> str:
+    parts = []
+    if m["interview_id"] is not None:
+        parts.append(f"interview '{names.get(m['interview_id'], '?')}'"
+                     + (f" [{m['start']}, {m['end']})" if m["start"] is not None else ""))
+    if m["code_id"] is not None:
+        parts.append(f"code '{keys.get(m['code_id'], '?')}'")
+    return "on " + " and ".join(parts)
 
 
 def _copies(events: list[dict], uid: str, ivmap: dict, codemap: dict, source: str) -> list[dict]:
@@ -301,5 +348,5 @@ def merge(here: Store, other: Path, *, dry_run: bool = False) -> MergePlan:
         shutil.rmtree(tmp, ignore_errors=True)
     if not dry_run and (plan.changes or plan.events):
         apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals, events=plan.events,
-                    memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates)
+                    memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates, memo_deletes=plan.memo_deletes)
     return plan

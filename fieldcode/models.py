@@ -210,6 +210,17 @@ class Memo(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class MemoDeletion(SQLModel, table=True):
+    """A memo that was deleted: its uid, author and when.  ``merge`` reads it so that a memo
+    deleted in one copy is not brought back from another copy that still has it (and a memo
+    deleted there is deleted here), unless it was edited after the deletion."""
+
+    __tablename__ = "memo_deletion"
+    uid: str = Field(max_length=32, primary_key=True)
+    author: str = Field(max_length=100)
+    deleted_at: datetime = Field(default_factory=utcnow)
+
+
 class WordIndex(SQLModel, table=True):
     """The search index: one row per word form of an interview, with where it occurs.
 

@@ -239,3 +239,68 @@ def test_memos_on_interviews_passages_and_codes_are_merged(copies, db_url, tmp_p
     # ana's codings and memos were not touched by merging ben's
     assert {r[6] for r in _memo_rows(pa.store) if r[1] == "ana"} == before
     pa.close()
+
+
+def test_memo_deletions_travel_with_merges(copies, db_url, tmp_path):
+    """A memo deleted in one copy is not brought back from a copy that still has it, is deleted
+    in a copy that merges the deletion in, and reaches a third copy through a merged copy; an
+    edit made after a deletion wins over it.  Two coders, each deleting and editing only their
+    own memos; the expected memo texts are written out by hand."""
+    from fieldcode.store import add_memo, delete_memo, memos, update_memo
+
+    a_dir, b_dir, _, _ = copies
+    a = Project.open(a_dir, coder="ana")
+    iv_a = a.store.interview("a").id
+    m_ana = add_memo(a.store, "ana", "ana: first reading", interview_id=iv_a)
+    m_ben = add_memo(a.store, "ben", "ben: housing means repairs", code_id=a.store.code("housing").id)
+    m_late = add_memo(a.store, "ben", "ben: to revisit", interview_id=iv_a)
+    a.close()
+    shutil.rmtree(b_dir)
+    shutil.copytree(a_dir, b_dir)
+    c_dir = tmp_path / "laptop-c"        # a third copy, taken before anything was deleted
+    shutil.copytree(a_dir, c_dir)
+
+    def texts(store):
+        return sorted(m.text for m in memos(store, codings=False))
+
+    a = Project.open(a_dir, coder="ana")
+    delete_memo(a.store, m_ana, "ana")             # ana deletes her memo in A
+    delete_memo(a.store, m_late, "ben")            # ben deletes "to revisit" in A ...
+    a.close()
+    b = Project.open(b_dir, coder="ben")
+    delete_memo(b.store, m_ben, "ben")             # ben deletes his code memo in B
+    [late] = [m for m in memos(b.store, codings=False) if m.text == "ben: to revisit"]
+    update_memo(b.store, late.id, "ben", "ben: revisited, keep")   # ... and edits it in B afterwards
+    b.close()
+
+    # Merge B into A (A on PostgreSQL when the fixture says so: ids then differ between copies).
+    here_dir = tmp_path / "a-here"
+    shutil.copytree(a_dir, here_dir)
+    here = Project.open(here_dir, coder="ana", db=db_url if db_url.startswith("postgresql") else None)
+    if db_url.startswith("postgresql"):
+        assert here.import_files().ok
+        merge(here.store, a_dir)
+    assert texts(here.store) == ["ben: housing means repairs"]
+    plan = merge(here.store, b_dir)
+    # ana's memo stays deleted (B still has it, unedited); ben's code memo goes (deleted in B);
+    # "to revisit" comes back with B's later edit
+    assert plan.memos_kept_deleted == 1
+    assert [len(plan.memo_inserts), len(plan.memo_updates), sum(d["here"] for d in plan.memo_deletes)] == [1, 0, 1]
+    assert any(n.startswith("keep deleted: ana's memo on interview 'a.md'") for n in plan.memo_notes)
+    assert any(n.startswith("delete ben's memo on code 'housing' (deleted there") for n in plan.memo_notes)
+    assert any(n.startswith("add ben's memo on interview 'a.md'") and "deleted here" in n for n in plan.memo_notes)
+    assert texts(here.store) == ["ben: revisited, keep"]
+    assert merge(here.store, b_dir).changes == 0            # twice: nothing more
+    assert texts(here.store) == ["ben: revisited, keep"]
+
+    here.close()
+    if not db_url.startswith("postgresql"):
+        # The third copy, which still has all three memos, learns both deletions through the
+        # merged copy (a SQLite folder a merge can read).
+        c = Project.open(c_dir, coder="ben")
+        assert texts(c.store) == ["ana: first reading", "ben: housing means repairs", "ben: to revisit"]
+        merge(c.store, here_dir)
+        assert texts(c.store) == ["ben: revisited, keep"]
+        assert merge(c.store, b_dir).changes == 0
+        assert merge(c.store, a_dir).changes == 0
+        c.close()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from fieldcode.errors import Conflict, InvalidInput, NotFound
-from fieldcode.models import Code, Coding, Interview, Memo, utcnow
+from fieldcode.models import Code, Coding, Interview, Memo, MemoDeletion, utcnow
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,12 @@ def update_memo(store, memo_id: int, author: str, text: str) -> None:  # noqa: A
 
 
 def delete_memo(store, memo_id: int, author: str) -> None:  # noqa: ANN001
+    """Delete one's own memo, recording the deletion (``memo_deletion``) so that ``merge`` does
+    not bring it back from a copy that still has it."""
     with store.write() as s:
-        s.delete(_own_memo(s, memo_id, author))
+        m = _own_memo(s, memo_id, author)
+        s.merge(MemoDeletion(uid=m.uid, author=m.author, deleted_at=utcnow()))
+        s.delete(m)
 
 
 def memos(store, *, interview_id: int | None = None, code_id: int | None = None,  # noqa: ANN001

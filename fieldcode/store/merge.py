@@ -12,13 +12,14 @@ from sqlalchemy import delete, select
 
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict
-from fieldcode.models import Code, Coding, Event, Interview, Memo
+from fieldcode.models import Code, Coding, Event, Interview, Memo, MemoDeletion
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 
 _CODE = Code.__table__
 _CODING = Coding.__table__
 _IV = Interview.__table__
 _MEMO = Memo.__table__
+_GONE = MemoDeletion.__table__
 
 
 def _naive_iso(t) -> str:
@@ -41,10 +42,11 @@ def _utc(iso: str) -> datetime:
 def q_merge_view(store) -> dict:
     """Everything a merge compares, as plain data: interviews (id -> (name, sha256)), codes
     (id -> (key, name)), codings (uid -> dict), events by coding uid (uid -> [dict], in log
-    order) and memos on interviews, passages and codes (uid -> dict), with times as naive ISO
-    strings."""
+    order), memos on interviews, passages and codes (uid -> dict) and memo deletions (uid ->
+    dict: author, deleted_at), with times as naive ISO strings."""
     c, e, m = _CODING.c, Event.__table__.c, _MEMO.c
-    out: dict = {"interviews": {}, "codes": {}, "codings": {}, "events": defaultdict(list), "memos": {}}
+    out: dict = {"interviews": {}, "codes": {}, "codings": {}, "events": defaultdict(list), "memos": {},
+                 "memo_deletions": {}}
     with store.engine.connect() as conn:
         for iid, name, sha in conn.execute(select(_IV.c.id, _IV.c.name, _IV.c.sha256)):
             out["interviews"][iid] = (name, sha)
@@ -66,12 +68,15 @@ def q_merge_view(store) -> dict:
                                    "code_id": r.code_id, "start": r.start, "end": r.end,
                                    "quote_prefix": r.quote_prefix, "text": r.text,
                                    "created_at": _naive_iso(r.created_at), "updated_at": _naive_iso(r.updated_at)}
+        for uid, author, at in conn.execute(select(_GONE.c.uid, _GONE.c.author, _GONE.c.deleted_at)):
+            out["memo_deletions"][uid] = {"uid": uid, "author": author, "deleted_at": _naive_iso(at)}
     out["events"] = dict(out["events"])
     return out
 
 
 def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], removals: Sequence[str],
-                events: Sequence[dict], memo_inserts: Sequence[dict] = (), memo_updates: Sequence[dict] = ()) -> None:
+                events: Sequence[dict], memo_inserts: Sequence[dict] = (), memo_updates: Sequence[dict] = (),
+                memo_deletes: Sequence[dict] = ()) -> None:
     """Write a merge in ONE transaction (all or nothing).
 
     * ``inserts``: coding dicts (uid, interview_id, code_id, coder, start, end, memo, created_at,
@@ -82,7 +87,9 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
       and action (``state`` final, so nobody's undo reaches across copies); dicts with at, coder,
       action, coding_uid, interview_id, before, after, detail (JSON text).
     * ``memo_inserts`` / ``memo_updates``: memo dicts (``q_merge_view``'s, in local ids) to add,
-      or whose text (by uid) takes the other copy's newer edit."""
+      or whose text (by uid) takes the other copy's newer edit.
+    * ``memo_deletes``: the other copy's memo deletions (dicts: uid, author, deleted_at) to
+      record here, deleting the memo here when this copy still has it."""
     with store.write() as s:
         ivs: dict[int, Interview] = {}
 
@@ -132,3 +139,6 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
                 raise Conflict(f"memo {d['uid']} was deleted here while merging; nothing was merged, run it again")
             row.text = d["text"]
             row.updated_at = _utc(d["updated_at"])
+        for d in memo_deletes:
+            s.exec(delete(Memo).where(Memo.uid == d["uid"]))
+            s.merge(MemoDeletion(uid=d["uid"], author=d["author"], deleted_at=_utc(d["deleted_at"])))
