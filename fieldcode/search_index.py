@@ -149,7 +149,7 @@ class IndexBatch:
 
     Writing each interview's rows in its own transaction inserts them at random places in the
     index's B-trees, and every commit then writes (and syncs) most of those trees' pages again:
-    that cost most of an 8,000-word interview's import time.  The batch keeps the rows of the
+    that was the largest single cost of importing an 8,000-word interview.  The batch keeps the rows of the
     interviews just stored and writes them, sorted by lemma and form, in one transaction per
     ``limit`` words (and when the import ends: :meth:`flush`, or leaving the ``with`` block).
 
