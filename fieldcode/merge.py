@@ -260,12 +260,7 @@ def _plan_memos(plan: MergePlan, H: dict, T: dict, ivmap: dict, codemap: dict) -
             continue
         row = {**o, "interview_id": ivmap.get(o["interview_id"]) if o["interview_id"] is not None else None,
                "code_id": codemap.get(o["code_id"]) if o["code_id"] is not None else None}
-        on = " and ".join(x for x in (
-            f"interview '{names[o['interview_id']]}'" + (f" [{o['start']}, {o['end']})" if o["start"] is not None else "")
-            if o["interview_id"] is not None else "",
-            f"code '{keys[o['code_id']]}'" if o["code_id"] is not None else "") if x)
-        gist = " ".join(o["text"].split())
-        gist = gist if len(gist) <= 50 else gist[:49] + "\u2026"
+        on, gist = _memo_place(o, names, keys), _gist(o["text"])
         mine = H["memos"].get(uid)
         gone = H["memo_deletions"].get(uid)
         if mine is None and gone is not None and o["updated_at"] <= gone["deleted_at"]:
@@ -299,25 +294,29 @@ def _plan_memo_deletions(plan: MergePlan, H: dict, T: dict) -> None:
             continue
         mine = H["memos"].get(uid)
         if mine is not None and mine["updated_at"] > g["deleted_at"]:
-            plan.memo_notes.append(f"keep {mine['author']}'s memo {_memo_place(mine, names, keys)} (deleted there "
+            plan.memo_notes.append(f"keep {mine['author']}'s memo on {_memo_place(mine, names, keys)} (deleted there "
                                    f"{g['deleted_at'][:16]}, edited here later)")
             continue
         plan.memo_deletes.append({**g, "here": mine is not None})
         if mine is not None:
-            gist = " ".join(mine["text"].split())
-            gist = gist if len(gist) <= 50 else gist[:49] + "\u2026"
-            plan.memo_notes.append(f"delete {mine['author']}'s memo {_memo_place(mine, names, keys)} (deleted there "
-                                   f"{g['deleted_at'][:16]}): \u201c{gist}\u201d")
+            plan.memo_notes.append(f"delete {mine['author']}'s memo on {_memo_place(mine, names, keys)} (deleted there "
+                                   f"{g['deleted_at'][:16]}): \u201c{_gist(mine['text'])}\u201d")
 
 
 def _memo_place(m: dict, names: dict, keys: dict) -> str:
+    """What a memo (a merge view's dict) is on: "interview 'x' [start, end)" and/or "code 'k'"."""
     parts = []
     if m["interview_id"] is not None:
         parts.append(f"interview '{names.get(m['interview_id'], '?')}'"
                      + (f" [{m['start']}, {m['end']})" if m["start"] is not None else ""))
     if m["code_id"] is not None:
         parts.append(f"code '{keys.get(m['code_id'], '?')}'")
-    return "on " + " and ".join(parts)
+    return " and ".join(parts)
+
+
+def _gist(text: str) -> str:
+    gist = " ".join(text.split())
+    return gist if len(gist) <= 50 else gist[:49] + "\u2026"
 
 
 def _copies(events: list[dict], uid: str, ivmap: dict, codemap: dict, source: str) -> list[dict]:

@@ -87,54 +87,6 @@ def unpack(postings: bytes):  # noqa: ANN201
     return np.frombuffer(bytes(postings), dtype="<i4").reshape(-1, 5)
 
 
-def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
-                model: str | None = None) -> int:
-    """Replace an interview's index rows (inside the caller's transaction, after its turns are
-    stored).  Returns rows written.  Driver-level statements: this runs once per imported
-    interview."""
-    q = conn.dialect.identifier_preparer.quote
-    mark = param_mark(conn)
-    conn.exec_driver_sql(f"DELETE FROM word_index WHERE interview_id = {mark}", (interview_id,))
-    conn.exec_driver_sql(f"DELETE FROM word_index_state WHERE interview_id = {mark}", (interview_id,))
-    n_words = conn.exec_driver_sql(f"SELECT n_words FROM interview WHERE id = {mark}", (interview_id,)).scalar_one()
-    conn.execute(insert(_WS).values(interview_id=interview_id, n_words=n_words, pipeline=(model or BUILT_IN)[:100],
-                                    built_at=utcnow()))
-    turns = [tuple(r) for r in conn.exec_driver_sql(
-        f"SELECT start, {q('end')}, id FROM turn WHERE interview_id = {mark} ORDER BY idx", (interview_id,)).fetchall()]
-    rows = posting_rows(interview_id, words, sentences, turns) if words is not None else []
-    if rows:
-        conn.exec_driver_sql(
-            f"INSERT INTO word_index (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})",
-            rows)
-    return len(rows)
-
-
-def on_interview_saved(conn: Connection, interview_id: int, p, *, text_changed: bool,  # noqa: ANN001
-                       model: str | None = None) -> None:
-    """The import's hook (same transaction as the interview ``p``, a PreparedInterview): its
-    index, and, when its text changed, its undecided and rejected suggestions dropped (their
-    offsets referred to the old text; accepted ones are codings now and move with them)."""
-    if p.words is None:   # stored without the pipeline's words: indexed on the first search
-        conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
-        conn.execute(delete(_WS).where(_WS.c.interview_id == interview_id))
-    else:
-        write_index(conn, interview_id, p.words, p.sentences, model)
-    if text_changed:
-        conn.execute(delete(_S).where(_S.c.interview_id == interview_id, _S.c.state != "accepted"))
-
-
-def on_interview_stored(conn: Connection, interview_id: int, *, replaced: bool, text_changed: bool) -> None:
-    """The import's hook when the index is written later by an :class:`IndexBatch` (same
-    transaction as the interview): an interview stored again loses its old index rows now, so
-    no search reads postings of an older version; until the batch is written it is unindexed
-    (and a search would index it itself)."""
-    if replaced:
-        conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
-        conn.execute(delete(_WS).where(_WS.c.interview_id == interview_id))
-    if text_changed:
-        conn.execute(delete(_S).where(_S.c.interview_id == interview_id, _S.c.state != "accepted"))
-
-
 @dataclass
 class _Indexable:
     interview_id: int
@@ -144,14 +96,88 @@ class _Indexable:
     sentences: Sequence[tuple[int, int]]
 
 
+def _write_rows(conn: Connection, items: Sequence[_Indexable], model: str | None, *, check: bool) -> int:
+    """Replace the index of ``items`` inside ``conn``'s transaction, rows sorted by lemma and
+    form.  With ``check``, only of the interviews whose stored text and turns are still those
+    they were analysed with (a batch written after their own transactions).  Returns how many
+    interviews were written."""
+    ids = [it.interview_id for it in items]
+    stored: dict[int, tuple[str, int]] = {}
+    turns: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for k in range(0, len(ids), 900):
+        part = ids[k:k + 900]
+        for iid, sha, n_words in conn.execute(select(_IV.c.id, _IV.c.sha256, _IV.c.n_words).where(_IV.c.id.in_(part))):
+            stored[iid] = (sha, n_words)
+        for iid, a, b, tid in conn.execute(
+                select(_TURN.c.interview_id, _TURN.c.start, _TURN.c.end, _TURN.c.id)
+                .where(_TURN.c.interview_id.in_(part)).order_by(_TURN.c.interview_id, _TURN.c.idx)):
+            turns[iid].append((a, b, tid))
+    def current(it: _Indexable) -> bool:
+        if it.interview_id not in stored:
+            return False
+        return not check or (stored[it.interview_id][0] == it.sha256
+                             and [(a, b) for a, b, _t in turns.get(it.interview_id, [])] == it.turns)
+
+    fresh = [it for it in items if current(it)]
+    if not fresh:
+        return 0
+    fresh_ids = [it.interview_id for it in fresh]
+    for k in range(0, len(fresh_ids), 900):
+        part = fresh_ids[k:k + 900]
+        conn.execute(delete(_W).where(_W.c.interview_id.in_(part)))
+        conn.execute(delete(_WS).where(_WS.c.interview_id.in_(part)))
+    now, pipeline = utcnow(), (model or BUILT_IN)[:100]
+    conn.execute(insert(_WS), [{"interview_id": it.interview_id, "n_words": stored[it.interview_id][1],
+                                "pipeline": pipeline, "built_at": now} for it in fresh])
+    rows = [row for it in fresh if it.words is not None
+            for row in posting_rows(it.interview_id, it.words, it.sentences, turns.get(it.interview_id, []))]
+    rows.sort(key=lambda r: (r[1], r[2]))
+    if rows:
+        mark = param_mark(conn)
+        conn.exec_driver_sql(
+            f"INSERT INTO word_index (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})", rows)
+    return len(fresh)
+
+
+def write_index(conn: Connection, interview_id: int, words, sentences: Sequence[tuple[int, int]],  # noqa: ANN001
+                model: str | None = None) -> None:
+    """Replace an interview's index rows (inside the caller's transaction, after its turns are
+    stored)."""
+    _write_rows(conn, [_Indexable(interview_id, "", [], words, sentences)], model, check=False)
+
+
+def on_interview_saved(conn: Connection, interview_id: int, p, *, text_changed: bool,  # noqa: ANN001
+                       model: str | None = None) -> None:
+    """The hook of any writer but an import (same transaction as the interview ``p``, a
+    PreparedInterview): its index written now (or, stored without the pipeline's words, left
+    for the first search), and what :func:`on_interview_stored` drops."""
+    on_interview_stored(conn, interview_id, replaced=p.words is None, text_changed=text_changed)
+    if p.words is not None:
+        write_index(conn, interview_id, p.words, p.sentences, model)
+
+
+def on_interview_stored(conn: Connection, interview_id: int, *, replaced: bool, text_changed: bool) -> None:
+    """The import's hook when the index is written later by an :class:`IndexBatch` (same
+    transaction as the interview): an interview stored again loses its old index rows now, so
+    no search reads postings of an older version; until the batch is written it is unindexed
+    (and a search would index it itself).  When its text changed, its undecided and rejected
+    suggestions are dropped (their offsets referred to the old text; accepted ones are codings
+    now and move with them)."""
+    if replaced:
+        conn.execute(delete(_W).where(_W.c.interview_id == interview_id))
+        conn.execute(delete(_WS).where(_WS.c.interview_id == interview_id))
+    if text_changed:
+        conn.execute(delete(_S).where(_S.c.interview_id == interview_id, _S.c.state != "accepted"))
+
+
 class IndexBatch:
     """The search index of the interviews an import stores, written in batches.
 
     Writing each interview's rows in its own transaction inserts them at random places in the
     index's B-trees, and every commit then writes (and syncs) most of those trees' pages again:
-    that was the largest single cost of importing an 8,000-word interview.  The batch keeps the rows of the
-    interviews just stored and writes them, sorted by lemma and form, in one transaction per
-    ``limit`` words (and when the import ends: :meth:`flush`, or leaving the ``with`` block).
+    that was the largest single cost of importing an 8,000-word interview.  The batch keeps the
+    rows of the interviews just stored and writes them, sorted by lemma and form, in one
+    transaction per ``limit`` words and when the import ends (:meth:`flush`).
 
     Safe by construction: an interview stored again has lost its old rows in its own
     transaction (:func:`on_interview_stored`), so it reads as unindexed until its batch is
@@ -176,14 +202,6 @@ class IndexBatch:
         if self._words >= self.limit:
             self.flush()
 
-    def __enter__(self) -> "IndexBatch":
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            self.flush()
-        # else (an interrupted import): the interviews stored so far are indexed by the next search
-
     def flush(self) -> int:
         """Write the queued interviews' index in one transaction.  Returns how many were written.
         A failure (the database locked past the timeout, a full disk) is not raised: the
@@ -203,40 +221,8 @@ class IndexBatch:
             return 0
 
     def _write(self, items: list[_Indexable]) -> int:
-        ids = [it.interview_id for it in items]
         with self.store.engine.execution_options(fieldcode_write=True).begin() as conn:
-            stored: dict[int, tuple[str, int]] = {}
-            turns: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-            for k in range(0, len(ids), 900):
-                part = ids[k:k + 900]
-                for iid, sha, n_words in conn.execute(select(_IV.c.id, _IV.c.sha256, _IV.c.n_words)
-                                                      .where(_IV.c.id.in_(part))):
-                    stored[iid] = (sha, n_words)
-                for iid, a, b, tid in conn.execute(
-                        select(_TURN.c.interview_id, _TURN.c.start, _TURN.c.end, _TURN.c.id)
-                        .where(_TURN.c.interview_id.in_(part)).order_by(_TURN.c.interview_id, _TURN.c.idx)):
-                    turns[iid].append((a, b, tid))
-            fresh = [it for it in items if it.interview_id in stored and stored[it.interview_id][0] == it.sha256
-                     and [(a, b) for a, b, _t in turns.get(it.interview_id, [])] == it.turns]
-            if not fresh:
-                return 0
-            fresh_ids = [it.interview_id for it in fresh]
-            for k in range(0, len(fresh_ids), 900):
-                part = fresh_ids[k:k + 900]
-                conn.execute(delete(_W).where(_W.c.interview_id.in_(part)))
-                conn.execute(delete(_WS).where(_WS.c.interview_id.in_(part)))
-            now, pipeline = utcnow(), (self.model or BUILT_IN)[:100]
-            conn.execute(insert(_WS), [{"interview_id": it.interview_id, "n_words": stored[it.interview_id][1],
-                                        "pipeline": pipeline, "built_at": now} for it in fresh])
-            rows = [row for it in fresh
-                    for row in posting_rows(it.interview_id, it.words, it.sentences, turns.get(it.interview_id, []))]
-            rows.sort(key=lambda r: (r[1], r[2]))
-            if rows:
-                mark = param_mark(conn)
-                conn.exec_driver_sql(
-                    f"INSERT INTO word_index (interview_id, lemma, norm, n, postings) VALUES ({', '.join([mark] * 5)})",
-                    rows)
-        return len(fresh)
+            return _write_rows(conn, items, self.model, check=True)
 
 
 def unindexed(store) -> list[int]:  # noqa: ANN001
@@ -259,9 +245,9 @@ def ensure_index(store, model: str | None = None) -> int:  # noqa: ANN001
         for iid in ids:
             docs.append(stored_document(conn, iid))
             sents.append(stored_sentences(conn, iid))
+    items = [_Indexable(iid, "", [], words, ss) for iid, ss, (_s, words) in zip(ids, sents, analyse_many(docs, model))]
     with store.engine.execution_options(fieldcode_write=True).begin() as conn:
-        for iid, ss, (_s, words) in zip(ids, sents, analyse_many(docs, model)):
-            write_index(conn, iid, words, ss, model)
+        _write_rows(conn, items, model, check=False)
     return len(ids)
 
 

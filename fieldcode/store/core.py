@@ -343,6 +343,7 @@ class Store(CodingRecord):
         ``index``, queued in that batch after the commit (an import's many interviews)."""
         now = utcnow()
         labels = json.dumps(list(p.interviewer_labels), ensure_ascii=False)
+        queued = index is not None and p.words is not None   # the batch writes its index
         if replace is None:
             # A new interview: Core statements on one connection (no ORM session, statements
             # built once), as an import stores thousands.
@@ -351,7 +352,7 @@ class Store(CodingRecord):
                     "name": p.name, "source_path": p.source_path, "format": p.format, "encoding": p.encoding,
                     "sha256": p.sha256, "text": p.text, "n_chars": len(p.text), "n_words": p.n_words,
                     "interviewer_labels": labels, "imported_at": now, "updated_at": now}).scalar_one()
-                self._store_parts(conn, iid, p, replaced=False, text_changed=False, index=index)
+                self._store_parts(conn, iid, p, replaced=False, text_changed=False, queued=queued)
         else:
             with self.write() as s:
                 iid = replace
@@ -374,15 +375,15 @@ class Store(CodingRecord):
                     n_words=p.n_words, interviewer_labels=labels, updated_at=now))
                 if old_sha != p.sha256:
                     self.record_text_change(s, iid, plan, p.sha256, coder, p.text)
-                self._store_parts(s.connection(), iid, p, replaced=True, text_changed=old_sha != p.sha256, index=index)
-        if index is not None and p.words is not None:
+                self._store_parts(s.connection(), iid, p, replaced=True, text_changed=old_sha != p.sha256, queued=queued)
+        if queued:
             index.add(iid, p)
         return iid
 
     def _store_parts(self, conn: Connection, iid: int, p: PreparedInterview, *, replaced: bool,
-                     text_changed: bool, index: search_index.IndexBatch | None) -> None:
+                     text_changed: bool, queued: bool) -> None:
         """Inside ``save_interview``'s transaction: the interview's turns, sentences, attributes
-        and (unless ``index`` takes it) search index."""
+        and (unless an import's batch writes it: ``queued``) search index."""
         if p.turns:
             bulk_insert(conn, TurnRow, ("interview_id", "idx", "start", "end", "content_start", "speaker",
                                          "is_interviewer", "n_words"), [
@@ -395,7 +396,7 @@ class Store(CodingRecord):
         if p.attributes:
             bulk_insert(conn, Attribute, ("interview_id", "name", "value"),
                         [(iid, k, v) for k, v in p.attributes.items()])
-        if index is not None and p.words is not None:
+        if queued:
             search_index.on_interview_stored(conn, iid, replaced=replaced, text_changed=text_changed)
         else:
             search_index.on_interview_saved(conn, iid, p, text_changed=text_changed, model=p.pipeline)
