@@ -8,7 +8,7 @@ respondent turns, with a sentence every ten words (stored as sentences); codings
 word-aligned random spans (1-40 words) with random codes, by three coders, bulk-inserted
 straight into the coding table.  Every coder codes every interview.
 
-fieldcode: ``fieldcode.reliability.agreement`` (codings from the database as packed strings,
+fieldcode: ``fieldcode.team.reliability.agreement`` (codings from the database as packed strings,
 offsets compressed to analysed text, unit ranges, a sweep into coder sets, statistics from the
 histogram), at the sentence and the character unit, interviewer turns left out (the default).
 
@@ -221,7 +221,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="build (or reuse) the corpus in this folder")
     args = ap.parse_args()
 
-    from fieldcode.reliability import ALL, agreement
+    from fieldcode.team.reliability import ALL, agreement
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="fieldcode-bench-agreement-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -204,8 +204,10 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="build (or reuse) the corpus in this folder")
     args = ap.parse_args()
 
-    from fieldcode import analysis, export
+    from fieldcode import analysis
 
+
+    from fieldcode.analysis import export
     folder = args.keep or Path(tempfile.mkdtemp(prefix="fieldcode-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

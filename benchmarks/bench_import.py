@@ -11,7 +11,7 @@ then imports it twice, once per side, each side into its own fresh SQLite file:
 baseline
     Read each file (UTF-8), split off the front matter, cut the body into the blocks fieldcode
     segments (each non-empty line minus its ``Name:`` label), run *the same* spaCy pipeline
-    object (``fieldcode.segment.load_pipeline(None)``) over all blocks in one ``nlp.pipe`` per
+    object (``fieldcode.ingest.segment.load_pipeline(None)``) over all blocks in one ``nlp.pipe`` per
     import call (batch 256, as fieldcode), and store each interview with the ``sqlite3`` module
     in one transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``): one ``INSERT`` of the interview row
     (name and text) and one ``executemany`` of its sentence offsets, into tables shaped like
@@ -79,7 +79,7 @@ sys.path.insert(0, str(HERE))
 import corpus as corpusmod  # noqa: E402
 
 REPO = HERE.parent
-BATCH_SIZE = 256  # fieldcode.segment.segment_many's default
+BATCH_SIZE = 256  # fieldcode.ingest.segment.segment_many's default
 TARGET = 1.5
 REFERENCE = "reference"   # the baseline without spaCy's lemmatizer (--reference)
 
@@ -166,14 +166,14 @@ class GcTimer:
 # Functions timed in place by --probe (module attribute lookups at call time, so wrapping the
 # attribute catches every call the importer and store make).  Times are inclusive and overlap.
 PROBES = [
-    ("fieldcode.importer", "read_document"),
+    ("fieldcode.exchange.importer", "read_document"),
     ("fieldcode.text", "normalise"),
     ("fieldcode.text", "split_front_matter"),
-    ("fieldcode.importer", "parse_front_matter"),
+    ("fieldcode.exchange.importer", "parse_front_matter"),
     ("fieldcode.text", "detect_turns"),
     ("fieldcode.text", "sha256"),
     ("fieldcode.text", "count_words"),
-    ("fieldcode.segment", "blocks"),
+    ("fieldcode.ingest.segment", "blocks"),
 ]
 
 
@@ -399,8 +399,8 @@ class Fieldcode(_Side):
     def __init__(self, workdir: Path, nlp, rnd: int, n_words: int, probe: bool = False) -> None:
         super().__init__(workdir, nlp, rnd, n_words)
         from fieldcode.project import Project
-        from fieldcode.segment import load_pipeline
-        from fieldcode.settings import Settings
+        from fieldcode.ingest.segment import load_pipeline
+        from fieldcode.study.settings import Settings
         from fieldcode.store import sqlite_url
 
         root = workdir / "project"
@@ -446,7 +446,7 @@ class Fieldcode(_Side):
 
         self._save_seconds = self._flush_seconds = self._flush_in_save = 0.0
         timer = PipeTimer(self.nlp)
-        from fieldcode.search_index import IndexBatch
+        from fieldcode.store.search_index import IndexBatch
 
         original_flush = IndexBatch.flush
 
@@ -540,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import spacy
 
-    from fieldcode.segment import load_pipeline
+    from fieldcode.ingest.segment import load_pipeline
 
     tmp = None
     if args.workdir:

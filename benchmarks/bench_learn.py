@@ -46,7 +46,7 @@ def raw_train(texts: list[str], cats: list[dict[str, float]], labels: list[str])
     from spacy.training import Example
     from spacy.util import fix_random_seed, minibatch
 
-    from fieldcode import learn
+    from fieldcode.find import learn
 
     t0 = time.perf_counter()
     fix_random_seed(learn.SEED)
@@ -72,7 +72,7 @@ def main() -> None:
 
     import spacy  # noqa: F401  loaded before timing, as a long-running session would have it
 
-    from fieldcode import learn
+    from fieldcode.find import learn
     from fieldcode.cli import app
     from fieldcode.project import Project
 

@@ -1,4 +1,4 @@
-"""Search latency: ``fieldcode.search.search`` on the word index against a scan of the stored
+"""Search latency: ``fieldcode.find.search.search`` on the word index against a scan of the stored
 texts, measured in the same run.
 
     .venv/bin/python benchmarks/bench_search.py                         # 500 x 8,000 words
@@ -81,10 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--project", type=Path, help="Use (or create and keep) this project folder.")
     args = ap.parse_args(argv)
 
-    from fieldcode import search as S
+    from fieldcode.find import search as S
     from fieldcode.project import Project
-    from fieldcode.segment import load_pipeline
-    from fieldcode.settings import Settings
+    from fieldcode.ingest.segment import load_pipeline
+    from fieldcode.study.settings import Settings
 
     tmp = None
     root = args.project

@@ -71,7 +71,7 @@ def medians(runs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def loads_spacy(args: list[str], cwd: Path) -> bool:
-    code = ("import sys\nfrom fieldcode.cli_index import main\ntry:\n    main(sys.argv[1:])\n"
+    code = ("import sys\nfrom fieldcode.cli.index import main\ntry:\n    main(sys.argv[1:])\n"
             "except SystemExit:\n    pass\n"
             "m = sys.modules.get('spacy')\nprint('SPACY' if m is not None and type(m).__name__ != '_LazyModule' else '')\n")
     r = subprocess.run([PY, "-c", code, *args], cwd=cwd, capture_output=True, text=True, check=False, env=ENV)

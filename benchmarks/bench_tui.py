@@ -33,7 +33,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import TextArea  # noqa: E402
 
 from fieldcode.project import Project  # noqa: E402
-from fieldcode.settings import Settings  # noqa: E402
+from fieldcode.study.settings import Settings  # noqa: E402
 from fieldcode.tui import make_app  # noqa: E402
 from fieldcode.tui.coding import CodingScreen  # noqa: E402
 

@@ -8,19 +8,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from pathlib import Path
 
-from fieldcode import codebook as cbmod
-from fieldcode import codebook_edit as cbedit
-from fieldcode.codebook import Codebook, CodeDef
-from fieldcode.codebook_edit import NameInUse
-from fieldcode.design import design_warnings
+from fieldcode.study import codebook as cbmod
+from fieldcode.study import codebook_edit as cbedit
+from fieldcode.study.codebook import Codebook, CodeDef
+from fieldcode.study.codebook_edit import NameInUse
+from fieldcode.study.design import design_warnings
 from fieldcode.errors import Conflict, FieldcodeError, InvalidInput, NoCoder, NotFound
-from fieldcode.palette import next_colour
-from fieldcode.settings import Settings, resolve_coder
+from fieldcode.study.palette import next_colour
+from fieldcode.study.settings import Settings, resolve_coder
 from fieldcode.lazy import lazy_module
-from fieldcode.newstudy import CODEBOOK, CODEBOOK_CACHE, INTERVIEWS, find_root, init_project  # noqa: F401
+from fieldcode.study.folder import CODEBOOK, CODEBOOK_CACHE, INTERVIEWS, find_root, init_project  # noqa: F401
 
 if TYPE_CHECKING:  # the importer and the database layer load on first use (fast start-up)
-    from fieldcode.importer import ImportReport, Progress
+    from fieldcode.exchange.importer import ImportReport, Progress
     from fieldcode.store import Store, SyncReport
 
 storemod = lazy_module("fieldcode.store")
@@ -92,7 +92,7 @@ class Project:
     def import_files(self, paths: list[Path] | None = None, *, encoding: str | None = None,
                      reanchor: bool = False, accept_losses: bool = False,
                      progress: Progress | None = None) -> ImportReport:
-        from fieldcode.importer import import_paths
+        from fieldcode.exchange.importer import import_paths
 
         paths = paths or [self.interviews_dir]
         report = import_paths(self.store, self.study, paths, root=self.root, encoding=encoding,
@@ -106,7 +106,7 @@ class Project:
         ``interviewer_speakers`` plus an interview's ``interviewer`` attribute) differ from those
         its turns were marked with.  Returns interview name -> number of turns whose mark
         changed (only interviews whose labels changed).  Reads only, unless something changed."""
-        from fieldcode.importer import interviewer_labels
+        from fieldcode.exchange.importer import interviewer_labels
 
         wanted = {}
         for iid, (name, applied, attrs) in self.store.interviewer_label_state().items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fieldcode import codebook as cbmod
+from fieldcode.study import codebook as cbmod
 from fieldcode import text as textmod
 from fieldcode.store import PreparedInterview, Store
 

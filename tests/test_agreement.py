@@ -10,7 +10,7 @@ import pytest
 
 from agreement_helpers import code, make_store
 from fieldcode.errors import InvalidInput
-from fieldcode.reliability import ALL, ALL_CODES, agreement, agreement_csv
+from fieldcode.team.reliability import ALL, ALL_CODES, agreement, agreement_csv
 
 
 def row(res, key):

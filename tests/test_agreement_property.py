@@ -14,7 +14,7 @@ import random
 import pytest
 
 from agreement_helpers import make_store
-from fieldcode.reliability import ALL, agreement
+from fieldcode.team.reliability import ALL, agreement
 
 krippendorff = pytest.importorskip("krippendorff")
 np = pytest.importorskip("numpy")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fieldcode import align
+from fieldcode.ingest import align
 
 
 def mapped(old: str, new: str, phrase: str) -> str | None:

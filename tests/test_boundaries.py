@@ -11,13 +11,13 @@ import fieldcode
 
 HEADLESS = sorted(
     m.name for m in pkgutil.walk_packages(fieldcode.__path__, "fieldcode.")
-    if not m.name.startswith("fieldcode.tui") and not m.name.startswith("fieldcode.migrations.versions")
-    and m.name != "fieldcode.migrations.env"
+    if not m.name.startswith("fieldcode.tui") and not m.name.startswith("fieldcode.store.migrations.versions")
+    and m.name != "fieldcode.store.migrations.env"
 )
 
 
 def test_headless_module_list_is_complete():
-    for name in ("fieldcode.store", "fieldcode.project", "fieldcode.cli", "fieldcode.importer", "fieldcode.readers"):
+    for name in ("fieldcode.store", "fieldcode.project", "fieldcode.cli", "fieldcode.exchange.importer", "fieldcode.ingest.readers"):
         assert name in HEADLESS
 
 

@@ -8,7 +8,7 @@ from conftest import SHARED
 from refi_helpers import new_study
 from typer.testing import CliRunner
 
-from fieldcode import codebook as cbmod
+from fieldcode.study import codebook as cbmod
 from fieldcode.cli import app
 from fieldcode.errors import InvalidInput
 from fieldcode.project import Project

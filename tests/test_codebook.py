@@ -4,9 +4,9 @@ import textwrap
 
 import pytest
 
-from fieldcode import codebook as cbmod
-from fieldcode import codebook_edit
-from fieldcode.codebook import CodebookError, CodeDef
+from fieldcode.study import codebook as cbmod
+from fieldcode.study import codebook_edit
+from fieldcode.study.codebook import CodebookError, CodeDef
 from fieldcode.project import Project
 
 GOOD = """\

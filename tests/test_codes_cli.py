@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import text as sql
 from typer.testing import CliRunner
 
-from fieldcode import codebook as cbmod
-from fieldcode import codebook_edit as cbedit
-from fieldcode import palette
+from fieldcode.study import codebook as cbmod
+from fieldcode.study import codebook_edit as cbedit
+from fieldcode.study import palette
 from fieldcode.cli import app
-from fieldcode.codebook import CodebookError, CodeDef
-from fieldcode.codebook_edit import NameInUse
+from fieldcode.study.codebook import CodebookError, CodeDef
+from fieldcode.study.codebook_edit import NameInUse
 from fieldcode.errors import Conflict
 from fieldcode.project import Project
 

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agreement_helpers import code, make_store
-from fieldcode.agreement import disagreements
+from fieldcode.team.agreement import disagreements
 from fieldcode.errors import InvalidInput
 
 X = ("Interviewer: Why?\n"

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from fieldcode.analysis import segments
 from fieldcode.cli import app
-from fieldcode.export import quotes_markdown, segments_csv
+from fieldcode.analysis.export import quotes_markdown, segments_csv
 
 from test_analysis_fixtures import attrs, code, make_project
 from test_crosstab import proj  # noqa: F401
@@ -213,7 +213,7 @@ def test_quotes_matrix_limits_and_pipes():
 
 def test_group_without_analysed_words_has_an_empty_per1000_cell(tmp_path):
     from fieldcode.analysis import crosstab
-    from fieldcode.export import counts_long_csv
+    from fieldcode.analysis.export import counts_long_csv
 
     # P9/lagging holds only interviewer speech: 0 analysed words, so per 1,000 is undefined
     p = make_project(tmp_path / "nan", {

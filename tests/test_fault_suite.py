@@ -22,9 +22,9 @@ from odf.text import P
 from pypdf import PdfWriter
 from typer.testing import CliRunner
 
-from fieldcode import readers
+from fieldcode.ingest import readers
 from fieldcode.cli import app
-from fieldcode.segment import PIECE_CHARS, blocks
+from fieldcode.ingest.segment import PIECE_CHARS, blocks
 
 GOOD_CODEBOOK = """\
 study:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fieldcode.design import parse_front_matter, parse_front_matter_yaml
+from fieldcode.study.design import parse_front_matter, parse_front_matter_yaml
 from fieldcode.errors import InvalidInput
 from fieldcode.text import normalise, split_front_matter
 
@@ -52,7 +52,7 @@ def test_fast_front_matter_agrees_with_the_yaml_parser(lines: list[str]) -> None
 
 
 def test_common_front_matter_takes_the_fast_path_and_agrees() -> None:
-    from fieldcode.design import plain_front_matter
+    from fieldcode.study.design import plain_front_matter
 
     text = ("# FICTIONAL\npair: Liverpool\nneighbourhood: Kelder Bank\narm: lagging\nrole: resident\n"
             "participant: LIV-L-0004\ninterviewer: Interviewer\ndate: 2025-05-17\nsource: synthetic\nage: 47\n")

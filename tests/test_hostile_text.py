@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from fieldcode.cli import app
 from fieldcode.project import Project
 from fieldcode.safe import clean, literal, plain
-from fieldcode.segment import PIECE_CHARS, pieces
+from fieldcode.ingest.segment import PIECE_CHARS, pieces
 from fieldcode.text import normalise_counted, remove_controls
 
 ESC = "\x1b"

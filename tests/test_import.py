@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fieldcode.errors import InvalidInput
-from fieldcode.models import Interview, SentenceRow, TurnRow
+from fieldcode.store.models import Interview, SentenceRow, TurnRow
 from fieldcode.project import Project
 from fieldcode.text import sha256
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text as sql
 from sqlalchemy.exc import OperationalError
 
-from fieldcode import search as S
-from fieldcode import search_index
-from fieldcode.importer import prepare_texts
+from fieldcode.find import search as S
+from fieldcode.store import search_index
+from fieldcode.exchange.importer import prepare_texts
 from fieldcode.project import Project
 
 

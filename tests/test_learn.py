@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text as sql
 from typer.testing import CliRunner
 
-from fieldcode import learn
-from fieldcode import store_search as SS
+from fieldcode.find import learn
+from fieldcode.store import search as SS
 from fieldcode.cli import app
 from fieldcode.errors import InvalidInput
 from fieldcode.project import Project

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fieldcode.markdown import markdown_to_text
-from fieldcode.readers import read_document
+from fieldcode.ingest.markdown import markdown_to_text
+from fieldcode.ingest.readers import read_document
 from fieldcode.text import count_words, detect_turns, normalise
 
 
@@ -63,7 +63,7 @@ def test_shared_markdown_transcript(shared: Path) -> None:
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from fieldcode.markdown import plain_paragraphs, render  # noqa: E402
+from fieldcode.ingest.markdown import plain_paragraphs, render  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "corpus"

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fieldcode import cli
-from fieldcode.merge import merge
+from fieldcode.team.merge import merge
 from fieldcode.project import Project
 
 
@@ -170,7 +170,7 @@ def _memo_rows(store):
     """Every non-coding memo as (uid, author, interview name or None, code key or None, start, end, text)."""
     from sqlalchemy import select
 
-    from fieldcode.models import Code, Interview, Memo
+    from fieldcode.store.models import Code, Interview, Memo
 
     with store.read() as s:
         names = dict(s.exec(select(Interview.id, Interview.name)).all())

@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text as sql
 
-from fieldcode.migrations import config, head
+from fieldcode.store.migrations import config, head
 from fieldcode.store import Store, make_engine
 
 T = "2026-11-20 10:00:00.000000"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fieldcode.readers import read_document
-from fieldcode.segment import segment_many
+from fieldcode.ingest.readers import read_document
+from fieldcode.ingest.segment import segment_many
 from fieldcode.text import WORD_RE, TurnRule, detect_turns, normalise
 
 fpdf = pytest.importorskip("fpdf")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from fieldcode.cli import app
 from fieldcode.project import Project
-from fieldcode.quotes import closest, find_quote, fold
+from fieldcode.ingest.quotes import closest, find_quote, fold
 
 from conftest import MINI_CODEBOOK
 

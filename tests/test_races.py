@@ -16,11 +16,11 @@ import pytest
 import sqlalchemy
 from typer.testing import CliRunner
 
-from fieldcode import search as S
+from fieldcode.find import search as S
 from fieldcode.cli import app
 from fieldcode.project import Project
 from fieldcode.store import engine as storeengine  # the connection rules read BUSY_TIMEOUT_MS there
-from fieldcode.migrations import head
+from fieldcode.store.migrations import head
 
 PY = sys.executable
 REPO = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def hold_write_lock(url: str, seconds: float) -> subprocess.Popen:
         import sys, time
         sys.argv = ["fieldcode", "import", "interviews/"]   # what the message should name
         from fieldcode.store import Store
-        from fieldcode.models import Coding
+        from fieldcode.store.models import Coding
         from sqlmodel import select
         s = Store({url!r})
         with s.write() as x:
@@ -232,8 +232,8 @@ def test_length_limits_are_checked_before_the_database(db_url, mini_dir, field):
 
 
 def test_length_limits_match_the_schema():
-    from fieldcode import codebook
-    from fieldcode.models import Code
+    from fieldcode.study import codebook
+    from fieldcode.store.models import Code
 
     assert Code.__table__.c.key.type.length == codebook.KEY_MAX
     assert Code.__table__.c.name.type.length == codebook.NAME_MAX

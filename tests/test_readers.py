@@ -1,4 +1,4 @@
-"""Tests for fieldcode.readers: every format built for real in tmp_path, plus the shared corpus."""
+"""Tests for fieldcode.ingest.readers: every format built for real in tmp_path, plus the shared corpus."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from odf.table import Table, TableCell, TableColumn, TableRow
 from odf.text import H, List, ListItem, P
 from pypdf import PdfWriter
 
-from fieldcode import readers
-from fieldcode.readers import (
+from fieldcode.ingest import readers
+from fieldcode.ingest.readers import (
     SUPPORTED_SUFFIXES,
     ReadError,
     ReadResult,

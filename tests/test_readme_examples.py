@@ -23,7 +23,7 @@ WIDTH = 140
 
 
 def bundled_with_codings(tmp: Path) -> Path:
-    from fieldcode.codingio import import_codings_csv
+    from fieldcode.exchange.codingio import import_codings_csv
     from fieldcode.project import Project
 
     root = tmp / "bundled"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from fieldcode.project import Project
-from fieldcode.settings import Settings
+from fieldcode.study.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -73,7 +73,8 @@ CODER = textwrap.dedent('''
 
 EXPORTER = textwrap.dedent('''
     import json, sys, time
-    from fieldcode import analysis, export
+    from fieldcode import analysis
+    from fieldcode.analysis import export
     from fieldcode.store import Store
     url, seconds = sys.argv[1], float(sys.argv[2])
     st = Store(url)
@@ -195,7 +196,7 @@ def test_sigkill_during_import_leaves_whole_interviews(tmp_path):
     p = Project.open(root, coder="ana", settings=Settings())   # the schema exists before the kills
     p.close()
     rnd = random.Random(3)
-    script = ("import sys; from fieldcode.project import Project; from fieldcode.settings import Settings; "
+    script = ("import sys; from fieldcode.project import Project; from fieldcode.study.settings import Settings; "
               "Project.open(sys.argv[1], coder='ana', settings=Settings()).import_files()")
     for _trial in range(6):
         with sqlite3.connect(db) as c:

@@ -15,7 +15,7 @@ from refi_helpers import coding_rows, new_study
 from sqlalchemy import text as sql
 
 from fieldcode import store as storemod
-from fieldcode.codingio import import_codings_csv
+from fieldcode.exchange.codingio import import_codings_csv
 from fieldcode.exchange import refi_import, refi_read, refi_write
 from fieldcode.project import Project
 

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import text as sql
 from typer.testing import CliRunner
 
-from fieldcode import search as S
+from fieldcode.find import search as S
 from fieldcode.cli import app
 from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.project import Project
-from fieldcode.search_index import unpack
+from fieldcode.store.search_index import unpack
 
 
 def _run(root, db, *args):
@@ -129,7 +129,7 @@ def test_migration_builds_the_same_index_and_lazy_build(mini, db_url) -> None:
     are not needed to run its index builder.)"""
     import importlib.util
 
-    from fieldcode.migrations import HERE
+    from fieldcode.store.migrations import HERE
 
     path = HERE / "versions" / "0003_search_index_and_suggestions.py"
     spec = importlib.util.spec_from_file_location("migration_0003", path)
@@ -197,7 +197,7 @@ def test_interviewer_marks_are_read_at_search_time(mini) -> None:
 def test_cli_table_limit_and_csv_in_slices(mini_dir, db_url, monkeypatch) -> None:
     """The table shows --limit hits but counts all; CSV writes every hit, in order, however
     many slices it builds them in."""
-    from fieldcode import cli_search
+    from fieldcode.cli import search as cli_search
 
     p = Project.open(mini_dir, db=db_url, coder="ana")
     assert p.import_files().ok

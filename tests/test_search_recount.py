@@ -1,4 +1,4 @@
-"""``fieldcode.search`` (the numpy path over the word index) against an independent recount.
+"""``fieldcode.find.search`` (the numpy path over the word index) against an independent recount.
 
 The recount never touches the index or fieldcode's search code: it reads each interview's text,
 turns, sentences, attributes and codings with plain SQL, finds the words with a regular
@@ -21,9 +21,9 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import text as sql
 
-from fieldcode import search as S
+from fieldcode.find import search as S
 from fieldcode.project import Project
-from fieldcode.segment import load_pipeline
+from fieldcode.ingest.segment import load_pipeline
 
 # a run of ASCII letters that is not part of a dotted or slashed name ("code.org", "a/b"):
 # spaCy keeps those as one token

@@ -1,4 +1,4 @@
-"""The import's analysis of a transcript (fieldcode.segment.analyse_many) against the plain
+"""The import's analysis of a transcript (fieldcode.ingest.segment.analyse_many) against the plain
 token-by-token way of reading spaCy's output.
 
 analyse_many reads each block's tokens as one array, computes sentences and words with numpy,
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldcode.segment import analyse_many, blocks, lemma_function, load_pipeline
+from fieldcode.ingest.segment import analyse_many, blocks, lemma_function, load_pipeline
 from fieldcode.text import detect_turns, normalise
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def analysed(text: str):
 
 
 def test_the_built_in_pipeline_skips_its_lemmatizer_only_where_the_table_answers_per_form() -> None:
-    from fieldcode.segment import _form_lemma_table
+    from fieldcode.ingest.segment import _form_lemma_table
 
     nlp = load_pipeline(None)
     assert nlp.pipe_names == ["sentencizer", "lemmatizer"]

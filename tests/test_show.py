@@ -77,7 +77,7 @@ def test_crosstab_by_interview_keeps_long_names_distinguishable(tmp_path, db_url
 
     from conftest import MINI_CODEBOOK
     from fieldcode import analysis
-    from fieldcode.cli_analysis import render_crosstab
+    from fieldcode.cli.analysis import render_crosstab
 
     root = tmp_path / "s"
     (root / "interviews").mkdir(parents=True)

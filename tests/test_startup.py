@@ -15,13 +15,13 @@ from conftest import MINI_A, MINI_CODEBOOK
 
 PROBE = """
 import json, sys
-from fieldcode.cli_index import main  # what the fieldcode console script runs
+from fieldcode.cli.index import main  # what the fieldcode console script runs
 try:
     main(sys.argv[1:])
 except SystemExit:
     pass
 loaded = [m for m in ("spacy", "sqlalchemy", "pandas", "fieldcode.store", "textual", "alembic", "ruamel.yaml")
-          + tuple(m for m in sys.modules if m.startswith("fieldcode.cli_"))
+          + tuple(m for m in sys.modules if m.startswith("fieldcode.cli."))
           if m in sys.modules and type(sys.modules[m]).__name__ != "_LazyModule"]
 print("\\nLOADED=" + json.dumps(loaded))
 """
@@ -36,12 +36,12 @@ def loaded_by(*args: str, cwd=None) -> list[str]:
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["settings"], ["import", "--help"],
                                   ["crosstab", "--help"], ["agreement", "--help"]])
 def test_light_commands_load_no_database_layer_and_no_spacy(args: list[str]) -> None:
-    heavy = [m for m in loaded_by(*args) if not m.startswith("fieldcode.cli_")]
+    heavy = [m for m in loaded_by(*args) if not m.startswith("fieldcode.cli.")]
     assert heavy == []
 
 
 def test_init_and_codebook_check_load_no_database_layer(tmp_path) -> None:
-    base = ["fieldcode.cli_base", "fieldcode.cli_index", "fieldcode.cli_project"]
+    base = ["fieldcode.cli.base", "fieldcode.cli.index", "fieldcode.cli.project"]
     assert sorted(loaded_by("init", str(tmp_path / "s"))) == base  # not even the YAML parser
     # a file named on the command line is parsed (ruamel.yaml), the project's own codebook is
     # read from the validated cache once a command has opened the project
@@ -71,13 +71,13 @@ def test_commands_without_nlp_never_import_spacy(tmp_path) -> None:
 
 def test_only_the_invoked_commands_module_is_imported() -> None:
     """--help builds no command and imports no command module; a command imports only its own."""
-    cli_modules = lambda *a: sorted(m for m in loaded_by(*a) if m.startswith("fieldcode.cli_"))  # noqa: E731
-    assert cli_modules("--help") == ["fieldcode.cli_base", "fieldcode.cli_index"]
-    assert cli_modules("crosstab", "--help") == ["fieldcode.cli_analysis", "fieldcode.cli_base", "fieldcode.cli_index"]
+    cli_modules = lambda *a: sorted(m for m in loaded_by(*a) if m.startswith("fieldcode.cli."))  # noqa: E731
+    assert cli_modules("--help") == ["fieldcode.cli.base", "fieldcode.cli.index"]
+    assert cli_modules("crosstab", "--help") == ["fieldcode.cli.analysis", "fieldcode.cli.base", "fieldcode.cli.index"]
     assert cli_modules("--coder", "ana", "-C", "x", "agreement", "--help") == [
-        "fieldcode.cli_agreement", "fieldcode.cli_base", "fieldcode.cli_index"]
-    assert cli_modules("export", "--help") == ["fieldcode.cli_agreement", "fieldcode.cli_analysis", "fieldcode.cli_base",
-                                               "fieldcode.cli_exchange", "fieldcode.cli_index"]
+        "fieldcode.cli.agreement", "fieldcode.cli.base", "fieldcode.cli.index"]
+    assert cli_modules("export", "--help") == ["fieldcode.cli.agreement", "fieldcode.cli.analysis", "fieldcode.cli.base",
+                                               "fieldcode.cli.exchange", "fieldcode.cli.index"]
 
 
 def test_command_table_matches_the_app() -> None:
@@ -87,7 +87,7 @@ def test_command_table_matches_the_app() -> None:
     from typer.core import TyperCommand, TyperGroup
 
     from fieldcode.cli import app
-    from fieldcode.cli_index import COMMANDS
+    from fieldcode.cli.index import COMMANDS
 
     root = typer.main.get_command(app)
     real = list(root.commands)  # insertion order, as built from the registrations
@@ -112,14 +112,14 @@ def test_command_table_matches_the_app() -> None:
     (["--version"], None), (["--", "summary"], "summary"),
 ])
 def test_command_name_skips_the_root_options(args: list[str], name: str | None) -> None:
-    from fieldcode.cli_index import command_name
+    from fieldcode.cli.index import command_name
 
     assert command_name(args) == name
 
 
 def test_console_script_runs_commands_and_reports_unknown_ones(tmp_path) -> None:
-    """The installed entry point (fieldcode.cli_index.main) in a fresh interpreter."""
-    run = lambda *a: subprocess.run([sys.executable, "-c", "import sys; from fieldcode.cli_index import main; main()", *a],  # noqa: E731
+    """The installed entry point (fieldcode.cli.index.main) in a fresh interpreter."""
+    run = lambda *a: subprocess.run([sys.executable, "-c", "import sys; from fieldcode.cli.index import main; main()", *a],  # noqa: E731
                                     capture_output=True, text=True, cwd=tmp_path)
     r = run("init", "s")
     assert r.returncode == 0 and (tmp_path / "s" / "codebook.yaml").exists(), r.stderr
@@ -133,6 +133,6 @@ def test_migration_head_is_alembics() -> None:
     """migrations.head() reads the version files without Alembic; Alembic agrees."""
     from alembic.script import ScriptDirectory
 
-    from fieldcode.migrations import config, head
+    from fieldcode.store.migrations import config, head
 
     assert head() == ScriptDirectory.from_config(config()).get_current_head()

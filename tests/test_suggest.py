@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import text as sql
 from typer.testing import CliRunner
 
-from fieldcode import store_search as SS
-from fieldcode import suggest
+from fieldcode.store import search as SS
+from fieldcode.find import suggest
 from fieldcode.cli import app
 from fieldcode.errors import Conflict
 from fieldcode.project import Project
-from fieldcode.search import Query
+from fieldcode.find.search import Query
 
 from conftest import MINI_CODEBOOK
 

@@ -89,7 +89,7 @@ def test_span_maths():
 
 
 def test_blank_pipeline_gives_sentences_tokens_and_lemmas_without_download():
-    from fieldcode.segment import lemmas, load_pipeline
+    from fieldcode.ingest.segment import lemmas, load_pipeline
 
     nlp = load_pipeline()
     doc = nlp("The houses were empty. People went to work.")
@@ -101,14 +101,14 @@ def test_a_named_pipeline_that_is_not_installed_is_a_clear_error():
     import pytest
 
     from fieldcode.errors import InvalidInput
-    from fieldcode.segment import load_pipeline
+    from fieldcode.ingest.segment import load_pipeline
 
     with pytest.raises(InvalidInput, match="not installed"):
         load_pipeline("xx_not_a_real_pipeline")
 
 
 def test_hard_wrapped_sentences_stay_whole_and_never_cross_speakers():
-    from fieldcode.segment import segment_many
+    from fieldcode.ingest.segment import segment_many
     from fieldcode.text import detect_turns
 
     text = ("Max: And I keep forgetting to send the\nconsent forms. Can I get your\nverbal consent?\n\n"

@@ -16,8 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldcode import markdown, text as T
+from fieldcode.ingest import markdown
 
+
+from fieldcode import text as T
 REPO = Path(__file__).resolve().parents[1]
 
 LINE_PIECES = ["Dan:", "Dan: ", "Sarah:\n", "**Ann:** ", "Tim Smith (00:01:02): ", "[00:01:02] Bo: ", "[id1] ",

@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Tree
 
 from fieldcode.project import Project
-from fieldcode.settings import Settings
+from fieldcode.study.settings import Settings
 from fieldcode.tui import make_app
 from fieldcode.tui.coding import CODING_KEYS, CodingScreen
 from fieldcode.tui.transcript import Transcript
@@ -661,7 +661,7 @@ async def test_overlap_fit_cycle_and_code_info(project):
         assert runs == [(c(s1), c(we), (lead.id,)), (c(we), c(s2_end), (lead.id, asp.id))]
         # the overlap keeps leadership's background, letters stay readable (black or white), bold
         # and underlined; the stripes draw both codes, each in its own lane
-        from fieldcode.palette import contrast
+        from fieldcode.study.palette import contrast
 
         line = tr.get_line(row)
         single = [s.style for s in line.spans if s.start == c(s1)][-1]

@@ -42,7 +42,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, OptionList, Static
 
 from fieldcode.project import Project
-from fieldcode.settings import Settings
+from fieldcode.study.settings import Settings
 from fieldcode.tui import make_app
 from fieldcode.tui.analysis_screen import AnalysisScreen, SegmentListScreen
 from fieldcode.tui.coding import CodingScreen
@@ -98,7 +98,7 @@ def tiny(tiny_template, tmp_path):
 @pytest.fixture(scope="module")
 def bundled_template(tmp_path_factory) -> Path:
     """The bundled study with both coders' example codings, imported once per module."""
-    from fieldcode.codingio import import_codings_csv
+    from fieldcode.exchange.codingio import import_codings_csv
 
     tpl = tmp_path_factory.mktemp("bundled") / "study"
     tpl.mkdir()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from fieldcode.project import Project
-from fieldcode.settings import Settings
+from fieldcode.study.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 IV = "leeds-improving-01-resident"
@@ -25,7 +25,7 @@ IV = "leeds-improving-01-resident"
 RUNNER = textwrap.dedent('''
     import asyncio, sys
     from fieldcode.project import Project
-    from fieldcode.settings import Settings
+    from fieldcode.study.settings import Settings
     from fieldcode.tui import make_app
     from fieldcode.tui.coding import CodingScreen
 

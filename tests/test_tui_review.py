@@ -8,9 +8,9 @@ import json
 import pytest
 
 from agreement_helpers import code, make_store
-from fieldcode.consensus import Review
+from fieldcode.team.consensus import Review
 from fieldcode.errors import InvalidInput
-from fieldcode.reliability import ALL, agreement
+from fieldcode.team.reliability import ALL, agreement
 
 Y = "One. Two. Three."
 

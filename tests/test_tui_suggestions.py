@@ -14,10 +14,10 @@ from textual.widgets import Static
 from typer.testing import CliRunner
 
 from conftest import MINI_CODEBOOK
-from fieldcode import suggest
+from fieldcode.find import suggest
 from fieldcode.cli import app as cli_app
 from fieldcode.project import Project
-from fieldcode.search import Query
+from fieldcode.find.search import Query
 from fieldcode.tui import make_app
 from fieldcode.tui.suggestions import SuggestionScreen, step_end, step_start
 from test_tui import ready

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fieldcode.cli import app
-from fieldcode.codebook import CodebookError, load
+from fieldcode.study.codebook import CodebookError, load
 from fieldcode.errors import InvalidInput
 from fieldcode.project import Project
 from fieldcode.text import TurnRule, detect_turns
@@ -165,8 +165,8 @@ def test_bad_turn_settings_are_reported(tmp_path: Path) -> None:
     assert ":5: study.turns must be one of labels, paragraphs, auto" in err.value.problems[0]
     assert ":6: study.interviewer_lines is not a valid regular expression" in err.value.problems[1]
 
-    from fieldcode.codebook import Study
-    from fieldcode.design import turn_rule
+    from fieldcode.study.codebook import Study
+    from fieldcode.study.design import turn_rule
 
     with pytest.raises(InvalidInput, match="^oral.txt: interviewer_lines '\\(' is not a valid regular expression"):
         turn_rule({"turns": "paragraphs", "interviewer_lines": "("}, Study(), "oral.txt")
@@ -202,7 +202,7 @@ def test_import_warns_when_no_turns_or_no_interviewer_turns(tmp_path: Path) -> N
 
 
 def test_codebook_template_documents_turn_settings(tmp_path: Path) -> None:
-    from fieldcode.codebook import TEMPLATE
+    from fieldcode.study.codebook import TEMPLATE
 
     text = TEMPLATE.replace("  # turns: auto", "  turns: auto").replace("  # interviewer_lines:", "  interviewer_lines:")
     path = tmp_path / "codebook.yaml"

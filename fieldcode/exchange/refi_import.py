@@ -28,16 +28,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fieldcode import codebook as cbmod
-from fieldcode import codebook_edit
+from fieldcode.study import codebook as cbmod
+from fieldcode.study import codebook_edit
 from fieldcode import store as storemod
 from fieldcode import text as textmod
-from fieldcode.codebook import CodeDef
+from fieldcode.study.codebook import CodeDef
 from fieldcode.errors import Conflict, InvalidInput
 from fieldcode.exchange import offsets
 from fieldcode.exchange.refi_read import RCode, RefiFile, RSelection, norm_guid
 from fieldcode.exchange.refi_write import FIELD_LABELS, KEY_LABEL, code_guid
-from fieldcode.importer import prepare_texts
+from fieldcode.exchange.importer import prepare_texts
 
 MAX_LISTED = 25
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")

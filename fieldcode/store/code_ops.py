@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from fieldcode.errors import Conflict, InvalidInput, NotFound
-from fieldcode.models import Code, Coding, CodebookVersion, Event, Interview, Memo, utcnow
+from fieldcode.store.models import Code, Coding, CodebookVersion, Event, Interview, Memo, utcnow
 from fieldcode.store.record import coding_snapshot
 
 

@@ -1,4 +1,4 @@
-"""The database side of the consensus review (``fieldcode.consensus``): a consensus coder's
+"""The database side of the consensus review (``fieldcode.team.consensus``): a consensus coder's
 decisions on two coders' disagreements, each written in one transaction with the codings it
 creates.
 """
@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from fieldcode import text as textmod
 from fieldcode.errors import InvalidInput
-from fieldcode.models import Coding, Event, Interview
+from fieldcode.store.models import Coding, Event, Interview
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 from fieldcode.store.record import coding_snapshot
 

@@ -21,12 +21,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from fieldcode import dblock
-from fieldcode import search_index
+from fieldcode.store import dblock
+from fieldcode.store import search_index
 from fieldcode import text as textmod
-from fieldcode.codebook import Codebook
+from fieldcode.study.codebook import Codebook
 from fieldcode.errors import Conflict, FieldcodeError, NotFound
-from fieldcode.models import (
+from fieldcode.store.models import (
     Attribute,
     Code,
     Coding,
@@ -55,7 +55,7 @@ class PreparedInterview:
     sentences: list[tuple[int, int]]
     attributes: dict[str, str]
     interviewer_labels: tuple[str, ...] = ()
-    # the search index's words (fieldcode.segment.Words), from the same spaCy pass as sentences
+    # the search index's words (fieldcode.ingest.segment.Words), from the same spaCy pass as sentences
     words: object = None
     pipeline: str | None = None   # the spaCy pipeline named in settings (None: the built-in one)
 
@@ -124,7 +124,7 @@ class Store(CodingRecord):
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(fieldcode_write=True)
         if migrate:
-            from fieldcode.migrations import current, head, upgrade
+            from fieldcode.store.migrations import current, head, upgrade
 
             try:
                 if current(self.engine) != head():

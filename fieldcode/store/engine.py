@@ -5,7 +5,7 @@
   write transaction starts with ``BEGIN IMMEDIATE`` so two processes on one file queue up instead
   of failing halfway.
 * A writer that waits too long gets :class:`~fieldcode.errors.Busy` naming the holder (see
-  ``fieldcode.dblock``).
+  ``fieldcode.store.dblock``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 
-from fieldcode import dblock
+from fieldcode.store import dblock
 
 BUSY_TIMEOUT_MS = 15_000
 

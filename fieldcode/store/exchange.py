@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
-from fieldcode.models import Attribute, Code, Coding, Event, Interview, Memo, utcnow
+from fieldcode.store.models import Attribute, Code, Coding, Event, Interview, Memo, utcnow
 
 
 def exchange_rows(store) -> dict:  # noqa: ANN001

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from fieldcode.errors import Conflict, InvalidInput, NotFound
-from fieldcode.models import Code, Coding, Interview, Memo, MemoDeletion, utcnow
+from fieldcode.store.models import Code, Coding, Interview, Memo, MemoDeletion, utcnow
 
 
 @dataclass(frozen=True)

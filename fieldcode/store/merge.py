@@ -1,4 +1,4 @@
-"""The database side of merging another copy of the project (``fieldcode.merge``): read a copy
+"""The database side of merging another copy of the project (``fieldcode.team.merge``): read a copy
 whole as plain data, and write a merge plan in one transaction.
 """
 
@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict
-from fieldcode.models import Code, Coding, Event, Interview, Memo, MemoDeletion
+from fieldcode.store.models import Code, Coding, Event, Interview, Memo, MemoDeletion
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 
 _CODE = Code.__table__

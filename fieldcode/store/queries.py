@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from fieldcode.models import Attribute, Code, Coding, Interview, SentenceRow, TurnRow
+from fieldcode.store.models import Attribute, Code, Coding, Interview, SentenceRow, TurnRow
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def q_coders(store) -> list[str]:
 
 
 # =============================================================================================
-# For fieldcode.agreement (intercoder reliability), the disagreement review and search:
+# For fieldcode.team.agreement (intercoder reliability), the disagreement review and search:
 # coders per interview, per-coder coding arrays, sentences, codings around a span.
 # =============================================================================================
 

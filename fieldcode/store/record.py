@@ -28,10 +28,10 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from fieldcode import align
+from fieldcode.ingest import align
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict, InvalidInput, NotFound
-from fieldcode.models import Code, Coding, Event, Interview, TextChange, new_uid, utcnow
+from fieldcode.store.models import Code, Coding, Event, Interview, TextChange, new_uid, utcnow
 
 QUOTE_PREFIX_LEN = 80
 CHANGE_ACTIONS = ("add", "remove", "update")
@@ -402,7 +402,7 @@ class CodingRecord:
     # -- re-import --------------------------------------------------------------------------
     def reanchor_plan(self, interview_id: int, new_text: str) -> "Reanchor":
         """Where each of the interview's codings goes in ``new_text``, by aligning the stored
-        text with it (see ``fieldcode.align``).  Nothing is written."""
+        text with it (see ``fieldcode.ingest.align``).  Nothing is written."""
         with self.read() as s:
             iv = s.get(Interview, interview_id)
             old_text, old_sha = iv.text, iv.sha256

@@ -16,9 +16,9 @@ from textual.widgets import Label, OptionList, SelectionList
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from fieldcode.codebook_edit import NameInUse
+from fieldcode.study.codebook_edit import NameInUse
 from fieldcode.errors import FieldcodeError
-from fieldcode.palette import PALETTE, next_colour
+from fieldcode.study.palette import PALETTE, next_colour
 from fieldcode.tui.modals import MODAL_CSS, CodePicker, Prompt
 from fieldcode.tui.widgets import CodebookTree, CodeItem
 

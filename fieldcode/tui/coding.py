@@ -19,10 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TextArea
 from textual.widgets.text_area import Selection
 
-from fieldcode import codebook as cbmod
-from fieldcode import settings as settingsmod
+from fieldcode.study import codebook as cbmod
+from fieldcode.study import settings as settingsmod
 from fieldcode import store as storemod
-from fieldcode.codebook_edit import NameInUse
+from fieldcode.study.codebook_edit import NameInUse
 from fieldcode.errors import FieldcodeError
 from fieldcode.safe import clean
 from fieldcode.tui.modals import CodePicker, InfoScreen, Prompt, code_info

@@ -1,7 +1,7 @@
 """The disagreement review screen: two coders' codings side by side on the transcript, one
 disagreement at a time, settled as codings of a consensus coder (``fieldcode review``).
 
-The screen drives ``fieldcode.consensus.Review`` (headless) and pushes what it returns down into
+The screen drives ``fieldcode.team.consensus.Review`` (headless) and pushes what it returns down into
 plain Static widgets; it never touches the database itself."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from fieldcode.consensus import Item, Review
+from fieldcode.team.consensus import Item, Review
 from fieldcode.errors import FieldcodeError
 
 CONTEXT = 160

@@ -4,7 +4,7 @@ list the hits keyword-in-context, grouped by interview with the open interview f
 a hit returns to the coding screen with that interview open and the hit selected (ready to
 code); F3 / > and shift+F3 / < then step through the search's hits in the open transcript.
 
-The query runs :func:`fieldcode.search.search` (public API only) in a thread worker."""
+The query runs :func:`fieldcode.find.search.search` (public API only) in a thread worker."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def position(hit) -> str:  # noqa: ANN001
 class Kwic:
     """A hit with its context; whitespace runs shown as one space, kept where the text has it
     (so "council's" stays one word)."""
-    hit: object            # a fieldcode.search.Hit
+    hit: object            # a fieldcode.find.search.Hit
     left: str
     match: str
     right: str
@@ -73,7 +73,7 @@ def _squash(s: str) -> str:
 
 
 def kwic_rows(store, hits: list, width: int) -> list[Kwic]:  # noqa: ANN001
-    from fieldcode import store_search
+    from fieldcode.store import search as store_search
 
     ctx = store_search.q_contexts(store, [(h.interview_id, h.start, h.end) for h in hits], width)
     out = []
@@ -222,7 +222,7 @@ class StudySearchScreen(Screen[Jump | None]):
 
     @work(thread=True, exclusive=True, group="study-search")
     def _search(self, q: StudyQuery, generation: int, width: int) -> None:
-        from fieldcode import search as searchmod
+        from fieldcode.find import search as searchmod
 
         store = self.project.store
         try:

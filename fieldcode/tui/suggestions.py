@@ -6,7 +6,7 @@ end before accepting.  Nothing is decided without the coder's key press on the o
 shown, and only the coder's own suggestions are listed.  Closing keeps the place: pressing
 ``g`` again resumes at the same suggestion (or the next one still proposed).
 
-The queue is :mod:`fieldcode.store_search` (public API: ``suggestions``, ``accept_suggestion``,
+The queue is :mod:`fieldcode.store.search` (public API: ``suggestions``, ``accept_suggestion``,
 ``reject_suggestion``, ``suggestion_counts``)."""
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from fieldcode import store_search
+from fieldcode.store import search as store_search
 from fieldcode.errors import FieldcodeError
 from fieldcode.safe import clean
-from fieldcode.suggest import describe_origin
+from fieldcode.find.suggest import describe_origin
 from fieldcode.tui.textmap import blend
 from fieldcode.tui.transcript import BASE_BG, text_on
 from fieldcode.tui.widgets import short_name

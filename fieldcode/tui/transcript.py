@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
-from fieldcode.palette import BACKGROUND, contrast
+from fieldcode.study.palette import BACKGROUND, contrast
 from fieldcode.tui.textmap import LineMap, Run, Span, blend, paint_lines
 
 BASE_BG = BACKGROUND

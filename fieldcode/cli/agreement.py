@@ -1,0 +1,328 @@
+"""Team agreement commands: ``agreement``, ``export agreement``, ``disagreements``, ``review``
+and ``merge``.  Registered on the shared app (fieldcode.cli.base) when imported
+(fieldcode.cli.index says which module when).  Thin: the numbers come from
+fieldcode.team.reliability, the units from fieldcode.team.agreement."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
+from fieldcode.cli.base import app, err, export_app, out, parse_filters, split_list
+from fieldcode.errors import InvalidInput
+from fieldcode.lazy import lazy_module
+from fieldcode.team.reliability import (
+    ALL,
+    MEASURE_DEFINITIONS,
+    TENTATIVE,
+    WEAK,
+    Agreement,
+    agreement,
+    agreement_csv,
+    fmt,
+    grade,
+    sidecar_extra,
+)
+
+export = lazy_module("fieldcode.analysis.export")  # pandas and the database layer load on first use
+
+UNIT_HELP = "; ".join(f"{u}: {UNIT_DEFINITIONS[u]}" for u in UNITS)
+
+CodersOpt = Annotated[Optional[str], typer.Option("--coders", help="Coders to compare, comma-separated (default: everyone who coded the interviews in scope).")]
+UnitOpt = Annotated[str, typer.Option("--unit", help=f"char | word | sentence | turn | interview. {UNIT_HELP}.")]
+CodesOpt = Annotated[Optional[str], typer.Option("--codes", help="Only these code keys, comma-separated.")]
+RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", help="Only interviews with this participant role (repeat for more).")]
+WhereOpt = Annotated[Optional[list[str]], typer.Option("--where", help="Only interviews whose attribute has this value, e.g. --where pair=Leeds (repeat for more).")]
+InterviewerOpt = Annotated[bool, typer.Option("--include-interviewer", help="Measure interviewer turns too (by default they are left out).")]
+ByOpt = Annotated[Optional[str], typer.Option("--by", help="An interview attribute, e.g. arm: measures per value and the difference between values (differential reliability).")]
+ThresholdOpt = Annotated[float, typer.Option("--threshold", help="With --by: warn when a code's alpha or kappa differs between groups by more than this.")]
+
+
+def _project(ctx: typer.Context):
+    return ctx.find_root().obj.project()
+
+
+def _compute(ctx, *, unit, coders, codes, role, where, include_interviewer, by, threshold) -> tuple:
+    if unit not in UNITS:
+        raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
+    if threshold < 0:
+        raise InvalidInput(f"--threshold must be 0 or more, not {threshold:g}")
+    p = _project(ctx)
+    res = agreement(p.store, unit=unit, coders=split_list(coders), codes=split_list(codes),
+                    filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
+                    order={"arm": list(p.study.arms)}, threshold=threshold)
+    return p, res
+
+
+def _mark(alpha: float) -> str:
+    g = grade(alpha)
+    return {"weak": "weak !", "tentative": "tentative"}.get(g, "")
+
+
+def render(res: Agreement) -> Table:
+    """Codes x measures; with --by, alpha (and, for two coders, kappa) per group and the
+    difference between groups."""
+    title = (f"Agreement of {', '.join(res.coders)}: unit {res.unit}; {res.n_compared} of {res.n_interviews} "
+             f"interview{'s' if res.n_interviews != 1 else ''} coded by two or more of them")
+    t = Table(title=escape(title), title_justify="left")
+    t.add_column("code")
+    top = min((r.depth for r in res.rows), default=0)
+
+    def label(r) -> str:
+        return escape(("" if r.overall else "  " * (r.depth - top)) + r.label)
+
+    if not res.by:
+        for h in ("units", "coded", "observed", "positive"):
+            t.add_column(h, justify="right")
+        for a, b in res.pairs:
+            t.add_column(escape(f"κ {a}/{b}"), justify="right")
+        t.add_column("α", justify="right")
+        t.add_column("")
+        for r in res.rows:
+            e = r.everyone[ALL]
+            t.add_row(label(r), f"{e.units:,}", f"{e.coded:,}", fmt(e.observed), fmt(e.positive),
+                      *[fmt(r.pairs[pk][ALL].kappa) for pk in res.pairs], fmt(e.alpha), _mark(e.alpha))
+        return t
+    cmp = res.compared()
+    for g in cmp:
+        t.add_column(escape(f"α {g}"), justify="right")
+    t.add_column("Δα", justify="right")
+    one_pair = len(res.pairs) == 1
+    if one_pair:
+        for g in cmp:
+            t.add_column(escape(f"κ {g}"), justify="right")
+        t.add_column("Δκ", justify="right")
+    t.add_column("")
+    pk = res.pairs[0]
+    for r in res.rows:
+        cells = [fmt(r.everyone[g].alpha) for g in cmp] + [_signed(r.difference.get("alpha", math.nan))]
+        if one_pair:
+            cells += [fmt(r.pairs[pk][g].kappa) for g in cmp]
+            cells.append(_signed(r.difference.get(f"kappa {pk[0]}/{pk[1]}", math.nan)))
+        flag = any(not math.isnan(d) and abs(d) > res.threshold for d in r.difference.values())
+        t.add_row(label(r), *cells, f"differs > {res.threshold:g}" if flag else "")
+    return t
+
+
+def _signed(x: float) -> str:
+    return "—" if math.isnan(x) else f"{x:+.3f}"
+
+
+def notes(res: Agreement) -> list[str]:
+    o = res.options
+    lines = [f"Unit: {res.unit} = {UNIT_DEFINITIONS[res.unit]}; {UNIT_DEFINITIONS['coded']}.",
+             f"Missing data: {UNIT_DEFINITIONS['missing']}.",
+             "Observed and positive agreement, and α, are over all the coders together (Krippendorff's "
+             "coincidences); κ is Cohen's, per pair. '(all codes)' pools every code's judgements.",
+             f"Marks: α below {WEAK} weak !, below {TENTATIVE} tentative; — = undefined (no variation).",
+             "Interviewer turns are included." if o.get("include_interviewer") else
+             "Interviewer turns are left out (--include-interviewer measures them); speaker labels never count."]
+    for k, v in (o.get("filters") or {}).items():
+        lines.append(f"Only interviews with {k} = {' or '.join(v)}.")
+    if res.by:
+        cmp = res.compared()
+        how = f"{cmp[0]} minus {cmp[1]}" if len(cmp) == 2 else "largest minus smallest group"
+        lines.append(f"Groups by {res.by}; Δ = {how}; threshold {res.threshold:g}.")
+    return lines
+
+
+@app.command("agreement")
+def agreement_cmd(
+    ctx: typer.Context,
+    coders: CodersOpt = None,
+    unit: UnitOpt = "sentence",
+    codes: CodesOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    by: ByOpt = None,
+    threshold: ThresholdOpt = 0.1,
+    format: Annotated[str, typer.Option("--format", help="table (the terminal) or csv (to standard output).")] = "table",
+) -> None:
+    """Intercoder agreement per code and overall: observed agreement, positive (specific)
+    agreement, Cohen's kappa for each pair of coders and Krippendorff's alpha (nominal, any
+    number of coders, missing data allowed).  Each code is judged on its own: a unit is coded
+    or not coded by each coder (a unit coded with several codes counts for each of them).
+
+    Units: char, word, sentence, turn, interview, all on the analysed text (speaker labels and,
+    by default, interviewer turns left out; codings are clipped to it).  A coder's units in an
+    interview they never coded are missing, not "not coded".  With --by arm: alpha and kappa
+    per arm and their difference, with a warning above --threshold.
+
+    Example: fieldcode agreement --coders ana,ben --unit sentence --by arm
+    """
+    if format not in ("table", "csv"):
+        raise InvalidInput(f"--format must be table or csv, not '{format}'")
+    _p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
+                       include_interviewer=include_interviewer, by=by, threshold=threshold)
+    if format == "csv":
+        sys.stdout.write(agreement_csv(res))
+        sys.stdout.flush()
+    else:
+        out.print(render(res))
+        for n in notes(res):
+            out.print(n)
+    for w in res.warnings:
+        err.print(f"[yellow]reliability:[/] {escape(w)}")
+
+
+@export_app.command("agreement")
+def export_agreement(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV path; the JSON sidecar (NAME.json) goes beside it.")] = Path("agreement.csv"),
+    coders: CodersOpt = None,
+    unit: UnitOpt = "sentence",
+    codes: CodesOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    by: ByOpt = None,
+    threshold: ThresholdOpt = 0.1,
+) -> None:
+    """Write intercoder agreement: one CSV row per code x group x set of coders (each pair, and
+    all coders together when more than two) with units, coded units, observed and positive
+    agreement, Cohen's kappa and Krippendorff's alpha; and a JSON sidecar with the unit and
+    measure definitions, the coders and the differential-reliability warnings.
+
+    Example: fieldcode export agreement -o results/agreement.csv --coders ana,ben --by arm
+    """
+    p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
+                      include_interviewer=include_interviewer, by=by, threshold=threshold)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    side = output.with_suffix(".json")
+    export.write_text(output, agreement_csv(res))
+    export.write_sidecar(side, export.sidecar(
+        "agreement", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=res.options,
+        n_interviews=res.n_interviews, extra=sidecar_extra(res)))
+    for w in res.warnings:
+        err.print(f"[yellow]reliability:[/] {escape(w)}")
+    for pth in (output, side):
+        out.print(f"wrote {pth}")
+
+
+@app.command("disagreements")
+def disagreements_cmd(
+    ctx: typer.Context,
+    coders: Annotated[str, typer.Option("--coders", help="The two coders to compare, e.g. ana,ben.")],
+    code: Annotated[Optional[str], typer.Option("--code", help="Only this code (key); default: every code.")] = None,
+    unit: UnitOpt = "sentence",
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many (0 = all).")] = 0,
+) -> None:
+    """List the units where two coders differ: for each, the interview, the offsets, the text
+    and each coder's codes on it (the codes only one of them applied are marked *).  Units as
+    in 'fieldcode agreement' (the char unit lists each stretch where only one coder coded a code).
+
+    Example: fieldcode disagreements --coders ana,ben --code housing
+    """
+    from fieldcode.team.agreement import disagreements
+
+    pair = split_list(coders) or []
+    if len(pair) != 2:
+        raise InvalidInput(f"--coders takes exactly two coders, e.g. --coders ana,ben; got '{coders}'")
+    if unit not in UNITS:
+        raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
+    p = _project(ctx)
+    found = disagreements(p.store, coders=pair, unit=unit, codes=[code] if code else None,
+                          filters=parse_filters(role, where), include_interviewer=include_interviewer)
+    shown = found[:limit] if limit > 0 else found
+    texts: dict[int, str] = {}
+    t = Table(title=escape(f"Disagreements of {pair[0]} and {pair[1]}: unit {unit}"), title_justify="left")
+    for col in ("interview", "at", "text", pair[0], pair[1]):
+        t.add_column(escape(col), overflow="fold")
+    for d in shown:
+        if d.interview_id not in texts:
+            texts[d.interview_id] = p.store.interview(d.interview_id).text
+        text = " ".join(texts[d.interview_id][d.start:d.end].split())
+        if len(text) > 240:
+            text = text[:237] + "..."
+
+        def cell(who: str) -> str:
+            return ", ".join(k + ("*" if k in d.differing else "") for k in d.codes[who]) or "—"
+
+        t.add_row(escape(d.interview), f"{d.start}-{d.end}", escape(text), escape(cell(pair[0])), escape(cell(pair[1])))
+    out.print(t)
+    more = f" (showing {len(shown)})" if len(shown) < len(found) else ""
+    out.print(f"{len(found)} {unit} unit(s) where {pair[0]} and {pair[1]} differ{more}; * = applied by one coder only.")
+    out.print(f"Unit: {unit} = {UNIT_DEFINITIONS[unit]}. Only interviews both coded.")
+
+
+@app.command("review")
+def review_cmd(
+    ctx: typer.Context,
+    coders: Annotated[str, typer.Option("--coders", help="The two coders whose disagreements to settle, e.g. ana,ben.")],
+    as_coder: Annotated[str, typer.Option("--as", help="The consensus coder the decisions are written as, e.g. consensus.")],
+    code: Annotated[Optional[str], typer.Option("--code", help="Only this code (key); default: every code.")] = None,
+    unit: UnitOpt = "sentence",
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+) -> None:
+    """Open the review screen: the two coders' disagreements one by one, both coders' codings
+    side by side on the transcript.  Keys: a keep the left coder's side, b the right one's, o
+    both, n neither (the codes both applied are kept), f both fitted to the unit's span, e both
+    over a span you type (adjust); g copies the codings they agree on; right/left, q to close.  Each decision writes codings of the consensus coder, each
+    linked in the event log to the codings it came from; progress shows "12 of 40 settled" and
+    survives a restart.  Then run the crosstab on the consensus coder (--coder NAME).
+
+    Example: fieldcode review --coders ana,ben --as consensus --code housing
+    """
+    from fieldcode.team.consensus import Review
+
+    pair = split_list(coders) or []
+    if len(pair) != 2:
+        raise InvalidInput(f"--coders takes exactly two coders, e.g. --coders ana,ben; got '{coders}'")
+    p = _project(ctx)
+    review = Review(p.store, coders=pair, consensus=as_coder, unit=unit, codes=[code] if code else None,
+                    filters=parse_filters(role, where))
+    from fieldcode.tui.review import make_review_app  # noqa: PLC0415 - the TUI only when asked for
+
+    make_review_app(review).run()
+    out.print(f"{review.progress()} ({as_coder})")
+
+
+@app.command("merge")
+def merge_cmd(
+    ctx: typer.Context,
+    other: Annotated[Path, typer.Argument(help="The other copy: its project folder, or its fieldcode.db file.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would happen; change nothing.")] = False,
+) -> None:
+    """Merge another copy of this project (a coder's own laptop, say) into this one.
+
+    Interviews are matched by transcript content (a transcript that differs is reported, never
+    guessed), codes by key (codebook differences reported), codings by their uid: each coder's
+    codings come across with their coder, times, memo and history.  Codings already here are
+    skipped; a coding the other copy changed or removed, and this one did not, takes the other
+    copy's state; one changed in both copies is reported as a conflict and left as it is here.
+    All or nothing; running it twice changes nothing; the other copy is never written to.
+
+    Example: fieldcode merge ../laptop-ben/study --dry-run
+    """
+    from fieldcode.team.merge import merge
+
+    p = _project(ctx)
+    plan = merge(p.store, other, dry_run=dry_run)
+    head = "would merge" if dry_run else "merged"
+    lines = plan.summary()
+    out.print(f"{head} {escape(lines[0])}")
+    for ln in lines[1:]:
+        out.print(escape(ln))
+    for n in plan.unmatched:
+        err.print(f"[yellow]not merged:[/] {escape(n)}")
+    for n in plan.codebook_notes:
+        err.print(f"codebook: {escape(n)}")
+    for n in plan.conflicts:
+        err.print(f"[red]conflict:[/] {escape(n)}")
+    if dry_run:
+        out.print("dry run: nothing was changed")
+
+
+__all__ = ["agreement_cmd", "export_agreement", "merge_cmd", "MEASURE_DEFINITIONS"]

@@ -1,0 +1,452 @@
+"""Analysis and export commands: crosstab, compare, frequencies, cooccurrence, coverage and
+``export counts|segments|quotes``.  Registered on the shared app (fieldcode.cli.base) when
+imported (fieldcode.cli.index says which module when).  Thin: the numbers come from
+fieldcode.analysis, the files from fieldcode.analysis.export."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
+from rich.table import Table
+
+from fieldcode.lazy import lazy_module
+from fieldcode.cli.base import app, err, export_app, out, parse_filters, split_list, state
+from fieldcode.errors import InvalidInput
+
+analysis = lazy_module("fieldcode.analysis")  # pandas and the database layer load on first use
+export = lazy_module("fieldcode.analysis.export")
+
+
+# --- shared options -----------------------------------------------------------------------------
+
+CodesOpt = Annotated[Optional[str], typer.Option("--codes", help="Only these code keys, comma-separated.")]
+CoderOpt = Annotated[Optional[list[str]], typer.Option("--coder", help="Only this coder's codings (repeat for more).")]
+RoleOpt = Annotated[Optional[list[str]], typer.Option("--role", help="Only interviews with this participant role (repeat for more).")]
+WhereOpt = Annotated[Optional[list[str]], typer.Option("--where", help="Only interviews whose attribute has this value, e.g. --where pair=Leeds (repeat for more).")]
+InterviewerOpt = Annotated[bool, typer.Option("--include-interviewer", help="Count interviewer turns too (by default they are left out).")]
+RollupOpt = Annotated[bool, typer.Option("--rollup", help="Roll children up into their parent codes (a union: nothing counts twice).")]
+ByOpt = Annotated[str, typer.Option("--by", help="Interview attributes for the columns, comma-separated ('interview' = one column each).")]
+
+
+_split = split_list
+_filters = parse_filters
+
+
+def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:
+    notes = []
+    if opts.get("include_interviewer"):
+        notes.append("Interviewer turns are included.")
+    elif interviewer_default_out:
+        notes.append("Interviewer turns are left out (--include-interviewer counts them); "
+                     "speaker labels are never counted as words.")
+    if opts.get("coders"):
+        notes.append(f"Coders: {', '.join(opts['coders'])}.")
+    else:
+        notes.append("Coders: all.")
+    for k, v in (opts.get("filters") or {}).items():
+        notes.append(f"Only interviews with {k} = {' or '.join(v)}.")
+    if opts.get("rollup"):
+        notes.append("Rows marked '(incl. children)' are the union of the code and its descendants.")
+    if opts.get("pooling"):
+        notes.append(opts["pooling"])
+    if opts.get("left_out_by_interviewer_rule"):
+        notes.append(f"{opts['left_out_by_interviewer_rule']:,} coding(s) lie wholly in interviewer turns "
+                     "or speaker labels and are not counted.")
+    return notes
+
+
+def render_crosstab(ct: analysis.Crosstab, unit: str, *, denominators: bool, title: str) -> Table:
+    headers, rows = ct.display(unit, denominators=denominators)
+    t = Table(title=title, title_justify="left")
+    t.add_column(escape(headers[0]))
+    for h in headers[1:]:
+        t.add_column(escape(h), justify="right")
+    for row in rows:
+        t.add_row(*[escape(c) for c in row])
+    return t
+
+
+UNIT_TITLES = {
+    "segments": "coded segments",
+    "interviews": "interviews mentioning the theme",
+    "words": "coded words",
+    "per1000": "coded words per 1,000 analysed words",
+}
+
+
+# --- crosstab and views ---------------------------------------------------------------------------
+
+@app.command("crosstab")
+def crosstab_cmd(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Option("--unit", help="segments | interviews | words | per1000")] = "segments",
+    by: ByOpt = "pair,arm",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+    denominators: Annotated[bool, typer.Option("--denominators", help="Show each cell's denominator (interviews and analysed words in its group).")] = False,
+) -> None:
+    """Cross-tabulate codes against interview groups (by default pair x arm).
+
+    Units: coded segments, interviews mentioning the theme, coded words, coded words per 1,000
+    analysed words.  Interviewer turns are left out unless --include-interviewer.
+
+    Example: fieldcode crosstab --unit per1000 --by pair,arm --rollup --denominators
+    """
+    p = state(ctx).project(write=False)
+    if unit not in analysis.UNITS:
+        raise InvalidInput(f"--unit must be one of {', '.join(analysis.UNITS)}, not '{unit}'")
+    with _working("counting..."):
+        ct = analysis.crosstab(p.store, unit=unit, by=_split(by) or (), codes=_split(codes),
+                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                               rollup=rollup, order={"arm": list(p.study.arms)})
+    out.print(render_crosstab(ct, unit, denominators=denominators, title=f"Crosstab: {UNIT_TITLES[unit]}"))
+    out.print(f"Unit: {analysis.UNIT_DEFINITIONS[unit]}.")
+    for n in _notes(ct.options):
+        out.print(escape(n))
+
+
+@app.command("compare")
+def compare_cmd(
+    ctx: typer.Context,
+    unit: Annotated[str, typer.Option("--unit", help="per1000 | share | segments_per_interview")] = "per1000",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+) -> None:
+    """Paired comparison: each theme in the focal arm versus its twin, pair by pair, with an
+    exact sign test across pairs (descriptive) and balance warnings.
+
+    Example: fieldcode compare --unit per1000
+    """
+    p = state(ctx).project(write=False)
+    with _working("comparing..."):
+        cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
+                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                               rollup=rollup)
+    focal, other = cmp.arms
+    t = Table(title=f"{escape(focal)} vs {escape(other)}: {analysis.NORMALISED_UNITS[unit]}", title_justify="left")
+    t.add_column("theme")
+    for pr in cmp.pairs:
+        t.add_column(escape(f"{pr}\n{focal} / {other}\n(diff)"), justify="right")
+    t.add_column(f"pairs {escape(focal)}\nhigher", justify="right")
+    t.add_column("sign test p\n(descriptive)", justify="right")
+    fmt = "{:.1f}" if unit == "per1000" else "{:.2f}"
+    top = min((th.row.depth for th in cmp.themes), default=0)
+    for th in cmp.themes:
+        cells = [f"{fmt.format(v.focal)} / {fmt.format(v.comparison)}\n({v.difference:+.{1 if unit == 'per1000' else 2}f})"
+                 for v in th.pairs]
+        n = th.higher + th.lower
+        t.add_row(escape("  " * (th.row.depth - top) + th.row.label), *cells,
+                  f"{th.higher} of {n}" + (f" ({th.ties} tied)" if th.ties else ""), analysis.format_p(th.p_value))
+    out.print(t)
+    out.print(f"Sign test: exact two-sided binomial over pairs with a non-zero difference (ties dropped); "
+              f"{analysis.SIGN_TEST_NOTE}.")
+    for n in _notes(cmp.options):
+        out.print(escape(n))
+    for w in cmp.warnings:
+        err.print(f"[yellow]balance:[/] {escape(w)}")
+
+
+@app.command("frequencies")
+def frequencies_cmd(
+    ctx: typer.Context,
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+) -> None:
+    """Code frequencies: segments, interviews mentioning each code, coded words and per 1,000.
+
+    Example: fieldcode frequencies --rollup
+    """
+    p = state(ctx).project(write=False)
+    f = analysis.frequencies(p.store, codes=_split(codes), filters=_filters(role, where), coders=coder,
+                             include_interviewer=include_interviewer, rollup=rollup)
+    n_iv, n_w = int(f.group_interviews[0]), int(f.group_words[0])
+    t = Table(title="Code frequencies", title_justify="left")
+    for col, j in (("code", "left"), ("segments", "right"), (f"interviews (of {n_iv:,})", "right"),
+                   ("coded words", "right"), (f"per 1,000 (of {n_w:,} words)", "right")):
+        t.add_column(escape(col), justify=j)
+    per = f.table("per1000")
+    top = min((row.depth for row in f.rows), default=0)
+    for r, row in enumerate(f.rows):
+        t.add_row(escape("  " * (row.depth - top) + row.label), f"{int(f.segments[r, 0]):,}", f"{int(f.interviews[r, 0]):,}",
+                  f"{int(f.words[r, 0]):,}", "—" if math.isnan(per[r, 0]) else f"{per[r, 0]:.1f}")
+    out.print(t)
+    for n in _notes(f.options):
+        out.print(escape(n))
+
+
+@app.command("cooccurrence")
+def cooccurrence_cmd(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="span (overlapping segments) or turn (same speaker turn).")] = "span",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    across_coders: Annotated[bool, typer.Option("--across-coders", help="Also pair one coder's code with another coder's (by default codes are paired within each coder's own codings: two coders coding one passage differently is a disagreement, not a co-occurrence).")] = False,
+) -> None:
+    """Code co-occurrence (codes x codes), by overlapping span or by same speaker turn, within
+    each coder's own codings.
+
+    Example: fieldcode cooccurrence --by turn --codes leadership,aspiration,community-confidence
+    """
+    p = state(ctx).project(write=False)
+    co = analysis.cooccurrence(p.store, mode=by, codes=_split(codes), filters=_filters(role, where), coders=coder,
+                               include_interviewer=include_interviewer, across_coders=across_coders)
+    t = Table(title=f"Co-occurrence by {escape(by)}", title_justify="left")
+    t.add_column("code")
+    for k in co.keys:
+        t.add_column(escape(k), justify="right")
+    for i, k in enumerate(co.keys):
+        t.add_row(escape(k), *[f"{int(v):,}" if v else "·" for v in co.matrix[i].tolist()])
+    out.print(t)
+    out.print(f"Cells: {co.definition}.")
+    out.print(analysis.COOCCURRENCE_ACROSS_RULE if across_coders else analysis.COOCCURRENCE_RULE)
+    for n in _notes({"include_interviewer": include_interviewer, "coders": coder,
+                     "filters": _filters(role, where)}):
+        out.print(escape(n))
+
+
+@app.command("coverage")
+def coverage_cmd(
+    ctx: typer.Context,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+) -> None:
+    """Coding coverage per interview and coder: share of the analysed words coded with any code.
+
+    Example: fieldcode coverage --coder ana --coder ben
+    """
+    p = state(ctx).project(write=False)
+    rows = analysis.coverage(p.store, filters=_filters(role, where), coders=coder,
+                             include_interviewer=include_interviewer)
+    t = Table(title="Coding coverage", title_justify="left")
+    for col, j in (("interview", "left"), ("pair", "left"), ("arm", "left"), ("coder", "left"),
+                   ("segments", "right"), ("coded words", "right"), ("analysed words", "right"), ("coded", "right")):
+        t.add_column(col, justify=j)
+    for r in rows:
+        t.add_row(escape(r.interview), escape(r.attributes.get("pair", "")), escape(r.attributes.get("arm", "")),
+                  escape(r.coder), f"{r.segments:,}", f"{r.coded_words:,}", f"{r.analysed_words:,}", f"{r.share:.0%}")
+    out.print(t)
+    for n in _notes({"include_interviewer": include_interviewer, "coders": coder, "filters": _filters(role, where)}):
+        out.print(escape(n))
+
+
+# --- exports ----------------------------------------------------------------------------------------
+
+def _working(what: str):
+    """A spinner on the terminal while slow work runs (nothing when output is redirected)."""
+    from contextlib import nullcontext
+
+    return err.status(what) if err.is_terminal else nullcontext()
+
+
+def _done(paths: list[Path]) -> None:
+    for pth in paths:
+        out.print(f"wrote {escape(pth)}")
+
+
+ExactOpt = Annotated[bool, typer.Option("--exact-text", help="Keep CSV cells exactly as stored, even those a spreadsheet would run as a formula (= + - @); by default they get a leading '.")]
+
+
+@export_app.command("counts")
+def export_counts(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Long-form CSV path; the wide form and the JSON sidecar go beside it.")] = Path("counts.csv"),
+    by: ByOpt = "pair,arm",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+    exact_text: ExactOpt = False,
+) -> None:
+    """Write the crosstab in all four units: a tidy long CSV (one row per code x group x unit,
+    with value and denominators), a wide CSV (NAME_wide.csv) and a JSON sidecar (NAME.json).
+
+    Example: fieldcode export counts -o results/counts.csv --by pair,arm
+    """
+    p = state(ctx).project(write=False)
+    with _working("counting..."):
+        ct = analysis.crosstab(p.store, unit="all", by=_split(by) or (), codes=_split(codes),
+                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                               rollup=rollup, order={"arm": list(p.study.arms)})
+    output.parent.mkdir(parents=True, exist_ok=True)
+    wide = output.with_name(output.stem + "_wide.csv")
+    side = output.with_suffix(".json")
+    with export.exact_csv(exact_text):
+        export.write_text(output, export.counts_long_csv(ct))
+        export.write_text(wide, export.counts_wide_csv(ct))
+        csv_text = export.csv_text_policy()
+    export.write_sidecar(side, export.sidecar(
+        "counts", files=[output, wide], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=ct.options,
+        n_interviews=int(ct.group_interviews.sum()),
+        extra={"csv_text": csv_text, "columns": {"value": "the count in that unit", "interviews_in_group": "interviews in the group",
+                           "words_in_group": "analysed words in the group"}}))
+    _done([output, wide, side])
+
+
+@export_app.command("comparison")
+def export_comparison(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV path (theme x pair); the per-theme summary (NAME_summary.csv) and the JSON sidecar go beside it.")] = Path("comparison.csv"),
+    unit: Annotated[str, typer.Option("--unit", help="per1000 | share | segments_per_interview")] = "per1000",
+    codes: CodesOpt = None,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    rollup: RollupOpt = False,
+    exact_text: ExactOpt = False,
+) -> None:
+    """Write the paired comparison: theme x pair values of both arms with their difference and
+    denominators, a per-theme summary with the sign test (descriptive), and a JSON sidecar
+    holding the balance warnings.
+
+    Example: fieldcode export comparison -o results/comparison.csv --unit per1000 --rollup
+    """
+    p = state(ctx).project(write=False)
+    with _working("comparing..."):
+        cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
+                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
+                               rollup=rollup)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    summary = output.with_name(output.stem + "_summary.csv")
+    side = output.with_suffix(".json")
+    with export.exact_csv(exact_text):
+        export.write_text(output, export.comparison_csv(cmp))
+        export.write_text(summary, export.comparison_summary_csv(cmp))
+        csv_text = export.csv_text_policy()
+    export.write_sidecar(side, export.sidecar(
+        "comparison", files=[output, summary], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store,
+        options=cmp.options,
+        extra={"csv_text": csv_text, "normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
+               "sign_test": "exact two-sided binomial (p = 1/2) over pairs with a non-zero difference; "
+                            + analysis.SIGN_TEST_NOTE,
+               "balance_warnings": cmp.warnings}))
+    for w in cmp.warnings:
+        err.print(f"[yellow]balance:[/] {escape(w)}")
+    _done([output, summary, side])
+
+
+@export_app.command("segments")
+def export_segments(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV path; the XLSX and the JSON sidecar go beside it.")] = Path("segments.csv"),
+    codes: CodesOpt = None,
+    children: Annotated[bool, typer.Option("--children", help="With --codes: also their child codes.")] = False,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    exclude_interviewer: Annotated[bool, typer.Option("--exclude-interviewer", help="Leave out segments wholly inside interviewer turns (by default every segment is written).")] = False,
+    exact_text: ExactOpt = False,
+) -> None:
+    """Write every coded segment (interview, attributes, speaker, coder, code key and path, start,
+    end, quoted text, memo) to CSV and XLSX, with a JSON sidecar.
+
+    Example: fieldcode export segments -o results/segments.csv --codes leadership --children
+    """
+    p = state(ctx).project(write=False)
+    filters = _filters(role, where)
+    segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
+                             coders=coder, exclude_interviewer=exclude_interviewer)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    xlsx = output.with_suffix(".xlsx")
+    side = output.with_suffix(".json")
+    with export.exact_csv(exact_text):
+        export.write_text(output, export.segments_csv(segs))
+        csv_text = export.csv_text_policy()
+    if not export.write_segments_xlsx(segs, xlsx):
+        err.print(f"[yellow]note:[/] {len(segs):,} segments do not fit in one Excel sheet; wrote the CSV only")
+        xlsx = None
+    opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": not exclude_interviewer}
+    export.write_sidecar(side, export.sidecar(
+        "segments", files=[f for f in (output, xlsx) if f], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
+        extra={"csv_text": csv_text, "segments": len(segs), "include_children": children,
+               "speaker": "the speaker of the turn containing the segment's start"}))
+    _done([f for f in (output, xlsx, side) if f])
+
+
+@export_app.command("memos")
+def export_memos(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV path; the JSON sidecar goes beside it.")] = Path("memos.csv"),
+    coder: CoderOpt = None,
+    codes: CodesOpt = None,
+    interview: Annotated[Optional[str], typer.Option("--interview", help="Only memos on this interview (name or id).")] = None,
+) -> None:
+    """Write every memo (on interviews, passages, codes and codings) with author, times, what it
+    is on and the quoted passage, to CSV with a JSON sidecar.
+
+    Example: fieldcode export memos -o results/memos.csv --coder ana
+    """
+    from fieldcode import store as storemod
+
+    p = state(ctx).project(write=False)
+    iv_id = p.store.interview(interview).id if interview else None
+    wanted = set(_split(codes) or [])
+    code_ids = {p.store.code(k).id for k in wanted} if wanted else None
+    memos = [m for m in storemod.memos(p.store, interview_id=iv_id)
+             if (not coder or m.author in coder) and (code_ids is None or m.code_id in code_ids)]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    side = output.with_suffix(".json")
+    export.write_text(output, export.memos_csv(memos, p.store.all_attributes()))
+    opts = {"codes": _split(codes), "coders": coder, "include_interviewer": True}
+    export.write_sidecar(side, export.sidecar(
+        "memos", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
+        extra={"memos": len(memos), "interview": interview,
+               "kinds": "interview, passage (start/end), code, coding (a coding's own memo)",
+               "times": "UTC, ISO 8601"}))
+    _done([output, side])
+
+
+@export_app.command("quotes")
+def export_quotes(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Markdown path; the JSON sidecar goes beside it.")] = Path("quotes.md"),
+    codes: CodesOpt = None,
+    children: Annotated[bool, typer.Option("--children", help="With --codes: also their child codes.")] = False,
+    coder: CoderOpt = None,
+    role: RoleOpt = None,
+    where: WhereOpt = None,
+    include_interviewer: InterviewerOpt = False,
+    max_quotes: Annotated[int, typer.Option("--max-quotes", help="Quotes per arm and pair (0 = all).")] = 5,
+) -> None:
+    """Write a Markdown quote matrix: for each theme, the focal arm's quotes beside the
+    comparison arm's, pair by pair, with a JSON sidecar.
+
+    Example: fieldcode export quotes -o results/quotes.md --max-quotes 3
+    """
+    p = state(ctx).project(write=False)
+    filters = _filters(role, where)
+    segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
+                             coders=coder, exclude_interviewer=not include_interviewer)
+    opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": include_interviewer}
+    md = export.quotes_markdown(segs, arms=p.study.arms, title=f"Quote matrix: {p.study.name}" if p.study.name else "",
+                                max_quotes=max_quotes, notes=_notes(opts))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    side = output.with_suffix(".json")
+    export.write_text(output, md)
+    export.write_sidecar(side, export.sidecar(
+        "quotes", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
+        extra={"segments": len(segs), "max_quotes_per_arm_and_pair": max_quotes}))
+    _done([output, side])

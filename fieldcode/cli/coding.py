@@ -1,0 +1,237 @@
+"""Coding from the command line: ``code add|list|import|remove|memo|change``, ``undo``, ``redo``,
+``log``, and ``open`` / ``code [INTERVIEW]`` for the coding screen.  Registered on the shared app
+(fieldcode.cli.base) when imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from fieldcode.cli.base import app, code_app, open_main, out, state
+from fieldcode.errors import InvalidInput
+from fieldcode.safe import literal
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
+
+if TYPE_CHECKING:  # the database layer loads on first use
+    from fieldcode.project import Project
+
+
+# --- coding ------------------------------------------------------------------------------------------
+
+def _resolve_span(p: Project, interview: str, start: Optional[int], end: Optional[int],
+                  sentence: Optional[str], turn: Optional[int], quote: Optional[str]) -> tuple[int, int]:
+    given = sum(x is not None for x in (start if start is not None or end is not None else None, sentence, turn, quote))
+    if given != 1:
+        raise InvalidInput("say which text to code with exactly one of: --start/--end, --sentence N[-M], --turn N, --quote TEXT")
+    iv = p.store.interview(interview)
+    if sentence is not None:
+        sents = p.store.sentences(iv.id)
+        a, _, b = sentence.partition("-")
+        try:
+            first, last = int(a), int(b or a)
+        except ValueError:
+            raise InvalidInput(f"--sentence takes a number or a range like 3-5, not '{sentence}'") from None
+        if not (1 <= first <= last <= len(sents)):
+            raise InvalidInput(f"interview '{iv.name}' has sentences 1 to {len(sents)}; got {sentence}")
+        return sents[first - 1].start, sents[last - 1].end
+    if turn is not None:
+        turns = p.store.turns(iv.id)
+        if not (1 <= turn <= len(turns)):
+            raise InvalidInput(f"interview '{iv.name}' has turns 1 to {len(turns)}; got {turn}"
+                               if turns else f"interview '{iv.name}' has no speaker turns")
+        t = turns[turn - 1]
+        return t.content_start, t.end
+    if quote is not None:
+        from fieldcode.ingest.quotes import locate
+
+        try:
+            return locate(iv.name, iv.text, quote)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    if start is None or end is None:
+        raise InvalidInput("--start and --end go together")
+    return start, end
+
+
+@code_app.command("add")
+def code_add(
+    ctx: typer.Context,
+    interview: Annotated[str, typer.Argument(help="Interview name, file stem or id.")],
+    code: Annotated[str, typer.Argument(help="Code key (or name).")],
+    start: Annotated[Optional[int], typer.Option(help="Start offset (code points, inclusive).")] = None,
+    end: Annotated[Optional[int], typer.Option(help="End offset (exclusive).")] = None,
+    sentence: Annotated[Optional[str], typer.Option(help="Sentence number or range, 1-based, e.g. 4 or 4-6.")] = None,
+    turn: Annotated[Optional[int], typer.Option(help="Speaker turn number, 1-based (the words after the label).")] = None,
+    quote: Annotated[Optional[str], typer.Option(help="Exact text that occurs once in the interview.")] = None,
+    memo: Annotated[str, typer.Option(help="A memo on the coding.")] = "",
+) -> None:
+    """Code a span of an interview, by offsets, sentence, turn or exact quote.
+
+    Example: fieldcode --coder ana code add liverpool-improving-01-resident leadership --sentence 4-5
+    """
+    p = state(ctx).project()
+    coder = p.require_coder()
+    a, b = _resolve_span(p, interview, start, end, sentence, turn, quote)
+    row = p.store.add_coding(interview, code, a, b, coder, memo=memo)
+    out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end}) by {escape(coder)}")
+
+
+@code_app.command("list")
+def code_list(
+    ctx: typer.Context,
+    interview: Annotated[Optional[str], typer.Argument(help="Only this interview.")] = None,
+    code: Annotated[Optional[str], typer.Option(help="Only this code key.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Only this coder's codings.")] = None,
+) -> None:
+    """List codings with id, interview, code, coder, span, memo and quoted text.
+
+    Example: fieldcode code list liverpool-lagging-01-resident --code housing
+    """
+    p = state(ctx).project(write=False)
+    iid = p.store.interview(interview).id if interview else None
+    cids = [p.store.code(code).id] if code else None
+    rows = p.store.codings(iid, code_ids=cids, coder=by)
+    codes = {c.id: c for c in p.store.codes(include_retired=True)}
+    names = {i.id: i.name for i in p.store.interview_infos()}
+    texts: dict[int, str] = {}
+    t = Table()
+    for col in ("id", "interview", "code", "coder", "start", "end", "memo", "text"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        if r.interview_id not in texts:
+            texts[r.interview_id] = p.store.interview(r.interview_id).text
+        quote = texts[r.interview_id][r.start:r.end].replace("\n", " ")
+        t.add_row(str(r.id), literal(names[r.interview_id]), literal(codes[r.code_id].key), literal(r.coder),
+                  str(r.start), str(r.end), literal(r.memo), literal(quote if len(quote) <= 80 else quote[:77] + "..."))
+    out.print(t)
+    out.print(f"{len(rows)} codings")
+
+
+@code_app.command("import")
+def code_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV with interview, code, quote (or start, end), and optional coder, memo.")],
+) -> None:
+    """Add codings from a CSV, all or nothing: every row is checked first and any problem is
+    reported with its line. Rows already present are skipped, so a re-run adds nothing.
+
+    Example: fieldcode code import examples/codings.csv
+    """
+    from fieldcode.exchange.codingio import import_codings_csv
+
+    p = state(ctx).project()
+    result = import_codings_csv(p.store, file, p.coder)
+    out.print(f"added {result.added} codings" + (f"; {result.skipped} already present" if result.skipped else ""))
+
+
+@code_app.command("remove")
+def code_remove(ctx: typer.Context, coding_id: Annotated[int, typer.Argument(help="Coding id (see code list).")]) -> None:
+    """Remove one of your codings (undo brings it back).
+
+    Example: fieldcode --coder ana code remove 12
+    """
+    p = state(ctx).project()
+    row = p.store.remove_coding(coding_id, p.require_coder())
+    out.print(f"removed coding #{row.id} ('fieldcode undo' brings it back)")
+
+
+@code_app.command("memo")
+def code_memo(ctx: typer.Context, coding_id: Annotated[int, typer.Argument()],
+              text: Annotated[str, typer.Argument(help="The memo ('' clears it).")]) -> None:
+    """Write or replace the memo on one of your codings.
+
+    Example: fieldcode --coder ana code memo 12 "contrast with the lagging twin"
+    """
+    p = state(ctx).project()
+    p.store.update_coding(coding_id, p.require_coder(), memo=text)
+    out.print(f"memo saved on coding #{coding_id}")
+
+
+@code_app.command("change")
+def code_change(
+    ctx: typer.Context,
+    coding_id: Annotated[int, typer.Argument()],
+    code: Annotated[Optional[str], typer.Option(help="New code key.")] = None,
+    start: Annotated[Optional[int], typer.Option(help="New start offset.")] = None,
+    end: Annotated[Optional[int], typer.Option(help="New end offset.")] = None,
+) -> None:
+    """Change the code or the span of one of your codings.
+
+    Example: fieldcode --coder ana code change 12 --code aspiration --end 420
+    """
+    p = state(ctx).project()
+    row = p.store.update_coding(coding_id, p.require_coder(), code=code, start=start, end=end)
+    out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end})")
+
+
+@app.command()
+def undo(ctx: typer.Context) -> None:
+    """Undo your latest coding change (works across restarts).
+
+    Example: fieldcode --coder ana undo
+    """
+    p = state(ctx).project()
+    ev = p.store.undo(p.require_coder())
+    out.print(f"undid {ev.action} of coding #{ev.coding_id} (change #{ev.id})" if ev else "nothing to undo")
+
+
+@app.command()
+def redo(ctx: typer.Context) -> None:
+    """Redo the change you undid most recently.
+
+    Example: fieldcode --coder ana redo
+    """
+    p = state(ctx).project()
+    ev = p.store.redo(p.require_coder())
+    out.print(f"redid {ev.action} of coding #{ev.coding_id} (change #{ev.id})" if ev else "nothing to redo")
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    by: Annotated[Optional[str], typer.Option("--by", help="Only this coder's changes.")] = None,
+    coding: Annotated[Optional[int], typer.Option("--coding", help="Only the history of this coding (its number from 'code list').")] = None,
+    limit: Annotated[int, typer.Option(help="How many entries.")] = 30,
+) -> None:
+    """The audit trail: who changed which coding when (newest first).
+
+    Coding numbers are never reused, so every line names one coding for good; the coding's
+    uid (first 8 characters shown) is the same in every copy of the project.
+
+    Example: fieldcode log --by ana
+    Example: fieldcode log --coding 43
+    """
+    p = state(ctx).project(write=False)
+    t = Table()
+    for col in ("event", "when (UTC)", "coder", "action", "coding", "uid", "state"):
+        t.add_column(col)
+    for e in p.store.events(coder=by, coding=coding, limit=limit):
+        action = e.action + (f" of event {e.target_id}" if e.target_id else "")
+        t.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), escape(e.coder), action,
+                  f"#{e.coding_id}" if e.coding_id else "", (e.coding_uid or "")[:8], e.state)
+    out.print(t)
+
+
+@code_app.callback()
+def code_callback(ctx: typer.Context) -> None:
+    """Without a subcommand: open the coding screen."""
+    if ctx.invoked_subcommand is None:
+        open_main(state(ctx), None)
+
+
+@code_app.command("open", hidden=True)
+def code_open(ctx: typer.Context, interview: Annotated[Optional[str], typer.Argument()] = None) -> None:
+    """Open the coding screen on INTERVIEW."""
+    open_main(state(ctx), interview)
+
+
+@app.command("open")
+def open_cmd(ctx: typer.Context, interview: Annotated[Optional[str], typer.Argument(help="Interview to open.")] = None) -> None:
+    """Open the coding screen (the same as running fieldcode with no command).
+
+    Example: fieldcode --coder ana open liverpool-lagging-01-resident
+    """
+    open_main(state(ctx), interview)

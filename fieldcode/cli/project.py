@@ -1,0 +1,292 @@
+"""The study: ``init``, ``summary``, ``settings``, ``codebook check|sync|show``, ``import`` and
+``interviews``.  Registered on the shared app (fieldcode.cli.base) when imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from fieldcode.cli.base import app, codebook_app, err, out, state
+from fieldcode.errors import InvalidInput
+from fieldcode.lazy import lazy_module
+from fieldcode.safe import literal
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
+from fieldcode.study.settings import settings_path
+
+if TYPE_CHECKING:  # the database layer loads on first use: --help and light commands start fast
+    from fieldcode.project import Project
+
+cbmod = lazy_module("fieldcode.study.codebook")
+
+
+# --- project -----------------------------------------------------------------------------------
+
+@app.command()
+def init(folder: Annotated[Path, typer.Argument(help="Folder for the new study.")] = Path(".")) -> None:
+    """Start a new study: a commented codebook.yaml template and an empty interviews/ folder.
+
+    Example: fieldcode init my-study
+    """
+    from fieldcode.study.folder import init_project
+
+    cb = init_project(folder)
+    out.print(f"created {cb} and {cb.parent / 'interviews'}/")
+    out.print("next: edit codebook.yaml, put transcripts in interviews/, then run 'fieldcode import'")
+
+
+@app.command()
+def summary(ctx: typer.Context) -> None:
+    """Show the project: codebook, interviews per pair and arm, codings, coders.
+
+    Example: fieldcode summary
+    """
+    print_summary(state(ctx).project(write=False))
+
+
+def print_summary(p: Project) -> None:
+    infos = p.store.interview_infos()
+    codes = p.store.codes()
+    out.print(f"[bold]{escape(p.study.name or p.root.name)}[/]  ({escape(p.root)})")
+    out.print(f"database: {escape(p.store.safe_url)}")
+    out.print(f"codebook: {len(codes)} codes, version {p.codebook.hash[:12]}")
+    words = sum(i.n_words for i in infos)
+    ncod = sum(i.n_codings for i in infos)
+    out.print(f"interviews: {len(infos)} ({words:,} words); codings: {ncod:,}; coders: "
+              f"{escape(', '.join(p.store.coders())) or 'none yet'}")
+    if infos:
+        from rich.table import Table  # tables load with the commands that print them (fast start)
+
+        t = Table(title="Interviews by pair and arm", show_lines=False)
+        t.add_column("pair")
+        for arm in p.study.arms:
+            t.add_column(arm, justify="right")
+        pairs: dict[str, dict[str, list]] = {}
+        for i in infos:
+            pairs.setdefault(i.attributes.get("pair", "(no pair)"), {}).setdefault(i.attributes.get("arm", "?"), []).append(i)
+        for pair in sorted(pairs):
+            cells = []
+            for arm in p.study.arms:
+                items = pairs[pair].get(arm, [])
+                cells.append(f"{len(items)} ({sum(x.n_words for x in items):,} words)" if items else "—")
+            t.add_row(literal(pair), *cells)
+        out.print(t)
+    for w in p.design_warnings():
+        err.print(f"[yellow]warning:[/] {escape(w)}")
+    if not infos:
+        out.print("no interviews yet: run 'fieldcode import' to import interviews/")
+
+
+@app.command("settings")
+def settings_cmd() -> None:
+    """Show where the user settings file is and what it holds.
+
+    Example: fieldcode settings
+    """
+    from fieldcode.study.settings import Settings
+
+    path = settings_path()
+    s = Settings.load(path)
+    out.print(f"settings file: {escape(path)} ({'exists' if path.exists() else 'not created yet'})")
+    out.print(f"coder: {escape(s.coder or '(not set)')}; spacy_model: {escape(s.spacy_model or '(built-in blank English)')}; "
+              f"db: {escape(s.db or '(project file)')}")
+    for k, v in sorted(s.keys.items()):
+        out.print(f"key {escape(k)} = {escape(v)}")
+
+
+# --- codebook ------------------------------------------------------------------------------------
+
+def _codebook_path(ctx: typer.Context) -> Path:
+    from fieldcode.study.folder import CODEBOOK, find_root
+
+    st = state(ctx)
+    root = st.project_dir if st.project_dir and (st.project_dir / CODEBOOK).exists() else find_root(st.project_dir)
+    return Path(root) / CODEBOOK
+
+
+@codebook_app.command("check")
+def codebook_check(ctx: typer.Context, file: Annotated[Optional[Path], typer.Argument(help="Codebook file (default: the project's).")] = None) -> None:
+    """Validate codebook.yaml: every problem with its line; exit 2 if any.
+
+    Example: fieldcode codebook check
+    """
+    from fieldcode.study.folder import CODEBOOK_CACHE
+
+    path = file or _codebook_path(ctx)
+    # the project's own codebook is read through the cache Project.open keeps (a hit means these
+    # very bytes passed this very validation before); a file named on the command line is parsed
+    cb = cbmod.load(path, cache=None if file else path.parent / CODEBOOK_CACHE)
+    roots = len(cb.children(None))
+    out.print(f"{escape(path)}: OK — {len(cb.codes)} codes ({roots} top-level), arms {escape(cb.study.arms[0])} / "
+              f"{escape(cb.study.arms[1])}, version {cb.hash[:12]}")
+
+
+@codebook_app.command("sync")
+def codebook_sync(ctx: typer.Context) -> None:
+    """Record codebook.yaml in the database now (commands that write do this themselves;
+    commands that only read show the codes as last recorded).
+
+    Example: fieldcode codebook sync
+    """
+    p = state(ctx).project()
+    s = p.sync
+    if not (s.added or s.renamed or s.changed or s.retired or s.restored or s.new_version):
+        out.print(f"codebook already recorded (version {p.codebook.hash[:12]})")
+        return
+    out.print(f"recorded codebook version {p.codebook.hash[:12]}: {len(s.added)} added, {len(s.renamed)} renamed, "
+              f"{len(s.changed)} changed, {len(s.retired)} retired, {len(s.restored)} restored")
+
+
+@codebook_app.command("show")
+def codebook_show(ctx: typer.Context, retired: Annotated[bool, typer.Option(help="Also show retired codes.")] = False) -> None:
+    """Show the code tree with keys, hotkeys and coding counts.
+
+    Example: fieldcode codebook show
+    """
+    p = state(ctx).project(write=False)
+    codes = p.store.codes(include_retired=retired)
+    counts: dict[int, int] = {}
+    for c in p.store.codings():
+        counts[c.code_id] = counts.get(c.code_id, 0) + 1
+    from rich.tree import Tree
+
+    tree = Tree(f"[bold]{escape(p.study.name or 'codebook')}[/]")
+    nodes = {}
+    for c in codes:
+        label = f"[{c.colour}]■[/] {escape(c.name)} [dim]({escape(c.key)})[/]"
+        if c.hotkey:
+            label += f" [bold]\\[{escape(c.hotkey)}][/]"
+        label += f" — {counts.get(c.id, 0)} codings"
+        if c.retired_at:
+            label += " [red](retired)[/]"
+        parent = nodes.get(c.parent_id, tree)
+        nodes[c.id] = parent.add(label)
+    out.print(tree)
+
+
+# --- import & interviews ---------------------------------------------------------------------------
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: the project's interviews/).")] = None,
+    encoding: Annotated[Optional[str], typer.Option(help="Text encoding of .txt/.md files that are not UTF-8, e.g. cp1252.")] = None,
+    reanchor: Annotated[bool, typer.Option(help="For a changed transcript with codings: move each coding with its words (old and new text of each moved coding are listed).")] = False,
+    accept_losses: Annotated[bool, typer.Option("--accept-losses", help="With --reanchor: remove the codings whose text the new version deletes (each removal is logged with your name). Without it such an import changes nothing.")] = False,
+    counting: Annotated[Optional[str], typer.Option(help="REFI-QDA files: force a position counting, e.g. utf16-crlf2-nobom (default: fitted).")] = None,
+) -> None:
+    """Import transcripts (.txt .md .docx .odt .rtf .vtt .srt .pdf), or a REFI-QDA project
+    (.qdpx, .qde) or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA or QualCoder.
+
+    Re-importing an unchanged file does nothing; a changed file whose interview has codings is
+    refused unless --reanchor, which aligns the old and new text and moves every coding with its
+    words (a corrected typo inside a coded passage stays coded). Codings on deleted text are
+    listed and nothing changes, unless you also pass --accept-losses. Exit status 1 if any file
+    failed.
+
+    Example: fieldcode import interviews/ extra/focus-group.docx
+    Example: fieldcode import from-nvivo.qdpx
+    """
+    if paths and any(x.suffix.lower() in (".qdpx", ".qde", ".qdc") for x in paths):
+        from fieldcode.cli.exchange import import_exchange
+
+        return import_exchange(ctx, paths, counting=counting)
+    p = state(ctx).project()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        if accept_losses and not reanchor:
+            raise InvalidInput("--accept-losses goes with --reanchor")
+        report = p.import_files(paths or None, encoding=encoding, reanchor=reanchor,
+                                accept_losses=accept_losses, progress=progress)
+    style = {"imported": "green", "updated": "green", "reanchored": "green", "re-marked": "green", "unchanged": "dim",
+             "attributes": "cyan", "skipped": "dim", "refused": "red", "failed": "red"}
+    for o in report.outcomes:
+        stream = err if o.status in ("failed", "refused") else out
+        stream.print(f"[{style[o.status]}]{o.status:>10}[/] {escape(o.path)}: {escape(o.message)}")
+        for n in o.notes:
+            stream.print(f"{'':>10}   note: {escape(n)}")
+        for w in o.warnings:
+            err.print(f"{'':>10}   [yellow]warning:[/] {escape(w)}")
+    counts = ", ".join(f"{report.count(s)} {s}" for s in style if report.count(s))
+    out.print(f"done: {counts or 'nothing to import'}")
+    for w in p.design_warnings():
+        err.print(f"[yellow]warning:[/] {escape(w)}")
+    if not report.ok:
+        err.print(f"[red]{len(report.failed)} file(s) not imported[/] (see above); the others were imported whole.")
+        raise typer.Exit(1)
+
+
+@app.command("interviews")
+def interviews_cmd(
+    ctx: typer.Context,
+    coder: Annotated[Optional[str], typer.Option("--by", help="Show coding progress of one coder only.")] = None,
+) -> None:
+    """List interviews with their attributes, word counts and coding progress; warn about design
+    problems (a pair missing an arm, missing attributes).
+
+    Example: fieldcode interviews
+    """
+    p = state(ctx).project(write=False)
+    infos = p.store.interview_infos(coder=coder)
+    turn_counts = p.store.turn_counts()
+    grouping = ("pair", "arm", "neighbourhood")
+    shown = {"interviewer", "source", "date", "participant", "turns", "interviewer_lines", *grouping}
+    extra = sorted({k for i in infos for k in i.attributes} - shown - {"role"})
+    arm_order = {a: n for n, a in enumerate(p.study.arms)}
+
+    def group_key(i):
+        a = i.attributes
+        return (a.get("pair", "~"), arm_order.get(a.get("arm", ""), 9), a.get("neighbourhood", ""), i.name)
+
+    from rich.table import Table
+
+    t = Table(show_edge=False, pad_edge=False)
+    wide = out.width >= 110
+    t.add_column("id", justify="right", no_wrap=True, min_width=2)
+    # id, role, words, codings, coded (and coders) take about 50 (80) columns with their borders
+    t.add_column("interview", no_wrap=True, overflow="ellipsis",
+                 max_width=max(12, out.width - (104 if wide else 70) - 12 * len(extra)))
+    t.add_column("role", no_wrap=True, overflow="ellipsis", max_width=15)
+    for a in extra:
+        t.add_column(a)
+    t.add_column("words", justify="right", no_wrap=True, min_width=6)
+    t.add_column("turns", justify="right", no_wrap=True, min_width=5)
+    t.add_column("interviewer", justify="right", no_wrap=True, min_width=11)  # interviewer turns
+    t.add_column("codings", justify="right", no_wrap=True, min_width=7)
+    t.add_column("coded", justify="right", no_wrap=True, min_width=5)
+    if wide:
+        t.add_column("coders", no_wrap=True, overflow="ellipsis", max_width=30)
+    last = None
+    for i in sorted(infos, key=group_key):
+        a = i.attributes
+        head = (a.get("pair"), a.get("arm"), a.get("neighbourhood"))
+        if head != last:
+            label = " · ".join(x for x in head if x) or "(no design attributes)"
+            t.add_section()
+            t.add_row("", f"[bold]{escape(label)}[/]")
+            last = head
+        t.add_row(str(i.id), escape(Path(i.name).stem), escape(a.get("role", "—")), *[escape(a.get(x, "—")) for x in extra],
+                  f"{i.n_words:,}", *map(str, turn_counts.get(i.id, (0, 0))), str(i.n_codings), f"{i.coded_share:.0%}",
+                  *([", ".join(i.coders)] if wide else []))
+    out.print(t)
+    out.print(f"{len(infos)} interviews, {sum(i.n_words for i in infos):,} words")
+    no_turns = [Path(i.name).stem for i in infos if i.id not in turn_counts]
+    no_interviewer = [Path(i.name).stem for i in infos if turn_counts.get(i.id, (0, 1))[1] == 0]
+    if no_turns:
+        err.print(f"[yellow]warning:[/] no speaker turns in {escape(', '.join(no_turns))}: their interviewer "
+                  "speech cannot be left out (see README: speaker turns)")
+    if no_interviewer:
+        err.print(f"[yellow]warning:[/] no interviewer turns in {escape(', '.join(no_interviewer))}: check "
+                  "study.interviewer_speakers or their 'interviewer' attribute")
+    for w in p.design_warnings():
+        err.print(f"[yellow]warning:[/] {escape(w)}")

@@ -1,0 +1,658 @@
+"""Read interview documents into plain text.
+
+One entry point, :func:`read_document`, turns a file on disk into a
+:class:`ReadResult` whose ``text`` holds the document's paragraphs separated by
+blank lines.  Every failure a researcher can cause (wrong format, damaged
+file, unknown encoding, scanned PDF, ...) is raised as :class:`ReadError` with
+a one-line, plain-language reason.
+
+This module only decodes: Unicode and newline normalisation happen elsewhere.
+It is headless and must never import textual.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import logging
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fieldcode.ingest import decoding
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_TEXT_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "ReadError",
+    "ReadResult",
+    "decode_bytes",
+    "read_document",
+]
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+# One transcript's text: 20 MB is about 3.5 million words, fifty long interviews; a bigger
+# text file is a corpus or a log, and spaCy and the coding screen would take minutes over it.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_ENTRIES = 5_000
+TEXT_SUFFIXES = {".txt", ".md", ".vtt", ".srt"}
+SUPPORTED_SUFFIXES = {".txt", ".md", ".docx", ".odt", ".rtf", ".vtt", ".srt", ".pdf"}
+
+
+class ReadError(Exception):
+    """A file could not be read.
+
+    ``str(err)`` is a one-line reason a researcher understands, e.g.
+    ``'the PDF has no text layer (scanned image?): run OCR first and import the text'``.
+    """
+
+
+@dataclass
+class ReadResult:
+    """The text of a document plus what the user should be told about reading it."""
+
+    text: str
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+_Reader = Callable[[Path, str | None], ReadResult]
+
+
+def read_document(path: Path, encoding: str | None = None) -> ReadResult:
+    """Read ``path`` into text, choosing the reader by its (lower-cased) suffix.
+
+    ``encoding`` forces the byte encoding of text-based formats (.txt, .md, .vtt,
+    .srt); for .rtf it is the code page assumed when the RTF header names none.
+    Binary container formats (.docx, .odt, .pdf) ignore it.
+
+    Raises:
+        ReadError: the file is missing, too large, of an unsupported type,
+            damaged, undecodable or holds no text.
+    """
+    path = Path(path)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        shown = path.suffix or "(no extension)"
+        raise ReadError(
+            f"cannot read {shown} files: supported types are {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+        )
+    _check_readable(path)
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        _check_text_size(path.stat().st_size)
+    result = reader(path, encoding)
+    if not result.text.strip():
+        raise ReadError(_empty_reason(path))
+    _check_text_size(len(result.text))
+    return result
+
+
+def _check_text_size(size: int) -> None:
+    """Refuse a transcript over :data:`MAX_TEXT_BYTES` (bytes of a text file, or characters)."""
+    if size > MAX_TEXT_BYTES:
+        raise ReadError(
+            f"the transcript is too long ({size / 2**20:.0f} MB of text; the limit is "
+            f"{MAX_TEXT_BYTES / 2**20:.0f} MB, about 3.5 million words): split it into one file per interview"
+        )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _check_readable(path: Path) -> None:
+    """Raise ReadError unless ``path`` is an existing, non-empty file of sane size."""
+    try:
+        if not path.exists():
+            raise ReadError("no such file")
+        if path.is_dir():
+            raise ReadError("this is a folder, not a file")
+        size = path.stat().st_size
+    except OSError as err:
+        raise ReadError(f"cannot open the file: {err.strerror or err}") from err
+    if size == 0:
+        raise ReadError("the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise ReadError(
+            f"the file is too large ({size / 2**20:.0f} MB; the limit is "
+            f"{MAX_FILE_BYTES / 2**20:.0f} MB): split it into smaller documents"
+        )
+
+
+def _read_bytes(path: Path) -> bytes:
+    """Return the file's bytes, turning OS errors into ReadError."""
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise ReadError(f"cannot open the file: {err.strerror or err}") from err
+
+
+def _empty_reason(path: Path) -> str:
+    """Explain an all-whitespace result: an empty text file or a document without text."""
+    if path.suffix.lower() in {".txt", ".md"}:
+        return "the file is empty"
+    return "no text found in the document"
+
+
+# --------------------------------------------------------------------------- text decoding
+
+
+def decode_bytes(data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
+    """Decode ``data`` to ``(text, encoding_used, notes)`` by the rule in :mod:`fieldcode.ingest.decoding`
+    (byte-order marks and UTF-8 are certain; windows-1252 only for plainly Western text, and
+    said; otherwise refused with advice to pass ``--encoding``).
+
+    Raises:
+        ReadError: binary data, an undecodable byte, an unknown encoding name or an
+            encoding that cannot be determined with certainty.
+    """
+    try:
+        return decoding.decode_bytes(data, encoding)
+    except decoding.DecodeError as err:
+        raise ReadError(str(err)) from None
+
+
+_display_name = decoding.display_name
+
+
+def _read_plain_text(path: Path, encoding: str | None) -> ReadResult:
+    """Read a .txt or .md file, decoding its bytes with :func:`decode_bytes`."""
+    text, used, notes = decode_bytes(_read_bytes(path), encoding)
+    return ReadResult(text=text, encoding=used, notes=notes)
+
+
+def _read_markdown(path: Path, encoding: str | None) -> ReadResult:
+    """Read a .md file: decoded like a .txt, stored as the text a reader sees (escapes
+    resolved, emphasis markers dropped; see :mod:`fieldcode.ingest.markdown`)."""
+    from fieldcode.ingest.markdown import markdown_to_text
+
+    result = _read_plain_text(path, encoding)
+    result.text = markdown_to_text(result.text)
+    return result
+
+
+# --------------------------------------------------------------------------- zip containers
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _check_zip_container(path: Path, kind: str, app: str) -> None:
+    """Raise a friendly ReadError unless ``path`` is a readable ZIP (docx/odt) container."""
+    if _read_head(path, len(_OLE_MAGIC)) == _OLE_MAGIC:
+        raise ReadError(
+            f"not a {kind} file (an old binary format or a password-protected document): "
+            f"open it in {app} and save it as {kind} without a password"
+        )
+    if not zipfile.is_zipfile(path):
+        raise ReadError(
+            f"not a valid {kind} file (the ZIP container is damaged or missing): "
+            f"re-save it from {app}"
+        )
+    _check_zip_budget(path, kind, app)
+
+
+def _check_zip_budget(path: Path, kind: str, app: str) -> None:
+    """Refuse a container that would unpack to more than :data:`MAX_UNZIPPED_BYTES` (a zip
+    bomb), has absurdly many parts, or uses a compression Word and LibreOffice never write.
+
+    ``zipfile`` never returns more bytes than an entry's declared size, so adding up the
+    declared sizes bounds what python-docx or odfpy will hold in memory.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise ReadError(
+            f"not a valid {kind} file (the ZIP container is damaged): re-save it from {app} ({_summary(err)})"
+        ) from err
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise ReadError(f"not a plausible {kind} file ({len(entries):,} parts inside): re-save it from {app}")
+    unpacked = sum(e.file_size for e in entries)
+    if unpacked > MAX_UNZIPPED_BYTES:
+        raise ReadError(
+            f"the {kind} file would unpack to {unpacked / 2**20:,.0f} MB (the limit is "
+            f"{MAX_UNZIPPED_BYTES / 2**20:.0f} MB; a 'zip bomb' or huge embedded media): "
+            f"re-save it from {app} without the embedded media, or save the text as .txt"
+        )
+    for e in entries:
+        if e.flag_bits & 0x1:
+            raise ReadError(f"the {kind} file is encrypted: open it in {app} and save it without a password")
+        if e.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ReadError(f"not a {kind} file written by {app} (unusual compression): re-save it from {app}")
+
+
+def _read_head(path: Path, count: int) -> bytes:
+    """Return the first ``count`` bytes of a file."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(count)
+    except OSError as err:
+        raise ReadError(f"cannot open the file: {err.strerror or err}") from err
+
+
+def _join_paragraphs(paragraphs: Iterable[str]) -> str:
+    """Join paragraph texts with blank lines, skipping whitespace-only ones."""
+    return "\n\n".join(p for p in paragraphs if p.strip())
+
+
+# --------------------------------------------------------------------------- .docx
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DOCX_PARAGRAPH = f"{_W}p"
+_DOCX_RUN = f"{_W}r"
+# block-level wrappers whose paragraphs belong to the document flow
+_DOCX_BLOCK_CONTAINERS = {
+    f"{_W}{tag}" for tag in ("tbl", "tr", "tc", "sdt", "sdtContent", "customXml", "ins")
+}
+# run wrappers whose text is not part of the visible paragraph
+_DOCX_HIDDEN_RUN_WRAPPERS = {f"{_W}del", f"{_W}moveFrom", _DOCX_PARAGRAPH}
+
+
+def _read_docx(path: Path, encoding: str | None) -> ReadResult:
+    """Read a Word .docx: body paragraphs and table-cell paragraphs in document order."""
+    del encoding  # a .docx carries its own encoding
+    _check_zip_container(path, ".docx", "Word")
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as err:  # python-docx raises KeyError/ValueError/OpcError/XML errors
+        raise ReadError(
+            "not a valid .docx file (no readable Word document inside): re-save it from Word"
+            f" ({_summary(err)})"
+        ) from err
+    paragraphs = (_docx_paragraph_text(p) for p in _docx_paragraphs(document.element.body))
+    return ReadResult(text=_join_paragraphs(paragraphs))
+
+
+def _docx_paragraphs(container: Any) -> Iterator[Any]:
+    """Yield ``w:p`` elements in document order, descending into tables and content controls."""
+    for child in container:
+        if child.tag == _DOCX_PARAGRAPH:
+            yield child
+        elif child.tag in _DOCX_BLOCK_CONTAINERS:
+            yield from _docx_paragraphs(child)
+
+
+def _docx_paragraph_text(paragraph: Any) -> str:
+    """Text of a ``w:p``, including hyperlinks and tracked insertions, excluding deletions.
+
+    python-docx's ``Paragraph.text`` only sees runs that are direct children or
+    inside hyperlinks, so text inside ``w:ins`` (tracked insertions), smart tags
+    or simple fields would be lost; runs are therefore collected here directly.
+    Runs in nested paragraphs (text boxes) are not part of this paragraph.
+    """
+    from docx.text.run import Run
+
+    return "".join(
+        Run(run, None).text  # type: ignore[arg-type]
+        for run in paragraph.iter(_DOCX_RUN)
+        if _is_visible_run_of(run, paragraph)
+    )
+
+
+def _is_visible_run_of(run: Any, paragraph: Any) -> bool:
+    """Whether ``run`` belongs to ``paragraph`` and is not deleted or moved away."""
+    node = run.getparent()
+    while node is not None and node is not paragraph:
+        if node.tag in _DOCX_HIDDEN_RUN_WRAPPERS:
+            return False
+        node = node.getparent()
+    return node is paragraph
+
+
+# --------------------------------------------------------------------------- .odt
+
+_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_DRAW_NS = "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+_ODF_PARAGRAPHS = {(_TEXT_NS, "p"), (_TEXT_NS, "h")}
+# deleted text kept for change tracking, comments and footnotes are not body text
+_ODF_SKIPPED = {
+    (_TEXT_NS, "tracked-changes"),
+    (_OFFICE_NS, "annotation"),
+    (_TEXT_NS, "note"),
+}
+_ODF_WHITESPACE = {(_TEXT_NS, "line-break"): "\n", (_TEXT_NS, "tab"): "\t"}
+
+
+def _read_odt(path: Path, encoding: str | None) -> ReadResult:
+    """Read an OpenDocument .odt: paragraphs and headings (also in lists and tables) in order."""
+    del encoding  # an .odt carries its own encoding
+    _check_zip_container(path, ".odt", "LibreOffice")
+    from odf.opendocument import load
+
+    try:
+        document = load(str(path))
+    except Exception as err:  # odfpy raises KeyError/BadZipFile/XML errors
+        raise ReadError(
+            "not a valid .odt file (no readable OpenDocument text inside): re-save it from"
+            f" LibreOffice ({_summary(err)})"
+        ) from err
+    if not str(document.mimetype).startswith("application/vnd.oasis.opendocument.text"):
+        raise ReadError(
+            f"not an OpenDocument text file (it is {document.mimetype or 'of unknown type'}):"
+            " save it as .odt from a word processor"
+        )
+    paragraphs = (_odf_inline_text(p) for p in _odf_paragraphs(document.text))
+    return ReadResult(text=_join_paragraphs(paragraphs))
+
+
+def _is_odf_skipped(element: Any) -> bool:
+    """Whether an ODF element holds no body text (tracked deletions, comments, frames...)."""
+    return element.qname in _ODF_SKIPPED or element.qname[0] == _DRAW_NS
+
+
+def _odf_paragraphs(container: Any) -> Iterator[Any]:
+    """Yield ``text:p``/``text:h`` elements in document order (lists, tables, sections included)."""
+    from odf.element import Node
+
+    for child in container.childNodes:
+        if child.nodeType != Node.ELEMENT_NODE or _is_odf_skipped(child):
+            continue
+        if child.qname in _ODF_PARAGRAPHS:
+            yield child
+        else:
+            yield from _odf_paragraphs(child)
+
+
+def _odf_inline_text(element: Any) -> str:
+    """Text of a paragraph, like ``odf.teletype.extractText`` but without comments/footnotes.
+
+    ``extractText`` descends into every child, so comment (``office:annotation``)
+    text, footnote bodies and image titles would be spliced into the sentence;
+    this walks the same way but skips those. Spaces (``text:s``), tabs and line
+    breaks are rendered exactly as ``extractText`` does.
+    """
+    from odf.element import Node
+
+    parts: list[str] = []
+    for child in element.childNodes:
+        if child.nodeType == Node.TEXT_NODE:
+            parts.append(child.data)
+        elif child.nodeType == Node.ELEMENT_NODE and not _is_odf_skipped(child):
+            parts.append(_odf_element_text(child))
+    return "".join(parts)
+
+
+def _odf_element_text(element: Any) -> str:
+    """Text of one inline element: spaces, tabs and line breaks rendered, others recursed."""
+    if element.qname == (_TEXT_NS, "s"):
+        return " " * int(element.getAttribute("c") or 1)
+    if element.qname in _ODF_WHITESPACE:
+        return _ODF_WHITESPACE[element.qname]
+    return _odf_inline_text(element)
+
+
+# --------------------------------------------------------------------------- .rtf
+
+_RTF_CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
+_RTF_CHARSETS = {b"\\mac": "mac_roman", b"\\pca": "cp850", b"\\pc": "cp437", b"\\ansi": "cp1252"}
+
+
+def _read_rtf(path: Path, encoding: str | None) -> ReadResult:
+    """Read an .rtf file with striprtf; embedded pictures and font tables are dropped.
+
+    ``encoding`` is the code page assumed when the header has no ``\\ansicpg``.
+    """
+    from striprtf.striprtf import rtf_to_text
+
+    data = _read_bytes(path)
+    if not data.lstrip().startswith(b"{\\rtf"):
+        raise ReadError("not a valid .rtf file (it does not start with {\\rtf): re-save it as RTF")
+    codepage = _rtf_codepage(data[:4096], encoding)
+    try:
+        text = rtf_to_text(data.decode(codepage, errors="replace"), encoding=codepage, errors="replace")
+    except Exception as err:  # striprtf has no error type of its own
+        raise ReadError(f"the RTF file is damaged: re-save it from your editor ({_summary(err)})") from err
+    text = re.sub(r"\n{3,}", "\n\n", _join_surrogates(text)).strip("\r\n")
+    notes = []
+    if "\ufffd" in text:
+        notes.append(f"some characters could not be decoded as {_display_name(codepage)} and show as \ufffd")
+    return ReadResult(text=text, encoding=codepage, notes=notes)
+
+
+def _rtf_codepage(header: bytes, fallback: str | None) -> str:
+    """The codec named by the RTF header (``\\ansicpg1252`` -> cp1252), else ``fallback``/cp1252."""
+    match = _RTF_CODEPAGE.search(header)
+    candidates = [f"cp{int(match.group(1))}"] if match else []
+    if fallback:
+        candidates.append(fallback)
+    candidates += [codec for keyword, codec in _RTF_CHARSETS.items() if keyword in header[:64]]
+    for name in candidates:
+        try:
+            return codecs.lookup(name).name
+        except LookupError:
+            continue
+    return "cp1252"
+
+
+def _join_surrogates(text: str) -> str:
+    """Merge UTF-16 surrogate pairs (RTF ``\\u`` escapes of emoji) into real characters."""
+    if not re.search("[\ud800-\udfff]", text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+# --------------------------------------------------------------------------- captions
+
+_VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)*(?:[ \t]+([^>]*))?>")
+_VTT_TAG = re.compile(r"<[^>]*>")
+_SRT_TAG = re.compile(r"</?(?:i|b|u|s|font)(?:\s[^>]*)?>|\{\\[^}]*\}", re.IGNORECASE)
+_NAME_PREFIX = re.compile(r"([^:\n]{1,40}):[ \t]+(.*)", re.DOTALL)
+_NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "bin", "al"}
+
+
+@dataclass
+class _Line:
+    """One spoken line of a caption file: its speaker if known, and its text."""
+
+    speaker: str | None
+    text: str
+
+
+def _format_turns(lines: Iterable[_Line]) -> str:
+    """Render caption lines as turns: 'Name: text' opens a turn, same-speaker lines continue it.
+
+    A line without a speaker continues the current turn. Turns are separated by
+    a blank line, lines within a turn by a newline.
+    """
+    turns: list[list[str]] = []
+    current: str | None = None
+    for line in lines:
+        if line.speaker is not None and line.speaker != current:
+            current = line.speaker
+            turns.append([f"{line.speaker}: {line.text}"])
+        elif turns:
+            turns[-1].append(line.text)
+        else:
+            turns.append([line.text])
+    return "\n\n".join("\n".join(turn) for turn in turns)
+
+
+def _split_name_prefix(text: str) -> _Line:
+    """Split a 'Name: text' prefix off a caption when the prefix looks like a speaker name.
+
+    A name is 1-5 words, each capitalised or a number (or a particle like
+    'van'), with at least one letter: 'Caleob King:', 'Speaker 2:', 'P1:'. This
+    rejects sentences such as 'So I said: fine'.
+    """
+    match = _NAME_PREFIX.fullmatch(text)
+    if match and _looks_like_name(match.group(1)):
+        return _Line(match.group(1).strip(), match.group(2).strip())
+    return _Line(None, text)
+
+
+def _looks_like_name(candidate: str) -> bool:
+    """Whether ``candidate`` (text before a colon) is plausibly a speaker name."""
+    words = candidate.split()
+    if not 1 <= len(words) <= 5 or not any(ch.isalpha() for ch in candidate):
+        return False
+    return all(w[0].isupper() or w[0].isdigit() or w in _NAME_PARTICLES for w in words)
+
+
+def _clean_caption_text(text: str, tags: re.Pattern[str]) -> str:
+    """Remove markup tags and join a caption's wrapped display lines with single spaces."""
+    stripped = tags.sub("", text)
+    return " ".join(part.strip() for part in stripped.splitlines() if part.strip())
+
+
+def _vtt_cue_lines(raw: str) -> list[_Line]:
+    """Split one cue into spoken lines: one per voice span, else one with an optional 'Name:'."""
+    voices = list(_VOICE_TAG.finditer(raw))
+    if not voices:
+        text = html.unescape(_clean_caption_text(raw, _VTT_TAG))
+        return [_split_name_prefix(text)] if text else []
+    lines = []
+    leading = html.unescape(_clean_caption_text(raw[: voices[0].start()], _VTT_TAG))
+    if leading:
+        lines.append(_split_name_prefix(leading))
+    for index, voice in enumerate(voices):
+        end = voices[index + 1].start() if index + 1 < len(voices) else len(raw)
+        text = html.unescape(_clean_caption_text(raw[voice.end() : end], _VTT_TAG))
+        name = html.unescape((voice.group(1) or "").strip()) or None
+        if text:
+            lines.append(_Line(name, text))
+    return lines
+
+
+def _read_vtt(path: Path, encoding: str | None) -> ReadResult:
+    """Read a WebVTT file as speaker turns (voice tags or 'Name:' prefixes)."""
+    import webvtt
+    from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+    text, used, notes = decode_bytes(_read_bytes(path), encoding)
+    try:
+        captions = webvtt.from_string(text).captions
+    except MalformedFileError as err:
+        raise ReadError("not a valid WebVTT file: the first line must be WEBVTT") from err
+    except MalformedCaptionError as err:
+        raise ReadError(f"not a valid WebVTT file: {_summary(err)}") from err
+    skipped = sum("-->" in line for line in text.splitlines()) - len(captions)
+    if skipped > 0:
+        raise ReadError(
+            f"not a valid WebVTT file: {skipped} cue(s) have an unreadable timing line:"
+            " fix or remove them"
+        )
+    lines = [line for caption in captions for line in _vtt_cue_lines(caption.raw_text)]
+    return ReadResult(text=_format_turns(lines), encoding=used, notes=notes)
+
+
+def _read_srt(path: Path, encoding: str | None) -> ReadResult:
+    """Read a SubRip .srt file as speaker turns ('Name:' prefixes)."""
+    import srt
+
+    text, used, notes = decode_bytes(_read_bytes(path), encoding)
+    try:
+        subtitles = list(srt.parse(text))
+    except (srt.SRTParseError, srt.TimestampParseError) as err:
+        raise ReadError(f"not a valid .srt file: {_summary(err)}") from err
+    skipped = sum("-->" in line for line in text.splitlines()) - len(subtitles)
+    if skipped > 0:
+        raise ReadError(
+            f"not a valid .srt file: {skipped} subtitle(s) have an unreadable timing line: fix or remove them"
+        )
+    lines = []
+    for subtitle in subtitles:
+        cleaned = _clean_caption_text(subtitle.content, _SRT_TAG)
+        if cleaned:
+            lines.append(_split_name_prefix(cleaned))
+    return ReadResult(text=_format_turns(lines), encoding=used, notes=notes)
+
+
+# --------------------------------------------------------------------------- .pdf
+
+_NO_TEXT_LAYER = "the PDF has no text layer (scanned image?): run OCR first and import the text"
+
+
+def _read_pdf(path: Path, encoding: str | None) -> ReadResult:
+    """Read a PDF's visible text with pypdf, laid out as paragraphs by :mod:`fieldcode.ingest.pdftext`."""
+    del encoding  # PDFs carry their own font encodings
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    from fieldcode.ingest.pdftext import layout_pages, page_lines
+
+    with _collect_pypdf_warnings() as warnings:
+        try:
+            pages = [page_lines(page) for page in PdfReader(str(path)).pages]
+        except FileNotDecryptedError as err:
+            raise ReadError(
+                "the PDF is password-protected: remove the password (e.g. print to a new PDF) first"
+            ) from err
+        except DependencyError as err:
+            raise ReadError(f"the PDF is encrypted in a way that cannot be read here ({_summary(err)})") from err
+        except Exception as err:  # pypdf raises many types on damaged files
+            raise ReadError(f"not a valid PDF file (it is damaged): re-save or re-export it ({_summary(err)})") from err
+    layout = layout_pages(pages)
+    if not layout.text.strip():
+        raise ReadError(_NO_TEXT_LAYER)
+    return ReadResult(text=layout.text, notes=_pdf_notes(layout, warnings))
+
+
+def _pdf_notes(layout: Any, warnings: list[str]) -> list[str]:
+    """Notes about what was left out (blank pages, out-of-page text, running headers and
+    footers) and problems pypdf reported while reading."""
+    notes = []
+    if layout.blank_pages:
+        notes.append(f"{layout.blank_pages} of {layout.pages} PDF pages have no text layer (scanned?) and were skipped")
+    if layout.outside_lines:
+        notes.append(f"{layout.outside_lines} line(s) of text drawn outside the visible page (e.g. hidden line numbers) were left out")
+    if layout.running_lines:
+        notes.append(f"{layout.running_lines} running header/footer line(s) (page numbers, repeated titles) were left out")
+    if warnings:
+        notes.append(f"the PDF has structural problems, check the text ({warnings[0]})")
+    return notes
+
+
+class _ListHandler(logging.Handler):
+    """A logging handler that keeps formatted messages in a list."""
+
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@contextmanager
+def _collect_pypdf_warnings() -> Iterator[list[str]]:
+    """Capture pypdf's logged warnings (instead of printing them on stderr) into a list."""
+    logger = logging.getLogger("pypdf")
+    sink: list[str] = []
+    handler = _ListHandler(sink)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield sink
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _summary(err: BaseException) -> str:
+    """A short single-line description of a library exception."""
+    message = " ".join(str(err).split()) or type(err).__name__
+    return message if len(message) <= 120 else message[:117] + "..."
+
+
+_READERS: dict[str, _Reader] = {
+    ".txt": _read_plain_text,
+    ".md": _read_markdown,
+    ".docx": _read_docx,
+    ".odt": _read_odt,
+    ".rtf": _read_rtf,
+    ".vtt": _read_vtt,
+    ".srt": _read_srt,
+    ".pdf": _read_pdf,
+}

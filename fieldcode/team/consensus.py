@@ -1,0 +1,199 @@
+"""Settling two coders' disagreements as a consensus coder (the review screen drives this).
+
+Headless.  The items are ``fieldcode.team.agreement.disagreements`` of coders A and B; for each, the
+consensus coder decides:
+
+* ``a`` / ``b``: keep that coder's side: a copy of each of their codings that touches the unit;
+* ``both``: copies of both sides' codings (a span both coded with the same code is copied once);
+* ``neither``: drop the codes they differ on; the codes both applied are copied from A;
+* ``fit``: both sides' codes, each as one coding over exactly the unit (the span adjusted to it);
+* ``adjust``: both sides' codes, each as one coding over a span the reviewer gives.
+
+Every copy is a new coding of the consensus coder, linked in the event log to the codings it
+came from (``detail = {"sources": [uid, ...]}``), and every decision is an event of its own, so
+the review is resumable: an item is settled once a decision for its interview and span exists,
+after any restart.  A source coding already copied for an earlier item is not copied again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fieldcode.team.agreement import Disagreement, disagreements
+from fieldcode.errors import InvalidInput
+from fieldcode.store import (
+    q_code_rows,
+    q_coders_by_interview,
+    q_codings_overlapping,
+    q_consensus_decisions,
+    q_n_chars,
+    write_consensus,
+)
+
+DECISIONS = ("a", "b", "both", "neither", "fit", "adjust")
+
+
+@dataclass(frozen=True)
+class SideCoding:
+    uid: str
+    code_key: str
+    code_id: int
+    start: int
+    end: int
+    memo: str
+
+
+@dataclass
+class Item:
+    disagreement: Disagreement
+    sides: dict[str, list[SideCoding]]     # coder -> their codings touching the unit
+    decision: str | None = None
+
+
+class Review:
+    def __init__(self, store, *, coders: list[str], consensus: str, unit: str = "sentence",
+                 codes: list[str] | None = None, filters: dict[str, list[str]] | None = None) -> None:
+        if len(coders) != 2:
+            raise InvalidInput("a review compares two coders: --coders A,B")
+        consensus = (consensus or "").strip()
+        if not consensus or consensus in coders:
+            raise InvalidInput("name the consensus coder (--as NAME), different from the two coders reviewed")
+        self.store, self.coders, self.consensus, self.unit = store, list(coders), consensus, unit
+        self.codes = codes
+        self.keys = {cid: key for cid, key, *_ in q_code_rows(store)}
+        found = disagreements(store, coders=coders, unit=unit, codes=codes, filters=filters)
+        self.items = [Item(d, self._sides(d, codes)) for d in found]
+        self._load_decisions()
+
+    def _sides(self, d: Disagreement, codes: list[str] | None) -> dict[str, list[SideCoding]]:
+        out: dict[str, list[SideCoding]] = {c: [] for c in self.coders}
+        for _id, uid, code_id, coder, st, en, memo in q_codings_overlapping(self.store, d.interview_id, d.start,
+                                                                             d.end, self.coders):
+            key = self.keys[code_id]
+            if codes and key not in codes:
+                continue
+            out[coder].append(SideCoding(uid, key, code_id, st, en, memo))
+        return out
+
+    def _load_decisions(self) -> None:
+        self.copied: set[str] = set()
+        done = {}
+        self.adopted = 0
+        for det in q_consensus_decisions(self.store, self.consensus):
+            if det.get("decision") == "agreed":
+                self.adopted += det.get("written", 0)
+            elif det.get("coders") == self.coders and det.get("unit") == self.unit:
+                done[(det["interview_id"], det["start"], det["end"])] = det["decision"]
+            self.copied.update(det.get("copied", []))
+        for it in self.items:
+            d = it.disagreement
+            it.decision = done.get((d.interview_id, d.start, d.end))
+
+    @property
+    def settled(self) -> int:
+        return sum(1 for it in self.items if it.decision)
+
+    def progress(self) -> str:
+        return f"{self.settled} of {len(self.items)} settled"
+
+    def next_open(self, start: int = 0) -> int | None:
+        for i in list(range(start, len(self.items))) + list(range(0, start)):
+            if not self.items[i].decision:
+                return i
+        return None
+
+    def rows_for(self, item: Item, decision: str, span: tuple[int, int] | None = None) -> list[dict]:
+        """The consensus codings a decision creates (not yet written)."""
+        if decision not in DECISIONS:
+            raise InvalidInput(f"a decision is one of {', '.join(DECISIONS)}, not '{decision}'")
+        a, b = self.coders
+        d = item.disagreement
+        differing = set(d.differing)
+        if decision == "adjust":
+            if span is None or not (0 <= span[0] < span[1]):
+                raise InvalidInput(f"an adjusted span is START-END with START < END, not {span}")
+            if not (span[0] < d.end and span[1] > d.start):
+                raise InvalidInput(f"the span {span[0]}-{span[1]} does not touch this passage ({d.start}-{d.end})")
+            return [{**r, "start": span[0], "end": span[1]} for r in self.rows_for(item, "fit")]
+        if decision == "fit":
+            out, seen = [], set()
+            for c in (a, b):
+                for sc in item.sides[c]:
+                    if sc.code_key in seen:
+                        continue
+                    seen.add(sc.code_key)
+                    srcs = [x.uid for cc in (a, b) for x in item.sides[cc] if x.code_key == sc.code_key]
+                    out.append({"interview_id": d.interview_id, "code_id": sc.code_id, "start": d.start, "end": d.end,
+                                "memo": "", "sources": srcs})
+            return out
+        chosen: list[SideCoding] = []
+        if decision in ("a", "both"):
+            chosen += item.sides[a]
+        if decision in ("b", "both"):
+            chosen += item.sides[b]
+        if decision == "neither":
+            chosen += [x for x in item.sides[a] if x.code_key not in differing]
+        out, spans = [], {}
+        for sc in chosen:
+            if sc.uid in self.copied:
+                continue
+            k = (sc.code_id, sc.start, sc.end)
+            if k in spans:
+                spans[k]["sources"].append(sc.uid)
+                continue
+            spans[k] = {"interview_id": d.interview_id, "code_id": sc.code_id, "start": sc.start, "end": sc.end,
+                        "memo": sc.memo, "sources": [sc.uid]}
+            out.append(spans[k])
+        return out
+
+    def adopt_agreed(self) -> int:
+        """Copy to the consensus coder every coding of the first coder that touches no
+        disagreement on its code (in the interviews both coded): the passages they agree on,
+        which the review never shows.  Its sources: that coding and the second coder's codings
+        of the same code overlapping it.  Safe to repeat (a source is copied once)."""
+        a, b = self.coders
+        open_spans: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        for it in self.items:
+            d = it.disagreement
+            for k in d.differing:
+                open_spans.setdefault((d.interview_id, k), []).append((d.start, d.end))
+        both = [iid for iid, who in q_coders_by_interview(self.store).items() if a in who and b in who]
+        n_chars = q_n_chars(self.store, both)
+        rows = []
+        for iid in sorted(both):
+            cods = q_codings_overlapping(self.store, iid, 0, n_chars[iid], [a, b])
+            for _id, uid, code_id, coder, st, en, memo in cods:
+                key = self.keys[code_id]
+                if coder != a or uid in self.copied or (self.codes and key not in self.codes):
+                    continue
+                if any(s0 < en and e0 > st for s0, e0 in open_spans.get((iid, key), [])):
+                    continue
+                srcs = [uid] + [u for _i, u, c2, cd2, s2, e2, _m in cods
+                                if cd2 == b and c2 == code_id and s2 < en and e2 > st]
+                rows.append({"interview_id": iid, "code_id": code_id, "start": st, "end": en, "memo": memo,
+                             "sources": srcs})
+        if not rows:
+            return 0
+        copied = [u for r in rows for u in r["sources"]]
+        n = write_consensus(self.store, coder=self.consensus, rows=rows, decision={
+            "decision": "agreed", "coders": self.coders, "unit": self.unit, "interview_id": None,
+            "start": None, "end": None, "copied": copied, "written": len(rows)})
+        self.copied.update(copied)
+        self.adopted += n
+        return n
+
+    def decide(self, index: int, decision: str, span: tuple[int, int] | None = None) -> int:
+        """Write the decision on item ``index`` (``span`` for ``adjust``); returns the number
+        of codings written."""
+        item = self.items[index]
+        if item.decision:
+            raise InvalidInput(f"item {index + 1} is already settled ({item.decision})")
+        rows = self.rows_for(item, decision, span)
+        d = item.disagreement
+        copied = [u for r in rows for u in r["sources"]] if decision not in ("fit", "adjust") else []
+        n = write_consensus(self.store, coder=self.consensus, rows=rows, decision={
+            "decision": decision, "coders": self.coders, "unit": self.unit, "interview_id": d.interview_id,
+            "start": d.start, "end": d.end, "copied": copied})
+        item.decision = decision
+        self.copied.update(copied)
+        return n
