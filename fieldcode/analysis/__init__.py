@@ -12,8 +12,13 @@ Modules
 * ``paired``         the paired comparison and its sign test (``compare``)
 * ``cooccurrences``  code co-occurrence (``cooccurrence``)
 * ``overview``       frequencies and coverage
+* ``export``         the files for the write-up (CSV/XLSX with a JSON sidecar), and the one
+                     writer that neutralises spreadsheet formulas
 
 ``from fieldcode.analysis import crosstab, segments, ...`` reaches everything public.
+
+Layer: below ``team``, ``find`` and ``exchange`` (which build on its units), above ``store``.
+May import ``store``, ``ingest``, ``study`` and the ground floor.
 
 Database access
 ---------------

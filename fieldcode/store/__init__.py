@@ -13,6 +13,15 @@ reaches everything public; the modules hold one idea each:
 * ``exchange``  whole-study rows and the writes of a REFI-QDA import
 * ``merge``     reading another copy whole and writing a merge in one transaction
 * ``consensus`` the consensus coder's decisions and codings
+* ``models``    the SQLModel tables
+* ``dblock``    the database's write lock and who holds it
+* ``search_index``  the word index's writer (kept in step with every stored text)
+* ``search``    reading the word index, and the suggestion queue
+* ``migrations``  Alembic migrations, applied when a project opens
+
+Layer: below the domain packages (``analysis``, ``team``, ``find``, ``exchange``) and
+``project``; above ``ingest`` and ``study``, which it may import, with the ground floor.  Nothing
+else in fieldcode opens a connection.
 
 Importing this package loads SQLAlchemy: light commands reach it only through
 ``fieldcode.lazy.lazy_module``.
