@@ -4,6 +4,10 @@
 runs.  ``fieldcode.cli.commands`` is the whole app with every command module imported (for tests
 and for callers from Python); ``from fieldcode.cli import app`` reaches it lazily, so importing
 this package costs nothing.
+
+Layer: the top.  May import every layer below; the terminal UI (``fieldcode.tui``) only inside
+the functions that open a screen, so commands that print never load Textual.  Command modules
+import the shared app from ``base`` and never from one another.
 """
 
 from __future__ import annotations

@@ -10,18 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from fieldcode import __version__
+from fieldcode.cli.console import err, out  # the two consoles; command modules import them from here
 from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 
 if TYPE_CHECKING:  # the database layer loads on first use: --help and light commands start fast
     from fieldcode.project import Project
 
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 class _RootGroup(TyperGroup):
     """Turns fieldcode's own errors into one clear message and a non-zero exit status, for the
@@ -35,7 +33,7 @@ class _RootGroup(TyperGroup):
 
     def list_commands(self, ctx) -> list[str]:  # noqa: ANN001
         """Every command, loaded or not (the console script builds only the one it runs)."""
-        from fieldcode.cli.index import COMMANDS
+        from fieldcode.cli.table import COMMANDS
 
         return [name for name, _, _ in COMMANDS]
 
@@ -43,7 +41,7 @@ class _RootGroup(TyperGroup):
         """The help listing, from the command table: no command is built to list it."""
         from typer.core import TyperCommand
 
-        from fieldcode.cli.index import COMMANDS
+        from fieldcode.cli.table import COMMANDS
 
         limit = formatter.width - 6 - max(len(name) for name, _, _ in COMMANDS)
         rows = [(name, TyperCommand(name, help=first).get_short_help_str(limit)) for name, _, first in COMMANDS]
@@ -186,7 +184,7 @@ def open_main(state: State, interview: str | None) -> None:
     try:
         from fieldcode.tui import run_tui  # noqa: PLC0415 - the TUI is optional at import time
     except ImportError:
-        from fieldcode.cli.project import print_summary
+        from fieldcode.cli.summary import print_summary
 
         print_summary(state.project())
         return

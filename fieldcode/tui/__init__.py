@@ -1,6 +1,11 @@
 """The terminal front end (Textual).  The only package in fieldcode that imports textual.
 
-``make_app(project)`` builds the app for the CLI and for the tests alike."""
+``make_app(project)`` builds the app for the CLI and for the tests alike.
+
+Layer: a front end, below ``fieldcode.cli`` (which opens it) and above everything else.  May
+import the domain packages, ``store`` (reads the screens poll), ``study`` and the ground floor.
+Screens call those functions and push results down into widgets; widgets never touch the
+database and post messages up."""
 
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ def guide() -> Group:
 
 def help_rows(screen) -> list[tuple[str, str, str, str]]:  # noqa: ANN001 - the CodingScreen
     """Every binding reachable on the coding screen with its current keys (after remapping)."""
-    from fieldcode.tui.coding import CODING_KEYS
+    from fieldcode.tui.keys import CODING_KEYS
     from fieldcode.tui.transcript import MOVE_KEYS
 
     app = screen.app

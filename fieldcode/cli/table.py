@@ -1,0 +1,68 @@
+"""The command table: every command's name, the module(s) that define it and its help's first
+sentence, in the order of the help listing.  Data only, imported by ``fieldcode.cli.index`` (to
+build only the command it runs) and by ``fieldcode.cli.base`` (to list every command without
+building any); tests/test_startup.py checks it against the whole app."""
+
+from __future__ import annotations
+
+# name, modules that define it (a group: every module that adds a subcommand), first sentence
+# of its help.  The order is the order of the help listing.
+COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("init", ("fieldcode.cli.project",),
+     "Start a new study: a commented codebook.yaml template and an empty interviews/ folder."),
+    ("summary", ("fieldcode.cli.project",),
+     "Show the project: codebook, interviews per pair and arm, codings, coders."),
+    ("settings", ("fieldcode.cli.project",), "Show where the user settings file is and what it holds."),
+    ("import", ("fieldcode.cli.project",),
+     "Import transcripts (.txt .md .docx .odt .rtf .vtt .srt .pdf), or a REFI-QDA project (.qdpx, .qde) "
+     "or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA or QualCoder."),
+    ("interviews", ("fieldcode.cli.project",),
+     "List interviews with their attributes, word counts and coding progress; warn about design problems "
+     "(a pair missing an arm, missing attributes)."),
+    ("undo", ("fieldcode.cli.coding",), "Undo your latest coding change (works across restarts)."),
+    ("redo", ("fieldcode.cli.coding",), "Redo the change you undid most recently."),
+    ("log", ("fieldcode.cli.coding",), "The audit trail: who changed which coding when (newest first)."),
+    ("open", ("fieldcode.cli.coding",), "Open the coding screen (the same as running fieldcode with no command)."),
+    ("crosstab", ("fieldcode.cli.analysis",), "Cross-tabulate codes against interview groups (by default pair x arm)."),
+    ("compare", ("fieldcode.cli.analysis",),
+     "Paired comparison: each theme in the focal arm versus its twin, pair by pair, with an exact sign test "
+     "across pairs (descriptive) and balance warnings."),
+    ("frequencies", ("fieldcode.cli.analysis",),
+     "Code frequencies: segments, interviews mentioning each code, coded words and per 1,000."),
+    ("cooccurrence", ("fieldcode.cli.analysis",),
+     "Code co-occurrence (codes x codes), by overlapping span or by same speaker turn, within each "
+     "coder's own codings."),
+    ("coverage", ("fieldcode.cli.analysis",),
+     "Coding coverage per interview and coder: share of the analysed words coded with any code."),
+    ("agreement", ("fieldcode.cli.agreement",),
+     "Intercoder agreement per code and overall: observed agreement, positive (specific) agreement, "
+     "Cohen's kappa for each pair of coders and Krippendorff's alpha (nominal, any number of coders, "
+     "missing data allowed)."),
+    ("disagreements", ("fieldcode.cli.agreement",),
+     "List the units where two coders differ: for each, the interview, the offsets, the text and each "
+     "coder's codes on it (the codes only one of them applied are marked *)."),
+    ("review", ("fieldcode.cli.agreement",),
+     "Open the review screen: the two coders' disagreements one by one, both coders' codings side by "
+     "side on the transcript."),
+    ("merge", ("fieldcode.cli.agreement",), "Merge another copy of this project (a coder's own laptop, say) into this one."),
+    ("show", ("fieldcode.cli.show",),
+     "Print an interview's numbered sentences (or speaker turns) with speaker and text: the numbers that "
+     "--sentence N and --turn N take."),
+    ("search", ("fieldcode.cli.search",),
+     "Find passages across the study, keyword-in-context, with hits counted by pair x arm."),
+    ("codebook", ("fieldcode.cli.project",), "Check and show codebook.yaml."),
+    ("code", ("fieldcode.cli.coding",),
+     "Open the coding screen (fieldcode code [INTERVIEW]), or add, list, change and remove codings."),
+    ("export", ("fieldcode.cli.analysis", "fieldcode.cli.exchange", "fieldcode.cli.agreement"),
+     "Write counts, coded segments or a quote matrix to files for the write-up."),
+    ("codes", ("fieldcode.cli.codes",),
+     "Create, rename, recolour, move, merge and re-key codes (codebook.yaml is edited for you)."),
+    ("suggest", ("fieldcode.cli.search", "fieldcode.cli.learn"),
+     "Propose codings (from a search, codebook keywords or a model trained on your codings) and review "
+     "them: nothing becomes a coding until its coder accepts it."),
+)
+MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
+# every command module, in the order fieldcode.cli imports them (the order of each group's listing)
+ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.coding", "fieldcode.cli.analysis",
+                                "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.codes",
+                                "fieldcode.cli.show", "fieldcode.cli.search", "fieldcode.cli.learn")
