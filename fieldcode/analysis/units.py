@@ -84,13 +84,13 @@ def dead_zones(turns: Sequence[TurnSpan], n_chars: int) -> list[tuple[int, int]]
 
 
 def analysed_words(n_words: int, turns: Sequence[TurnSpan], include_interviewer: bool) -> int:
-    """Words of the analysed text: all words minus speaker labels' words minus, unless included,
-    the interviewer turns' words (labels and turns never split a word)."""
-    from fieldcode.text import count_words
-
+    """Words of the analysed text: all words minus the words of every speaker label (counted in
+    the label's own text, ``TurnSpan.label_words``: a timestamp in a label is no more analysed
+    than the name, and a paragraph turn has no label to subtract) minus, unless included, the
+    interviewer turns' words (labels and turns never split a word)."""
     n = n_words
     for t in turns:
-        n -= count_words(t.speaker)
+        n -= t.label_words
         if t.is_interviewer and not include_interviewer:
             n -= t.n_words
     return n

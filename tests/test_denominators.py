@@ -1,0 +1,142 @@
+"""A denominator does not depend on how the transcript writes its speaker labels.
+
+The same conversation is written in every label layout fieldcode recognises, and as paragraph
+turns whose questions carry a tape timestamp.  The words are counted here by hand:
+
+    Interviewer  "How long have you lived on the estate?"                       8 words
+    Maria        "Twenty-two years, since the flats went up in 1998."           9 words
+                 (Twenty-two is one word: a hyphen joins word characters)
+    Interviewer  "What changed?"                                                 2 words
+    Maria        "The jobs club opened. People started going out to Leeds for
+                  work, and it's not the same place now."                       19 words
+                 (it's is one word)
+
+    participant words 9 + 19 = 28; with the interviewer's 8 + 2 = 38.
+
+A label is never an analysed word, whatever it carries (a timestamp, bold, brackets, a line of
+its own); a paragraph turn has no label, so nothing is taken from it.  Before the fix, a
+timestamp in a label counted as three words per turn (00, 01, 02), and a paragraph turn lost
+the word "Participant", which is nowhere in its text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from fieldcode.analysis import crosstab
+
+from test_analysis_fixtures import CODEBOOK, attrs, make_project
+
+Q1, A1 = "How long have you lived on the estate?", "Twenty-two years, since the flats went up in 1998."
+Q2 = "What changed?"
+A2 = "The jobs club opened. People started going out to Leeds for work, and it's not the same place now."
+TURNS = [("Interviewer", Q1), ("Maria", A1), ("Interviewer", Q2), ("Maria", A2)]
+PARTICIPANT_WORDS, ALL_WORDS = 28, 38
+STAMPS = ["00:00:05", "00:01:02", "00:02:30", "00:03:11"]
+
+
+def layout(name: str) -> str:
+    """The conversation written in one label layout."""
+    lines = []
+    for i, (who, said) in enumerate(TURNS):
+        ts = STAMPS[i]
+        lines.append({
+            "plain": f"{who}: {said}",
+            "capitals": f"{who.upper()}: {said}",
+            "bold": f"**{who}:** {said}",
+            "stamp_after": f"{who} ({ts}): {said}",
+            "stamp_after_brackets": f"{who} [{ts}]: {said}",
+            "stamp_before": f"[{ts}] {who}: {said}",
+            "own_line": f"{who}:\n{said}",
+            "stamped_own_line": f"{who}  {ts}\n{said}",
+            "q_and_a": f"{'Q' if who == 'Interviewer' else 'A'}. {said}",
+        }[name])
+    return "\n\n".join(lines) + "\n"
+
+
+LAYOUTS = ["plain", "capitals", "bold", "stamp_after", "stamp_after_brackets", "stamp_before", "own_line",
+           "stamped_own_line", "q_and_a"]
+
+
+def own_word_count(text: str) -> int:
+    """Words by this test's own rule: runs of letters and digits, joined by a hyphen or an
+    apostrophe between two of them."""
+    return len(re.findall(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*", text))
+
+
+def test_the_hand_counts():
+    assert own_word_count(A1) + own_word_count(A2) == PARTICIPANT_WORDS
+    assert own_word_count(Q1) + own_word_count(Q2) + PARTICIPANT_WORDS == ALL_WORDS
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    interviews = {name: (attrs("P1", "improving"), layout(name)) for name in LAYOUTS}
+    # paragraph turns: only the questions carry a tape timestamp, which marks them as the interviewer's
+    paragraphs = "\n\n".join(f"{STAMPS[i]} {said}" if who == "Interviewer" else said
+                             for i, (who, said) in enumerate(TURNS)) + "\n"
+    interviews["paragraphs"] = ({**attrs("P1", "improving"), "turns": "paragraphs",
+                                 "interviewer_lines": r"'\d\d:\d\d:\d\d\s'"}, paragraphs)
+    # paragraph turns without any interviewer mark: every paragraph is the participant's
+    interviews["paragraphs_unmarked"] = ({**attrs("P1", "improving"), "turns": "paragraphs"},
+                                         paragraphs.replace("00:00:05 ", "").replace("00:02:30 ", ""))
+    p = make_project(tmp_path_factory.mktemp("layouts"), interviews, codebook=CODEBOOK.replace(
+        "interviewer_speakers: [Interviewer]", "interviewer_speakers: [Interviewer, Q]"))
+    yield p
+    p.close()
+
+
+def words_by_interview(p, include_interviewer: bool) -> dict[str, int]:
+    ct = crosstab(p.store, unit="all", by=("interview",), include_interviewer=include_interviewer)
+    return {g[0].removesuffix(".md"): int(w) for g, w in zip(ct.groups, ct.group_words.tolist())}
+
+
+def test_turns_were_found_in_every_layout(study):
+    for name in [*LAYOUTS, "paragraphs"]:
+        turns = study.store.turns(study.store.interview(name).id)
+        assert len(turns) == 4, name
+        assert [t.is_interviewer for t in turns] == [True, False, True, False], name
+
+
+@pytest.mark.parametrize("name", [*LAYOUTS, "paragraphs"])
+def test_every_layout_gives_the_hand_counted_denominator(study, name):
+    assert words_by_interview(study, False)[name] == PARTICIPANT_WORDS
+    assert words_by_interview(study, True)[name] == ALL_WORDS
+
+
+def test_unmarked_paragraphs_are_all_analysed(study):
+    """Every paragraph is the participant's: all 38 words, and nothing subtracted for a label."""
+    assert words_by_interview(study, False)["paragraphs_unmarked"] == ALL_WORDS
+
+
+def test_coded_words_and_rates_agree_across_layouts(study):
+    """The same passage coded in each layout: the same coded words, the same per-1,000."""
+    for name in [*LAYOUTS, "paragraphs"]:
+        text = study.store.interview(name).text
+        a = text.index("People started")
+        study.store.add_coding(name, "leadership", a, a + len("People started going out to Leeds for work"), "ana")
+    ct = crosstab(study.store, unit="all", by=("interview",), codes=["leadership"])
+    row = {g[0].removesuffix(".md"): (int(w), round(float(r), 6)) for g, w, r in
+           zip(ct.groups, ct.table("words")[0].tolist(), ct.table("per1000")[0].tolist())}
+    # "People started going out to Leeds for work" = 8 words; 1000 * 8 / 28
+    expected = (8, round(1000 * 8 / PARTICIPANT_WORDS, 6))
+    for name in [*LAYOUTS, "paragraphs"]:
+        assert row[name] == expected, name
+
+
+def test_label_words_are_read_alike_on_sqlite_and_postgres(db_url, tmp_path):
+    """The labels' words are read with SQL ``substr`` (code points on both backends): a label
+    with a timestamp and a non-ASCII name, and a paragraph turn, on each database."""
+    body = layout("stamp_after").replace("Maria", "Zoë Ødegård")
+    p = make_project(tmp_path / "s", {
+        "stamped": (attrs("P1", "improving"), body),
+        "paras": ({**attrs("P1", "lagging"), "turns": "paragraphs"}, f"{A1}\n\n{A2}\n"),
+    }, db=db_url)
+    try:
+        ct = crosstab(p.store, unit="all", by=("interview",))
+        words = {g[0].removesuffix(".md"): int(w) for g, w in zip(ct.groups, ct.group_words.tolist())}
+        assert words == {"stamped": PARTICIPANT_WORDS, "paras": PARTICIPANT_WORDS}
+    finally:
+        p.close()
