@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_agreement.py                  # 500 interviews, 3 coders, 300,000 codings
     .venv/bin/python benchmarks/bench_agreement.py --interviews 50 --codings 30000   # quick run
+    .venv/bin/python benchmarks/bench_agreement.py --quick         # seconds: does it still work?
 
 The corpus is generated deterministically (seeded): interviews alternate Interviewer and
 respondent turns, with a sentence every ten words (stored as sentences); codings are
@@ -219,7 +220,12 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=4000, help="words per interview")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="build (or reuse) the corpus in this folder")
+    ap.add_argument("--quick", action="store_true",
+                    help="a tiny corpus (10 interviews x 500 words, 2,000 codings by 3 coders, 1 repeat) that runs in seconds: "
+                         "the test suite's check that the script still works (its times mean nothing)")
     args = ap.parse_args()
+    if args.quick:
+        args.interviews, args.codings, args.words, args.repeat = 10, 2000, 500, 1
 
     from fieldcode.team.reliability import ALL, agreement
 

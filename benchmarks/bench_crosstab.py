@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_crosstab.py                 # 500 interviews, 1,000,000 codings
     .venv/bin/python benchmarks/bench_crosstab.py --interviews 50 --codings 100000   # quick run
+    .venv/bin/python benchmarks/bench_crosstab.py --quick         # seconds: does it still work?
 
 The corpus is generated deterministically (seeded): interviews alternate Interviewer and
 respondent turns; codings are word-aligned random spans (1-40 words) with random codes and three
@@ -27,6 +28,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from pathlib import Path
@@ -88,13 +90,16 @@ def build(folder: Path, n_interviews: int, n_codings: int, words_per_interview: 
         iid, starts, ends = ivs[min(k // per, n_interviews - 1)] if per else ivs[k % n_interviews]
         w = rng.randrange(len(starts))
         w2 = min(len(starts) - 1, w + rng.randint(0, 39))
-        rows.append((iid, rng.choice(code_ids), rng.choice(CODERS), starts[w], ends[w2], "", "x" * 64, ""))
+        # every coding has a uid (its identity in every copy of the project: store/models.py);
+        # drawn from the seeded generator so the corpus is the same on every run
+        rows.append((uuid.UUID(int=rng.getrandbits(128)).hex, iid, rng.choice(code_ids), rng.choice(CODERS),
+                     starts[w], ends[w2], "", "x" * 64, ""))
     db = folder / "fieldcode.db"
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
     con.executemany(
-        "INSERT INTO coding (interview_id, code_id, coder, start, \"end\", quote_prefix, quote_sha256, memo, "
-        "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?, '2026-01-01 00:00:00', '2026-01-01 00:00:00')", rows)
+        "INSERT INTO coding (uid, interview_id, code_id, coder, start, \"end\", quote_prefix, quote_sha256, memo, "
+        "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?, '2026-01-01 00:00:00', '2026-01-01 00:00:00')", rows)
     con.commit()
     con.execute("ANALYZE")
     con.close()
@@ -202,7 +207,12 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=4000, help="words per interview")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="build (or reuse) the corpus in this folder")
+    ap.add_argument("--quick", action="store_true",
+                    help="a tiny corpus (10 interviews x 500 words, 2,000 codings, 1 repeat) that runs in seconds: "
+                         "the test suite's check that the script still works (its times mean nothing)")
     args = ap.parse_args()
+    if args.quick:
+        args.interviews, args.codings, args.words, args.repeat = 10, 2000, 500, 1
 
     from fieldcode import analysis
 

@@ -4,6 +4,7 @@ texts, measured in the same run.
     .venv/bin/python benchmarks/bench_search.py                         # 500 x 8,000 words
     .venv/bin/python benchmarks/bench_search.py --interviews 50 --words 2000
     .venv/bin/python benchmarks/bench_search.py --project /tmp/benchproj  # reuse an imported one
+    .venv/bin/python benchmarks/bench_search.py --quick                 # seconds: does it still work?
 
 The deterministic corpus (``benchmarks/corpus.py``) is imported once into a fresh project
 (SQLite, ``Project.import_files``: the index is written by the import).  Then, for each query,
@@ -79,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--words", type=int, default=8000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--project", type=Path, help="Use (or create and keep) this project folder.")
+    ap.add_argument("--quick", action="store_true",
+                    help="a tiny corpus (6 interviews x 600 words, 1 repeat) that runs in seconds: the test "
+                         "suite's check that the script still works (its times mean nothing)")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.interviews, args.words, args.repeat = 6, 600, 1
 
     from fieldcode.find import search as S
     from fieldcode.project import Project

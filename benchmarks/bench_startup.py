@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_startup.py            # 7 runs of each, median
     .venv/bin/python benchmarks/bench_startup.py --runs 15
+    .venv/bin/python benchmarks/bench_startup.py --quick    # seconds: does it still work?
 
 Goal (issue 9): ``fieldcode --help`` and commands that need neither NLP nor a big query start
 in at most 0.3 s on this machine.  Each command runs as a fresh process (the console script's
@@ -81,7 +82,15 @@ def loads_spacy(args: list[str], cwd: Path) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--quick", action="store_true",
+                    help="one run each of two commands (--help, and interviews, which opens the database) and "
+                         "of the floors: seconds, the test suite's check that the script still works (its "
+                         "times mean nothing)")
     args = ap.parse_args()
+    commands = COMMANDS
+    if args.quick:
+        args.runs = 1
+        commands = [["--help"], ["interviews"]]
     script = Path(PY).with_name("fieldcode")
     if not script.exists():
         sys.exit(f"no fieldcode console script next to {PY}: install the package (pip install -e .)")
@@ -103,7 +112,7 @@ def main() -> None:
             print(f"python -c '{label}': {w:.3f} s wall, {c:.3f} s CPU")
         print(f"{'command':<28} {'wall s':>7} {'- bare':>7} {'x bare':>7} {'CPU s':>6} {'- bare':>7}  "
               f"goal {GOAL} s (wall)  spaCy")
-        for n, cmd in enumerate(COMMANDS):
+        for n, cmd in enumerate(commands):
             timed([str(script), *[a.format(tmp=tmp, n=f"{n}-warm") for a in cmd]], root)  # writes .pyc
             times = []
             for k in range(args.runs):

@@ -10,6 +10,7 @@ bare read-only TextArea holding the same text, measured in the same run.
 Targets: first paint within 1.5x, key-to-repaint within 1.2x of the bare widget.
 
 Run:  .venv/bin/python benchmarks/bench_tui.py [--rounds 5] [--keys 30]
+      .venv/bin/python benchmarks/bench_tui.py --quick     # seconds: does it still work?
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ VOCAB = ("the people round here always said that work was hard to find but the n
          "confidence trust volunteers neighbours market shops factory closed opened again").split()
 
 
-def transcript(seed: int = 7) -> str:
+def transcript(seed: int = 7, n_words: int = N_WORDS) -> str:
     """Deterministic interview: alternating turns, 3-9 sentences a turn, 6-18 words a sentence."""
     rng = random.Random(seed)
     out, n, turn = [], 0, 0
-    while n < N_WORDS:
+    while n < n_words:
         speaker = "Interviewer" if turn % 2 == 0 else "Maggie"
         sents = []
         for _ in range(rng.randint(1, 2) if turn % 2 == 0 else rng.randint(3, 9)):
@@ -65,11 +66,11 @@ def transcript(seed: int = 7) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def build(root: Path) -> tuple[Project, str]:
+def build(root: Path, n_words: int = N_WORDS, n_codings: int = N_CODINGS) -> tuple[Project, str]:
     shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
     (root / "interviews").mkdir()
     front = "---\npair: Bench\nneighbourhood: Benchton\narm: improving\nrole: resident\n---\n"
-    (root / "interviews" / "big.md").write_text(front + transcript(), encoding="utf-8")
+    (root / "interviews" / "big.md").write_text(front + transcript(n_words=n_words), encoding="utf-8")
     p = Project.open(root, coder="bench", settings=Settings())
     rep = p.import_files()
     assert rep.ok, rep
@@ -79,7 +80,7 @@ def build(root: Path) -> tuple[Project, str]:
     rng = random.Random(11)
     rows = []
     now = "2025-05-01 10:00:00.000000"
-    for i in range(N_CODINGS):
+    for i in range(n_codings):
         a = rng.randrange(len(sents) - 3)
         b = a + rng.randint(0, 2)
         st, en = sents[a].start, sents[b].end
@@ -165,12 +166,12 @@ async def key_to_repaint(factory, is_fieldcode: bool, n_keys: int) -> list[float
     return out
 
 
-async def main(rounds: int, n_keys: int) -> None:
+async def main(rounds: int, n_keys: int, n_words: int = N_WORDS, n_codings: int = N_CODINGS) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="fieldcode-bench-"))
     try:
         t = time.perf_counter()
-        project, text = build(tmp)
-        print(f"corpus: {len(text.split()):,} words, {len(text):,} chars, {N_CODINGS:,} codings "
+        project, text = build(tmp, n_words, n_codings)
+        print(f"corpus: {len(text.split()):,} words, {len(text):,} chars, {n_codings:,} codings "
               f"(built in {time.perf_counter() - t:.1f}s)")
         bare_fp, fc_fp = [], []
         for _ in range(rounds):   # interleaved, so drift hits both alike
@@ -193,5 +194,11 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--keys", type=int, default=30)
+    ap.add_argument("--quick", action="store_true",
+                    help="a 2,000-word transcript with 100 codings, 1 round, 3 key presses: seconds, the test "
+                         "suite's check that the script still works (its times mean nothing)")
     args = ap.parse_args()
-    asyncio.run(main(args.rounds, args.keys))
+    if args.quick:
+        asyncio.run(main(1, 3, 2_000, 100))
+    else:
+        asyncio.run(main(args.rounds, args.keys))
