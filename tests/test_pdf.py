@@ -157,3 +157,89 @@ def test_unnumbered_title_needs_two_thirds_of_the_pages(tmp_path: Path) -> None:
     # on 2 of 3 pages it may be content (e.g. the same short answer twice): kept
     twice = [["Oral history project", "A: one."], ["Oral history project", "A: two."], ["Other words", "A: three."]]
     assert read_document(build_pdf(tmp_path / "b.pdf", twice)).text.count("Oral history project") == 2
+
+
+# --------------------------------------------------------------------------- page furniture (issue 20)
+
+def furnished_pdf(path: Path, pages: list[list[str]], *, gutter: str | None = None, after: bool = False,
+                  footer_y: list[float] | None = None, footer: str = "{page}/{pages}") -> Path:
+    """Each page's lines at 25 mm from the left, 6 mm apart.  ``gutter``: line numbers in a
+    column inside the page, "left" (x = 12 mm) or "right" (x = 195 mm), numbered through the
+    document; ``after`` draws them after the page's text (as some exports do, so a reader meets
+    them last); ``footer_y``: the height of the page's ``n/N`` line on each page (mm)."""
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_font("Helvetica", size=11)
+    number = 0
+    for p, lines in enumerate(pages, start=1):
+        pdf.add_page()
+        numbers = []
+        for i, line in enumerate(lines):
+            y = 30 + i * LINE
+            number += 1
+            numbers.append((number, y))
+            if gutter and not after:
+                pdf.text(12 if gutter == "left" else 195, y, str(number))
+            pdf.text(25, y, line)
+        if gutter and after:
+            for n, y in numbers:
+                pdf.text(12 if gutter == "left" else 195, y, str(n))
+        if footer_y:
+            pdf.text(100, footer_y[p - 1], footer.format(page=p, pages=len(pages)))
+    pdf.output(str(path))
+    return path
+
+
+FURNISHED = [
+    ["Dan: So where did you live", "then?", "Mia: In 1998 we moved to the", "flats by the river."],
+    ["Dan: And the rent?", "Mia: It went up every year,", "and the repairs never came."],
+    ["Dan: Thank you.", "Mia: 3/4 of them left."],
+]
+CLEAN = ("Dan: So where did you live\nthen?\nMia: In 1998 we moved to the\nflats by the river.\n"
+         "Dan: And the rent?\nMia: It went up every year,\nand the repairs never came.\n"
+         "Dan: Thank you.\nMia: 3/4 of them left.")
+
+
+@pytest.mark.parametrize("gutter", ["left", "right"])
+@pytest.mark.parametrize("after", [False, True], ids=["beside", "drawn-last"])
+def test_a_numbered_gutter_inside_the_page_is_left_out(tmp_path: Path, gutter: str, after: bool) -> None:
+    # 4 + 3 + 2 = 9 numbered lines; '1998' and '3/4' start or sit inside the text column: kept
+    result = read_document(furnished_pdf(tmp_path / "g.pdf", FURNISHED, gutter=gutter, after=after))
+    assert result.text == CLEAN
+    assert "9 line number(s) printed in a margin column were left out" in result.notes
+    text = normalise(result.text)
+    assert not [m.group() for m in WORD_RE.finditer(text) if m.group().isdigit() and m.group() not in ("1998", "3", "4")]
+
+
+def test_page_of_footers_are_left_out_wherever_they_sit(tmp_path: Path) -> None:
+    # the n/N line below the text on page 1, mid-page on page 2, near the top on page 3
+    result = read_document(furnished_pdf(tmp_path / "f.pdf", FURNISHED, footer_y=[280, 70, 24]))
+    assert result.text == CLEAN
+    assert "3 running header/footer line(s) (page numbers, repeated titles) were left out" in result.notes
+
+
+def test_gutter_and_footers_together(tmp_path: Path) -> None:
+    """The layout of the user-study PDF in issue 20: a numbered gutter drawn last (so it would
+    end up after the page's final turn) and n/N footers, which the gutter no longer hides from
+    the footer rule."""
+    result = read_document(furnished_pdf(tmp_path / "u.pdf", FURNISHED, gutter="left", after=True,
+                                         footer_y=[287, 287, 287]))
+    assert result.text == CLEAN
+    sents = list(segment_many([(normalise(result.text), detect_turns(normalise(result.text)))]))[0]
+    assert not [s for s in sents if not any(ch.isalpha() for ch in normalise(result.text)[s.start:s.end])]
+
+
+def test_a_line_repeated_across_a_page_break_is_kept_once(tmp_path: Path) -> None:
+    pages = [["Mia: We stayed on the estate and", "the rent went up again that year"],
+             ["the rent went up again that year", "so we moved out in the end."]]
+    result = read_document(furnished_pdf(tmp_path / "r.pdf", pages))
+    assert result.text == ("Mia: We stayed on the estate and\nthe rent went up again that year\n"
+                           "so we moved out in the end.")
+    assert "1 line(s) repeated across a page break were left out" in result.notes
+    # a short line (a label, a 'Yes.') that ends one page and starts the next is content
+    short = [["Dan: Did it?", "Mia: Yes."], ["Mia: Yes.", "Dan: Really?"]]
+    assert read_document(furnished_pdf(tmp_path / "s.pdf", short)).text.count("Mia: Yes.") == 2
+
+
+def test_one_fraction_on_one_page_is_content(tmp_path: Path) -> None:
+    pages = [["Mia: About", "2/3"], ["Mia: of them left."]]
+    assert "2/3" in read_document(furnished_pdf(tmp_path / "c.pdf", pages)).text

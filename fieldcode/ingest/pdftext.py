@@ -11,6 +11,13 @@ transformation matrices in force where it is drawn.  From those positions this m
 * drops running headers and footers: the top-most or bottom-most line of a page when the same
   line (digits aside, so page numbers count as the same) is at the top or bottom of most pages
   (a speaker label such as 'Dan:' never counts);
+* drops a numbered gutter inside the page: line numbers drawn in a column of their own, left
+  or right of the text (three or more in the document), wherever pypdf places them in its
+  reading order;
+* drops page numbers of the form ``n/N`` or ``Page n of N`` wherever they sit on the page, when
+  the same ``N`` is on two or more pages;
+* drops a line repeated across a page break (a line clipped at the foot of one page and drawn
+  again at the top of the next);
 * joins a word hyphenated across a line end ('labour-' / 'saving' -> 'labour-saving');
 * joins pages: a page that ends inside a paragraph continues on the next page as the same
   paragraph (a line break, not a blank line), so a sentence across a page break stays whole.
@@ -33,17 +40,22 @@ __all__ = ["PdfLayout", "PageLine", "layout_pages", "page_lines"]
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _DIGITS = re.compile(r"\d+")
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")
+_NUMBER_ONLY = re.compile(r"\s*\d{1,5}\s*")
+_PAGE_OF = re.compile(r"\s*(?:page\s+)?(\d{1,5})\s*(?:/|of)\s*(\d{1,5})\s*", re.I)
 _MARGIN = 2.0  # points of tolerance around the visible box
+_COLUMN = 2.0  # points a gutter number must stand clear of the text column
 _GAP_FACTOR = 1.6  # a vertical gap this many times the usual line spacing starts a paragraph
 
 
 @dataclass
 class PageLine:
-    """One line of text on a page: its text (spaces collapsed) and baseline height."""
+    """One line of text on a page: its text (spaces collapsed) and baseline height, and the
+    pieces it was drawn in (``(x, text)``, left edge in points) when known."""
 
     text: str
     y: float
     size: float
+    pieces: list[tuple[float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +66,8 @@ class PdfLayout:
     blank_pages: int = 0
     outside_lines: int = 0
     running_lines: int = 0
+    gutter_numbers: int = 0
+    repeated_lines: int = 0
     pages: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -88,7 +102,7 @@ def page_lines(page: Any) -> tuple[list[PageLine], int]:
     """The visible lines of one pypdf page, top to bottom as drawn, and how many lines of text
     were drawn outside the visible area (and left out)."""
     left, bottom, right, top = _visible_box(page)
-    lines: list[list[Any]] = []  # [text parts, y, size, visible]
+    lines: list[list[Any]] = []  # [(x, text) parts, y, size]
     current: list[Any] | None = None
     outside_ys: set[int] = set()
 
@@ -104,7 +118,7 @@ def page_lines(page: Any) -> tuple[list[PageLine], int]:
                 current = None  # pypdf's own line break
             if not piece.strip():
                 if current is not None:
-                    current[0].append(piece)  # spacing between words
+                    current[0].append((x, piece))  # spacing between words
                 elif piece:
                     current = [[], y, height]  # a line holding only spaces: a blank line
                     lines.append(current)
@@ -114,16 +128,98 @@ def page_lines(page: Any) -> tuple[list[PageLine], int]:
                 continue
             if current is not None and abs(y - current[1]) > 0.5 * max(height, current[2]):
                 current = None  # the baseline moved: a new line
-            if current is not None and not "".join(current[0]).strip():
+            if current is not None and not "".join(part for _x, part in current[0]).strip():
                 current[1], current[2] = y, height  # the first words of a line place it
             if current is None:
                 current = [[], y, height]
                 lines.append(current)
-            current[0].append(piece)
+            current[0].append((x, piece))
 
     page.extract_text(visitor_text=visit)
-    out = [PageLine(_SPACES.sub(" ", "".join(parts)).strip(), y, size) for parts, y, size in lines]
+    out = [PageLine(_line_text(parts), y, size, parts) for parts, y, size in lines]
     return out, len(outside_ys)
+
+
+def _line_text(parts: list[tuple[float, str]]) -> str:
+    return _SPACES.sub(" ", "".join(part for _x, part in parts)).strip()
+
+
+def _gutter_pieces(pages: list[_Page]) -> dict[tuple[int, int], set[int]]:
+    """(page, line) -> indexes of the pieces that are gutter line numbers: pieces holding only a
+    number, drawn clear of the page's text column (left of where its text lines start, or right
+    of every other piece), on a side of the page where some page has three or more of them at
+    different heights (a column, not a lone page number).  Numbers inside the text column
+    ('1998' starting a line) are never taken."""
+    candidates: dict[str, list[tuple[int, int, int, float]]] = {"left": [], "right": []}
+    for n, page in enumerate(pages):
+        starts, rights = [], []
+        for line in page.lines:
+            words = [x for x, part in line.pieces if part.strip() and not _NUMBER_ONLY.fullmatch(part)]
+            if words:
+                starts.append(words[0])
+                rights.append(max(words))
+        if not starts:
+            continue
+        left_edge, right_edge = sorted(starts)[len(starts) // 2], max(rights)
+        for i, line in enumerate(page.lines):
+            for k, (x, part) in enumerate(line.pieces):
+                if _NUMBER_ONLY.fullmatch(part):
+                    if x < left_edge - _COLUMN:
+                        candidates["left"].append((n, i, k, line.y))
+                    elif x > right_edge + _COLUMN:
+                        candidates["right"].append((n, i, k, line.y))
+    found: dict[tuple[int, int], set[int]] = {}
+    for hits in candidates.values():
+        heights = Counter(n for n, _y in {(n, round(y)) for n, _i, _k, y in hits})
+        if heights and max(heights.values()) >= 3:
+            for n, i, k, _y in hits:
+                found.setdefault((n, i), set()).add(k)
+    return found
+
+
+def _without_gutter(pages: list[_Page], gutter: dict[tuple[int, int], set[int]]) -> None:
+    """Take the gutter numbers out of their lines; a line that held only a number goes (it is
+    no blank line: a blank line would break a paragraph)."""
+    for n, page in enumerate(pages):
+        kept = []
+        for i, line in enumerate(page.lines):
+            drop = gutter.get((n, i))
+            if drop:
+                pieces = [p for k, p in enumerate(line.pieces) if k not in drop]
+                text = _line_text(pieces)
+                if not text:
+                    continue
+                line = PageLine(text, line.y, line.size, pieces)
+            kept.append(line)
+        page.lines = kept
+
+
+def _page_of_lines(pages: list[_Page]) -> set[tuple[int, int]]:
+    """(page, line) of 'n/N' and 'Page n of N' lines, wherever they sit, when the same N is on
+    two or more pages (one such line on one page may be content: '3/4 of them')."""
+    where: dict[str, list[tuple[int, int]]] = {}
+    for n, page in enumerate(pages):
+        for i, line in enumerate(page.lines):
+            m = _PAGE_OF.fullmatch(line.text)
+            if m and 0 < int(m.group(1)) <= int(m.group(2)):
+                where.setdefault(m.group(2), []).append((n, i))
+    return {hit for hits in where.values() if len({n for n, _ in hits}) >= 2 for hit in hits}
+
+
+def _repeated_at_page_top(kept: list[list[PageLine]]) -> set[tuple[int, int]]:
+    """(page, line) of a page's first line when it repeats the previous page's last line word
+    for word (a line clipped at a page's foot and drawn again at the next page's top).  Short
+    lines (fewer than three words) and speaker labels are never taken for repeats."""
+    found = set()
+    for n in range(1, len(kept)):
+        before = [line for line in kept[n - 1] if line.text]
+        after = [(i, line) for i, line in enumerate(kept[n]) if line.text]
+        if before and after:
+            last, (i, first) = before[-1], after[0]
+            if (first.text == last.text and len(first.text.split()) >= 3
+                    and not first.text.rstrip().endswith(":")):
+                found.add((n, i))
+    return found
 
 
 def _signature(text: str) -> str:
@@ -196,11 +292,17 @@ def _page_blocks(lines: list[PageLine], spacing: float | None) -> list[str]:
 def layout_pages(pages: Iterable[tuple[list[PageLine], int]]) -> PdfLayout:
     """Join the pages' visible lines into paragraphs, without running headers and footers."""
     parsed = [_Page(lines, outside) for lines, outside in pages]
-    running = _running_lines(parsed)
+    gutter = _gutter_pieces(parsed)
+    _without_gutter(parsed, gutter)
+    running = _running_lines(parsed) | _page_of_lines(parsed)
     layout = PdfLayout(text="", pages=len(parsed), running_lines=len(running),
-                       outside_lines=sum(p.outside for p in parsed))
+                       outside_lines=sum(p.outside for p in parsed),
+                       gutter_numbers=sum(len(v) for v in gutter.values()))
     kept = [[line for i, line in enumerate(page.lines) if (n, i) not in running]
             for n, page in enumerate(parsed)]
+    repeated = _repeated_at_page_top(kept)
+    layout.repeated_lines = len(repeated)
+    kept = [[line for i, line in enumerate(lines) if (n, i) not in repeated] for n, lines in enumerate(kept)]
     spacing = _usual_spacing(kept)
     body: list[str] = []
     for page, lines in zip(parsed, kept):

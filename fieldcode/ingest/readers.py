@@ -605,6 +605,10 @@ def _pdf_notes(layout: Any, warnings: list[str]) -> list[str]:
         notes.append(f"{layout.outside_lines} line(s) of text drawn outside the visible page (e.g. hidden line numbers) were left out")
     if layout.running_lines:
         notes.append(f"{layout.running_lines} running header/footer line(s) (page numbers, repeated titles) were left out")
+    if layout.gutter_numbers:
+        notes.append(f"{layout.gutter_numbers} line number(s) printed in a margin column were left out")
+    if layout.repeated_lines:
+        notes.append(f"{layout.repeated_lines} line(s) repeated across a page break were left out")
     if warnings:
         notes.append(f"the PDF has structural problems, check the text ({warnings[0]})")
     return notes
