@@ -195,6 +195,8 @@ NOT_SPEAKERS = frozenset(
         "Note", "Notes", "NB", "PS", "Yes", "No", "Well", "So", "Ok", "Okay", "Also", "But", "And",
         "Then", "Now", "Date", "Time", "Location", "Subject", "Title", "Update", "Edit", "Warning",
         "Example", "Source", "Transcript", "Duration", "Present", "Attendees", "Tags",
+        # transcribers' notes of what happened on the tape ("**Break:** ten minutes")
+        "Break", "Pause", "Interruption", "Recording", "Tape", "End",
     )
 )
 

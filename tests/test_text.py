@@ -2,6 +2,8 @@
 
 import unicodedata
 
+import pytest
+
 from fieldcode import spans
 from fieldcode.text import WordIndex, count_words, detect_turns, normalise, split_front_matter
 
@@ -78,6 +80,16 @@ def test_a_one_off_colon_line_is_not_a_speaker():
     turns = detect_turns(text)
     assert [t.speaker for t in turns] == ["Interviewer", "Ann", "Interviewer", "Ann"]
     assert "Note: this is still Ann" in text[turns[1].content_start:turns[1].end]
+
+
+@pytest.mark.parametrize("note", ["**Break:** ten minutes", "Pause: the phone rang", "**Tape:** side B",
+                                  "Interruption: a neighbour at the door"])
+def test_transcribers_notes_with_a_colon_are_not_speakers(note):
+    """A transcriber's note of what happened on the tape ends no turn and becomes nobody's turn:
+    it stays inside the turn it interrupts (issue 20: '**Break:**' counted as a speaker)."""
+    text = normalise(f"Interviewer: Hello.\n\nAnn: We moved in 1990.\n\n{note}\n\nAnn: Then we stayed.\n")
+    turns = detect_turns(text)
+    assert [t.speaker for t in turns] == ["Interviewer", "Ann", "Ann"]
 
 
 def test_span_maths():
