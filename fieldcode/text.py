@@ -201,8 +201,8 @@ NOT_SPEAKERS = frozenset(
 )
 
 # How turns are marked in a transcript (study ``turns:``, or an interview's own ``turns``):
-LABELS, PARAGRAPHS, AUTO = "labels", "paragraphs", "auto"
-TURN_MODES = (LABELS, PARAGRAPHS, AUTO)
+LABELS, PARAGRAPHS, AUTO, QUESTIONS = "labels", "paragraphs", "auto", "questions"
+TURN_MODES = (LABELS, PARAGRAPHS, AUTO, QUESTIONS)
 PARTICIPANT = "Participant"
 
 
@@ -211,8 +211,9 @@ class TurnRule:
     r"""How to find the turns of one transcript.
 
     ``mode``: ``labels`` (speaker labels, the default), ``paragraphs`` (each paragraph is a
-    turn: for transcripts without labels) or ``auto`` (labels when the transcript has any, else
-    paragraphs).  In paragraph mode a paragraph whose start matches ``interviewer_lines`` (a
+    turn: for transcripts without labels), ``auto`` (labels when the transcript has any, else
+    paragraphs) or ``questions`` (paragraph turns whose speaker is inferred from their shape:
+    see :func:`question_turns`).  In paragraph mode a paragraph whose start matches ``interviewer_lines`` (a
     regular expression, e.g. a timestamp ``^\d+\.\d\d\s``) is spoken by ``interviewer`` and
     the match is its label; the others by ``participant``."""
 
@@ -231,6 +232,8 @@ def detect_turns(text: str, rule: TurnRule | None = None) -> list[Turn]:
     rule = rule or TurnRule()
     if rule.mode == PARAGRAPHS:
         return paragraph_turns(text, rule)
+    if rule.mode == QUESTIONS:
+        return [turn for turn, _p in question_turns(text, rule)]
     turns = _label_turns(text)
     if not turns and rule.mode == AUTO:
         return paragraph_turns(text, rule)
@@ -298,6 +301,86 @@ def paragraph_turns(text: str, rule: TurnRule) -> list[Turn]:
         else:
             turns.append(Turn(start, end, start, rule.participant))
     return turns
+
+
+# --- interviewer paragraphs inferred (oral histories without speaker labels) -----------------
+#
+# A two-state hidden Markov model over the paragraphs (interviewer / participant).  What a
+# paragraph shows: whether it ends in a question mark, how long it is, whether it speaks more
+# of "I" or of "you", and whether it starts with the study's ``interviewer_lines`` mark (a tape timestamp, which in real oral histories
+# marks most questions but also some answers).  How paragraphs follow each other: a question is
+# nearly always answered; an answer is usually followed by a question but may run on.  The
+# forward-backward algorithm gives each paragraph the probability that the interviewer speaks
+# it; above one half it is the interviewer's.  The figures below are set by hand from how
+# interviews are shaped, not fitted to any transcript; tests/test_question_turns.py checks them
+# against an answer key made by hand for a real oral history.
+_Q_END = re.compile(r"\?[\s\"'\u2019\u201d)\]]*\Z")
+_QUESTION = (0.75, 0.03)          # P(ends in '?' | interviewer), P(... | participant)
+_MARKED = (0.60, 0.05)            # P(starts with the interviewer_lines mark | ...)
+# who a paragraph is about: more "I/my/we" than "you/your" (a narrator telling), more "you"
+# (a question or remark addressed to the narrator), or neither
+_PERSON = {"first": (0.15, 0.70), "second": (0.60, 0.08), "neither": (0.25, 0.22)}
+_FIRST_PERSON = frozenset({"i", "i'm", "i've", "i'd", "i'll", "my", "me", "mine", "myself", "we", "we're",
+                           "we've", "we'd", "our", "us", "ours"})
+_SECOND_PERSON = frozenset({"you", "your", "you're", "you've", "you'd", "you'll", "yours", "yourself"})
+_LENGTH = ((8, 0.35, 0.06), (20, 0.45, 0.08), (40, 0.17, 0.14), (100, 0.025, 0.30), (None, 0.005, 0.42))
+_STAY = (0.10, 0.25)              # P(interviewer after interviewer), P(participant after participant)
+_FIRST_INTERVIEWER = 0.3
+UNSURE = (0.2, 0.8)               # probabilities between these are reported as uncertain
+
+
+def question_turns(text: str, rule: TurnRule) -> list[tuple[Turn, float]]:
+    """Paragraph turns with the speaker inferred, each with the probability that the
+    interviewer speaks it.  A paragraph starting with ``rule.interviewer_lines`` keeps the mark
+    as its label (never an analysed word), whoever speaks it."""
+    paras = []
+    for m in _PARAGRAPH_RE.finditer(text):
+        start, end = m.start(), m.end()
+        while end > start and text[end - 1] in " \t\n":
+            end -= 1
+        body = text[start:end]
+        hit = rule.interviewer_lines.match(body) if rule.interviewer_lines else None
+        content = start
+        if hit:
+            content = start + hit.end()
+            while content < end and text[content] in " \t":
+                content += 1
+        words = count_words(text, content, end)
+        forms = [w.casefold().replace("\u2019", "'") for w in WORD_RE.findall(text, content, end)]
+        first = sum(f in _FIRST_PERSON for f in forms)
+        second = sum(f in _SECOND_PERSON for f in forms)
+        person = "first" if first > second else "second" if second > first else "neither"
+        like = [1.0, 1.0]
+        for who in (0, 1):
+            like[who] *= _QUESTION[who] if _Q_END.search(body) else 1 - _QUESTION[who]
+            if rule.interviewer_lines is not None:
+                like[who] *= _MARKED[who] if hit else 1 - _MARKED[who]
+            like[who] *= next(row[1 + who] for row in _LENGTH if row[0] is None or words <= row[0])
+            like[who] *= _PERSON[person][who]
+        paras.append((start, end, content, like))
+    if not paras:
+        return []
+    trans = ((_STAY[0], 1 - _STAY[0]), (1 - _STAY[1], _STAY[1]))  # [from][to], 0 = interviewer
+    n = len(paras)
+    fwd = [[0.0, 0.0] for _ in range(n)]
+    for who in (0, 1):
+        fwd[0][who] = (_FIRST_INTERVIEWER if who == 0 else 1 - _FIRST_INTERVIEWER) * paras[0][3][who]
+    for i in range(1, n):
+        for who in (0, 1):
+            fwd[i][who] = paras[i][3][who] * sum(fwd[i - 1][f] * trans[f][who] for f in (0, 1))
+        total = fwd[i][0] + fwd[i][1]
+        fwd[i] = [fwd[i][0] / total, fwd[i][1] / total]
+    back = [[1.0, 1.0] for _ in range(n)]
+    for i in range(n - 2, -1, -1):
+        for who in (0, 1):
+            back[i][who] = sum(trans[who][t] * paras[i + 1][3][t] * back[i + 1][t] for t in (0, 1))
+        total = back[i][0] + back[i][1]
+        back[i] = [back[i][0] / total, back[i][1] / total]
+    out = []
+    for (start, end, content, _like), f, b in zip(paras, fwd, back):
+        p = f[0] * b[0] / (f[0] * b[0] + f[1] * b[1])
+        out.append((Turn(start, end, content, rule.interviewer if p > 0.5 else rule.participant), p))
+    return out
 
 
 def _speaker_of(m: re.Match[str]) -> str:

@@ -43,7 +43,7 @@ CODE_FIELDS = {
     "example", "keywords", "codable",
 }
 STUDY_FIELDS = {"name", "arms", "interviewer_speakers", "required_attributes", "turns", "interviewer_lines"}
-TURN_MODES = ("labels", "paragraphs", "auto")  # how turns are marked: see fieldcode.text.TurnRule
+TURN_MODES = ("labels", "paragraphs", "auto", "questions")  # how turns are marked: see fieldcode.text.TurnRule
 DEFAULT_ARMS = ("improving", "lagging")
 DEFAULT_INTERVIEWERS = ("Interviewer", "Int", "I", "Q", "Facilitator", "Moderator", "Researcher")
 DEFAULT_REQUIRED = ("pair", "neighbourhood", "arm", "role")
