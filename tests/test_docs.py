@@ -11,8 +11,8 @@
   skipped and why, and a skip without a reason fails.
 * docs/reference.md is exactly what ``python -m fieldcode.cli.reference`` prints, and names every
   command and sub-command; every command is also named in the README or the tutorial.
-* Every image and local link in the docs points at a file that exists (the tutorial's screen
-  captures are the TUI tests' own snapshots).
+* Every image and local link in the docs points at a file (and heading) that exists (the
+  tutorial's screen captures are the TUI tests' own snapshots).
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from urllib.parse import unquote
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO
-from test_readme_examples import bundled_with_codings
+from conftest import REPO, copy_study
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SHELL = {"sh", "shell", "bash", "console"}
@@ -121,9 +120,9 @@ def examples(doc: Path) -> tuple[list[Example], list[Skipped]]:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
+def template(bundled_coded, tmp_path_factory):
     """The bundled study with its transcripts and example codings imported, built once."""
-    root = bundled_with_codings(tmp_path_factory.mktemp("docs"))
+    root = copy_study(bundled_coded, tmp_path_factory.mktemp("docs") / "bundled")   # = bundled_with_codings
     shutil.copytree(REPO / "examples", root / "examples")
     return root
 
@@ -202,6 +201,16 @@ def test_every_command_is_in_the_reference_and_in_the_readme_or_tutorial():
     assert not unnamed, f"named in neither README.md nor docs/tutorial.md: {unnamed}"
 
 
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown page."""
+    text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+    out = set()
+    for title in re.findall(r"^#{1,6} (.+)$", text, re.M):
+        slug = re.sub(r"[^\w\- ]", "", title.replace("`", "").strip().lower()).replace(" ", "-")
+        out.add(slug)
+    return out
+
+
 LINK = re.compile(r"!?\[[^\]]*\]\(<?([^)>\s]+)>?\)")
 # pages other engineers are writing at the same time as these docs; drop a name once its page is in
 WRITTEN_ELSEWHERE = {"docs/performance.md"}
@@ -212,12 +221,16 @@ def test_links_and_screen_captures_exist(doc):
     text = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.S)
     broken = []
     for target in LINK.findall(text):
-        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+        if re.match(r"[a-z]+:", target):
             continue
-        path = (doc.parent / unquote(target.split("#", 1)[0])).resolve()
-        if not path.exists() and str(path.relative_to(REPO)) not in WRITTEN_ELSEWHERE:
+        file, _, anchor = target.partition("#")
+        path = (doc.parent / unquote(file)).resolve() if file else doc
+        if not path.exists():
+            if str(path.relative_to(REPO)) not in WRITTEN_ELSEWHERE:
+                broken.append(target)
+        elif anchor and path.suffix == ".md" and anchor not in anchors(path):
             broken.append(target)
-    assert not broken, f"{doc.relative_to(REPO)} links to files that do not exist: {broken}"
+    assert not broken, f"{doc.relative_to(REPO)} links to files or headings that do not exist: {broken}"
     if doc.name == "tutorial.md":
         captures = [t for t in LINK.findall(text) if t.endswith(".svg")]
         assert len(captures) >= 3 and all("tests/__snapshots__/" in t for t in captures)
