@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # the importer and the database layer load on first use (fast
 
 storemod = lazy_module("fieldcode.store")
 
-CODER_MAX = 100  # models.Coding.coder
 DB_FILE = "fieldcode.db"
 
 
@@ -52,15 +51,10 @@ class Project:
         settings = settings or Settings.load()
         cb = cbmod.load(root / CODEBOOK, cache=root / CODEBOOK_CACHE)
         url = db or os.environ.get("FIELDCODE_DB") or settings.db or sqlite_url(root / DB_FILE)
+        who = resolve_coder(coder, settings)  # checked (length, control characters) before the store opens
         store = Store(url)
-        who = resolve_coder(coder, settings)
-        if who and len(who) > CODER_MAX:
-            store.close()
-            raise InvalidInput(f"the coder name '{who[:40]}...' is {len(who)} characters; the limit is {CODER_MAX} "
-                               "(the same on SQLite and PostgreSQL): use a shorter name")
         sync = store.sync_codebook(cb, write=write)
-        project = cls(root=root, codebook=cb, store=store, settings=settings,
-                      coder=resolve_coder(coder, settings), sync=sync)
+        project = cls(root=root, codebook=cb, store=store, settings=settings, coder=who, sync=sync)
         # Counts must follow the interviewer labels in force, so even a command that only reads
         # re-marks turns when the labels changed (a short write, only then); if the database is
         # locked meanwhile it says the counts use the old marks.

@@ -7,13 +7,17 @@ cleared and re-titled it, or wrote to the clipboard with OSC 52).  Every front e
 values through :func:`plain` (for text that goes into markup) or :func:`literal` (a
 ``rich.text.Text`` that is never parsed).
 
-Headless: Rich only, never textual.  Rich's and Textual's markup share the ``[`` escaping rule,
-so :func:`plain` serves both.
+Headless: Rich only, never textual.  :func:`plain` escapes *every* ``[`` (Rich's own ``escape``
+leaves ``[Laughs]``, ``[INAUDIBLE]`` and ``[Pause]`` alone because Rich reads only lower-case
+tags, but Textual reads them as styles and drops them), so it serves both.  One difference is left:
+a backslash written just before a ``[`` in the text shows doubled in Textual (Rich pairs such
+backslashes, Textual does not; no single string reads the same in both).  Nothing is lost or run.
 """
 
 from __future__ import annotations
 
-from rich.markup import escape
+import re
+
 from rich.text import Text
 
 from fieldcode.text import remove_controls
@@ -27,9 +31,16 @@ def clean(value: object) -> str:
     return remove_controls("" if value is None else str(value))[0]
 
 
+_BRACKET = re.compile(r"(\\*)\[")
+
+
 def plain(value: object) -> str:
-    """``value`` cleaned and markup-escaped, to interpolate into a Rich/Textual markup string."""
-    return escape(clean(value))
+    """``value`` cleaned and markup-escaped, to interpolate into a Rich/Textual markup string:
+    every ``[`` is escaped (backslashes before it doubled), and a trailing backslash is doubled
+    so that it cannot escape a tag that follows the value."""
+    text = _BRACKET.sub(lambda m: m[1] * 2 + "\\[", clean(value))
+    tail = len(text) - len(text.rstrip("\\"))
+    return text + "\\" if tail % 2 else text
 
 
 def literal(value: object, style: str = "") -> Text:

@@ -73,22 +73,34 @@ def csv_text_policy() -> str:
             "not a number has a leading ' added (remove it, or export with --exact-text, for the exact text)")
 
 
-class _SafeWriter:
-    """csv.writer whose rows pass through :func:`neutralise` unless :func:`exact_csv` is on."""
+class CsvWriter:
+    """The one CSV writer of fieldcode: ``\\n`` line ends, minimal quoting, and every cell through
+    :func:`neutralise` unless :func:`exact_csv` is on.  Every CSV fieldcode writes is built with it
+    (a test walks the package and fails on any other ``csv.writer``)."""
 
-    def __init__(self, writer) -> None:
-        self._w = writer
+    def __init__(self, buf) -> None:  # noqa: ANN001
+        self._w = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
 
-    def writerow(self, row) -> None:
+    def writerow(self, row) -> None:  # noqa: ANN001
         self._w.writerow(row if _EXACT.get() else [neutralise(v) for v in row])
 
-    def writerows(self, rows) -> None:
+    def writerows(self, rows) -> None:  # noqa: ANN001
         for row in rows:
             self.writerow(row)
 
 
-def _writer(buf: io.StringIO):
-    return _SafeWriter(csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL))
+def csv_writer(buf) -> CsvWriter:  # noqa: ANN001
+    """A :class:`CsvWriter` writing into ``buf`` (a text stream)."""
+    return CsvWriter(buf)
+
+
+def csv_text(header: Sequence, rows) -> str:  # noqa: ANN001
+    """A whole CSV (header, then ``rows``) as text, through :class:`CsvWriter`."""
+    buf = io.StringIO()
+    w = CsvWriter(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue()
 
 
 # --- counts -------------------------------------------------------------------------------------
@@ -99,7 +111,7 @@ def counts_long_csv(ct: Crosstab, units: Sequence[str] | None = None) -> str:
     units = list(units or ct.units)
     tabs = {u: ct.table(u) for u in units}
     buf = io.StringIO()
-    w = _writer(buf)
+    w = csv_writer(buf)
     w.writerow(["code", "label", "code_path", "rollup", *ct.by, "unit", "value", "interviews_in_group",
                 "words_in_group"])
     for r, row in enumerate(ct.rows):
@@ -115,7 +127,7 @@ def counts_wide_csv(ct: Crosstab, units: Sequence[str] | None = None) -> str:
     units = list(units or ct.units)
     tabs = {u: ct.table(u) for u in units}
     buf = io.StringIO()
-    w = _writer(buf)
+    w = csv_writer(buf)
     w.writerow(["code", "label", "code_path", "unit", *[ct.group_label(g) for g in ct.groups]])
     for r, row in enumerate(ct.rows):
         for u in units:
@@ -136,7 +148,7 @@ def comparison_csv(cmp: Comparison) -> str:
     both arms' denominators (interviews, analysed words)."""
     focal, other = cmp.arms
     buf = io.StringIO()
-    w = _writer(buf)
+    w = csv_writer(buf)
     w.writerow(["code", "label", "code_path", "pair", "unit", "focal_arm", "focal_value", "comparison_arm",
                 "comparison_value", "difference", "focal_interviews", "focal_words", "comparison_interviews",
                 "comparison_words"])
@@ -153,7 +165,7 @@ def comparison_summary_csv(cmp: Comparison) -> str:
     """One row per theme: pairs compared, in how many the focal arm is higher / lower / tied,
     and the exact two-sided sign test p-value (descriptive)."""
     buf = io.StringIO()
-    w = _writer(buf)
+    w = csv_writer(buf)
     w.writerow(["code", "label", "code_path", "unit", "pairs", "focal_higher", "focal_lower", "ties",
                 "sign_test_p"])
     for th in cmp.themes:
@@ -187,7 +199,7 @@ def segments_csv(segs: Sequence[Segment]) -> str:
     end, the quoted text and the memo."""
     header, rows = _segment_table(segs)
     buf = io.StringIO()
-    w = _writer(buf)
+    w = csv_writer(buf)
     w.writerow(header)
     w.writerows(rows)
     return buf.getvalue()
@@ -196,37 +208,44 @@ def segments_csv(segs: Sequence[Segment]) -> str:
 XLSX_MAX_ROWS = 1_048_576
 
 
-def write_segments_xlsx(segs: Sequence[Segment], path: Path) -> bool:
-    """The same table as segments_csv, as an Excel sheet (write-only mode, so large exports
-    stream).  Text is always stored as text (a quote starting with '=' never becomes a formula);
-    characters Excel cannot hold are dropped.  Returns False, writing nothing, when the segments
-    do not fit in one sheet (Excel's limit is 1,048,576 rows)."""
+def write_xlsx(path: Path, header: Sequence, rows: Sequence[Sequence], *, sheet: str = "Sheet1") -> bool:
+    """The one XLSX writer of fieldcode: one sheet, header row frozen, written in write-only mode
+    (large exports stream).  Text is always stored as text, so a cell starting with '=' never
+    becomes a formula (Excel runs nothing from a text cell); characters Excel cannot hold are
+    dropped.  Returns False, writing nothing, when the rows do not fit in one sheet (Excel's limit
+    is 1,048,576 rows)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    header, rows = _segment_table(segs)
     if len(rows) + 1 > XLSX_MAX_ROWS:
         return False
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("segments")
+    ws = wb.create_sheet(sheet)
     ws.freeze_panes = "A2"
-    ws.append(header)
 
-    def cell(v):
+    def cell(v):  # noqa: ANN001, ANN202
         if not isinstance(v, str):
             return v
         v = ILLEGAL_CHARACTERS_RE.sub("", v)
-        if v.startswith("="):
-            c = WriteOnlyCell(ws, value=v)
-            c.data_type = "s"
-            return c
-        return v
+        if not v.startswith(("=", "#")):   # openpyxl stores every other str as text already
+            return v
+        c = WriteOnlyCell(ws, value=v)       # '=...' would be a formula, '#N/A' an error value
+        c.data_type = "s"
+        return c
 
+    ws.append([cell(v) for v in header])
     for row in rows:
         ws.append([cell(v) for v in row])
     wb.save(path)
     return True
+
+
+def write_segments_xlsx(segs: Sequence[Segment], path: Path) -> bool:
+    """The same table as segments_csv, as an Excel sheet (through :func:`write_xlsx`).  Returns
+    False, writing nothing, when the segments do not fit in one sheet."""
+    header, rows = _segment_table(segs)
+    return write_xlsx(path, header, rows, sheet="segments")
 
 
 # --- quote matrix -------------------------------------------------------------------------------
@@ -384,7 +403,7 @@ def memos_csv(memos: Sequence, attributes: dict[int, dict[str, str]] | None = No
     attrs = [a for a in FIRST_ATTRIBUTES if a in names] + sorted(names - set(FIRST_ATTRIBUTES))
     cols = [a if a not in MEMO_COLUMNS else f"attr_{a}" for a in attrs]
     buf = io.StringIO()
-    w = _writer(buf)
+    w = csv_writer(buf)
     w.writerow([*MEMO_COLUMNS[:6], *cols, *MEMO_COLUMNS[6:]])
     for m in memos:
         a = attributes.get(m.interview_id, {})

@@ -61,7 +61,7 @@ def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:
 
 def render_crosstab(ct: analysis.Crosstab, unit: str, *, denominators: bool, title: str) -> Table:
     headers, rows = ct.display(unit, denominators=denominators)
-    t = Table(title=title, title_justify="left")
+    t = Table(title=escape(title), title_justify="left")
     t.add_column(escape(headers[0]))
     for h in headers[1:]:
         t.add_column(escape(h), justify="right")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 
 from fieldcode.cli.base import codes_app, out, state
 from fieldcode.errors import InvalidInput

@@ -4,7 +4,6 @@ imported (fieldcode.cli.index says which module when)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from typing import Annotated, Optional
@@ -66,7 +65,7 @@ def suggest_train(
     out.print(t)
     if meta["too_few_examples"]:
         out.print(f"left out (too few examples: a code needs {learn.MIN_POSITIVES} coded sentences in "
-                  f"{learn.MIN_INTERVIEWS} interviews): {', '.join(meta['too_few_examples'])}", highlight=False)
+                  f"{learn.MIN_INTERVIEWS} interviews): {plain(', '.join(meta['too_few_examples']))}", highlight=False)
     out.print("'fieldcode suggest evaluate' shows how well it does; 'fieldcode suggest run' proposes its "
               "suggestions for review.", highlight=False)
 
@@ -77,7 +76,7 @@ def _prf(c) -> tuple[str, str, str]:  # noqa: ANN001
 
 def evaluation_table(ev) -> Table:  # noqa: ANN001
     """Per code: coded sentences, the model's and the keywords' precision, recall and F1."""
-    t = Table(title=f"{ev.coder}: model vs keyword baseline, {len(ev.folds)}-fold cross-validation over interviews")
+    t = Table(title=f"{plain(ev.coder)}: model vs keyword baseline, {len(ev.folds)}-fold cross-validation over interviews")
     t.add_column("code")
     for col in ("sentences", "ivs", "model P", "model R", "model F1", "keyw P", "keyw R", "keyw F1"):
         t.add_column(col, justify="right")
@@ -88,7 +87,7 @@ def evaluation_table(ev) -> Table:  # noqa: ANN001
                       "too few examples", style="dim")
             continue
         note = "" if r.has_keywords else "no keywords: the baseline predicts nothing"
-        t.add_row(literal(r.code), str(r.sentences), str(r.interviews), *_prf(r.model), *_prf(r.keywords), note)
+        t.add_row(literal(r.code), str(r.sentences), str(r.interviews), *_prf(r.model), *_prf(r.keywords), literal(note))
     mi_m, ma_m = ev.averages("model")
     mi_k, ma_k = ev.averages("keywords")
     t.add_section()
@@ -99,10 +98,10 @@ def evaluation_table(ev) -> Table:  # noqa: ANN001
 
 
 def evaluation_csv(ev) -> str:  # noqa: ANN001
-    from fieldcode.analysis.export import neutralise
+    from fieldcode.analysis.export import csv_writer  # formula-like cells neutralised
 
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_writer(buf)
     w.writerow(["coder", "code", "method", "coded_sentences", "interviews", "tp", "fp", "fn", "precision", "recall",
                 "f1", "note"])
     for r in ev.results:
@@ -111,12 +110,12 @@ def evaluation_csv(ev) -> str:  # noqa: ANN001
                                                           else "")
             nums = ["", "", "", "", "", ""] if c is None else [c.tp, c.fp, c.fn, f"{c.precision:.4f}",
                                                               f"{c.recall:.4f}", f"{c.f1:.4f}"]
-            w.writerow([neutralise(x) for x in (ev.coder, r.code, method, r.sentences, r.interviews, *nums, note)])
+            w.writerow([ev.coder, r.code, method, r.sentences, r.interviews, *nums, note])
     for method in ("model", "keywords"):
         mi, ma = ev.averages(method)
-        w.writerow([neutralise(ev.coder), "(micro)", method, "", "", mi.tp, mi.fp, mi.fn, f"{mi.precision:.4f}",
+        w.writerow([ev.coder, "(micro)", method, "", "", mi.tp, mi.fp, mi.fn, f"{mi.precision:.4f}",
                     f"{mi.recall:.4f}", f"{mi.f1:.4f}", ""])
-        w.writerow([neutralise(ev.coder), "(macro)", method, "", "", "", "", "", *(f"{x:.4f}" for x in ma), ""])
+        w.writerow([ev.coder, "(macro)", method, "", "", "", "", "", *(f"{x:.4f}" for x in ma), ""])
     return buf.getvalue()
 
 
@@ -146,7 +145,7 @@ def suggest_evaluate(
     out.print(evaluation_table(ev))
     sizes = ", ".join(str(len(f)) for f in ev.folds)
     out.print(f"{ev.n_sentences} sentences of {sum(len(f) for f in ev.folds)} interviews coded by {plain(coder)} "
-              f"(interviewer turns left out); folds of {sizes} interviews, none in both training and test; "
+              f"(interviewer turns left out); folds of {plain(sizes)} interviews, none in both training and test; "
               f"threshold {ev.threshold}, {ev.epochs} epochs, seed {ev.seed}; {ev.seconds:.1f} s.", highlight=False)
     out.print(f"A sentence counts as coded with a code when one of {plain(coder)}'s codings of it shares a character "
               "with it. P = precision (share of the predicted sentences that were coded), R = recall (share of "

@@ -29,7 +29,7 @@ def init(folder: Annotated[Path, typer.Argument(help="Folder for the new study."
     from fieldcode.study.folder import init_project
 
     cb = init_project(folder)
-    out.print(f"created {cb} and {cb.parent / 'interviews'}/")
+    out.print(f"created {escape(cb)} and {escape(cb.parent / 'interviews')}/")
     out.print("next: edit codebook.yaml, put transcripts in interviews/, then run 'fieldcode import'")
 
 
@@ -183,7 +183,7 @@ def import_cmd(
         for w in o.warnings:
             err.print(f"{'':>10}   [yellow]warning:[/] {escape(w)}")
     counts = ", ".join(f"{report.count(s)} {s}" for s in style if report.count(s))
-    out.print(f"done: {counts or 'nothing to import'}")
+    out.print(f"done: {escape(counts) or 'nothing to import'}")
     for w in p.design_warnings():
         err.print(f"[yellow]warning:[/] {escape(w)}")
     if not report.ok:
@@ -223,7 +223,7 @@ def interviews_cmd(
                  max_width=max(12, out.width - (104 if wide else 70) - 12 * len(extra)))
     t.add_column("role", no_wrap=True, overflow="ellipsis", max_width=15)
     for a in extra:
-        t.add_column(a)
+        t.add_column(escape(a))
     t.add_column("words", justify="right", no_wrap=True, min_width=6)
     t.add_column("turns", justify="right", no_wrap=True, min_width=5)
     t.add_column("interviewer", justify="right", no_wrap=True, min_width=11)  # interviewer turns
@@ -242,7 +242,7 @@ def interviews_cmd(
             last = head
         t.add_row(str(i.id), escape(Path(i.name).stem), escape(a.get("role", "—")), *[escape(a.get(x, "—")) for x in extra],
                   f"{i.n_words:,}", *map(str, turn_counts.get(i.id, (0, 0))), str(i.n_codings), f"{i.coded_share:.0%}",
-                  *([", ".join(i.coders)] if wide else []))
+                  *([escape(", ".join(i.coders))] if wide else []))
     out.print(t)
     out.print(f"{len(infos)} interviews, {sum(i.n_words for i in infos):,} words")
     no_turns = [Path(i.name).stem for i in infos if i.id not in turn_counts]

@@ -5,7 +5,6 @@ which module when)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from typing import Annotated, Optional
@@ -88,17 +87,16 @@ def search_cmd(
     q = _query(query, exact, regex, where, speaker, include_interviewer, in_code, outside_code, coded_by)
     result = searchmod.search(p.store, q, model=p.settings.spacy_model)
     if fmt == "csv":
-        from fieldcode.analysis.export import neutralise
+        from fieldcode.analysis.export import csv_writer  # formula-like cells neutralised
 
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
+        w = csv_writer(buf)
         w.writerow(["interview", "pair", "arm", "speaker", "sentence", "turn", "start", "end", "left", "hit", "right"])
         for a in range(0, result.n_hits, CSV_SLICE):   # hits built and written a slice at a time
             for k in searchmod.kwic(p.store, result.hit_slice(a, a + CSV_SLICE), width):
                 h = k.hit
-                w.writerow([neutralise(v) for v in (h.interview, h.attributes.get("pair", ""),
-                                                    h.attributes.get("arm", ""), h.speaker or "", h.sentence or "",
-                                                    h.turn or "", h.start, h.end, k.left, k.match, k.right)])
+                w.writerow([h.interview, h.attributes.get("pair", ""), h.attributes.get("arm", ""), h.speaker or "",
+                            h.sentence or "", h.turn or "", h.start, h.end, k.left, k.match, k.right])
         sys.stdout.write(buf.getvalue())
         return
     shown = result.hit_slice(0, max(0, limit))
@@ -220,7 +218,7 @@ def suggest_list(
     if rows:
         out.print(_suggestion_table(p, rows))
     n = store_search.suggestion_counts(p.store, coder)
-    out.print(f"{coder}: {n['proposed']} proposed, {n['accepted']} accepted, {n['rejected']} rejected", highlight=False)
+    out.print(f"{plain(coder)}: {n['proposed']} proposed, {n['accepted']} accepted, {n['rejected']} rejected", highlight=False)
 
 
 @suggest_app.command("accept")

@@ -29,7 +29,7 @@ def print_summary(p: Project) -> None:
         t = Table(title="Interviews by pair and arm", show_lines=False)
         t.add_column("pair")
         for arm in p.study.arms:
-            t.add_column(arm, justify="right")
+            t.add_column(escape(arm), justify="right")
         pairs: dict[str, dict[str, list]] = {}
         for i in infos:
             pairs.setdefault(i.attributes.get("pair", "(no pair)"), {}).setdefault(i.attributes.get("arm", "?"), []).append(i)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fieldcode.errors import FieldcodeError, InvalidInput
 from fieldcode.store import Store
+from fieldcode.study.settings import check_coder
 from fieldcode.ingest.quotes import locate
 
 
@@ -49,6 +50,11 @@ def read_codings_csv(store: Store, path: Path, default_coder: str | None):
         coder = (row.get("coder") or "").strip() or default_coder
         if not coder:
             problems.append(f"{where}: no coder (fill the coder column, or pass --coder)")
+            continue
+        try:
+            coder = check_coder(coder, f"{where}: column coder")
+        except InvalidInput as exc:
+            problems.append(str(exc))
             continue
         try:
             iv = store.interview(name)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,11 +58,40 @@ class Settings:
         )
 
 
+CODER_MAX = 100  # models.Coding.coder, the same on SQLite and PostgreSQL
+# Bidirectional overrides and isolates reorder what a terminal shows (a name could display as
+# somebody else's); line and paragraph separators break a line.  With the C0/C1 controls and DEL
+# (terminal escapes: an OSC 52 sequence writes a colleague's clipboard) they are refused.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def check_coder(name: str, source: str) -> str:
+    """``name`` stripped, or :class:`InvalidInput` naming ``source`` (``--coder``, a file and
+    line, ...) when it is empty, too long, or holds a control character or terminal escape.
+    Brackets and every other printable character are allowed: they are printed literally."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput(f"{source}: the coder name is empty; give a name such as ana")
+    bad = sorted({c for c in name if unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI})
+    if bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise InvalidInput(f"{source}: the coder name {ascii(name)} holds control character(s) {shown} "
+                           "(terminal escapes, line breaks or text-direction marks); use letters, digits, "
+                           "spaces and punctuation only")
+    if len(name) > CODER_MAX:
+        raise InvalidInput(f"{source}: the coder name '{name[:40]}...' is {len(name)} characters; the limit is "
+                           f"{CODER_MAX} (the same on SQLite and PostgreSQL): use a shorter name")
+    return name
+
+
 def resolve_coder(explicit: str | None, settings: Settings) -> str | None:
-    """--coder, then FIELDCODE_CODER, then the settings file.  Never a shared default."""
-    for candidate in (explicit, os.environ.get("FIELDCODE_CODER"), settings.coder):
+    """--coder, then FIELDCODE_CODER, then the settings file.  Never a shared default.  A name
+    with control characters is an :class:`InvalidInput` naming where it came from."""
+    sources = ((explicit, "--coder"), (os.environ.get("FIELDCODE_CODER"), "FIELDCODE_CODER"),
+               (settings.coder, f"{settings.path or 'settings'}: coder"))
+    for candidate, source in sources:
         if candidate and candidate.strip():
-            return candidate.strip()
+            return check_coder(candidate, source)
     return None
 
 

@@ -31,7 +31,6 @@ units (all measures "—").
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Sequence
@@ -342,8 +341,10 @@ CSV_COLUMNS = ["code", "label", "code_path", "group_by", "group", "coders", "uni
 def agreement_csv(res: Agreement) -> str:
     """One row per code x group x set of coders (every pair, and all coders together when there
     are more than two); undefined measures are empty."""
+    from fieldcode.analysis.export import csv_writer  # formula-like cells neutralised, as in every CSV
+
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_writer(buf)
     w.writerow(CSV_COLUMNS)
 
     def num(x: float) -> str:

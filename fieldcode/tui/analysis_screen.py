@@ -30,7 +30,9 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Label, OptionList, Static
 
+from fieldcode.safe import literal
 from fieldcode.tui.retrieval import fill_segment_list
+from fieldcode.tui.widgets import data, highlight
 
 Target = tuple[int, int, int]   # (interview_id, start, end): what the coding screen opens
 
@@ -185,7 +187,7 @@ class SegmentListScreen(Screen[Target | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(self.query_.title, id="what")
+        yield Static(literal(self.query_.title), id="what")
         yield Label("counting…", id="count")
         yield OptionList(id="segments")
         yield Footer()
@@ -642,12 +644,12 @@ class AnalysisCommands(Provider):
         for label, view in self.ENTRIES:
             score = matcher.match(label)
             if score > 0:
-                yield Hit(score, matcher.highlight(label), partial(push_analysis, self.app, Options(view=view)),
+                yield Hit(score, highlight(matcher, label), partial(push_analysis, self.app, Options(view=view)),
                           help="codes x groups of interviews; improving vs lagging pair by pair")
 
     async def discover(self) -> Hits:
         for label, view in self.ENTRIES:
-            yield DiscoveryHit(label, partial(push_analysis, self.app, Options(view=view)))
+            yield DiscoveryHit(data(label), partial(push_analysis, self.app, Options(view=view)))
 
 
 def _format_p(p: float | None) -> str:

@@ -9,11 +9,13 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from fieldcode.errors import InvalidInput
 from fieldcode.safe import clean, plain
+from fieldcode.study.settings import check_coder
 from fieldcode.tui.analysis_screen import AnalysisCommands
 from fieldcode.tui.coding import CodingScreen
 from fieldcode.tui.modals import Prompt
-from fieldcode.tui.widgets import short_name
+from fieldcode.tui.widgets import data, highlight, short_name
 
 
 def _coding_screen(app: "FieldcodeApp") -> CodingScreen | None:
@@ -35,12 +37,13 @@ class InterviewCommands(Provider):
             extra = " · ".join(x for x in (a.get("pair"), a.get("neighbourhood"), a.get("arm"), a.get("role")) if x)
             score = max(matcher.match(label), matcher.match(f"{label} {extra}"))
             if score > 0:
-                yield Hit(score, matcher.highlight(label), partial(app.open_interview, info.id), help=extra or None)
+                yield Hit(score, highlight(matcher, label), partial(app.open_interview, info.id),
+                          help=data(extra) if extra else None)
 
     async def discover(self) -> Hits:
         app = self.app
         for info in app.project.store.interview_infos():
-            yield DiscoveryHit(f"Open interview {short_name(info.name)}", partial(app.open_interview, info.id))
+            yield DiscoveryHit(data(f"Open interview {short_name(info.name)}"), partial(app.open_interview, info.id))
 
 
 class CodeCommands(Provider):
@@ -54,12 +57,13 @@ class CodeCommands(Provider):
                 label = f"{verb} {c.name}"
                 score = max(matcher.match(label), matcher.match(f"{verb} {c.key}"))
                 if score > 0:
-                    yield Hit(score, matcher.highlight(label), partial(fn, c.id), help=c.definition[:80] or None)
+                    yield Hit(score, highlight(matcher, label), partial(fn, c.id),
+                              help=data(c.definition[:80]) if c.definition else None)
 
     async def discover(self) -> Hits:
         app = self.app
         for c in app.project.store.codes():
-            yield DiscoveryHit(f"Go to code {c.name}", partial(app.goto_code, c.id))
+            yield DiscoveryHit(data(f"Go to code {c.name}"), partial(app.goto_code, c.id))
 
 
 class FieldcodeApp(App):
@@ -89,6 +93,11 @@ class FieldcodeApp(App):
         super().notify(plain(message) if markup else clean(message), title=clean(title), severity=severity,
                        timeout=timeout, markup=markup)
 
+    def format_title(self, title: str, sub_title: str):  # noqa: ANN201
+        """Every screen's title and sub-title show names literally (Textual never reads them as
+        markup) and without terminal controls: one place, like :meth:`notify`."""
+        return super().format_title(clean(title), clean(sub_title))
+
     def get_default_screen(self):  # noqa: ANN201
         # The coding screen is the first screen (no empty default screen to mount and replace),
         # unless we must first ask who is coding.
@@ -101,17 +110,24 @@ class FieldcodeApp(App):
             self.set_keymap(dict(self.project.settings.keys))
         if self.project.coder:
             return
-        if not self.project.coder:
-            def named(value: str | None) -> None:
-                if value and value.strip():
-                    self.project.coder = value.strip()
-                    self.push_screen(CodingScreen(self.project, self.initial_interview))
-                else:
-                    self.exit(message="fieldcode needs to know who is coding (--coder NAME or FIELDCODE_CODER).")
+        self.ask_coder()
 
-            self.push_screen(Prompt("Who is coding? (your coder name, recorded on every coding)", "",
-                                    "Set FIELDCODE_CODER or coder in settings.toml to skip this"), named)
-            return
+    def ask_coder(self) -> None:
+        """Ask who is coding; a name with control characters is refused and asked again."""
+        def named(value: str | None) -> None:
+            if value and value.strip():
+                try:
+                    self.project.coder = check_coder(value, "coder name")
+                except InvalidInput as exc:
+                    self.notify(str(exc), severity="error")
+                    self.ask_coder()
+                    return
+                self.push_screen(CodingScreen(self.project, self.initial_interview))
+            else:
+                self.exit(message="fieldcode needs to know who is coding (--coder NAME or FIELDCODE_CODER).")
+
+        self.push_screen(Prompt("Who is coding? (your coder name, recorded on every coding)", "",
+                                "Set FIELDCODE_CODER or coder in settings.toml to skip this"), named)
 
     # -- entry points for the command palette ------------------------------------------------
     def open_interview(self, interview_id: int) -> None:

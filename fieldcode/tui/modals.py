@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from fieldcode.safe import literal
 from fieldcode.tui.textmap import fuzzy_rank
 from fieldcode.tui.widgets import CodeItem
 
@@ -53,7 +54,7 @@ class CodePicker(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(literal(self.title_text), classes="title")
             if self.quote:
                 q = self.quote if len(self.quote) <= 230 else self.quote[:150] + " … " + self.quote[-70:]
                 yield Static(Text(f"“{q}”"), id="picker-quote")
@@ -131,9 +132,9 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(literal(self.title_text), classes="title")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
-            yield Label(self.hint or "Enter accepts · Esc cancels", classes="hint")
+            yield Label(literal(self.hint or "Enter accepts · Esc cancels"), classes="hint")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -160,7 +161,7 @@ class MemoEditor(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(literal(self.title_text), classes="title")
             yield TextArea(self.memo, id="memo-text", soft_wrap=True)
             yield Label("ctrl+s saves · Esc cancels", classes="hint")
 
@@ -192,7 +193,7 @@ class InfoScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(literal(self.title_text), classes="title")
             with VerticalScroll():
                 yield Static(self.body, id="info-body")
             yield Label("Esc closes", classes="hint")

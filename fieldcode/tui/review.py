@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 
 from fieldcode.team.consensus import Item, Review
 from fieldcode.errors import FieldcodeError
+from fieldcode.safe import literal, plain
 
 CONTEXT = 160
 SIDE_STYLE = ("black on #ffd166", "black on #8ecae6")
@@ -71,11 +72,11 @@ class ReviewScreen(Screen):
         yield Static(id="where")
         with Horizontal():
             with Vertical(classes="side", id="side-a"):
-                yield Static(a, classes="title")
+                yield Static(literal(a), classes="title")
                 yield Static(id="text-a")
                 yield Static(id="codes-a", classes="codes")
             with Vertical(classes="side", id="side-b"):
-                yield Static(b, classes="title")
+                yield Static(literal(b), classes="title")
                 yield Static(id="text-b")
                 yield Static(id="codes-b", classes="codes")
         yield Footer()
@@ -92,15 +93,15 @@ class ReviewScreen(Screen):
         r = self.review
         prog = self.query_one("#progress", Static)
         if not r.items:
-            prog.update(f"{r.coders[0]} and {r.coders[1]} do not differ here: nothing to review")
+            prog.update(f"{plain(r.coders[0])} and {plain(r.coders[1])} do not differ here: nothing to review")
             return
         it = r.items[self.index]
         d = it.disagreement
         state = f"settled: {it.decision}" if it.decision else "open"
-        prog.update(f"{r.progress()} · item {self.index + 1} of {len(r.items)} ({state}) · consensus coder "
-                    f"{r.consensus} · {r.adopted} agreed coding(s) copied (g)")
+        prog.update(f"{plain(r.progress())} · item {self.index + 1} of {len(r.items)} ({plain(state)}) · consensus "
+                    f"coder {plain(r.consensus)} · {r.adopted} agreed coding(s) copied (g)")
         self.query_one("#where", Static).update(
-            f"{d.interview} [{d.start}-{d.end}] · {r.unit} · they differ on: {', '.join(d.differing)}")
+            f"{plain(d.interview)} \\[{d.start}-{d.end}] · {r.unit} · they differ on: {plain(', '.join(d.differing))}")
         text = self._text(d.interview_id)
         for side, coder, style in (("a", r.coders[0], SIDE_STYLE[0]), ("b", r.coders[1], SIDE_STYLE[1])):
             self.query_one(f"#text-{side}", Static).update(side_text(text, it, coder, style))

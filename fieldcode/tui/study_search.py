@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from fieldcode.safe import clean
+from fieldcode.safe import clean, plain
 from fieldcode.tui.widgets import short_name
 
 MODES = [("lemma", "lemma"), ("exact phrase", "exact"), ("regex", "regex")]
@@ -217,7 +217,7 @@ class StudySearchScreen(Screen[Jump | None]):
         self.last_query = q
         self._focus_results = focus_results
         self._generation += 1
-        self.query_one("#count", Label).update(f"searching ({MODE_NAMES[q.mode]}) for {clean(q.text)!r}…")
+        self.query_one("#count", Label).update(f"searching ({MODE_NAMES[q.mode]}) for {plain(repr(clean(q.text)))}…")
         self._search(q, self._generation, self.query_one("#hits", OptionList).size.width or self.size.width)
 
     @work(thread=True, exclusive=True, group="study-search")

@@ -26,7 +26,7 @@ from textual.widgets import Footer, Header, Static
 
 from fieldcode.store import search as store_search
 from fieldcode.errors import FieldcodeError
-from fieldcode.safe import clean
+from fieldcode.safe import clean, plain
 from fieldcode.find.suggest import describe_origin
 from fieldcode.tui.textmap import blend
 from fieldcode.tui.transcript import BASE_BG, text_on
@@ -188,7 +188,7 @@ class SuggestionScreen(Screen[Left]):
             self.sub_title = f"coder: {self.coder} · only your suggestions"
         if sg is None:
             what = f" of {only.name}" if only is not None else ""
-            prog.update(f"No suggestions{what} proposed to {self.coder} · {counts['accepted']} accepted, "
+            prog.update(f"No suggestions{plain(what)} proposed to {plain(self.coder)} · {counts['accepted']} accepted, "
                         f"{counts['rejected']} rejected so far")
             self.query_one("#what", Static).update(
                 "Make some with 'fieldcode suggest keywords' or 'fieldcode suggest search QUERY --code KEY'.")

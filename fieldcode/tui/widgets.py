@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from rich.style import Style
 from rich.text import Text
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
@@ -72,6 +73,25 @@ def fit(head: Text, tail: Text, width: int) -> Text:
     out = head.copy()
     out.append_text(tail)
     return out
+
+
+def highlight(matcher, text: str) -> Content:  # noqa: ANN001 - a textual.fuzzy.Matcher
+    """``matcher.highlight(text)`` without reading ``text`` as markup: a command palette entry
+    names an interview or a code, which is data ('[/] retracing' would crash the palette,
+    '[Laughs]' would vanish).  Terminal controls are removed."""
+    text = clean(text)
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if score:
+        for o in offsets:
+            if not text[o].isspace():
+                content = content.stylize(matcher.match_style, o, o + 1)
+    return content
+
+
+def data(text: object) -> Content:
+    """``text`` (a name, a definition, a memo) as Textual content that is never parsed as markup."""
+    return Content(clean(text))
 
 
 def short_name(name: str) -> str:
