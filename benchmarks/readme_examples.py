@@ -1,5 +1,6 @@
-"""Print the README's example outputs (what tests/test_readme_examples.py checks).  Not a
-benchmark: it has nothing to time, so it prints no ratio.
+"""Print the example outputs of docs/tutorial.md on the bundled study (what
+tests/test_readme_examples.py checks; they lived in the README before).  Not a benchmark: it has
+nothing to time, so it prints no ratio.
 
     .venv/bin/python benchmarks/readme_examples.py
     .venv/bin/python benchmarks/readme_examples.py --quick    # the first example only: does it still work?
