@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldcode.ingest import decoding
+from fieldcode.ingest import decoding, zipcheck
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -257,6 +257,10 @@ def _read_docx(path: Path, encoding: str | None) -> ReadResult:
     """Read a Word .docx: body paragraphs and table-cell paragraphs in document order."""
     del encoding  # a .docx carries its own encoding
     _check_zip_container(path, ".docx", "Word")
+    try:  # sizes declared and unpacked, per part and in all, before python-docx holds them in memory
+        zipcheck.check_archive(path, zipcheck.DOCX_LIMITS, ".docx file")
+    except zipcheck.ZipLimitError as err:
+        raise ReadError(f"{err}: re-save it from Word without the embedded media, or save the text as .txt") from None
     import docx
 
     try:
