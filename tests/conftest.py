@@ -16,12 +16,32 @@ SHARED = REPO.parent / "shared"
 PG_ADMIN_URL = os.environ.get("FIELDCODE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+# The developer's own environment never reaches a test: their settings file (and the state file
+# beside it, where the coding screen writes each coder's position), coder, database and schemas.
+_SETTINGS_ENV = ("FIELDCODE_SETTINGS", "FIELDCODE_STATE", "FIELDCODE_CODER", "FIELDCODE_DB", "FIELDCODE_REFI_SCHEMAS")
+
+
+def _isolate(mp: pytest.MonkeyPatch, folder: Path) -> None:
+    for name in _SETTINGS_ENV:
+        mp.delenv(name, raising=False)
+    mp.setenv("FIELDCODE_SETTINGS", str(folder / "settings.toml"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session_settings(tmp_path_factory):
+    """Session- and module-scoped fixtures (the templates built once) are set up before any
+    per-test fixture, so the isolation below would come too late for them: isolate the session
+    too.  Each xdist worker is its own session with its own temporary folder."""
+    mp = pytest.MonkeyPatch()
+    _isolate(mp, tmp_path_factory.mktemp("session-settings"))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory, monkeypatch):
-    """Never read the developer's own settings file or coder."""
-    monkeypatch.setenv("FIELDCODE_SETTINGS", str(tmp_path_factory.mktemp("settings") / "settings.toml"))
-    monkeypatch.delenv("FIELDCODE_CODER", raising=False)
-    monkeypatch.delenv("FIELDCODE_DB", raising=False)
+    """Never read the developer's own settings file or coder; never write their state file."""
+    _isolate(monkeypatch, tmp_path_factory.mktemp("settings"))
 
 
 @pytest.fixture
@@ -155,4 +175,52 @@ def bundled(tmp_path) -> Path:
     root.mkdir()
     shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
     shutil.copytree(REPO / "interviews", root / "interviews")
+    return root
+
+
+# --- the bundled study imported once per test run (per xdist worker) and copied -----------------
+# Importing the 14 bundled interviews costs a few seconds of spaCy; the 462 example codings are
+# 462 committed transactions (synchronous=FULL), which is worse on a loaded disk.  The templates
+# below are built once per session and must never be written to: a test that needs a study copies
+# the folder (SQLite file included) with copy_study, which takes milliseconds.
+
+def copy_study(template: Path, dst: Path) -> Path:
+    """A fresh, writable copy of a template study folder (codebook, interviews, fieldcode.db)."""
+    shutil.copytree(template, dst)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def bundled_imported(tmp_path_factory) -> Path:
+    """TEMPLATE (read-only, copy it): the bundled study with its transcripts imported, no codings."""
+    from fieldcode.project import Project
+    from fieldcode.study.settings import Settings
+
+    root = tmp_path_factory.mktemp("template") / "bundled"
+    root.mkdir()
+    shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
+    shutil.copytree(REPO / "interviews", root / "interviews")
+    p = Project.open(root, coder="ana", settings=Settings())
+    try:
+        rep = p.import_files()
+        assert rep.ok, rep.outcomes
+    finally:
+        p.close()
+    return root
+
+
+@pytest.fixture(scope="session")
+def bundled_coded(bundled_imported, tmp_path_factory) -> Path:
+    """TEMPLATE (read-only, copy it): the bundled study imported with examples/codings.csv (the
+    codings of ana and ben) on top."""
+    from fieldcode.exchange.codingio import import_codings_csv
+    from fieldcode.project import Project
+    from fieldcode.study.settings import Settings
+
+    root = copy_study(bundled_imported, tmp_path_factory.mktemp("template") / "bundled")
+    p = Project.open(root, coder="ana", settings=Settings())
+    try:
+        import_codings_csv(p.store, REPO / "examples" / "codings.csv", None)
+    finally:
+        p.close()
     return root

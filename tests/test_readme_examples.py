@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, copy_study
 
 EXAMPLES = [
     ["crosstab", "--unit", "interviews", "--coder", "ana", "--denominators"],
@@ -52,8 +52,9 @@ def run_example(root: Path, args: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory):
-    return bundled_with_codings(tmp_path_factory.mktemp("readme"))
+def root(bundled_coded, tmp_path_factory):
+    """What bundled_with_codings builds, copied from conftest's template (built once per run)."""
+    return copy_study(bundled_coded, tmp_path_factory.mktemp("readme") / "bundled")
 
 
 @pytest.mark.parametrize("args", EXAMPLES, ids=lambda a: a[0])

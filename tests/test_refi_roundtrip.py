@@ -9,13 +9,12 @@ import zipfile
 from datetime import datetime, timezone
 
 import pytest
-from conftest import REPO, SHARED
+from conftest import REPO, SHARED, copy_study
 from lxml import etree
 from refi_helpers import coding_rows, new_study
 from sqlalchemy import text as sql
 
 from fieldcode import store as storemod
-from fieldcode.exchange.codingio import import_codings_csv
 from fieldcode.exchange import refi_import, refi_read, refi_write
 from fieldcode.project import Project
 
@@ -24,17 +23,11 @@ XSD = SHARED / "refi" / "xsd"
 
 
 @pytest.fixture(scope="module")
-def source_study(tmp_path_factory):
-    """The bundled study with the example codings and three memos, on SQLite (built once)."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("src") / "bundled"
-    root.mkdir()
-    shutil.copy(REPO / "codebook.yaml", root / "codebook.yaml")
-    shutil.copytree(REPO / "interviews", root / "interviews")
+def source_study(bundled_coded, tmp_path_factory):
+    """The bundled study with the example codings and three memos, on SQLite (a copy of conftest's
+    template, built once)."""
+    root = copy_study(bundled_coded, tmp_path_factory.mktemp("src") / "bundled")
     p = Project.open(root, coder="ana")
-    assert p.import_files().ok
-    import_codings_csv(p.store, REPO / "examples" / "codings.csv", None)
     iv = p.store.interview("leeds-improving-01-resident.md")
     storemod.add_memo(p.store, "ana", "Interview memo: ask about the ginnel again.", interview_id=iv.id)
     storemod.add_memo(p.store, "ben", "Code memo: housing vs place boundary.", code_id=p.store.code("housing").id)

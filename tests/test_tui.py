@@ -4,12 +4,13 @@ stored text with str.find, never copied from the app."""
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 from textual.widgets import Tree
+
+from conftest import copy_study
 
 from fieldcode.project import Project
 from fieldcode.study.settings import Settings
@@ -22,31 +23,15 @@ REPO = Path(__file__).resolve().parents[1]
 IV = "leeds-improving-01-resident"
 
 
-def build_template(base: Path) -> Path:
-    """The bundled study imported once per session; tests copy the folder (SQLite file included)."""
-    tpl = base / "tui-template"
-    if (tpl / "fieldcode.db").exists():
-        return tpl
-    tpl.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "codebook.yaml", tpl / "codebook.yaml")
-    shutil.copytree(REPO / "interviews", tpl / "interviews", dirs_exist_ok=True)
-    p = Project.open(tpl, coder="ana", settings=Settings())
-    rep = p.import_files()
-    assert rep.ok
-    p.close()
-    return tpl
-
-
 @pytest.fixture(scope="session")
-def tui_template(tmp_path_factory) -> Path:
-    return build_template(tmp_path_factory.getbasetemp())
+def tui_template(bundled_imported) -> Path:
+    """The bundled study imported once per session (conftest's template); tests copy the folder."""
+    return bundled_imported
 
 
 @pytest.fixture
 def study(tui_template, tmp_path) -> Path:
-    dst = tmp_path / "study"
-    shutil.copytree(tui_template, dst)
-    return dst
+    return copy_study(tui_template, tmp_path / "study")
 
 
 @pytest.fixture

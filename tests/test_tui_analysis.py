@@ -42,7 +42,6 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, OptionList, Static
 
 from fieldcode.project import Project
-from fieldcode.study.settings import Settings
 from fieldcode.tui import make_app
 from fieldcode.tui.analysis_screen import AnalysisScreen, SegmentListScreen
 from fieldcode.tui.coding import CodingScreen
@@ -96,19 +95,9 @@ def tiny(tiny_template, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def bundled_template(tmp_path_factory) -> Path:
-    """The bundled study with both coders' example codings, imported once per module."""
-    from fieldcode.exchange.codingio import import_codings_csv
-
-    tpl = tmp_path_factory.mktemp("bundled") / "study"
-    tpl.mkdir()
-    shutil.copy(REPO / "codebook.yaml", tpl / "codebook.yaml")
-    shutil.copytree(REPO / "interviews", tpl / "interviews")
-    p = Project.open(tpl, coder="ana", settings=Settings())
-    assert p.import_files().ok
-    import_codings_csv(p.store, REPO / "examples" / "codings.csv", None)
-    p.close()
-    return tpl
+def bundled_template(bundled_coded) -> Path:
+    """The bundled study with both coders' example codings (conftest's template, built once)."""
+    return bundled_coded
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ must be in the database.  Two instances (two coders) on one SQLite file both kee
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_study
 from fieldcode.project import Project
 from fieldcode.study.settings import Settings
 
@@ -57,13 +57,8 @@ RUNNER = textwrap.dedent('''
 
 
 @pytest.fixture
-def study(tmp_path_factory, tmp_path) -> Path:
-    from test_tui import build_template
-
-    tpl = build_template(tmp_path_factory.getbasetemp())
-    dst = tmp_path / "study"
-    shutil.copytree(tpl, dst)
-    return dst
+def study(bundled_imported, tmp_path) -> Path:
+    return copy_study(bundled_imported, tmp_path / "study")
 
 
 def spawn(tmp_path: Path, study: Path, coder: str, n: int, hotkey: str) -> subprocess.Popen:
