@@ -1,0 +1,154 @@
+"""Text is data in the terminal UI (issue 19, point 4), driven by real key presses (Pilot):
+``[/]`` typed into every input box of the app (the study search box, find in this transcript,
+the code picker's filter, the memo editor, the new-code and who-is-coding dialogs) neither
+crashes a screen nor disappears, and notifications show ``[Laughs]``, ``[INAUDIBLE]`` and
+``[Pause]`` literally."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Label, TextArea
+from textual.widgets._toast import Toast
+
+from fieldcode.project import Project
+from fieldcode.tui import make_app
+from fieldcode.tui.modals import CodePicker, MemoEditor, Prompt
+from fieldcode.tui.study_search import StudySearchScreen
+from test_tui import project, ready, study, tui_template  # noqa: F401 - fixtures
+
+MARKUP = "[/]"
+KEYS = {"[": "left_square_bracket", "]": "right_square_bracket", "/": "slash", " ": "space"}
+
+
+def keys(text: str) -> list[str]:
+    return [KEYS.get(ch, ch) for ch in text]
+
+
+def toasts(app) -> list[str]:
+    return [t.render().plain for t in app.screen.query(Toast)]
+
+
+def shown(widget) -> str:
+    """What a Label/Static shows (its visual rendered to plain text)."""
+    return str(widget.render())
+
+
+async def settle(pilot, n: int = 3) -> None:
+    for _ in range(n):
+        await pilot.pause()
+
+
+async def test_notifications_show_bracketed_annotations_literally(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        screen = await ready(app, pilot)
+        screen.notify("She said [Laughs] then [INAUDIBLE] and [Pause] [/] [b]x[/b]")
+        app.notify("[Laughs]", title="[Pause] \x1b]52;c;QUFB\x07")
+        await settle(pilot)
+        texts = toasts(app)
+        assert any("She said [Laughs] then [INAUDIBLE] and [Pause] [/] [b]x[/b]" in t for t in texts), texts
+        assert any(t.startswith("[Pause] \n[Laughs]") or "[Pause]" in t and "[Laughs]" in t for t in texts), texts
+        assert not any("\x1b" in t for t in texts)
+
+
+async def test_study_search_box_takes_markup(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        await ready(app, pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StudySearchScreen)
+        box = screen.query_one("#query", Input)
+        box.value = ""
+        await pilot.press(*keys(MARKUP))
+        assert box.value == MARKUP
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not screen.busy:
+                break
+        await settle(pilot)
+        assert app.screen is screen                           # no crash, still there
+        count = shown(screen.query_one("#count", Label))
+        assert "[/]" in count, count
+
+
+async def test_find_prompt_code_picker_and_memo_take_markup(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        screen = await ready(app, pilot)
+        # find in this transcript: the Prompt's box, then the "not found" notification
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(app.screen, Prompt)
+        box = app.screen.query_one(Input)
+        await pilot.press("ctrl+a", "ctrl+k", *keys(MARKUP))
+        assert box.value == MARKUP
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert any("does not contain '[/]'" in t for t in toasts(app)), toasts(app)
+
+        # the code picker's filter
+        await pilot.press("s")                                  # select a sentence
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, CodePicker)
+        await pilot.press(*keys(MARKUP))
+        await settle(pilot)
+        assert app.screen.query_one("#picker-input", Input).value == MARKUP
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+        # a memo of the interview / passage
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, MemoEditor)
+        ta = app.screen.query_one(TextArea)
+        ta.text = ""
+        await pilot.press(*keys("[/] [Laughs]"))
+        assert ta.text == "[/] [Laughs]"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+    from fieldcode import store as storemod
+
+    assert "[/] [Laughs]" in [m.text for m in storemod.memos(project.store, author="ana")]
+
+
+async def test_new_code_named_with_markup(project):
+    app = make_app(project)
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        screen = await ready(app, pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        await pilot.press("n")                                  # n: new top-level code
+        await settle(pilot)
+        assert isinstance(app.screen, Prompt), app.screen
+        await pilot.press(*keys("[/] [Laughs]"), "enter")
+        await settle(pilot, 6)
+        assert app.screen is screen
+        assert any("New code '[/] [Laughs]'" in t for t in toasts(app)), toasts(app)
+    assert "[/] [Laughs]" in [c.name for c in project.store.codes()]
+
+
+async def test_who_is_coding_prompt_takes_markup_and_refuses_controls(study):
+    p = Project.open(study)                                   # no coder: the app asks
+    try:
+        app = make_app(p)
+        async with app.run_test(size=(160, 50), notifications=True) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, Prompt)
+            box = app.screen.query_one(Input)
+            box.value = "ana\x1b]52;c;QUFB\x07"               # pasted with a terminal escape
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, Prompt)             # refused, asked again
+            assert any("control character" in t for t in toasts(app)), toasts(app)
+            await pilot.press(*keys("ana [/]"), "enter")
+            await ready(app, pilot)
+            assert p.coder == "ana [/]"
+            assert "ana [/]" in app.screen.sub_title
+    finally:
+        p.close()
