@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from fieldcode import text as textmod
+from fieldcode.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,29 @@ def counting_by_key(key: str) -> Counting:
 # The same line breaks fieldcode.text.normalise turns into "\n" (checked: the result must equal
 # textmod.normalise exactly, or the map is not used).
 _BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _remove_controls_with_map(full: str, m: list[int]) -> tuple[str, list[int]]:
+    """``textmod.remove_controls(full)`` (normalise's last step, after NFC and the line breaks),
+    carrying the map along: a position inside a removed sequence maps to where it was cut."""
+    if not textmod.CONTROL_RE.search(full):
+        return full, m
+    keep: list[str] = []
+    shift = [0] * (len(full) + 1)   # index in ``full`` -> index in the result
+    out = last = 0
+    for mt in textmod.CONTROL_RE.finditer(full):
+        a, b = mt.span()
+        for i in range(last, a + 1):
+            shift[i] = out + (i - last)
+        out += a - last
+        keep.append(full[last:a])
+        for i in range(a + 1, b + 1):
+            shift[i] = out
+        last = b
+    for i in range(last, len(full) + 1):
+        shift[i] = out + (i - last)
+    keep.append(full[last:])
+    return "".join(keep), [x if x < 0 else shift[x] for x in m]
 
 
 def _normalise_with_map(body: str) -> tuple[str, list[int]]:
@@ -104,6 +128,7 @@ def _normalise_with_map(body: str) -> tuple[str, list[int]]:
     add_segment(body[pos:])
     m.append(out)
     full = "".join(parts)
+    full, m = _remove_controls_with_map(full, m)
     stripped = full.rstrip()
     if not full.strip():
         return "", [0 if x >= 0 else -1 for x in m]
@@ -122,7 +147,9 @@ class SourceText:
         self.body = raw[1:] if self.has_bom else raw
         self.text, self._map = _normalise_with_map(self.body)
         if self.text != textmod.normalise(self.body):  # pragma: no cover - guards the map
-            raise AssertionError("offset map out of step with fieldcode.text.normalise")
+            raise InvalidInput("a source's text could not be mapped position by position onto its normalised "
+                               "form, so its selections cannot be placed; nothing was imported. Please report "
+                               "this file to the fieldcode maintainers")
         self.has_crlf = "\r\n" in self.body
         self.has_astral = any(ord(ch) > 0xFFFF for ch in self.body)
         self._offsets: dict[tuple[bool, bool], list[int]] = {}

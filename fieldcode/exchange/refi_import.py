@@ -15,29 +15,43 @@
   become memos of the interview or code; a selection without codings but with a note becomes a
   passage memo.  What fieldcode cannot hold is listed with counts.
 
-Order of work: everything is planned and checked first; then the codebook.yaml, the codes, the
-interviews, attributes, codings and memos are written; if any step fails, everything already
-written is removed again and codebook.yaml is restored byte for byte.
+Order of work: everything is planned and checked first (sizes, encodings, control characters
+and attributes as for transcripts; see ``fieldcode.exchange.refi_read``); then codes, interviews,
+attributes, codings and memos are stored in ONE database transaction, and only after it commits
+does codebook.yaml get the new codes (an atomic replace of a pending copy).  A journal written
+before the transaction lets the next import finish a run killed between the two steps, or say
+that a run killed earlier left nothing (:func:`recover`).  One import runs at a time per study
+(:func:`import_lock`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
 import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from fieldcode.study import codebook as cbmod
 from fieldcode.study import codebook_edit
 from fieldcode import store as storemod
+from fieldcode.store import exchange as storex
 from fieldcode import text as textmod
 from fieldcode.study.codebook import CodeDef
+from fieldcode.study.settings import check_coder
 from fieldcode.errors import Conflict, InvalidInput
 from fieldcode.exchange import offsets
 from fieldcode.exchange.refi_read import RCode, RefiFile, RSelection, norm_guid
 from fieldcode.exchange.refi_write import FIELD_LABELS, KEY_LABEL, code_guid
 from fieldcode.exchange.importer import prepare_texts
+from fieldcode.study.design import validate_attributes
 
 MAX_LISTED = 25
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
@@ -59,6 +73,7 @@ class ImportResult:
     attributes_set: int = 0
     not_imported: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)   # what an earlier, interrupted import left
 
     @property
     def changed(self) -> bool:
@@ -187,6 +202,15 @@ class _CodePlan:
             go(r, (), None)
 
 
+def _validate(rf: RefiFile, src, attrs: dict[str, str], study) -> None:  # noqa: ANN001
+    """A source's attributes are checked as a transcript's front matter is."""
+    try:
+        validate_attributes(attrs, study)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{rf.path}: text source '{src.name}': {exc}; nothing was imported. Correct the "
+                           "value in the tool that wrote the file (or the study's arms), then import again") from None
+
+
 def _count_selections(sels: list[RSelection]) -> str:
     n = sum(len(s.codings) for s in sels)
     return f"{len(sels)} selection(s) with {n} coding(s)"
@@ -201,8 +225,19 @@ def _unique_name(name: str, taken: set[str]) -> str:
     return out
 
 
-def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: str | None = None) -> ImportResult:  # noqa: ANN001, C901
-    """Import the parsed file ``rf`` into ``project`` (a :class:`fieldcode.project.Project`)."""
+def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: str | None = None) -> ImportResult:  # noqa: ANN001
+    """Import the parsed file ``rf`` into ``project`` (a :class:`fieldcode.project.Project`):
+    all of it or nothing, one import per study at a time; first finishing or clearing what an
+    interrupted earlier import left (said in ``recovered``)."""
+    with import_lock(project.root):
+        recovered = recover(project)
+        _current_codebook(project)
+        res = _import_file(project, rf, counting=counting, coder=coder)
+    res.recovered = recovered
+    return res
+
+
+def _import_file(project, rf: RefiFile, *, counting: str | None, coder: str | None) -> ImportResult:  # noqa: ANN001, C901
     res = ImportResult(path=rf.path, origin=rf.origin)
     store = project.store
     fallback = coder or project.coder
@@ -234,6 +269,13 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
             res.not_imported.append(f"text source '{src.name}': {src.problem} ({_count_selections(src.selections)})")
             continue
         st = offsets.SourceText(src.raw)
+        for note in src.reading:
+            res.warnings.append(f"text source '{src.name}': {note}")
+        if textmod.CONTROL_RE.search(st.body):
+            removed = textmod.normalise_counted(st.body)[1]
+            res.warnings.append(f"text source '{src.name}': removed {removed:,} control character(s) or terminal "
+                                "escape sequence(s) (they would drive the terminal, not show as text), as for "
+                                "transcripts; selections keep their places in the remaining text")
         if not st.text:
             res.not_imported.append(f"text source '{src.name}': its text is empty ({_count_selections(src.selections)})")
             continue
@@ -307,9 +349,11 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
                 if k in cur and cur[k] != v:
                     res.warnings.append(f"interview '{name}': attribute {k} is '{cur[k]}' here and '{v}' in the file; kept '{cur[k]}'")
                 merged.setdefault(k, v)
+            _validate(rf, src, merged, project.study)
             if merged != cur:
                 attr_before[iid], attr_updates[iid] = cur, merged
             continue
+        _validate(rf, src, attrs, project.study)
         if sha in planned_sha:
             mapped[src.guid] = planned_sha[sha]
             continue
@@ -325,7 +369,7 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
     def who(*guids: str | None) -> str:
         for g in guids:
             if g and g in rf.users:
-                return rf.users[g][:100]
+                return check_coder(rf.users[g][:100], f"{rf.path}: user {g}")
         if fallback:
             return fallback
         raise InvalidInput(f"{rf.path}: the file does not say who made some codings or notes (no user); "
@@ -401,59 +445,87 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
 
 def _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before, coding_rows,  # noqa: ANN001, PLR0913
             memo_rows, present_c, present_m, ft) -> ImportResult:
+    """Write everything: the database in ONE transaction, codebook.yaml after it commits.
+
+    New codes are first written to a pending copy of codebook.yaml (``PENDING``) and a journal
+    (``JOURNAL``) says what this import is about to do; the transaction then stores codes,
+    interviews, attributes, codings and memos together with the new codebook's version; only
+    after the commit does the pending copy replace codebook.yaml (``os.replace``, atomic) and
+    the journal go.  A kill before the commit leaves the database as it was (the transaction
+    never committed) and codebook.yaml untouched; a kill between the commit and the replace
+    leaves the journal, and :func:`recover` (run by the next import) finishes the replace."""
     store = project.store
-    cb_path = project.root / "codebook.yaml"
-    yaml_before = cb_path.read_bytes()
-    added_ivs: list[int] = []
-    added_codings: list[str] = []
-    added_memos: list[str] = []
-    touched: dict[int, dict[str, str]] = {}
+    root = project.root
+    cb_path = root / CODEBOOK_NAME
     new_codes = list(plan.new.values())
+    # the slow, pure part (spaCy) before the write lock is taken
+    prepared = prepare_texts(project.study, [(n, sp, raw, attrs) for n, sp, raw, attrs, _ in new_items],
+                             spacy_model=project.settings.spacy_model)
+    base = cb_path.read_bytes()
+    new_cb = None
+    pending = root / PENDING
+    journal = root / JOURNAL
+    _write_journal(journal, {
+        "file": str(rf.path), "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "pid": os.getpid(),
+        "codebook_sha256": hashlib.sha256(base).hexdigest(), "codes": [nc.key for nc in new_codes],
+        "interviews": [p.name for p in prepared], "interview_sha256": [p.sha256 for p in prepared],
+        "coding_uids": [r["uid"] for r in coding_rows if r["uid"] not in present_c][:JOURNAL_PROBES],
+        "memo_uids": [r["uid"] for r in memo_rows if r["uid"] not in present_m][:JOURNAL_PROBES],
+        "codebook_version_before": storex.exchange_last_codebook_version(store),
+        "codebook_hash": None})
     try:
-        _append_codes(cb_path, [CodeDef(key=nc.key, name=nc.name, parent=nc.parent, colour=nc.colour,
-                                        definition=nc.definition, use_when=nc.use_when, not_when=nc.not_when,
-                                        example=nc.example, codable=nc.codable) for nc in new_codes])
         if new_codes:
-            project.reload_codebook()
-        code_ids = {c.key: c.id for c in store.codes(include_retired=True)}
-        prepared = prepare_texts(project.study, [(n, sp, raw, attrs) for n, sp, raw, attrs, _ in new_items],
-                                 spacy_model=project.settings.spacy_model)
-        ids_by_name: dict[str, int] = {}
-        for p, (_, _, _, _, created) in zip(prepared, new_items):
-            iid = store.save_interview(p)
-            added_ivs.append(iid)
-            ids_by_name[p.name] = iid
-            if created is not None:
-                storemod.exchange_set_imported_at(store, iid, created)
-        for iid, attrs in attr_updates.items():
-            touched[iid] = attr_before[iid]
-            store.set_attributes(iid, attrs)
+            shutil.copyfile(cb_path, pending)
+            _append_codes(pending, [CodeDef(key=nc.key, name=nc.name, parent=nc.parent, colour=nc.colour,
+                                            definition=nc.definition, use_when=nc.use_when, not_when=nc.not_when,
+                                            example=nc.example, codable=nc.codable) for nc in new_codes])
+            new_cb = cbmod.load(pending)
+            _fsync(pending)
+            info = json.loads(journal.read_text(encoding="utf-8"))
+            info["codebook_hash"] = new_cb.hash
+            _write_journal(journal, info)
+        with store.transaction() as s:
+            if new_cb is not None:
+                store.sync_codebook(new_cb)
+            code_ids = storex.exchange_code_ids(s)
+            ids_by_name: dict[str, int] = {}
+            for p, (_, _, _, _, created) in zip(prepared, new_items):
+                iid = store.save_interview(p)
+                ids_by_name[p.name] = iid
+                if created is not None:
+                    storemod.exchange_set_imported_at(store, iid, created)
+            for iid, attrs in attr_updates.items():
+                store.set_attributes(iid, attrs)
 
-        def iv_id(src_guid: str | None) -> int | None:
-            if src_guid is None:
-                return None
-            v = mapped[src_guid]
-            return v if isinstance(v, int) else ids_by_name[v]
+            def iv_id(src_guid: str | None) -> int | None:
+                if src_guid is None:
+                    return None
+                v = mapped[src_guid]
+                return v if isinstance(v, int) else ids_by_name[v]
 
-        rows = [dict(uid=r["uid"], interview_id=iv_id(r["iv"]), code_id=code_ids[r["code"]], coder=r["coder"],
-                     start=r["start"], end=r["end"], memo=r["memo"], created_at=r["created_at"],
-                     updated_at=r["updated_at"])
-                for r in coding_rows if r["uid"] not in present_c]
-        added, _ = store.insert_codings(rows, action="import", detail={
-            "file": rf.path.name, "origin": rf.origin, "counting": ft.counting.key})
-        added_codings = [c.uid for c in added]
-        mrows = [dict(uid=r["uid"], author=r["author"], interview_id=iv_id(r["iv"]),
-                      code_id=code_ids.get(r.get("code")) if r.get("code") else None, start=r["start"],
-                      end=r["end"], text=r["text"], created_at=r["created_at"], updated_at=r["updated_at"])
-                 for r in memo_rows if r["uid"] not in present_m]
-        added_memos, _ = storemod.exchange_insert_memos(store, mrows)
+            rows = [dict(uid=r["uid"], interview_id=iv_id(r["iv"]), code_id=code_ids[r["code"]], coder=r["coder"],
+                         start=r["start"], end=r["end"], memo=r["memo"], created_at=r["created_at"],
+                         updated_at=r["updated_at"])
+                    for r in coding_rows if r["uid"] not in present_c]
+            added, _ = store.insert_codings(rows, action="import", detail={
+                "file": rf.path.name, "origin": rf.origin, "counting": ft.counting.key})
+            added_codings = [c.uid for c in added]
+            mrows = [dict(uid=r["uid"], author=r["author"], interview_id=iv_id(r["iv"]),
+                          code_id=code_ids.get(r.get("code")) if r.get("code") else None, start=r["start"],
+                          end=r["end"], text=r["text"], created_at=r["created_at"], updated_at=r["updated_at"])
+                     for r in memo_rows if r["uid"] not in present_m]
+            added_memos, _ = storemod.exchange_insert_memos(store, mrows)
     except BaseException:
-        storemod.exchange_rollback(store, coding_uids=added_codings, memo_uids=added_memos, interview_ids=added_ivs,
-                                   code_keys=[nc.key for nc in new_codes], attributes=touched)
-        if cb_path.read_bytes() != yaml_before:
-            cb_path.write_bytes(yaml_before)
-            project.reload_codebook()
+        # the transaction rolled back (or never began): codebook.yaml was never touched
+        pending.unlink(missing_ok=True)
+        journal.unlink(missing_ok=True)
         raise
+    if new_cb is not None:
+        os.replace(pending, cb_path)
+        _fsync_dir(root)
+    journal.unlink(missing_ok=True)
+    if new_cb is not None:
+        project.reload_codebook()
     res.interviews_new = [p.name for p in prepared]
     res.codes_new = [nc.key for nc in new_codes]
     res.codes_matched = len(plan.matched)
@@ -461,6 +533,118 @@ def _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before
     res.memos_added, res.memos_present = len(added_memos), len(memo_rows) - len(added_memos)
     res.attributes_set = sum(len(v) for v in attr_updates.values()) + sum(len(a) for *_, a, _ in new_items)
     return res
+
+
+# ---- the journal of an import in progress, and the recovery from an interrupted one ----------------
+CODEBOOK_NAME = "codebook.yaml"
+JOURNAL = ".fieldcode-refi-import.json"      # what an import in progress is about to do
+PENDING = ".codebook.refi-pending.yaml"      # codebook.yaml with the import's new codes, until the commit
+LOCK = ".fieldcode-refi-import.lock"         # held (flock) by the one REFI-QDA import running in this study
+JOURNAL_PROBES = 50
+LOCK_WAIT = 120
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_journal(path: Path, info: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(info, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+@contextmanager
+def import_lock(root: Path) -> Iterator[None]:
+    """One REFI-QDA import at a time per study: a second waits up to ``LOCK_WAIT`` seconds (the
+    lock goes with the process, kill or not, so a killed import never blocks the next)."""
+    fh = open(root / LOCK, "a+b")  # noqa: SIM115
+    try:
+        give_up = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > give_up:
+                    raise Conflict(f"{root}: another REFI-QDA import into this study has been running for more than "
+                                   f"{LOCK_WAIT} s; nothing was imported: wait for it to finish and import again") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        fh.close()
+
+
+def _current_codebook(project) -> None:  # noqa: ANN001
+    """The codebook as it is now that this import holds the lock (another import may have added
+    codes to codebook.yaml since the project was opened): plan against that, not a stale copy."""
+    project.reload_codebook()
+
+
+def recover(project) -> list[str]:  # noqa: ANN001
+    """Finish or clear what an interrupted import left (call with :func:`import_lock` held).
+    Returns what it found, in words, for the user."""
+    root = project.root
+    journal, pending, cb_path = root / JOURNAL, root / PENDING, root / CODEBOOK_NAME
+    for tmp in (root / (JOURNAL + ".tmp"), root / f".{PENDING}.tmp", root / f".{PENDING}.check.tmp",
+                root / f".{PENDING}.import.tmp"):   # codebook_edit's and _append_codes's temporary files
+        tmp.unlink(missing_ok=True)
+    if not journal.exists():
+        pending.unlink(missing_ok=True)
+        return []
+    try:
+        info = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        journal.unlink(missing_ok=True)   # cut off while being written: the import had not begun to store
+        pending.unlink(missing_ok=True)
+        return ["an earlier REFI-QDA import was interrupted before it stored anything; nothing of it was kept"]
+    what = f"an earlier REFI-QDA import of {info.get('file')} (started {info.get('started')}, process {info.get('pid')})"
+    committed = storex.exchange_import_committed(
+        project.store, codebook_hash=info.get("codebook_hash"), after_version=info.get("codebook_version_before"),
+        interview_sha256=info.get("interview_sha256") or [], coding_uids=info.get("coding_uids") or [],
+        memo_uids=info.get("memo_uids") or [])
+    codes = info.get("codes") or []
+    if not committed:
+        journal.unlink(missing_ok=True)
+        pending.unlink(missing_ok=True)
+        return [f"{what} was interrupted before its database transaction committed: nothing of it was kept "
+                "(database and codebook.yaml are as they were before it); import that file again to bring it in"]
+    if info.get("codebook_hash") and pending.exists():
+        now = hashlib.sha256(cb_path.read_bytes()).hexdigest()
+        if now != info.get("codebook_sha256"):
+            raise Conflict(f"{what} stored everything in the database but was stopped before it added its "
+                           f"{len(codes)} new code(s) to codebook.yaml, and codebook.yaml has been edited since. "
+                           f"Its codes are in {pending}: copy the new codes ({', '.join(codes[:10])}"
+                           f"{', ...' if len(codes) > 10 else ''}) into codebook.yaml, then delete {pending} and "
+                           f"{journal}")
+        os.replace(pending, cb_path)
+        _fsync_dir(root)
+        journal.unlink(missing_ok=True)
+        project.reload_codebook()
+        return [f"{what} had stored everything in the database but was stopped before codebook.yaml got its "
+                f"{len(codes)} new code(s) ({', '.join(codes[:10])}{', ...' if len(codes) > 10 else ''}); "
+                "they are added to codebook.yaml now, so that import is complete"]
+    journal.unlink(missing_ok=True)
+    pending.unlink(missing_ok=True)
+    return [f"{what} was stopped after it had finished (only its journal was left); it is complete"]
 
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):(.*)$")
@@ -516,6 +700,15 @@ def _append_codes(path: Path, codes: list[CodeDef]) -> None:
 
 def import_codebook(project, rf: RefiFile) -> ImportResult:  # noqa: ANN001
     """A ``.qdc`` codebook (or only the codebook of a project): new codes into codebook.yaml."""
+    with import_lock(project.root):
+        recovered = recover(project)
+        _current_codebook(project)
+        res = _import_codebook(project, rf)
+    res.recovered = recovered
+    return res
+
+
+def _import_codebook(project, rf: RefiFile) -> ImportResult:  # noqa: ANN001
     res = ImportResult(path=rf.path, origin=rf.origin)
     plan = _CodePlan(project.codebook, {c.key for c in project.store.codes(include_retired=True)})
     plan.walk(rf.codes)

@@ -11,8 +11,8 @@ silently.  Nothing here touches the database.
 from __future__ import annotations
 
 import uuid
-import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -20,6 +20,9 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from fieldcode.errors import InvalidInput
+from fieldcode.ingest import decoding
+from fieldcode.ingest.readers import MAX_TEXT_BYTES
+from fieldcode.ingest.zipcheck import QDPX_LIMITS, REFI_MAX_CODES, REFI_MAX_XML_BYTES, BoundedZip, ZipLimitError, mb
 
 
 @dataclass
@@ -69,6 +72,7 @@ class RSource:
     notes: list[str] = field(default_factory=list)
     description: str = ""
     whole_codings: int = 0      # Coding elements on the source itself (no selection)
+    reading: list[str] = field(default_factory=list)          # how its text was decoded (said to the user)
 
 
 @dataclass
@@ -164,22 +168,25 @@ def _int(v: str | None, where: str) -> int:
         raise InvalidInput(f"{where}: position '{v}' is not a whole number") from None
 
 
-def decode_source(data: bytes) -> tuple[str | None, str | None]:
-    """Text of a plain-text source (U+FEFF kept in front when the file had a BOM), or a reason."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        enc, body = "utf-8", data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        enc, body = ("utf-16-le" if data[:2] == b"\xff\xfe" else "utf-16-be"), data[2:]
-    else:
-        enc, body = "utf-8", data
-        try:
-            return body.decode("utf-8"), None
-        except UnicodeDecodeError as exc:
-            return None, f"the text file is not UTF-8 (byte {exc.start})"
+def decode_source(data: bytes) -> tuple[str | None, str | None, list[str]]:
+    """Text of a plain-text source (U+FEFF kept in front when the file had a BOM: some tools
+    count it in positions), or a reason, and notes on the decoding.  The same rules as a
+    transcript's bytes (:mod:`fieldcode.ingest.decoding`): BOMs, UTF-8, UTF-16 without a BOM
+    recognised from its zero bytes, windows-1252 only when certain, said in the notes."""
+    bom = data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
     try:
-        return "\ufeff" + body.decode(enc), None
-    except UnicodeDecodeError as exc:
-        return None, f"the text file is not valid {enc} (byte {exc.start})"
+        text, _enc, notes = decoding.decode_bytes(data, None)
+    except decoding.DecodeError as exc:
+        return None, f"its text file cannot be read as text: {exc}", []
+    return ("\ufeff" if bom else "") + text.removeprefix("\ufeff"), None, notes
+
+
+def _check_codes(path: Path, rf: "RefiFile") -> None:
+    n = len(rf.all_codes())
+    if n > REFI_MAX_CODES:
+        raise InvalidInput(f"{path}: the file has {n:,} codes; fieldcode imports at most {REFI_MAX_CODES:,} from one "
+                           "file (every command reads the whole codebook); nothing was imported. Import a smaller "
+                           "codebook, or split it in the tool that wrote it")
 
 
 def read(path: Path) -> RefiFile:
@@ -188,35 +195,74 @@ def read(path: Path) -> RefiFile:
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
     suffix = path.suffix.lower()
-    files: dict[str, bytes] = {}
     if suffix == ".qdpx":
         try:
-            with zipfile.ZipFile(path) as z:
-                names = [n for n in z.namelist() if not n.endswith("/")]
-                qdes = [n for n in names if n.lower().endswith(".qde") and "/" not in n.strip("/")]
-                if not qdes:
-                    raise InvalidInput(f"{path}: no .qde project file inside the archive; is this a REFI-QDA project?")
-                qde = next((n for n in qdes if n.lower() == "project.qde"), sorted(qdes)[0])
-                xml = z.read(qde)
-                for n in names:
-                    if n != qde:
-                        files[n] = z.read(n)
-        except zipfile.BadZipFile:
-            raise InvalidInput(f"{path}: not a zip archive; a .qdpx file is a zip of project.qde and sources/") from None
-    elif suffix in (".qde", ".qdc"):
+            with BoundedZip(path, QDPX_LIMITS, "REFI-QDA project (.qdpx)") as z:
+                return _read_qdpx(path, z)
+        except ZipLimitError as exc:
+            raise InvalidInput(f"{path}: {exc}; nothing was imported") from None
+    if suffix in (".qde", ".qdc"):
+        size = path.stat().st_size
+        if size > REFI_MAX_XML_BYTES:
+            raise InvalidInput(f"{path}: the file is {mb(size)}; fieldcode reads REFI-QDA XML of at most "
+                               f"{mb(REFI_MAX_XML_BYTES)}; nothing was imported")
         xml = path.read_bytes()
         folder = path.parent
+        files: dict[str, Path] = {}
         for sub in folder.iterdir():
             if sub.is_dir() and sub.name.lower() == "sources":
                 for f in sub.iterdir():
                     if f.is_file():
-                        files[f"{sub.name}/{f.name}"] = f.read_bytes()
-    else:
-        raise InvalidInput(f"{path}: not a REFI-QDA file (expected .qdpx, .qde or .qdc)")
+                        files[f"{sub.name}/{f.name}"] = f
+
+        def load(name: str) -> bytes:
+            return _limited(name, files[name].stat().st_size, path, files[name].read_bytes)
+
+        return _parse(path, xml, list(files), load)
+    raise InvalidInput(f"{path}: not a REFI-QDA file (expected .qdpx, .qde or .qdc)")
+
+
+def _limited(name: str, size: int, path: Path, reader: Callable[[], bytes]) -> bytes:
+    if size > MAX_TEXT_BYTES:
+        raise InvalidInput(f"{path}: source text {name} is {mb(size)}; the limit for one text is "
+                           f"{mb(MAX_TEXT_BYTES)}, as for transcripts (about 3.5 million words); nothing was "
+                           "imported. Split it into one source per interview in the tool that wrote it")
+    return reader()
+
+
+def _read_qdpx(path: Path, z: BoundedZip) -> "RefiFile":
+    names = z.names()
+    qdes = [n for n in names if n.lower().endswith(".qde") and "/" not in n.strip("/")]
+    if not qdes:
+        raise InvalidInput(f"{path}: no .qde project file inside the archive; is this a REFI-QDA project?")
+    qde = next((n for n in qdes if n.lower() == "project.qde"), sorted(qdes)[0])
+    if z.size(qde) > REFI_MAX_XML_BYTES:
+        raise InvalidInput(f"{path}: {qde} unpacks to {mb(z.size(qde))}; fieldcode reads REFI-QDA XML of at most "
+                           f"{mb(REFI_MAX_XML_BYTES)}; nothing was imported")
     try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+        xml = z.read(qde, REFI_MAX_XML_BYTES)
+    except ZipLimitError as exc:
+        raise InvalidInput(f"{path}: {exc}; nothing was imported") from None
+
+    def load(name: str) -> bytes:
+        try:
+            return _limited(name, z.size(name), path, lambda: z.read(name, MAX_TEXT_BYTES))
+        except ZipLimitError as exc:
+            raise InvalidInput(f"{path}: {exc}; nothing was imported") from None
+
+    return _parse(path, xml, [n for n in names if n != qde], load)
+
+
+def _parse(path: Path, xml: bytes, names: list[str], load: Callable[[str], bytes]) -> "RefiFile":  # noqa: C901
+    # No entity is expanded, nothing is fetched, and libxml2's own bounds stay on (huge_tree=False:
+    # at most 10,000,000 characters in one text node, depth 256): the file's size is already bounded.
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                                                     load_dtd=False))
     except etree.XMLSyntaxError as exc:
-        raise InvalidInput(f"{path}: malformed XML: {exc}") from None
+        hint = (" (a text inside the XML is over libxml2's 10,000,000-character bound: keep long texts in "
+                "sources/ files)" if "huge" in str(exc).lower() else "")
+        raise InvalidInput(f"{path}: malformed XML: {exc}{hint}; nothing was imported") from None
     kind = {"Project": "project", "CodeBook": "codebook"}.get(_local(root))
     if kind is None:
         raise InvalidInput(f"{path}: the root element is <{_local(root)}>, not <Project> or <CodeBook>")
@@ -226,6 +272,7 @@ def read(path: Path) -> RefiFile:
         _kid(_kid(root, "CodeBook"), "Codes") if _kid(root, "CodeBook") is not None else None)
     if codes_el is not None:
         rf.codes = [_code(c) for c in _kids(codes_el, "Code")]
+    _check_codes(path, rf)
     if kind == "codebook":
         _count_sets(root, rf)
         return rf
@@ -235,13 +282,13 @@ def read(path: Path) -> RefiFile:
     variables = _kid(root, "Variables")
     for v in _kids(variables, "Variable") if variables is not None else []:
         rf.variables[norm_guid(v.get("guid"))] = v.get("name") or ""
-    lookup = {PurePosixPath(n).name.lower(): n for n in files}
-    lookup.update({n.lower(): n for n in files})
+    lookup = {PurePosixPath(n).name.lower(): n for n in names}
+    lookup.update({n.lower(): n for n in names})
     sources = _kid(root, "Sources")
     for s in list(sources) if sources is not None else []:
         tag = _local(s)
         if tag == "TextSource":
-            rf.sources.append(_text_source(s, files, lookup, str(path)))
+            rf.sources.append(_text_source(s, load, lookup, str(path)))
         elif tag:
             rf.unsupported[tag] += 1
             for sel in s.iter():
@@ -308,7 +355,7 @@ def _values(el) -> dict[str, str]:  # noqa: ANN001
     return out
 
 
-def _text_source(s, files: dict[str, bytes], lookup: dict[str, str], where: str) -> RSource:  # noqa: ANN001
+def _text_source(s, load: Callable[[str], bytes], lookup: dict[str, str], where: str) -> RSource:  # noqa: ANN001
     name = (s.get("name") or "").strip() or PurePosixPath(s.get("plainTextPath") or "").name or norm_guid(s.get("guid"))
     src = RSource(guid=norm_guid(s.get("guid")), name=name, raw=None, problem=None,
                   created=_time(s.get("creationDateTime")), user=_user(s), values=_values(s),
@@ -318,6 +365,9 @@ def _text_source(s, files: dict[str, bytes], lookup: dict[str, str], where: str)
     content = _kid(s, "PlainTextContent")
     ptp = s.get("plainTextPath")
     if content is not None and content.text:
+        if len(content.text) > MAX_TEXT_BYTES:
+            raise InvalidInput(f"{where}: source '{name}' has {len(content.text):,} characters of text; the limit "
+                               f"for one text is {mb(MAX_TEXT_BYTES)}, as for transcripts; nothing was imported")
         src.raw = content.text
     elif ptp:
         ref = ptp
@@ -330,7 +380,7 @@ def _text_source(s, files: dict[str, bytes], lookup: dict[str, str], where: str)
         if hit is None:
             src.problem = f"its text file '{ptp}' is not in the archive"
         else:
-            src.raw, src.problem = decode_source(files[hit])
+            src.raw, src.problem, src.reading = decode_source(load(hit))
     else:
         src.problem = "it has no plain text (no plainTextPath or PlainTextContent)"
     for sel in s:

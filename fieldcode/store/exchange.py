@@ -1,6 +1,7 @@
 """The database side of exchange with other tools (``fieldcode.exchange``): whole-study rows
-for an export, memos with their identity for an import, and the undo of an import that failed
-halfway.
+for an export, memos with their identity for an import, and what an import's journal needs to
+tell, after a kill, whether its one transaction committed.  (``exchange_rollback`` undoes rows
+an import stored in several transactions; the REFI-QDA import now stores in one.)
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
-from fieldcode.store.models import Attribute, Code, Coding, Event, Interview, Memo, utcnow
+from fieldcode.store.models import Attribute, Code, CodebookVersion, Coding, Event, Interview, Memo, utcnow
 
 
 def exchange_rows(store) -> dict:  # noqa: ANN001
@@ -112,3 +113,33 @@ def exchange_rollback(store, *, coding_uids: Iterable[str] = (), memo_uids: Iter
                 s.exec(update(Code).where(Code.parent_id.in_(leaves)).values(parent_id=None))
                 s.exec(delete(Code).where(Code.id.in_(leaves)))
                 free = [i for i in free if i not in leaves]
+
+
+def exchange_last_codebook_version(store) -> int:  # noqa: ANN001
+    """The id of the last codebook version recorded (0 for none): an import's journal keeps it
+    to tell, after a kill, whether its own codebook version was committed."""
+    with store.read() as s:
+        return s.exec(select(func.max(CodebookVersion.id))).scalar_one() or 0
+
+
+def exchange_code_ids(s) -> dict[str, int]:  # noqa: ANN001
+    """Code key -> id, retired codes included, as the session ``s`` sees them (inside an
+    import's transaction, its new codes too)."""
+    return {k: i for k, i in s.exec(select(Code.key, Code.id)).all()}
+
+
+def exchange_import_committed(store, *, codebook_hash: str | None, after_version: int,  # noqa: ANN001
+                              interview_sha256: list[str], coding_uids: list[str], memo_uids: list[str]) -> bool:
+    """Whether an interrupted import's one transaction committed: any of what it was about to
+    add (a codebook version newer than ``after_version`` with its hash, a new interview's text,
+    a coding or memo uid) is in the database.  Its transaction added all of them or none."""
+    with store.read() as s:
+        if codebook_hash and s.exec(select(CodebookVersion.id).where(
+                CodebookVersion.hash == codebook_hash, CodebookVersion.id > (after_version or 0))).first() is not None:
+            return True
+        if interview_sha256 and s.exec(select(Interview.id).where(
+                Interview.sha256.in_(interview_sha256[:900]))).first() is not None:
+            return True
+        if coding_uids and s.exec(select(Coding.id).where(Coding.uid.in_(coding_uids[:900]))).first() is not None:
+            return True
+        return bool(memo_uids) and s.exec(select(Memo.id).where(Memo.uid.in_(memo_uids[:900]))).first() is not None
