@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 class FieldcodeError(Exception):
     """Base class: ``str(err)`` is shown to the user as is; the CLI exits non-zero."""
@@ -43,3 +45,38 @@ class Busy(FieldcodeError):
     message says who holds it and what to do.  Nothing was changed."""
 
     exit_code = 4
+
+
+class DamagedDatabase(FieldcodeError):
+    """SQLite says the database file is damaged (truncated, overwritten, not a database at all).
+    fieldcode never writes to it nor tries to repair it: the message names the file and says to
+    restore it from a backup.  ``path`` and ``detail`` let a caller name the file its own way."""
+
+    exit_code = 5
+
+    def __init__(self, path: str, detail: str, message: str | None = None) -> None:
+        self.path, self.detail = path, detail
+        super().__init__(message or (
+            f"the database {path} is damaged (SQLite: {detail}). fieldcode has not changed it and will not "
+            f"repair it. Restore {os.path.basename(path)} from your latest backup (or a colleague's up-to-date copy, with "
+            "'fieldcode merge'), then run the command again; keep the damaged file aside, since "
+            f"'sqlite3 {path} .recover' may save codings made after the backup."))
+
+
+class NewerDatabase(FieldcodeError):
+    """The database's schema revision is one this version of fieldcode does not know: it was
+    written by a newer fieldcode (a colleague upgraded first).  Nothing was changed."""
+
+    exit_code = 6
+
+    def __init__(self, where: str, revision: str, newest: str, message: str | None = None) -> None:
+        self.where, self.revision, self.newest = where, revision, newest
+        super().__init__(message or (
+            f"the database {where} was written by a newer version of fieldcode (its schema is revision "
+            f"'{revision}'; this fieldcode knows revisions up to '{newest}'). Nothing was changed. Upgrade "
+            "fieldcode (pip install --upgrade fieldcode) to open it."))
+
+
+class NotFieldcodeDatabase(InvalidInput):
+    """A database that holds tables but no fieldcode schema: fieldcode neither reads it as a
+    project nor adds its own tables to it."""

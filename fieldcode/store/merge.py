@@ -74,6 +74,18 @@ def q_merge_view(store) -> dict:
     return out
 
 
+def integrity_problems(store, limit: int = 5) -> list[str]:
+    """SQLite's ``PRAGMA quick_check`` of the whole file (every page, every record; not the
+    indexes' contents): [] when the file is sound, else SQLite's first ``limit`` findings.  A
+    file too damaged to read at all raises :class:`~fieldcode.errors.DamagedDatabase` (the
+    engine's rule).  PostgreSQL keeps its own pages sound: [] there."""
+    if store.engine.dialect.name != "sqlite":
+        return []
+    with store.engine.connect() as conn:
+        rows = [str(r[0]) for r in conn.exec_driver_sql(f"PRAGMA quick_check({int(limit)})")]
+    return [] if rows == ["ok"] else rows
+
+
 def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], removals: Sequence[str],
                 events: Sequence[dict], memo_inserts: Sequence[dict] = (), memo_updates: Sequence[dict] = (),
                 memo_deletes: Sequence[dict] = ()) -> None:
