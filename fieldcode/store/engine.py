@@ -56,7 +56,7 @@ def check_url(url: str) -> str:
         database = parsed.database
         if not database or database == ":memory:" or database.startswith("file:"):
             return dialect
-        folder = Path(database).expanduser().parent
+        folder = Path(database).parent   # SQLite does not expand ~
         if not folder.is_dir():
             raise InvalidInput(f"the database URL '{shown}' names a file in {folder}, which does not exist: "
                                "create that folder, or correct the URL (four slashes, sqlite:////abs/path, "
