@@ -44,5 +44,9 @@ def plain(value: object) -> str:
 
 
 def literal(value: object, style: str = "") -> Text:
-    """``value`` cleaned, as a Rich ``Text`` that is never parsed as markup (for table cells)."""
+    """``value`` cleaned, as a Rich ``Text`` that is never parsed as markup (for table cells).
+    A ``Text`` comes back as it is (its styles kept) unless it holds terminal controls."""
+    if isinstance(value, Text) and not style:
+        text = clean(value.plain)
+        return value if text == value.plain else Text(text, style=value.style)
     return Text(clean(value), style=style)

@@ -52,6 +52,19 @@ def test_plain_removes_terminal_controls():
     assert plain(f"ana{OSC52}[Laughs]\x1b[2J") == "ana\\[Laughs]"
 
 
+def test_literal_keeps_a_styled_text_and_cleans_one_with_controls():
+    from rich.text import Text
+
+    from fieldcode.safe import literal
+
+    styled = Text("[b]name[/b]")
+    styled.stylize("bold", 0, 3)
+    assert literal(styled) is styled                           # styles kept, never parsed
+    dirty = Text(f"ana{OSC52}", style="red")
+    assert literal(dirty).plain == "ana" and str(literal(dirty).style) == "red"
+    assert literal("[/]").plain == "[/]"
+
+
 # --- coder names --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("bad", [f"ana{OSC52}", "ana\x1b[2J", "ana\x07", "ana\nben", "ana\x9b31m", "ana\u202eneb",
