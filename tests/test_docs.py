@@ -212,8 +212,6 @@ def anchors(page: Path) -> set[str]:
 
 
 LINK = re.compile(r"!?\[[^\]]*\]\(<?([^)>\s]+)>?\)")
-# pages other engineers are writing at the same time as these docs; drop a name once its page is in
-WRITTEN_ELSEWHERE = {"docs/performance.md"}
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda d: str(d.relative_to(REPO)))
@@ -226,8 +224,7 @@ def test_links_and_screen_captures_exist(doc):
         file, _, anchor = target.partition("#")
         path = (doc.parent / unquote(file)).resolve() if file else doc
         if not path.exists():
-            if str(path.relative_to(REPO)) not in WRITTEN_ELSEWHERE:
-                broken.append(target)
+            broken.append(target)
         elif anchor and path.suffix == ".md" and anchor not in anchors(path):
             broken.append(target)
     assert not broken, f"{doc.relative_to(REPO)} links to files or headings that do not exist: {broken}"
