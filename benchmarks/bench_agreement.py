@@ -15,7 +15,8 @@ histogram), at the sentence and the character unit, interviewer turns left out (
 
 Baseline (no fieldcode code): raw ``sqlite3`` fetches of the codings, turns, sentences and text
 lengths, then plain numpy over dense arrays: a boolean "analysed" mask over every character of
-the corpus; per code and coder, a coverage array from a difference array (``bincount`` of starts
+the corpus (participant turn bodies only: no labels, interviewer turns or blank lines between
+turns; a transcript without turns whole); per code and coder, a coverage array from a difference array (``bincount`` of starts
 and ends, ``cumsum``); sentence units from prefix sums of coverage; then per code the
 coincidence counts, Krippendorff's alpha, observed and positive agreement, and Cohen's kappa for
 each pair.  The two results are checked equal (1e-9) before the times are printed.
@@ -130,10 +131,19 @@ def baseline(db: Path, unit: str, code_ids: list[int]) -> dict:
     lens = np.array([n for _i, n in ivs], dtype=np.int64)
     off = np.concatenate([[0], np.cumsum(lens)])
     total = int(off[-1])
-    analysed = np.ones(total, dtype=bool)
-    for iid, st, cs, en, inter in con.execute("SELECT interview_id, start, content_start, \"end\", is_interviewer FROM turn"):
-        o = off[pos[iid]]
-        analysed[o + st:o + (en if inter else cs)] = False
+    # the analysed text (DESIGN: participant turn bodies, from the end of the label to the
+    # turn's end; no labels, interviewer turns or blank lines between turns; a transcript
+    # without turns is analysed whole)
+    analysed = np.zeros(total, dtype=bool)
+    with_turns = set()
+    for iid, cs, en, inter in con.execute("SELECT interview_id, content_start, \"end\", is_interviewer FROM turn"):
+        with_turns.add(iid)
+        if not inter:
+            o = off[pos[iid]]
+            analysed[o + cs:o + en] = True
+    for iid, k in pos.items():
+        if iid not in with_turns:
+            analysed[off[k]:off[k + 1]] = True
     rated = np.zeros((len(ivs), len(CODERS)), dtype=bool)
     cods = np.array(con.execute(
         "SELECT interview_id, CASE coder " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CODERS))
