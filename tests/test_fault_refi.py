@@ -214,19 +214,23 @@ def test_qdpx_bomb_is_refused_in_bounded_memory_and_time(study, tmp_path, make, 
 
 
 def test_docx_bomb_is_refused_before_python_docx_opens_it(study, tmp_path):
+    """A real Word document with a 200 MB part (packed to 200 KB): python-docx would hold it all."""
+    import docx
+
     folder = tmp_path / "in"
     folder.mkdir()
     f = folder / "bomb.docx"
-    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        with z.open("word/document.xml", "w", force_zip64=True) as fh:
-            chunk = b" " * MB
-            for _ in range(100):
-                fh.write(chunk)
+    d = docx.Document()
+    d.add_paragraph("Resident: the estate.")
+    d.save(str(f))
+    with zipfile.ZipFile(f, "a", zipfile.ZIP_DEFLATED) as z, z.open("word/media/big.bin", "w", force_zip64=True) as fh:
+        chunk = b" " * MB
+        for _ in range(200):
+            fh.write(chunk)
     before = opened(study, sqlite_db(study))
     code, out, rss_kb, seconds = measured(study, "import", f)
     assert code != 0 and "Traceback" not in out
-    assert "word/document.xml unpacks to 100 MB; the limit for one member is 64 MB" in out
+    assert "word/media/big.bin unpacks to 200 MB; the limit for one member is 64 MB" in out
     assert rss_kb < RSS_CEILING_KB, f"peak {rss_kb / 1024:.0f} MB"
     assert seconds < SECONDS_CEILING
     assert state(study, sqlite_db(study)) == before
