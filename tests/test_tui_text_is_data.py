@@ -152,3 +152,34 @@ async def test_who_is_coding_prompt_takes_markup_and_refuses_controls(study):
             assert "ana [/]" in app.screen.sub_title
     finally:
         p.close()
+
+
+async def test_review_prompt_refuses_a_consensus_coder_with_controls(mini_dir):
+    from fieldcode.tui.review import ReviewScreen
+
+    p = Project.open(mini_dir, coder="ana")
+    try:
+        assert p.import_files().ok
+        s1 = p.store.interview("a").text.find("Twenty years.")
+        p.store.add_coding("a", "leadership", s1, s1 + 5, "ana")
+        p.store.add_coding("a", "housing", s1, s1 + 5, "ben [/]")
+        app = make_app(p)
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            await pilot.press(*"Review disagreements")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, Prompt)
+            box = app.screen.query_one(Input)
+            assert box.value == "ana,ben [/] as consensus"        # coders listed literally
+            box.value = "ana,ben [/] as cons\x1b]0;owned\x07"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert not isinstance(app.screen, ReviewScreen)
+            assert any("consensus coder: the coder name" in t for t in toasts(app)), toasts(app)
+        assert not [c for c in p.store.codings() if c.coder.startswith("cons")]
+    finally:
+        p.close()

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 from fieldcode.team.consensus import Item, Review
 from fieldcode.errors import FieldcodeError
 from fieldcode.safe import literal, plain
+from fieldcode.study.settings import check_coder
 
 CONTEXT = 160
 SIDE_STYLE = ("black on #ffd166", "black on #8ecae6")
@@ -205,7 +206,7 @@ def open_review(app) -> None:  # noqa: ANN001
             app.notify("type two coders and the consensus coder, e.g. ana,ben as consensus", severity="error")
             return
         try:
-            review = Review(app.project.store, coders=who, consensus=name.strip())
+            review = Review(app.project.store, coders=who, consensus=check_coder(name, "consensus coder"))
         except FieldcodeError as exc:
             app.notify(str(exc), severity="error")
             return
