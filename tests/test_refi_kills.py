@@ -244,3 +244,19 @@ def test_two_imports_into_one_study_at_once_both_complete(world, tmp_path):
     # the two files share their code GUIDs' names: the second matches the first's 13 codes by name
     assert sum(1 for c in codes if c[2]) == 3 + N_NEW_CODES
     assert yaml == after[0]
+
+
+def test_codebook_edited_after_a_kill_in_the_window_is_not_overwritten(world, tmp_path):
+    study, f, after, _ = world
+    root = _copy(study, tmp_path / "s")
+    pr = subprocess.run([sys.executable, "-c", CHILD, str(signal.SIGKILL.value), "before-replace", "-C", str(root),
+                         "--coder", "imp", "import", str(f)], capture_output=True, text=True, timeout=300)
+    assert pr.returncode == -signal.SIGKILL.value
+    edited = (root / "codebook.yaml").read_bytes() + b"  - key: mine\n    name: Mine\n"
+    (root / "codebook.yaml").write_bytes(edited)
+    r = _cli(root, "import", str(f))
+    assert r.returncode == 3, r.stderr
+    assert "codebook.yaml has been edited since" in r.stderr and ".codebook.refi-pending.yaml" in r.stderr
+    assert (root / "codebook.yaml").read_bytes() == edited          # the researcher's edit stays
+    assert (root / ".codebook.refi-pending.yaml").exists()          # and the import's codes wait beside it
+    assert len(logical(root)[4]) == 96                               # no coding was lost
