@@ -200,6 +200,17 @@ NOT_SPEAKERS = frozenset(
     )
 )
 
+# The one definition of the analysed text, stated in these words wherever a count is explained.
+# It lives here, on the ground floor, so the command line's help can quote it without loading
+# the analysis; fieldcode.analysis.units derives every range and count from it.
+ANALYSED_TEXT_RULE = (
+    "Analysed text: the bodies of the participant turns, without speaker labels (whatever they carry: "
+    "timestamps, bold, brackets, a line of their own), without interviewer turns and without the blank "
+    "lines between turns; a transcript without turns is analysed whole. Analysed words, per 1,000, "
+    "segments, interviews mentioning, coverage, search hits and agreement's char and word units all "
+    "count within it, and a coded passage counts only when it covers at least one analysed word.")
+INTERVIEWER_INCLUDED = "With interviewer turns included, the interviewer's turn bodies are analysed text too."
+
 # How turns are marked in a transcript (study ``turns:``, or an interview's own ``turns``):
 LABELS, PARAGRAPHS, AUTO, QUESTIONS = "labels", "paragraphs", "auto", "questions"
 TURN_MODES = (LABELS, PARAGRAPHS, AUTO, QUESTIONS)

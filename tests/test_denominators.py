@@ -140,3 +140,63 @@ def test_label_words_are_read_alike_on_sqlite_and_postgres(db_url, tmp_path):
         assert words == {"stamped": PARTICIPANT_WORDS, "paras": PARTICIPANT_WORDS}
     finally:
         p.close()
+
+
+def test_text_outside_every_turn_is_not_analysed(tmp_path):
+    """A header before the first turn is no one's turn: not analysed (before the one definition
+    its words were counted).  (A line after the last turn continues that turn, as any unlabelled
+    line continues the turn above it.)"""
+    body = "Interview 4, Leeds, 2 May 2024\n\n" + layout("plain")
+    p = make_project(tmp_path / "h", {"h": (attrs("P1", "improving"), body)})
+    try:
+        assert words_by_interview(p, False)["h"] == PARTICIPANT_WORDS
+        assert words_by_interview(p, True)["h"] == ALL_WORDS
+        text = p.store.interview("h").text
+        p.store.add_coding("h", "leadership", 0, text.index("\n"), "ana")   # the header, coded
+        ct = crosstab(p.store, unit="all", by=("interview",), codes=["leadership"], include_interviewer=True)
+        assert int(ct.segments[0, 0]) == 0 and int(ct.words[0, 0]) == 0
+    finally:
+        p.close()
+
+
+def test_a_passage_counts_only_when_it_covers_an_analysed_word(tmp_path):
+    """Worked by hand on the plain layout:
+    * a lone space inside Maria's first answer: no word, not a segment, no interview mentions it;
+    * Maria's label alone ("Maria: "), coded: no analysed word, not a segment, with interviewer
+      turns included or not;
+    * the interviewer's question: a segment only when interviewer turns are included;
+    * from the question into Maria's first word: one segment, one coded word ("Twenty-two")."""
+    p = make_project(tmp_path / "z", {"z": (attrs("P1", "improving"), layout("plain"))})
+    try:
+        text = p.store.interview("z").text
+        a1 = text.index(A1)
+        space = a1 + A1.index(" ")
+        p.store.add_coding("z", "place", space, space + 1, "ana")
+        label = text.index("Maria: ")
+        p.store.add_coding("z", "housing", label, label + len("Maria: "), "ana")
+        q1 = text.index(Q1)
+        p.store.add_coding("z", "aspiration", q1, q1 + len(Q1), "ana")
+        p.store.add_coding("z", "leadership", q1, a1 + len("Twenty-two"), "ana")
+
+        def cells(include):
+            ct = crosstab(p.store, unit="all", by=("interview",), include_interviewer=include)
+            return {r.key: (int(ct.segments[i, 0]), int(ct.interviews[i, 0]), int(ct.words[i, 0]))
+                    for i, r in enumerate(ct.rows)}
+
+        out = cells(False)
+        assert out["place"] == (0, 0, 0)
+        assert out["housing"] == (0, 0, 0)
+        assert out["aspiration"] == (0, 0, 0)
+        assert out["leadership"] == (1, 1, 1)
+        inc = cells(True)
+        assert inc["place"] == (0, 0, 0)
+        assert inc["housing"] == (0, 0, 0)
+        assert inc["aspiration"] == (1, 1, 8)
+        assert inc["leadership"] == (1, 1, 9)   # the question's 8 words and "Twenty-two"
+        from fieldcode.analysis import segments
+
+        counted = {s.code_key: s.counted for s in segments(p.store)}
+        assert counted == {"place": False, "housing": False, "aspiration": False, "leadership": True}
+        assert {s.code_key for s in segments(p.store, exclude_interviewer=True)} == {"leadership"}
+    finally:
+        p.close()

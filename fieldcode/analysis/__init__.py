@@ -35,19 +35,21 @@ pandas only shapes the small result.  Word offsets are found with array operatio
 
 Unit definitions (every count carries its unit and denominator)
 ----------------------------------------------------------------
-* **analysed text** of an interview: its text minus every speaker label (``Name:``; a turn's
-  words start at ``content_start``) and, unless interviewer turns are included, minus the
-  interviewer's turns.  **Analysed words** = the words (``fieldcode.text.WORD_RE``) of the
-  analysed text.  Text outside every turn (a transcript without speaker labels) is analysed.
+* **analysed text** of an interview (``ANALYSED_TEXT_RULE``, ``analysed_ranges``): the bodies
+  of its participant turns, each from the end of its speaker label (whatever the label carries:
+  a timestamp, bold, brackets, a line of its own; ``content_start``) to its last non-blank
+  character; the interviewer's turns only when included; nothing between turns, before the
+  first or after the last.  A transcript without turns is analysed whole.  **Analysed words** =
+  the words (``fieldcode.text.WORD_RE``) of the analysed text.  Every unit below, coverage,
+  search rates and agreement's char and word units derive from these ranges.
 * ``segments``: coded passages.  Codings of the code in one interview whose spans share at
   least one character are one passage, whoever coded them: a passage that two coders coded is
   one segment, not two (``POOLING_RULE``; count one coder with ``coders=[...]``).  Codings
-  that only touch (one ends where the next starts) are separate passages.  With interviewer
-  turns left out (the default), a passage counts unless it lies wholly inside a "dead zone":
-  an interviewer turn or a speaker label, together with the blank space between turns around
-  it (``dead_zones``).  So a passage that reaches even one word of a participant's turn counts.
-  With ``include_interviewer`` every passage counts.  Denominators: interviews and analysed
-  words in the group.
+  that only touch (one ends where the next starts) are separate passages.  A passage counts
+  when it covers at least one analysed word (``AnalysedWords.covered``): one lying wholly in
+  labels, interviewer turns (unless included), the space between turns or a header does not,
+  and neither does one that holds no word (a lone space).  Denominators: interviews and
+  analysed words in the group.
 * ``interviews``: interviews with at least one counted segment of the code (presence).
   Denominator: interviews in the group.
 * ``words``: coded words, i.e. analysed words overlapping the union of the code's segments in
@@ -69,9 +71,12 @@ from fieldcode.analysis.units import (
     ONE_CODER_RULE,
     POOLING_RULE,
     UNIT_DEFINITIONS,
+    ANALYSED_TEXT_RULE,
+    INTERVIEWER_INCLUDED,
     UNITS,
+    AnalysedWords,
+    analysed_ranges,
     analysed_words,
-    dead_zones,
     excluded_spans,
     pooling_rule,
     word_bounds,
@@ -107,7 +112,8 @@ from fieldcode.analysis.overview import ALL_CODERS, CoverageRow, coverage, frequ
 
 __all__ = [
     "ANY_CODE", "MISSING", "ONE_CODER_RULE", "POOLING_RULE", "UNIT_DEFINITIONS", "UNITS",
-    "analysed_words", "dead_zones", "excluded_spans", "pooling_rule", "word_bounds",
+    "ANALYSED_TEXT_RULE", "INTERVIEWER_INCLUDED", "AnalysedWords", "analysed_ranges", "analysed_words",
+    "excluded_spans", "pooling_rule", "word_bounds",
     "CodeInfo", "CodeTree", "load_code_tree",
     "CONTEXT_CHARS", "Segment", "context_around", "count_passages", "matching_interviews", "segments",
     "Crosstab", "Row", "crosstab",

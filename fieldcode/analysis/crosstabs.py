@@ -22,14 +22,12 @@ from fieldcode.analysis.units import (
     ANY_CODE,
     MISSING,
     UNITS,
+    AnalysedWords,
     analysed_words,
-    dead_zones,
-    excluded_spans,
     pooling_rule,
-    word_bounds,
 )
 from fieldcode.errors import InvalidInput
-from fieldcode.store import q_coders, q_coding_arrays, q_interview_rows, q_n_chars, q_texts, q_turn_spans
+from fieldcode.store import q_coders, q_coding_arrays, q_interview_rows, q_texts, q_turn_spans
 
 @dataclass(frozen=True)
 class Row:
@@ -264,11 +262,12 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
         for cid, rs in code_rows.items():
             n_member[cid] = len(rs)
         reps = n_member[cids]
-        # counted segments (not wholly in interviewer turns / labels)
-        counted = np.ones(len(cids), dtype=bool)
-        if not include_interviewer:
-            counted = ~_dead_mask(ivp, starts, ends, [turns.get(iids[i], []) for i in range(n_iv)],
-                                  [ivs[iid][1] for iid in iids], store, iids)
+        # a coding counts when it covers an analysed word (ANALYSED_TEXT_RULE): not wholly in
+        # labels, interviewer turns (unless included), the space between turns or a header
+        texts = q_texts(store, iids)
+        index = AnalysedWords([texts[iid] for iid in iids], [turns.get(iid, []) for iid in iids],
+                              include_interviewer)
+        counted = index.covered(ivp, starts, ends) > 0
         left_out = int((~counted).sum())
         # expand codings into (coding, row) pairs
         idx = np.repeat(np.arange(len(cids)), reps)
@@ -279,8 +278,7 @@ def crosstab(store, *, unit: str = "all", by: Sequence[str] = ("pair", "arm"),
         g = pr_iv * n_rows + pr_row
         seg_iv = _passages(g, starts[idx], ends[idx], pr_counted, n_iv * n_rows).reshape(n_iv, n_rows)
         if want_words:
-            words_iv = _coded_words(store, iids, turns, include_interviewer, pr_iv, pr_row, starts[idx],
-                                    ends[idx], n_iv, n_rows)
+            words_iv = _coded_words(index, pr_iv, pr_row, starts[idx], ends[idx], n_iv, n_rows)
     # -- aggregate interviews into groups (small: interviews x rows) ------------------------------
     onehot = np.zeros((n_iv, n_groups), dtype=np.int64)
     if n_iv:
@@ -340,68 +338,22 @@ def _rows_for(cids, reps, code_rows: dict[int, list[int]], max_cid: int):
     return sub[mask]
 
 
-def _dead_mask(ivp, starts, ends, turns_per_iv, n_words, store, iids):
-    """True for codings that lie wholly inside a dead zone of their interview."""
-    import numpy as np
-
-    need = [i for i, ts in enumerate(turns_per_iv) if ts]
-    if not need:
-        return np.zeros(len(starts), dtype=bool)
-    n_chars = q_n_chars(store, [iids[i] for i in need])
-    big = int(max(n_chars.values(), default=0)) + 2
-    lo_l, hi_l = [], []
-    for i in need:
-        z = dead_zones(turns_per_iv[i], n_chars[iids[i]])
-        for a, b in z:
-            lo_l.append(i * big + a)
-            hi_l.append(i * big + b)
-    if not lo_l:
-        return np.zeros(len(starts), dtype=bool)
-    lo = np.array(lo_l, dtype=np.int64)
-    hi = np.array(hi_l, dtype=np.int64)
-    s = ivp * big + starts
-    e = ivp * big + ends
-    j = np.searchsorted(lo, s, side="right") - 1
-    jj = np.maximum(j, 0)
-    return (j >= 0) & (hi[jj] >= e) & (lo[jj] // big == ivp)
-
-
-def _coded_words(store, iids, turns, include_interviewer, pr_iv, pr_row, starts, ends, n_iv, n_rows):
+def _coded_words(index: AnalysedWords, pr_iv, pr_row, starts, ends, n_iv, n_rows):
     """Analysed words covered by the union of each (interview, row)'s spans: interviews x rows."""
     import numpy as np
 
-    texts = q_texts(store, iids)
-    ws_l, we_l, an_l, off = [], [], [], [0]
-    for i, iid in enumerate(iids):
-        text = texts[iid]
-        ws, we = word_bounds(text)
-        ex = excluded_spans(turns.get(iid, []), include_interviewer)
-        analysed = np.ones(len(ws), dtype=bool)
-        if ex:
-            exl = np.array([a for a, _ in ex], dtype=np.int64)
-            exh = np.array([b for _, b in ex], dtype=np.int64)
-            j = np.searchsorted(exl, ws, side="right") - 1
-            analysed = ~((j >= 0) & (ws < exh[np.maximum(j, 0)]))
-        ws_l.append(ws)
-        we_l.append(we)
-        an_l.append(analysed)
-        off.append(off[-1] + len(ws))
     out = np.zeros((n_iv, n_rows), dtype=np.int64)
     if not len(pr_iv):
         return out
-    big = max((len(t) for t in texts.values()), default=0) + 2
-    ws_g = np.concatenate([w + i * big for i, w in enumerate(ws_l)]) if ws_l else np.zeros(0, np.int64)
-    we_g = np.concatenate([w + i * big for i, w in enumerate(we_l)]) if we_l else np.zeros(0, np.int64)
-    cum = np.concatenate([[0], np.cumsum(np.concatenate(an_l) if an_l else np.zeros(0, bool))])
     # word index range [a, b) each span touches (a word counts if any character of it is coded)
-    a = np.searchsorted(we_g, pr_iv * big + starts, side="right")
-    b = np.searchsorted(ws_g, pr_iv * big + ends, side="left")
+    a, b = index.word_range(pr_iv, starts, ends)
+    cum = index.cum
     ok = b > a
     a, b = a[ok], b[ok]
     grp = pr_iv[ok] * n_rows + pr_row[ok]
     if not len(a):
         return out
-    width = int(off[-1]) + 1
+    width = len(index.starts) + 1
     ka = grp * width + a
     kb = grp * width + b
     order = np.argsort(ka, kind="stable")

@@ -6,13 +6,12 @@ this), and how many passages a list of segments makes.
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from fieldcode.analysis.codetree import load_code_tree
-from fieldcode.analysis.units import dead_zones
+from fieldcode.analysis.units import AnalysedWords
 from fieldcode.store import TurnSpan, q_codings, q_interview_rows, q_texts, q_turn_spans
 
 CONTEXT_CHARS = 150
@@ -35,6 +34,7 @@ class Segment:
     memo: str
     context_before: str   # ~150 characters before the segment, cut at a word boundary
     context_after: str    # ~150 characters after it
+    counted: bool = True  # covers at least one analysed word (interviewer turns left out): it counts
 
 
 def matching_interviews(ivs: dict[int, tuple[str, int, dict[str, str]]],
@@ -56,11 +56,14 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
     * ``codes``: code keys (``include_children`` adds their descendants); None = all codes.
     * ``filters``: attribute name -> allowed values (an interview lacking the attribute fails).
     * ``coders``: only these coders' codings.
-    * ``exclude_interviewer``: leave out segments that lie wholly inside interviewer turns and
-      speaker labels (the rule the crosstab uses; see ``fieldcode.analysis``).
+    * ``exclude_interviewer``: leave out the segments that do not count (``counted``).
+    * ``counted``: whether the segment covers at least one analysed word, interviewer turns left
+      out: the crosstab's rule (``fieldcode.analysis.ANALYSED_TEXT_RULE``).
     * ``speaker``: the speaker of the turn containing the segment's start (or, if it starts
       between turns, of the first turn it reaches); None outside every turn.
     """
+    import numpy as np
+
     tree = load_code_tree(store)
     keys = tree.resolve(codes, include_children)
     ivs = q_interview_rows(store)
@@ -74,17 +77,18 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
     need = sorted({r[1] for r in rows})
     texts = q_texts(store, need)
     turns = q_turn_spans(store, need)
+    index = AnalysedWords([texts[iid] for iid in need], [turns.get(iid, []) for iid in need], False)
+    pos_of = {iid: i for i, iid in enumerate(need)}
+    covered = index.covered(np.array([pos_of[r[1]] for r in rows], dtype=np.int64),
+                            np.array([r[4] for r in rows], dtype=np.int64),
+                            np.array([r[5] for r in rows], dtype=np.int64)).tolist()
     out: list[Segment] = []
-    zones: dict[int, list[tuple[int, int]]] = {}
     starts_of = {iid: [t.start for t in ts] for iid, ts in turns.items()}
     starts_of.update({iid: [] for iid in need if iid not in turns})
-    for cid, iid, code_id, coder, st, en, memo in rows:
+    for (cid, iid, code_id, coder, st, en, memo), n_covered in zip(rows, covered):
         ts = turns.get(iid, [])
-        if exclude_interviewer:
-            if iid not in zones:
-                zones[iid] = dead_zones(ts, len(texts[iid]))
-            if _in_zone(zones[iid], st, en):
-                continue
+        if exclude_interviewer and not n_covered:
+            continue
         code = tree.by_id[code_id]
         name, _nw, attrs = ivs[iid]
         text = texts[iid]
@@ -93,27 +97,24 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
             coding_id=cid, interview_id=iid, interview=name, attributes=dict(attrs), code_key=code.key,
             code_name=code.name, code_path=code.path, coder=coder, start=st, end=en,
             speaker=_speaker_at(ts, starts_of[iid], st, en), text=text[st:en], memo=memo,
-            context_before=before, context_after=after))
+            context_before=before, context_after=after, counted=n_covered > 0))
     out.sort(key=lambda s: (tree.by_key[s.code_key].order, s.interview, s.start, s.end, s.coder, s.coding_id))
     return out
 
 
 def count_passages(segs: Iterable[Segment]) -> int:
     """How many passages a list of segments makes under the crosstab's rule: segments of one
-    code in one interview that share a character are one passage (see ``POOLING_RULE``)."""
+    code in one interview that share a character are one passage (see ``POOLING_RULE``), and a
+    passage counts when any of its segments covers an analysed word (``Segment.counted``)."""
     reach: dict[tuple[int, str], int] = {}
-    n = 0
+    passages: list[bool] = []
     for s in sorted(segs, key=lambda x: (x.interview_id, x.code_key, x.start, x.end)):
         k = (s.interview_id, s.code_key)
         if s.start >= reach.get(k, -1):
-            n += 1
+            passages.append(False)
+        passages[-1] = passages[-1] or s.counted
         reach[k] = max(reach.get(k, -1), s.end)
-    return n
-
-
-def _in_zone(zones: list[tuple[int, int]], start: int, end: int) -> bool:
-    i = bisect.bisect_right(zones, (start, math.inf)) - 1
-    return i >= 0 and zones[i][1] >= end
+    return sum(passages)
 
 
 def _speaker_at(turns: Sequence[TurnSpan], turn_starts: Sequence[int], start: int, end: int) -> str | None:

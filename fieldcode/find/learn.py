@@ -2,9 +2,10 @@
 
 * **Training set** (:func:`training_set`): one row per stored sentence of every interview the
   coder has coded (at least one coding of any code: an interview they have not opened says
-  nothing about what they would code), leaving out the sentences that lie wholly inside
-  interviewer turns and speaker labels (``fieldcode.analysis.dead_zones``, the rule the counts
-  use).  A sentence's labels are the current, codable codes of which THAT coder has a coding
+  nothing about what they would code), leaving out the sentences that cover no analysed word
+  (``fieldcode.analysis.ANALYSED_TEXT_RULE``, the rule the counts use: interviewer turns,
+  labels and headers are not analysed).  A sentence's labels are the current, codable codes
+  of which THAT coder has a coding
   sharing at least one character with it.  Other coders' codings play no part.
 * **Model** (:func:`train`): spaCy ``textcat_multilabel`` on ``spacy.blank("en")`` (nothing is
   downloaded), a bag-of-words (word) linear classifier over lower-cased tokens,
@@ -87,15 +88,12 @@ class TrainingSet:
                 if self.positives(k) >= MIN_POSITIVES and self.interviews_with(k) >= MIN_INTERVIEWS]
 
 
-def _in_zone(zones: Sequence[tuple[int, int]], starts: Sequence[int], a: int, b: int) -> bool:
-    k = bisect_right(starts, a) - 1
-    return k >= 0 and b <= zones[k][1]
-
-
 def candidate_sentences(store, interview_ids: Sequence[int]) -> list[Sentence]:  # noqa: ANN001
-    """The stored sentences of these interviews that the analysis counts (not wholly inside
-    interviewer turns and speaker labels), in interview id and text order."""
-    from fieldcode.analysis import dead_zones
+    """The stored sentences of these interviews that the analysis counts (those covering at least
+    one analysed word), in interview id and text order."""
+    import numpy as np
+
+    from fieldcode.analysis import AnalysedWords
     from fieldcode.store import q_sentence_arrays, q_texts, q_turn_spans
 
     ids = sorted(interview_ids)
@@ -104,15 +102,16 @@ def candidate_sentences(store, interview_ids: Sequence[int]) -> list[Sentence]: 
     sents = q_sentence_arrays(store, ids)
     turns = q_turn_spans(store, ids)
     texts = q_texts(store, ids)
+    index = AnalysedWords([texts[iid] for iid in ids], [turns.get(iid, []) for iid in ids], False)
     out = []
-    for iid in ids:
+    for pos, iid in enumerate(ids):
         text = texts[iid]
-        zones = dead_zones(turns.get(iid, []), len(text))
-        zstarts = [z[0] for z in zones]
-        starts, ends = sents.get(iid, ((), ()))
-        for a, b in zip(map(int, starts), map(int, ends)):
-            if not _in_zone(zones, zstarts, a, b):
-                out.append(Sentence(iid, a, b, text[a:b]))
+        starts, ends = (np.asarray(x, dtype=np.int64) for x in sents.get(iid, ((), ())))
+        if not len(starts):
+            continue
+        keep = index.covered(np.full(len(starts), pos, dtype=np.int64), starts, ends) > 0
+        out.extend(Sentence(iid, int(a), int(b), text[int(a):int(b)])
+                   for a, b, k in zip(starts.tolist(), ends.tolist(), keep.tolist()) if k)
     return out
 
 

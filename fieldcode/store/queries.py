@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from fieldcode.store.models import Attribute, Code, Coding, Interview, SentenceRow, TurnRow
 
@@ -25,7 +25,6 @@ class TurnSpan:
     speaker: str
     is_interviewer: bool
     n_words: int = 0   # words of the turn's content (after the label)
-    label_words: int = 0   # words of the label itself (a name, and a timestamp if it carries one)
 
 
 # =============================================================================================
@@ -69,24 +68,15 @@ def q_texts(store, ids: Sequence[int]) -> dict[int, str]:
 
 
 def q_turn_spans(store, ids: Sequence[int] | None = None) -> dict[int, list[TurnSpan]]:
-    """interview id -> its speaker turns in order (all interviews, or those in ``ids``).  Each
-    turn's ``label_words`` are counted in its label's own text (read with ``substr``, so only
-    the labels leave the database): a label can carry more than the speaker's name
-    (``Name (00:01:02):``), and a paragraph turn has no label at all."""
-    from fieldcode.text import count_words
-
+    """interview id -> its speaker turns in order (all interviews, or those in ``ids``)."""
     out: dict[int, list[TurnSpan]] = defaultdict(list)
-    label = func.substr(_IV.c.text, _TURN.c.start + 1, _TURN.c.content_start - _TURN.c.start)
-    q = (select(_TURN.c.interview_id, _TURN.c.start, _TURN.c.end, _TURN.c.content_start, _TURN.c.speaker,
-                _TURN.c.is_interviewer, _TURN.c.n_words,
-                case((_TURN.c.content_start > _TURN.c.start, label), else_=""))
-         .join(_IV, _IV.c.id == _TURN.c.interview_id)
-         .order_by(_TURN.c.interview_id, _TURN.c.idx))
+    q = select(_TURN.c.interview_id, _TURN.c.start, _TURN.c.end, _TURN.c.content_start, _TURN.c.speaker,
+               _TURN.c.is_interviewer, _TURN.c.n_words).order_by(_TURN.c.interview_id, _TURN.c.idx)
     with store.engine.connect() as conn:
         for chunk in ([None] if ids is None else _chunks(ids)):
             qq = q if chunk is None else q.where(_TURN.c.interview_id.in_(chunk))
-            for iid, st, en, cs, sp, ii, nw, lab in conn.execute(qq):
-                out[iid].append(TurnSpan(st, en, cs, sp, bool(ii), nw, count_words(lab) if lab else 0))
+            for iid, st, en, cs, sp, ii, nw in conn.execute(qq):
+                out[iid].append(TurnSpan(st, en, cs, sp, bool(ii), nw))
     return dict(out)
 
 

@@ -37,14 +37,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fieldcode.errors import InvalidInput
+from fieldcode.text import ANALYSED_TEXT_RULE
 
 # fieldcode.analysis and fieldcode.store are imported where they are used, so the CLI can read
 # UNITS and UNIT_DEFINITIONS (its help text) without loading the database layer.
 
 UNITS = ("char", "word", "sentence", "turn", "interview")
 UNIT_DEFINITIONS = {
-    "analysed text": "the interview's text minus every speaker label and, unless interviewer turns are "
-                     "included, minus the interviewer's turns; codings are clipped to it",
+    "analysed text": ANALYSED_TEXT_RULE + " Codings are clipped to it.",
     "char": "each character of the analysed text",
     "word": "each analysed word (fieldcode.text.WORD_RE)",
     "sentence": "each stored sentence with at least one analysed character",
@@ -206,7 +206,7 @@ def build_layout(store, scope: Scope, unit: str) -> UnitLayout:
     off = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
     lo_l, hi_l = [], []
     for k, iid in enumerate(iids):
-        for a, b in excluded_spans(turns.get(iid, []), scope.include_interviewer):
+        for a, b in excluded_spans(turns.get(iid, []), scope.include_interviewer, int(n_chars[iid])):
             lo_l.append(off[k] + a)
             hi_l.append(off[k] + b)
     ex_lo = np.array(lo_l, dtype=np.int64)
