@@ -5,8 +5,7 @@
   nothing about what they would code), leaving out the sentences that cover no analysed word
   (``fieldcode.analysis.ANALYSED_TEXT_RULE``, the rule the counts use: interviewer turns,
   labels and headers are not analysed).  A sentence's labels are the current, codable codes
-  of which THAT coder has a coding
-  sharing at least one character with it.  Other coders' codings play no part.
+  of which THAT coder has a coding sharing at least one character with it.  Other coders' codings play no part.
 * **Model** (:func:`train`): spaCy ``textcat_multilabel`` on ``spacy.blank("en")`` (nothing is
   downloaded), a bag-of-words (word) linear classifier over lower-cased tokens,
   trained with a fixed seed and a fixed example order, so the same data gives the same model.
