@@ -92,6 +92,7 @@ from fieldcode.analysis.passages import (
 )
 from fieldcode.analysis.crosstabs import Crosstab, Row, crosstab
 from fieldcode.analysis.paired import (
+    DIGITS,
     NORMALISED_UNITS,
     SIGN_TEST_NOTE,
     ArmSize,
@@ -100,6 +101,7 @@ from fieldcode.analysis.paired import (
     ThemeComparison,
     compare,
     format_p,
+    format_value,
     sign_test,
 )
 from fieldcode.analysis.cooccurrences import (
@@ -117,8 +119,8 @@ __all__ = [
     "CodeInfo", "CodeTree", "load_code_tree",
     "CONTEXT_CHARS", "Segment", "context_around", "count_passages", "matching_interviews", "segments",
     "Crosstab", "Row", "crosstab",
-    "NORMALISED_UNITS", "SIGN_TEST_NOTE", "ArmSize", "Comparison", "PairValue", "ThemeComparison", "compare",
-    "format_p", "sign_test",
+    "DIGITS", "NORMALISED_UNITS", "SIGN_TEST_NOTE", "ArmSize", "Comparison", "PairValue", "ThemeComparison", "compare",
+    "format_p", "format_value", "sign_test",
     "COOCCURRENCE_ACROSS_RULE", "COOCCURRENCE_RULE", "Cooccurrence", "cooccurrence",
     "ALL_CODERS", "CoverageRow", "coverage", "frequencies",
 ]

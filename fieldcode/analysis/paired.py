@@ -18,8 +18,16 @@ NORMALISED_UNITS = {
     "share": "share of the arm's interviews mentioning the theme (0-1)",
     "segments_per_interview": "coded segments per interview of the arm",
 }
+# Decimal places a unit's values and differences are shown with.  A pair is tied when its
+# difference shows as zero at this precision, so the direction counted is the one printed.
+DIGITS = {"per1000": 1, "share": 2, "segments_per_interview": 2}
 SIGN_TEST_NOTE = ("descriptive only: coded segments are not independent observations, and the sign "
                   "test treats each pair as one observation")
+
+
+def format_value(value: float, unit: str, *, signed: bool = False) -> str:
+    """A value or difference of ``unit`` as the tables show it (``DIGITS``)."""
+    return f"{value:{'+' if signed else ''}.{DIGITS[unit]}f}"
 
 
 def format_p(p: float | None, digits: int = 3) -> str:
@@ -86,8 +94,6 @@ def compare(store, *, arms: Sequence[str], unit: str = "per1000", pair_attr: str
     arms differ by ``balance_ratio`` times or more in interviews or analysed words, or by
     ``balance_share`` or more in the share of text coded; a pair missing an arm is left out,
     with a warning."""
-    import numpy as np
-
     if unit not in NORMALISED_UNITS:
         raise InvalidInput(f"unknown unit '{unit}' for a comparison (units: {', '.join(NORMALISED_UNITS)})")
     focal, other = arms[0], arms[1]
@@ -142,9 +148,10 @@ def compare(store, *, arms: Sequence[str], unit: str = "per1000", pair_attr: str
         for pr in pairs:
             f, c = value(r, col[(pr, focal)]), value(r, col[(pr, other)])
             pvs.append(PairValue(pr, f, c, f - c))
-        diffs = np.array([p.difference for p in pvs])
-        # differences below float noise are ties
-        higher, lower = int((diffs > 1e-9).sum()), int((diffs < -1e-9).sum())
+        # a difference that shows as zero is a tie: the direction counted is the one printed,
+        # rounded by the same formatting the tables use
+        shown = [float(f"{p.difference:.{DIGITS[unit]}f}") for p in pvs]
+        higher, lower = sum(d > 0 for d in shown), sum(d < 0 for d in shown)
         themes.append(ThemeComparison(row, pvs, higher, lower, len(pvs) - higher - lower, sign_test(higher, lower)))
     return Comparison(unit=unit, arms=(focal, other), pairs=pairs, themes=themes, sizes=sizes, warnings=warnings,
                       options={**ct.options, "unit": unit, "arms": [focal, other]})
