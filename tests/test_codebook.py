@@ -216,3 +216,30 @@ def test_project_open_uses_the_cache_and_an_unwritable_cache_still_opens(mini):
     assert p.codebook == cbmod.load(root / "codebook.yaml")
     p.close()
     assert (root / ".fieldcode").read_text(encoding="utf-8") == "not a folder"
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("Crime & grime!", "crime-grime"),
+    ("sárga", "sarga"),                      # issue 20: was "s-rga"
+    ("Straße und Ørsted", "strasse-und-orsted"),
+    ("Кризис доверия", "krizis-doveriya"),
+    ("!!!", "code"),
+])
+def test_keys_from_names_transliterate_rather_than_drop_letters(name, key):
+    from fieldcode.study.codebook import slugify
+
+    assert slugify(name) == key
+
+
+def test_a_code_created_by_name_gets_a_transliterated_key(tmp_path):
+    """Through the project, as `fieldcode codes new` makes a code: the key reads as the name."""
+    from fieldcode.project import Project
+
+    (tmp_path / "codebook.yaml").write_text("study:\n  name: s\n  arms: [improving, lagging]\ncodes:\n"
+                                            "  - key: a\n    name: A\n", encoding="utf-8")
+    (tmp_path / "interviews").mkdir()
+    p = Project.open(tmp_path, coder="ana")
+    try:
+        assert p.add_code("Vivienda asequible de calidad: sí").key == "vivienda-asequible-de-calidad-si"
+    finally:
+        p.close()

@@ -510,6 +510,10 @@ def _check_codes(codes: list[CodeDef], where: str, problems: list[str]) -> None:
 
 
 def slugify(name: str) -> str:
-    """A code key from a display name: 'Crime & grime!' -> 'crime-grime'."""
-    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """A code key from a display name: 'Crime & grime!' -> 'crime-grime'.  Letters outside
+    ASCII are transliterated (anyascii), never dropped: 'sárga' -> 'sarga', 'Кризис' ->
+    'krizis', so a key still reads as its name."""
+    from anyascii import anyascii
+
+    s = re.sub(r"[^a-z0-9]+", "-", anyascii(name).lower()).strip("-")
     return s[:60] or "code"
