@@ -25,6 +25,7 @@ each pair.  The two results are checked equal (1e-9) before the times are printe
 from __future__ import annotations
 
 import argparse
+import atexit
 import random
 import shutil
 import sqlite3
@@ -240,6 +241,8 @@ def main() -> None:
     from fieldcode.team.reliability import ALL, agreement
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="fieldcode-bench-agreement-"))
+    if not args.keep:   # removed however the run ends (a failed check included)
+        atexit.register(shutil.rmtree, folder, True)
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     if (folder / "fieldcode.db").exists() and args.keep:

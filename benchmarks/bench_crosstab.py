@@ -23,6 +23,7 @@ Baselines (raw ``sqlite3``, no fieldcode code):
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import io
 import os
@@ -235,6 +236,8 @@ def main() -> None:
 
     from fieldcode.analysis import export
     folder = args.keep or Path(tempfile.mkdtemp(prefix="fieldcode-bench-"))
+    if not args.keep:   # removed however the run ends (a failed check included)
+        atexit.register(shutil.rmtree, folder, True)
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     if (folder / "fieldcode.db").exists() and args.keep:
