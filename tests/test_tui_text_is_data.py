@@ -183,3 +183,21 @@ async def test_review_prompt_refuses_a_consensus_coder_with_controls(mini_dir):
         assert not [c for c in p.store.codings() if c.coder.startswith("cons")]
     finally:
         p.close()
+
+
+def test_every_input_box_is_typed_into_above():
+    """The classes that hold an Input or TextArea are exactly those the tests above type ``[/]``
+    into: a new input box fails here until it gets its own check."""
+    import ast
+    from pathlib import Path
+
+    import fieldcode.tui
+
+    holders = set()
+    for path in Path(fieldcode.tui.__file__).parent.glob("*.py"):
+        for cls in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(cls, ast.ClassDef):
+                for node in ast.walk(cls):
+                    if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Input", "TextArea"):
+                        holders.add(f"{path.stem}.{cls.name}")
+    assert holders == {"modals.CodePicker", "modals.Prompt", "modals.MemoEditor", "study_search.StudySearchScreen"}
