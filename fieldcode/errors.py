@@ -80,3 +80,16 @@ class NewerDatabase(FieldcodeError):
 class NotFieldcodeDatabase(InvalidInput):
     """A database that holds tables but no fieldcode schema: fieldcode neither reads it as a
     project nor adds its own tables to it."""
+
+
+class TextChanged(Conflict):
+    """The interview was re-imported (its text changed) after the caller read it: offsets
+    counted in the text the caller holds no longer point at the same words.  Nothing was
+    changed; read the interview again and make the change on its new text."""
+
+    def __init__(self, name: str, message: str | None = None) -> None:
+        self.interview = name
+        super().__init__(message or (
+            f"interview '{name}' was re-imported (its text changed) after you read it, so offsets counted "
+            "in the old text no longer point at the same words; nothing was changed. Read it again "
+            f"('fieldcode show {name}' or 'fieldcode code list {name}') and make the change on the new text."))

@@ -1,5 +1,7 @@
 """A stateful test of the whole record: three coders interleave add, change, memo, remove, undo,
-redo and re-import on one project (SQLite and PostgreSQL).  After every step each coder's
+redo and re-import on one project (SQLite and PostgreSQL), and a re-importer races them: a coder's
+add, span change or removal lands after the re-import planned and before it writes, and a write
+carrying the text version from before a re-import is refused.  After every step each coder's
 codings must equal a plain model of what that coder did, no step may change another coder's
 codings, and every event must name the coding it changed, which exists or is recorded as gone.
 
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from fieldcode.project import Project
+from fieldcode.errors import TextChanged
 
 CODEBOOK = """\
 study:
@@ -61,6 +64,7 @@ def make_machine(root, db_url):
             self.undo: dict[str, list] = {c: [] for c in CODERS}
             self.redo: dict[str, list] = {c: [] for c in CODERS}
             self.shift = project.store.interview("a.md").text.index(BODY[:20]) - body_start
+            self.stale: str | None = None     # the text version before the latest re-import
 
         # -- helpers --
         def _db(self, c):
@@ -161,11 +165,72 @@ def make_machine(root, db_url):
         def reimport(self):
             """Insert (or take out again) a line ahead of the coded text; --reanchor moves
             every coding, and the model shifts every offset it holds."""
+            self._reimport()
+
+        @rule(data=st.data(), c=st.sampled_from(CODERS), op=st.sampled_from(["add", "span", "remove"]),
+              key=st.sampled_from(KEYS), a=st.integers(0, len(WORDS) - 1), b=st.integers(0, len(WORDS) - 1))
+        def reimport_while_coding(self, data, c, op, key, a, b):
+            """The re-importer races a coder: the coder's write (carrying the text version it
+            read) lands after the import planned and before it writes.  It is applied, and the
+            import moves it with its words; nothing is put back where the plan found it."""
+            landed = []
+
+            def meanwhile(stage, i, _n):
+                if stage == "segmenting and storing" and i == 0 and not landed:
+                    landed.append(op)
+                    self._coder_write(data, c, op, key, a, b)
+            self._reimport(progress=meanwhile)
+            assert landed
+
+        def _coder_write(self, data, c, op, key, a, b):
+            version = project.store.interview_sha(iv_id)
+            others = self._others(c)
+            s, e = self._span(a, b)
+            if op == "add" or not self.live[c]:
+                row = project.store.add_coding(iv_id, key, s, e, self.coder[c], expect_sha=version)
+                self._do(c, row.uid, None, (code_ids[key], s, e, ""))
+            else:
+                uid = data.draw(st.sampled_from(sorted(self.live[c])))
+                cid = next(x.id for x in project.store.codings(coder=self.coder[c]) if x.uid == uid)
+                before = self.live[c][uid]
+                if op == "remove":
+                    project.store.remove_coding(cid, self.coder[c], expect_sha=version)
+                    self._do(c, uid, before, None)
+                else:
+                    project.store.update_coding(cid, self.coder[c], start=s, end=e, expect_sha=version)
+                    if (s, e) != before[1:3]:
+                        self._do(c, uid, before, (before[0], s, e, before[3]))
+            assert self._others(c) == others
+
+        @precondition(lambda self: self.stale is not None)
+        @rule(data=st.data(), c=st.sampled_from(CODERS), key=st.sampled_from(KEYS),
+              a=st.integers(0, len(WORDS) - 1), b=st.integers(0, len(WORDS) - 1))
+        def write_on_old_text(self, data, c, key, a, b):
+            """A write carrying the version from before the latest re-import (a screen that
+            has not noticed it) is refused and changes nothing, for anyone."""
+            everyone = {o: self._db(o) for o in CODERS}
+            s, e = self._span(a, b)
+            refused = None
+            try:
+                if self.live[c]:
+                    uid = data.draw(st.sampled_from(sorted(self.live[c])))
+                    cid = next(x.id for x in project.store.codings(coder=self.coder[c]) if x.uid == uid)
+                    project.store.update_coding(cid, self.coder[c], start=s, end=e, expect_sha=self.stale)
+                else:
+                    project.store.add_coding(iv_id, key, s, e, self.coder[c], expect_sha=self.stale)
+            except TextChanged as exc:
+                refused = exc
+            assert refused is not None, "a write on the old text was stored"
+            assert {o: self._db(o) for o in CODERS} == everyone
+
+        def _reimport(self, progress=None):
             f = root / "interviews" / "a.md"
             adding = self.shift == 0
+            version = project.store.interview_sha(iv_id)
             f.write_text(FRONT + (EXTRA if adding else "") + BODY, encoding="utf-8")
-            rep = project.import_files(reanchor=True)
+            rep = project.import_files(reanchor=True, progress=progress)
             assert rep.ok, rep.outcomes
+            self.stale = version
             d = len(EXTRA) if adding else -len(EXTRA)
             self.shift += d
 

@@ -22,7 +22,15 @@ if TYPE_CHECKING:  # the database layer loads on first use
 # --- coding ------------------------------------------------------------------------------------------
 
 def _resolve_span(p: Project, interview: str, start: Optional[int], end: Optional[int],
-                  sentence: Optional[str], turn: Optional[int], quote: Optional[str]) -> tuple[int, int]:
+                  sentence: Optional[str], turn: Optional[int], quote: Optional[str]) -> tuple[int, int, str]:
+    """The span to code, and the text version (SHA-256) it was worked out in: the write is
+    refused if a re-import changes the text before it lands."""
+    a, b, iv = _span_in(p, interview, start, end, sentence, turn, quote)
+    return a, b, iv.sha256
+
+
+def _span_in(p: Project, interview: str, start: Optional[int], end: Optional[int],
+             sentence: Optional[str], turn: Optional[int], quote: Optional[str]):  # noqa: ANN202
     given = sum(x is not None for x in (start if start is not None or end is not None else None, sentence, turn, quote))
     if given != 1:
         raise InvalidInput("say which text to code with exactly one of: --start/--end, --sentence N[-M], --turn N, --quote TEXT")
@@ -36,24 +44,24 @@ def _resolve_span(p: Project, interview: str, start: Optional[int], end: Optiona
             raise InvalidInput(f"--sentence takes a number or a range like 3-5, not '{sentence}'") from None
         if not (1 <= first <= last <= len(sents)):
             raise InvalidInput(f"interview '{iv.name}' has sentences 1 to {len(sents)}; got {sentence}")
-        return sents[first - 1].start, sents[last - 1].end
+        return sents[first - 1].start, sents[last - 1].end, iv
     if turn is not None:
         turns = p.store.turns(iv.id)
         if not (1 <= turn <= len(turns)):
             raise InvalidInput(f"interview '{iv.name}' has turns 1 to {len(turns)}; got {turn}"
                                if turns else f"interview '{iv.name}' has no speaker turns")
         t = turns[turn - 1]
-        return t.content_start, t.end
+        return t.content_start, t.end, iv
     if quote is not None:
         from fieldcode.ingest.quotes import locate
 
         try:
-            return locate(iv.name, iv.text, quote)
+            return (*locate(iv.name, iv.text, quote), iv)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
     if start is None or end is None:
         raise InvalidInput("--start and --end go together")
-    return start, end
+    return start, end, iv
 
 
 @code_app.command("add")
@@ -74,8 +82,8 @@ def code_add(
     """
     p = state(ctx).project()
     coder = p.require_coder()
-    a, b = _resolve_span(p, interview, start, end, sentence, turn, quote)
-    row = p.store.add_coding(interview, code, a, b, coder, memo=memo)
+    a, b, version = _resolve_span(p, interview, start, end, sentence, turn, quote)
+    row = p.store.add_coding(interview, code, a, b, coder, memo=memo, expect_sha=version)
     out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end}) by {escape(coder)}")
 
 
@@ -158,12 +166,18 @@ def code_change(
     start: Annotated[Optional[int], typer.Option(help="New start offset.")] = None,
     end: Annotated[Optional[int], typer.Option(help="New end offset.")] = None,
 ) -> None:
-    """Change the code or the span of one of your codings.
+    """Change the code or the span of one of your codings. New offsets count in the interview's
+    text as this command reads it: if a re-import changes that text before the change is
+    stored, it is refused and nothing changes.
 
     Example: fieldcode --coder ana code change 12 --code aspiration --end 420
     """
     p = state(ctx).project()
-    row = p.store.update_coding(coding_id, p.require_coder(), code=code, start=start, end=end)
+    version = None
+    if start is not None or end is not None:   # offsets: they mean the words of this version only
+        version = p.store.interview(p.store.coding(coding_id).interview_id).sha256
+    row = p.store.update_coding(coding_id, p.require_coder(), code=code, start=start, end=end,
+                                expect_sha=version)
     out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end})")
 
 

@@ -16,6 +16,14 @@ Rules that protect a team's work:
   in; after a re-import, undo and redo translate them through the recorded alignment
   (``text_change``) and refuse when the passage is gone.
 * Every change is one committed transaction with its event.
+* **Writes are serialised on the interview.**  Every coding write and a re-import's write take
+  the interview's lock first (SQLite: the ``BEGIN IMMEDIATE`` write lock; PostgreSQL:
+  ``SELECT ... FOR UPDATE`` on its row) and read everything they decide on after it.  A write
+  may carry the text version (SHA-256) its offsets count in (``expect_sha``): when the
+  interview was re-imported since, it is refused with ``fieldcode.errors.TextChanged`` and
+  nothing changes.
+  A re-import re-reads the codings inside its lock and plans again from them when a coder
+  changed any after it planned, so no coder's change is put back by a stale plan.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from sqlmodel import Session
 
 from fieldcode.ingest import align
 from fieldcode import text as textmod
-from fieldcode.errors import Conflict, InvalidInput, NotFound
+from fieldcode.errors import Conflict, InvalidInput, NotFound, TextChanged
 from fieldcode.store.models import Code, Coding, Event, Interview, TextChange, new_uid, utcnow
 
 QUOTE_PREFIX_LEN = 80
@@ -108,6 +116,12 @@ class CodingRecord:
                 q = q.where(Event.coding_id == coding)
             return list(s.exec(q.order_by(Event.id.desc()).limit(limit)).scalars())
 
+    def interview_sha(self, interview_id: int) -> str | None:
+        """The version (text SHA-256) of an interview's stored text, None when it is gone: the
+        version a caller's offsets count in, and a screen's cheap "was it re-imported?" probe."""
+        with self.read() as s:
+            return s.exec(select(Interview.sha256).where(Interview.id == interview_id)).scalars().first()
+
     def coders(self) -> list[str]:
         with self.read() as s:
             return sorted(s.exec(select(Coding.coder).distinct()).scalars())
@@ -117,6 +131,29 @@ class CodingRecord:
     def _text_sha(s: Session, interview_id: int) -> str:
         return s.exec(select(Interview.sha256).where(Interview.id == interview_id)).scalar_one()
 
+    def lock_interview(self, s: Session, interview: str | int, expect_sha: str | None = None) -> Interview:
+        """Take interview ``interview``'s write lock in session ``s`` and read it afresh.  On
+        SQLite the session's ``BEGIN IMMEDIATE`` already holds the database's write lock; on
+        PostgreSQL its row is locked (``SELECT ... FOR UPDATE``) until the transaction ends, so a
+        re-import and every coding write on one interview run one after the other.  With
+        ``expect_sha`` (the text version the caller's offsets count in), a text that changed
+        since is refused with :class:`TextChanged`."""
+        iid = interview if isinstance(interview, int) else self.interview_in(s, interview).id
+        q = select(Interview).where(Interview.id == iid).execution_options(populate_existing=True)
+        if s.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update()
+        iv = s.exec(q).scalars().first()
+        if iv is None:
+            raise NotFound(f"no interview '{interview}': 'fieldcode interviews' lists them")
+        if expect_sha is not None and iv.sha256 != expect_sha:
+            raise TextChanged(iv.name)
+        return iv
+
+    def lock_interviews(self, s: Session, ids: Iterable[int]) -> None:
+        """Lock several interviews, always in id order (two writers never wait on each other)."""
+        for iid in sorted(set(ids)):
+            self.lock_interview(s, iid)
+
     def check_span(self, iv: Interview, start: int, end: int) -> None:
         """Refuse a span that does not fit the interview's text."""
         if not (0 <= start < end <= iv.n_chars):
@@ -125,8 +162,11 @@ class CodingRecord:
                 "characters; offsets are code points, start < end)")
 
     def add_coding(self, interview: str | int, code: str | int, start: int, end: int, coder: str,
-                   memo: str = "") -> Coding:
+                   memo: str = "", *, expect_sha: str | None = None) -> Coding:
+        """Code ``[start, end)``.  With ``expect_sha`` (the text version the offsets count in),
+        refused with :class:`TextChanged` if the interview was re-imported since."""
         with self.write() as s:
+            self.lock_interview(s, interview, expect_sha)
             return self._add(s, interview, code, start, end, coder, memo)
 
     def add_codings(self, specs: list[tuple[str | int, str | int, int, int, str, str]]) -> tuple[list[Coding], int]:
@@ -137,6 +177,7 @@ class CodingRecord:
         added: list[Coding] = []
         skipped = 0
         with self.write() as s:
+            self.lock_interviews(s, [self.interview_in(s, spec[0]).id for spec in specs])
             for interview, code, start, end, coder, memo in specs:
                 iv = self.interview_in(s, interview)
                 c = self.code_in(s, code)
@@ -159,6 +200,7 @@ class CodingRecord:
         added: list[Coding] = []
         skipped = 0
         with self.write() as s:
+            self.lock_interviews(s, [r["interview_id"] for r in rows])
             shas: dict[int, str] = {}
             for r in rows:
                 uid = r.get("uid") or new_uid()
@@ -204,10 +246,15 @@ class CodingRecord:
         return row
 
     def update_coding(self, coding_id: int, coder: str, *, code: str | int | None = None,
-                      start: int | None = None, end: int | None = None, memo: str | None = None) -> Coding:
+                      start: int | None = None, end: int | None = None, memo: str | None = None,
+                      expect_sha: str | None = None) -> Coding:
+        """Change one of ``coder``'s codings.  New offsets count in the interview's current
+        text; with ``expect_sha`` the change is refused (:class:`TextChanged`) if the interview
+        was re-imported since the caller read that version."""
         with self.write() as s:
+            iv = self._lock_coding(s, coding_id, expect_sha)
             row = self._own(s, coding_id, coder)
-            sha = self._text_sha(s, row.interview_id)
+            sha = iv.sha256
             before = coding_snapshot(row, sha)
             if code is not None:
                 c = self.code_in(s, code)
@@ -216,7 +263,6 @@ class CodingRecord:
                 _require_codable(c)
                 row.code_id = c.id
             if start is not None or end is not None:
-                iv = s.get(Interview, row.interview_id)
                 st = row.start if start is None else start
                 en = row.end if end is None else end
                 self.check_span(iv, st, en)
@@ -232,14 +278,23 @@ class CodingRecord:
             self._log(s, coder, "update", row, before, coding_snapshot(row, sha))
             return row
 
-    def remove_coding(self, coding_id: int, coder: str) -> Coding:
+    def remove_coding(self, coding_id: int, coder: str, *, expect_sha: str | None = None) -> Coding:
         with self.write() as s:
+            iv = self._lock_coding(s, coding_id, expect_sha)
             row = self._own(s, coding_id, coder)
-            before = coding_snapshot(row, self._text_sha(s, row.interview_id))
+            before = coding_snapshot(row, iv.sha256)
             s.delete(row)
             s.flush()
             self._log(s, coder, "remove", row, before, None)
             return row
+
+    def _lock_coding(self, s: Session, coding_id: int, expect_sha: str | None) -> Interview:
+        """Lock the interview of coding ``coding_id`` before the coding itself is read, so what
+        is read is what a re-import that held the lock left."""
+        iid = s.exec(select(Coding.interview_id).where(Coding.id == coding_id)).scalars().first()
+        if iid is None:
+            raise NotFound(f"no coding #{coding_id}: 'fieldcode code list' shows coding ids")
+        return self.lock_interview(s, iid, expect_sha)
 
     def _own(self, s: Session, coding_id: int, coder: str) -> Coding:
         row = s.get(Coding, coding_id)
@@ -277,6 +332,11 @@ class CodingRecord:
                 ev = self._redoable(s, coder) if redo else self._undoable(s, coder)
                 if ev is None:
                     return None
+                if ev.interview_id is not None:
+                    try:
+                        self.lock_interview(s, ev.interview_id)
+                    except NotFound:
+                        pass   # _restore says the interview is gone
                 frm, to = ("undone", "done") if redo else ("done", "undone")
                 claimed = s.exec(update(Event).where(Event.id == ev.id, Event.state == frm).values(state=to))
                 if claimed.rowcount != 1:
@@ -410,16 +470,41 @@ class CodingRecord:
                 select(Coding).where(Coding.interview_id == interview_id).order_by(Coding.start, Coding.id)).scalars()]
         kept = align.align(old_text, new_text)
         plan = Reanchor(old_sha256=old_sha, kept=kept)
-        for cid, coder, st, en in rows:
-            span = align.map_span(kept, st, en, len(new_text))
-            if span is None:
-                plan.unplaced.append(Move(cid, coder, st, en, old_text[st:en], None, None, ""))
-                continue
-            mv = Move(cid, coder, st, en, old_text[st:en], span[0], span[1], new_text[span[0]:span[1]])
-            plan.moved[cid] = span
-            if mv.changed:
-                plan.changes.append(mv)
+        plan.place(rows, old_text, new_text)
         return plan
+
+    def replan(self, s: Session, interview_id: int, plan: "Reanchor", new_text: str, name: str) -> None:
+        """Inside ``save_interview``'s locked transaction: the codings as they are now.  When a
+        coder added, changed or removed any since ``plan`` was made, plan again from them with
+        the same alignment (the stored text is the one planned from: its version was checked),
+        so a change made while the import ran moves with its words instead of being put back.
+        Refused (nothing changed) when the import may not move codings, or when a coding
+        changed meanwhile now sits on text the new version deletes (its loss was not accepted)."""
+        rows = [tuple(r) for r in s.exec(
+            select(Coding.id, Coding.coder, Coding.start, Coding.end)
+            .where(Coding.interview_id == interview_id).order_by(Coding.start, Coding.id)).all()]
+        now = {cid: (coder, st, en) for cid, coder, st, en in rows}
+        if now == plan.planned:
+            return
+        if not plan.may_move and rows:
+            raise Conflict(f"{name}: codings were added or changed while this import ran; nothing was changed. "
+                           "Run the import again (with --reanchor to move the codings with their words).")
+        old_text = s.exec(select(Interview.text).where(Interview.id == interview_id)).scalar_one()
+        accepted = dict(plan.lost)
+        plan.replanned = sorted(cid for cid in set(now) | set(plan.planned) if now.get(cid) != plan.planned.get(cid))
+        plan.moved, plan.changes, plan.unplaced, plan.lost, plan.planned = {}, [], [], {}, {}
+        plan.place(rows, old_text, new_text)
+        for m in list(plan.unplaced):
+            was = accepted.get(m.coding_id)
+            if was is not None and (was.coder, was.old_start, was.old_end) == (m.coder, m.old_start, m.old_end):
+                plan.lost[m.coding_id] = m       # the loss the user accepted, of the coding they saw
+                plan.unplaced.remove(m)
+        if plan.unplaced:
+            lines = "\n".join(f"  coding #{m.coding_id} by {m.coder} [{m.old_start}, {m.old_end}) "
+                              f"\u201c{m.old_text[:60]}\u201d" for m in plan.unplaced)
+            raise Conflict(f"{name}: while this import ran, {len(plan.unplaced)} coding(s) were put on text that "
+                           f"the new version deletes; nothing was changed:\n{lines}\nRun the import again to "
+                           "review them.")
 
     def record_text_change(self, s: Session, interview_id: int, plan: "Reanchor", new_sha: str,
                            coder: str | None, new_text: str) -> None:
@@ -482,6 +567,26 @@ class Reanchor:
     changes: list[Move] = field(default_factory=list)
     unplaced: list[Move] = field(default_factory=list)
     lost: dict[int, Move] = field(default_factory=dict)
+    # the codings the plan was made from: id -> (coder, start, end)
+    planned: dict[int, tuple[str, int, int]] = field(default_factory=dict)
+    # True: the import may move codings a coder added or changed after planning (--reanchor);
+    # False: any such coding found at write refuses the import
+    may_move: bool = False
+    # codings added, changed or removed by their coders after planning (planned again at write)
+    replanned: list[int] = field(default_factory=list)
+
+    def place(self, rows: Iterable[tuple[int, str, int, int]], old_text: str, new_text: str) -> None:
+        """Map each coding ``(id, coder, start, end)`` through the alignment."""
+        for cid, coder, st, en in rows:
+            self.planned[cid] = (coder, st, en)
+            span = align.map_span(self.kept, st, en, len(new_text))
+            if span is None:
+                self.unplaced.append(Move(cid, coder, st, en, old_text[st:en], None, None, ""))
+                continue
+            mv = Move(cid, coder, st, en, old_text[st:en], span[0], span[1], new_text[span[0]:span[1]])
+            self.moved[cid] = span
+            if mv.changed:
+                self.changes.append(mv)
 
     def accept_losses(self) -> None:
         self.lost.update({m.coding_id: m for m in self.unplaced})

@@ -3,6 +3,11 @@
 This screen is the only place that calls the project/store; it pushes data down into the
 widgets and reacts to their messages.  Every change is committed by the store (its own
 transaction plus an event-log entry) *before* the transcript repaints it as done.
+
+Every coding write carries the version (text SHA-256) of the transcript the screen shows: when
+another process re-imported the interview meanwhile, the store refuses it (``TextChanged``) and
+the screen reloads the new text and says why, so a selection made on the old text is never
+stored on other words.  The poll notices a re-import on its own too, and reloads.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from fieldcode.study import codebook as cbmod
 from fieldcode.study import settings as settingsmod
 from fieldcode import store as storemod
 from fieldcode.study.codebook_edit import NameInUse
-from fieldcode.errors import FieldcodeError
+from fieldcode.errors import FieldcodeError, TextChanged
 from fieldcode.safe import clean
 from fieldcode.tui.modals import CodePicker, InfoScreen, Prompt, code_info
 from fieldcode.tui.code_ops import CodeOpsMixin
@@ -108,6 +113,7 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
         self.iv_name = ""
         self.iv_words = 0
         self.iv_attrs: dict[str, str] = {}
+        self.iv_sha: str | None = None      # the version of the text shown (writes carry it)
         self.text = ""
         self.turns: list[tuple[int, int, int, str, bool]] = []
         self.units: list[tuple[int, int, int]] = []       # participant turns (or paragraphs)
@@ -333,6 +339,7 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
         """Read one interview (text, turns, sentences, codings) into the screen's state."""
         iv = self.store.interview(iid)
         self.iv_id, self.iv_name, self.text = iv.id, iv.name, iv.text
+        self.iv_sha = iv.sha256
         self.iv_words = iv.n_words
         self.iv_attrs = self.store.attributes(iv.id)
         self.turns = self.store.turn_spans(iv.id)
@@ -371,6 +378,29 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
         self.refresh_codebook()
         self.save_position()
 
+    def reload_if_reimported(self, why: str = "") -> bool:
+        """When another process re-imported the open interview (its text version changed),
+        load the new text and say so (``why``: what was refused because of it).  True when it
+        did."""
+        if self.iv_id is None:
+            return False
+        sha = self.store.interview_sha(self.iv_id)
+        if sha is None or sha == self.iv_sha:
+            return False
+        at = self._cursor
+        self.open_interview(self.iv_id)
+        self.transcript.move_to_offset(max(0, min(at, len(self.text))))
+        self.update_details()
+        self.notify(f"'{self.iv_name}' was re-imported by another process: its text changed and the new "
+                    f"text is shown now.{' ' + why if why else ''}", severity="warning" if why else "information",
+                    timeout=12)
+        return True
+
+    def refused_on_old_text(self, exc: TextChanged, why: str) -> None:
+        """The store refused a write made on the old text: show the new one and say why."""
+        if not self.reload_if_reimported(why):
+            self.notify(str(exc), severity="error", timeout=12)
+
     def reload_spans(self) -> None:
         if self.iv_id is None:
             return
@@ -396,6 +426,12 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
             if where != self._saved_at:
                 self._saved_at = where
                 self.save_position()
+            try:
+                if self.reload_if_reimported():
+                    self._seen_event = last
+                    return
+            except Exception:  # noqa: BLE001 - as above
+                return
         if stamp != self._seen_codebook:
             self._seen_codebook = stamp
             self.codes_changed(announce=True)
@@ -531,7 +567,11 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
             self.notify(f"This text is already coded {name} (#{same.id}).", severity="warning")
             return None
         try:
-            row = self.store.add_coding(self.iv_id, code_id, span[0], span[1], coder)
+            row = self.store.add_coding(self.iv_id, code_id, span[0], span[1], coder, expect_sha=self.iv_sha)
+        except TextChanged as exc:
+            self.refused_on_old_text(exc, "Your selection was made on the old text, so it was not coded (its "
+                                          "offsets would point at other words): select the passage again.")
+            return None
         except FieldcodeError as exc:
             self.notify(str(exc), severity="error")
             return None

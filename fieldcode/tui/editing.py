@@ -1,13 +1,14 @@
 """Changing codings in the coding screen: remove, change code, resize by sentence or to the
 selection, cycle between overlapping codings, undo and redo.  A mixin of
 :class:`fieldcode.tui.coding.CodingScreen`; every change is committed by the store before the
-transcript repaints it."""
+transcript repaints it, and carries the version of the text shown (a re-import by another
+process since is refused, and the screen reloads the new text)."""
 
 from __future__ import annotations
 
 import json
 
-from fieldcode.errors import FieldcodeError
+from fieldcode.errors import FieldcodeError, TextChanged
 from fieldcode.tui.modals import CodePicker
 from fieldcode.tui.textmap import Span, extend_by_unit, shrink_by_unit, trim_span
 
@@ -36,7 +37,11 @@ class EditingMixin:
         if coder is None:
             return None
         try:
-            row = self.store.update_coding(cur.id, coder, **changes)
+            row = self.store.update_coding(cur.id, coder, expect_sha=self.iv_sha, **changes)
+        except TextChanged as exc:
+            self.refused_on_old_text(exc, "Your change was made on the old text, so it was not stored (its "
+                                          "offsets would point at other words): select the passage again and redo it.")
+            return None
         except FieldcodeError as exc:
             self.notify(str(exc), severity="error")
             return None
@@ -54,7 +59,11 @@ class EditingMixin:
         if cur is None or coder is None:
             return
         try:
-            self.store.remove_coding(cur.id, coder)
+            self.store.remove_coding(cur.id, coder, expect_sha=self.iv_sha)
+        except TextChanged as exc:
+            self.refused_on_old_text(exc, "Your removal was asked on the old text, so it was not done: the "
+                                          "codings have moved with their words; check the coding and remove it again.")
+            return None
         except FieldcodeError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -134,7 +143,7 @@ class EditingMixin:
         where = (snap.get("start", 0), snap.get("end", 0))
         if ev.interview_id is not None and ev.interview_id != self.iv_id:
             self.open_interview(ev.interview_id)
-        else:
+        elif not self.reload_if_reimported():   # undo and redo follow a re-import's new text
             self.reload_spans()
         # the coding as it is now (after a re-import its offsets differ from the snapshot's)
         live = next((sp for sp in self.all_spans if sp.id == ev.coding_id), None)
