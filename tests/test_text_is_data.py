@@ -172,7 +172,7 @@ def test_the_writer_scan_catches_direct_writers(tmp_path):
 # --- markup built from user data ----------------------------------------------------------------
 
 CELL_SINKS = {"add_row", "add_column", "Static", "Label", "Button", "Option", "Rule", "from_markup",
-              "Hit", "DiscoveryHit", "TabPane", "Collapsible", "add_leaf"}
+              "Hit", "DiscoveryHit", "TabPane", "Collapsible", "add_leaf", "add_option"}
 PRINT_SINKS = {"print", "update", "write", "log"}
 TITLED = {"Table", "Panel", "Tree", "Collapsible"}   # their title= is markup
 SINK_KEYWORDS = {"title", "caption", "subtitle", "border_title", "label", "prompt", "help"}
