@@ -177,7 +177,7 @@ class CodingRecord:
         added: list[Coding] = []
         skipped = 0
         with self.write() as s:
-            self.lock_interviews(s, [self.interview_in(s, spec[0]).id for spec in specs])
+            self.lock_interviews(s, [self.interview_in(s, ref).id for ref in {spec[0] for spec in specs}])
             for interview, code, start, end, coder, memo in specs:
                 iv = self.interview_in(s, interview)
                 c = self.code_in(s, code)
