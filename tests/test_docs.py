@@ -231,3 +231,26 @@ def test_links_and_screen_captures_exist(doc):
     if doc.name == "tutorial.md":
         captures = [t for t in LINK.findall(text) if t.endswith(".svg")]
         assert len(captures) >= 3 and all("tests/__snapshots__/" in t for t in captures)
+
+
+def test_methods_quotes_the_rules_and_thresholds_as_the_code_has_them():
+    """docs/methods.md is what a report's methods section cites: the rules it quotes must be the
+    code's own words, and the thresholds it states the code's own values."""
+    import inspect
+
+    from fieldcode.analysis import compare
+    from fieldcode.analysis.paired import DIGITS
+    from fieldcode.analysis.units import ONE_CODER_RULE, POOLING_RULE
+    from fieldcode.team.reliability import TENTATIVE, WEAK
+    from fieldcode.text import ANALYSED_TEXT_RULE, INTERVIEWER_INCLUDED
+
+    methods = (REPO / "docs" / "methods.md").read_text(encoding="utf-8")
+    for rule in (ANALYSED_TEXT_RULE, INTERVIEWER_INCLUDED, POOLING_RULE, ONE_CODER_RULE):
+        assert rule in methods, f"docs/methods.md does not quote the code's rule:\n{rule}"
+    # the values the page states in words
+    assert (WEAK, TENTATIVE) == (0.667, 0.800) and "below 0.667" in methods and "below 0.800" in methods
+    assert DIGITS == {"per1000": 1, "share": 2, "segments_per_interview": 2}
+    assert "one decimal for `per1000` and two for `share` and\n`segments_per_interview`" in methods
+    params = inspect.signature(compare).parameters
+    assert (params["balance_ratio"].default, params["balance_share"].default) == (2.0, 0.15)
+    assert "differ 2 times or\nmore" in methods and "15 percentage points" in methods
