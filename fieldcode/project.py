@@ -28,6 +28,30 @@ storemod = lazy_module("fieldcode.store")
 DB_FILE = "fieldcode.db"
 
 
+def refuse_empty_database(path: Path) -> None:
+    """A project's fieldcode.db that exists but is empty (0 bytes) was truncated, or never got
+    past its creation: SQLite would silently start a new, empty project in it.  Refuse, naming
+    the file.  (A process creating the database writes its first page within milliseconds, so
+    the size is looked at twice, half a second apart, before refusing.)"""
+    import time
+
+    from fieldcode.errors import DamagedDatabase
+
+    for attempt in range(2):
+        try:
+            if path.stat().st_size != 0:
+                return
+        except FileNotFoundError:
+            return                      # a new project: its database is created now
+        if attempt == 0:
+            time.sleep(0.5)
+    raise DamagedDatabase(str(path), "the file is empty (0 bytes)", message=(
+        f"the database {path} is empty (0 bytes): it was truncated (a full disk, a sync or copy that did not "
+        "finish). fieldcode has not changed it and will not start a new project in it. Restore fieldcode.db "
+        "from your latest backup (or a colleague's up-to-date copy), then run the command again; if this "
+        "project never had any work in it, delete the empty file."))
+
+
 @dataclass
 class Project:
     root: Path
@@ -51,6 +75,8 @@ class Project:
         settings = settings or Settings.load()
         cb = cbmod.load(root / CODEBOOK, cache=root / CODEBOOK_CACHE)
         url = db or os.environ.get("FIELDCODE_DB") or settings.db or sqlite_url(root / DB_FILE)
+        if url == sqlite_url(root / DB_FILE):
+            refuse_empty_database(root / DB_FILE)
         who = resolve_coder(coder, settings)  # checked (length, control characters) before the store opens
         store = Store(url)
         sync = store.sync_codebook(cb, write=write)

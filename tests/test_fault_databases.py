@@ -254,6 +254,8 @@ OWN_CASES = {
                       ("is damaged", "Restore fieldcode.db from your latest backup")),
     "newer-schema": (lambda db: newer(db, db.with_suffix(".tmp")), 6,
                      ("newer version of fieldcode", UNKNOWN_REVISION, "Nothing was changed", "Upgrade fieldcode")),
+    "zero-bytes": (lambda db: truncated(db, db.with_suffix(".tmp"), 0), 5,
+                   ("is empty (0 bytes)", "will not start a new project", "Restore fieldcode.db")),
     "unrelated-tables": (lambda db: unrelated(db.with_suffix(".tmp")), 2,
                          ("not a fieldcode database", "people", "Nothing was changed")),
 }
