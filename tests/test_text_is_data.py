@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import csv
 import io
+import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -405,6 +406,8 @@ def test_agreement_csv_neutralises_formula_cells(formula_coders, tmp_path):
     assert r.exit_code == 0, r.output
     rows = list(csv.reader(out.open(encoding="utf-8", newline="")))
     assert {row[5] for row in rows[1:]} == {"'=ben+@ana"} and _formula_cells(rows) == []
+    side = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert side["csv_text"].startswith("formula-like cells neutralised")   # the sidecar says so
 
 
 def test_xlsx_cells_are_text_never_formulas(tmp_path):

@@ -364,7 +364,9 @@ def agreement_csv(res: Agreement) -> str:
 
 
 def sidecar_extra(res: Agreement) -> dict:
-    return {"unit": res.unit, "units": UNIT_DEFINITIONS,
+    from fieldcode.analysis.export import csv_text_policy
+
+    return {"unit": res.unit, "units": UNIT_DEFINITIONS, "csv_text": csv_text_policy(),
             "measures": MEASURE_DEFINITIONS, "coders": res.coders, "interviews": res.n_interviews,
             "interviews_coded_by_two_or_more": res.n_compared,
             "differential": ({"by": res.by, "groups": res.compared(), "threshold": res.threshold,
