@@ -21,7 +21,6 @@ shows), ``result.hits`` all of them (built once, then kept).  ``result.n_hits`` 
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import NamedTuple
 from fieldcode.store import search_index, search as store_search
 from fieldcode.errors import InvalidInput
 from fieldcode.store import q_sentence_arrays
+from fieldcode.study.patterns import Stopped, user_pattern
 
 MODES = ("lemma", "exact", "regex")
 
@@ -122,7 +122,11 @@ def query_terms(text: str, mode: str, model: str | None = None) -> list[str]:
     return [lemma_of(t) if mode == "lemma" else t.lower_ for t in toks]
 
 
-def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN001
+def search(store, q: Query, *, model: str | None = None, stop=None) -> Result:  # noqa: ANN001
+    """``stop``: a callable looked at while a regular expression scans the texts; when it returns
+    true the search ends with :class:`fieldcode.study.patterns.Stopped` (a screen's newer search,
+    or the screen closing).  A regular expression past its time limit raises
+    :class:`fieldcode.study.patterns.PatternTimeout` naming it."""
     import numpy as np
 
     if q.mode not in MODES:
@@ -136,7 +140,7 @@ def search(store, q: Query, *, model: str | None = None) -> Result:  # noqa: ANN
         ivs = {i: v for i, v in ivs.items()
                if all(v[2].get(k) in set(vals) for k, vals in q.filters.items())}
     if q.mode == "regex":
-        cols = _regex_spans(store, q.text, list(ivs))
+        cols = _regex_spans(store, q.text, list(ivs), stop)
     else:
         search_index.ensure_index(store, model)
         cols = _index_spans(store, q, model)
@@ -219,16 +223,17 @@ def _exact_only(store, cols, text: str):  # noqa: ANN001, ANN202
     return tuple(c[keep] for c in cols)
 
 
-def _regex_spans(store, pattern: str, ids: list[int]):  # noqa: ANN001, ANN202
+def _regex_spans(store, pattern: str, ids: list[int], stop=None):  # noqa: ANN001, ANN202
     import numpy as np
 
-    try:
-        rx = re.compile(pattern)
-    except re.error as exc:
-        raise InvalidInput(f"--regex {pattern!r} is not a valid regular expression: {exc}") from exc
+    # a user pattern: one time limit for the whole search, the interpreter's lock released while
+    # it matches, a stop flag looked at as it goes (fieldcode.study.patterns)
+    rx = user_pattern(pattern, "the pattern")
     found: dict[int, list[tuple[int, int]]] = {}
     for iid, text in store_search.q_interviews_with_text(store, ids):
-        found[iid] = [m.span() for m in rx.finditer(text) if m.end() > m.start()]
+        if stop is not None and stop():
+            raise Stopped
+        found[iid] = rx.spans(text, stop)
     found = {iid: v for iid, v in found.items() if v}
     sents = q_sentence_arrays(store, list(found)) if found else {}
     turns = store_search.q_turn_bounds(store, list(found)) if found else {}

@@ -19,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from fieldcode.study.codebook import Study
 from fieldcode.errors import InvalidInput
+from fieldcode.study.patterns import user_pattern
 from fieldcode.text import TURN_MODES, TurnRule, impossible_date_line
 
 SIDECAR_NAME = "attributes.csv"
@@ -106,35 +107,112 @@ def parse_front_matter_yaml(yaml_text: str, where: str, first_line: int = 2) -> 
     return out
 
 
+MAX_CELL = 4096            # characters in one attributes.csv cell (a value, or a column name)
+MAX_SIDECAR_BYTES = 50 * 2**20
+
+
 @dataclass
 class Sidecar:
     path: Path
     rows: dict[str, dict[str, str]]  # file name -> attributes
     lines: dict[str, int]            # file name -> CSV line
 
+    def unknown_rows(self) -> list[str]:
+        """A message for each row naming a file that is not beside the CSV (a typo, a file
+        renamed or moved away): the attributes it holds describe nothing.  A row naming a
+        file in another folder has its own message (see the importer)."""
+        folder = self.path.parent
+        return [f"{self.path}:{line}: lists '{fname}', which is not in {folder}; fix the name or remove the row"
+                for fname, line in self.lines.items()
+                if Path(fname).name == fname and not (folder / fname).exists()]
+
+
+def _line_of(raw: str, index: int) -> int:
+    return raw.count("\n", 0, index) + 1
+
 
 def read_sidecar(path: Path) -> Sidecar:
     """Read ``attributes.csv``: a ``file`` column naming each interview file, one column per
-    attribute; empty cells mean 'not given here'."""
+    attribute; empty cells mean 'not given here'.  Read strictly: a quote left open, a NUL
+    byte, a value over several lines, a cell past :data:`MAX_CELL` characters, a row with more
+    cells than the header has columns, or a column named twice is an error naming the file and
+    line (a lenient reader would shift values into the wrong attributes)."""
+    import io
+
     try:
-        raw = path.read_bytes().decode("utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_SIDECAR_BYTES:
+            raise InvalidInput(f"{path}: the file is {size / 2**20:.0f} MB; an {path.name} lists one row per "
+                               "interview file: is this the right file?")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc}); check the file and its permissions") from None
+    try:
+        raw = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{path}: not UTF-8 (byte {exc.start}); save the CSV as UTF-8") from None
-    reader = csv.DictReader(raw.splitlines())
-    if not reader.fieldnames or FILE_COLUMN not in reader.fieldnames:
-        raise InvalidInput(f"{path}:1: the CSV needs a '{FILE_COLUMN}' column naming each interview file")
-    for name in reader.fieldnames:
-        if name != FILE_COLUMN and not ATTR_NAME_RE.match(name or ""):
-            raise InvalidInput(f"{path}:1: bad attribute column name '{name}' (letters, digits, '_' or '-')")
+    nul = raw.find("\x00")
+    if nul != -1:
+        raise InvalidInput(f"{path}:{_line_of(raw, nul)}: contains a NUL byte (character 0), which would cut the "
+                           "value short; save the CSV again as plain UTF-8 text (not UTF-16) or delete the character")
+    reader = csv.reader(io.StringIO(raw, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise InvalidInput(f"{path}:{start}: a cell is longer than {MAX_CELL:,} characters (the limit for one "
+                               "value); shorten it, or check for a quote (\") that is never closed") from None
+        if "unexpected end of data" in str(exc):
+            raise InvalidInput(f"{path}:{start}: a quote (\") opened on this line is never closed, so the rest of the "
+                               "file would be read as one value; close it, or double a quote that is part of a "
+                               "value (\"\")") from None
+        raise InvalidInput(f"{path}:{start}: malformed CSV ({exc}); a value that holds a comma or a quote must be "
+                           "in double quotes, with each quote inside it doubled (\"\")") from None
+    for line, cells in records:
+        for k, cell in enumerate(cells):
+            if len(cell) > MAX_CELL:
+                raise InvalidInput(f"{path}:{line}: cell {k + 1} is {len(cell):,} characters; the limit for one value "
+                                   f"is {MAX_CELL:,}: shorten it, or check for a quote (\") that is never closed")
+            if "\n" in cell or "\r" in cell:
+                raise InvalidInput(
+                    f"{path}:{line}: cell {k + 1} holds a line break (a quote opened on line {line} closes on line "
+                    f"{line + cell.count(chr(10))}); an attribute value is one line: check for a missing or extra "
+                    "quote (\")")
+    records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
+    if not records or FILE_COLUMN not in [c.strip() for c in records[0][1]]:
+        raise InvalidInput(f"{path}:{records[0][0] if records else 1}: the CSV needs a '{FILE_COLUMN}' column "
+                           "naming each interview file")
+    head_line, header = records[0]
+    header = [c.strip() for c in header]
+    for k, name in enumerate(header):
+        if name != FILE_COLUMN and not ATTR_NAME_RE.match(name):
+            raise InvalidInput(f"{path}:{head_line}: bad attribute column name '{name}' (column {k + 1}): use "
+                               "letters, digits, '_' or '-', and give every column a name")
+        if name in header[:k]:
+            raise InvalidInput(f"{path}:{head_line}: the column '{name}' is named twice (columns "
+                               f"{header.index(name) + 1} and {k + 1}); one would overwrite the other: "
+                               "merge them or rename one")
     rows: dict[str, dict[str, str]] = {}
     lines: dict[str, int] = {}
-    for i, row in enumerate(reader, start=2):
+    for i, cells in records[1:]:
+        if len(cells) > len(header):
+            extra = ", ".join(f"'{c.strip()}'" for c in cells[len(header):] if c.strip())
+            if extra:
+                raise InvalidInput(
+                    f"{path}:{i}: {len(cells)} cells but the header names {len(header)} columns ({extra} "
+                    "has no column); a value holding a comma must be in double quotes, or add the "
+                    "column's name to line 1")
+        row = dict(zip(header, cells))
         fname = (row.get(FILE_COLUMN) or "").strip()
         if not fname:
             raise InvalidInput(f"{path}:{i}: empty '{FILE_COLUMN}' cell")
         if fname in rows:
             raise InvalidInput(f"{path}:{i}: '{fname}' is listed twice (first on line {lines[fname]})")
-        rows[fname] = {k: v.strip() for k, v in row.items() if k != FILE_COLUMN and k and v and v.strip()}
+        rows[fname] = {k: v.strip() for k, v in row.items() if k != FILE_COLUMN and v.strip()}
         lines[fname] = i
     return Sidecar(path, rows, lines)
 
@@ -200,10 +278,8 @@ def turn_rule(attrs: dict[str, str], study: Study, where: str) -> TurnRule:
         raise InvalidInput(f"{where}: turns is '{mode}'; use one of {', '.join(TURN_MODES)} "
                            "(in its front matter or attributes.csv)")
     pattern = attrs.get("interviewer_lines") or study.interviewer_lines
-    try:
-        compiled = re.compile(pattern) if pattern else None
-    except re.error as exc:
-        raise InvalidInput(f"{where}: interviewer_lines '{pattern}' is not a valid regular expression "
-                           f"({exc}); e.g. '\\d+\\.\\d\\d\\s' for lines starting with a timestamp like 1.02") from None
+    # a user pattern: run with a time limit (fieldcode.study.patterns), one budget per interview
+    compiled = user_pattern(pattern, f"{where}: interviewer_lines",
+                            "e.g. '\\d+\\.\\d\\d\\s' for lines starting with a timestamp like 1.02") if pattern else None
     interviewer = study.interviewer_speakers[0] if study.interviewer_speakers else "Interviewer"
     return TurnRule(mode=mode, interviewer_lines=compiled, interviewer=interviewer)

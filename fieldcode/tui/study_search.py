@@ -4,11 +4,15 @@ list the hits keyword-in-context, grouped by interview with the open interview f
 a hit returns to the coding screen with that interview open and the hit selected (ready to
 code); F3 / > and shift+F3 / < then step through the search's hits in the open transcript.
 
-The query runs :func:`fieldcode.find.search.search` (public API only) in a thread worker."""
+The query runs :func:`fieldcode.find.search.search` (public API only) in a daemon thread that a
+worker waits for; a regular expression there has a time limit and can be stopped, so the
+screen and the app's quit keep working while it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -220,23 +224,49 @@ class StudySearchScreen(Screen[Jump | None]):
         self.query_one("#count", Label).update(f"searching ({MODE_NAMES[q.mode]}) for {plain(repr(clean(q.text)))}…")
         self._search(q, self._generation, self.query_one("#hits", OptionList).size.width or self.size.width)
 
-    @work(thread=True, exclusive=True, group="study-search")
-    def _search(self, q: StudyQuery, generation: int, width: int) -> None:
+    @work(exclusive=True, group="study-search")
+    async def _search(self, q: StudyQuery, generation: int, width: int) -> None:
+        """Runs the search in a daemon thread and waits for it without blocking the screen.  A
+        newer search or the screen closing cancels this worker: the thread is told to stop (a
+        regular expression looks at the flag as it goes, and its time limit bounds the rest),
+        and nobody waits for it, so quitting the app never waits for a runaway pattern."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future = loop.create_future()
+        stop = threading.Event()
+
+        def deliver(payload: tuple) -> None:
+            if not done.done():
+                done.set_result(payload)
+
+        def body() -> None:
+            payload = self._compute(q, width, stop.is_set)
+            try:
+                loop.call_soon_threadsafe(deliver, payload)
+            except RuntimeError:
+                pass  # the app closed while the search ran
+
+        threading.Thread(target=body, name="study-search", daemon=True).start()
+        try:
+            payload = await done
+        finally:
+            stop.set()   # cancelled (a newer search, the screen or app closing) or done
+        self._show(payload, generation, width)
+
+    def _compute(self, q: StudyQuery, width: int, stop) -> tuple:  # noqa: ANN001
         from fieldcode.find import search as searchmod
+        from fieldcode.study.patterns import Stopped
 
         store = self.project.store
         try:
             result = searchmod.search(store, searchmod.Query(q.text, q.mode, include_interviewer=q.include_interviewer),
-                                      model=self.project.settings.spacy_model)
+                                      model=self.project.settings.spacy_model, stop=stop)
             hits = ordered_hits(result.hits, self.current_id)
             rows = kwic_rows(store, hits[:MAX_SHOWN], max(CONTEXT, width // 2))
-            payload = (result, hits, rows, None)
-        except Exception as exc:  # noqa: BLE001 - a bad pattern or a locked file: say so, never crash
-            payload = (None, [], [], str(exc))
-        try:
-            self.app.call_from_thread(self._show, payload, generation, width)
-        except RuntimeError:
-            pass  # the app closed while the search ran
+            return (result, hits, rows, None)
+        except Stopped:
+            return (None, [], [], "stopped")
+        except Exception as exc:  # noqa: BLE001 - a bad or runaway pattern, a locked file: say so, never crash
+            return (None, [], [], str(exc))
 
     def on_unmount(self) -> None:
         self._generation += 1   # results of a search still running are dropped
