@@ -39,7 +39,7 @@ CODER = textwrap.dedent('''
     live, undo, redo = {}, [], []
     end = time.monotonic() + seconds
     ops = 0
-    while time.monotonic() < end:
+    while time.monotonic() < end or ops < 30:   # a loaded machine (a parallel test run) still does the work
         op = rnd.choice(["add", "add", "remove", "undo", "redo"])
         if op == "add":
             s = rnd.randrange(0, n - 20); e = s + rnd.randrange(1, 20)
@@ -80,7 +80,7 @@ EXPORTER = textwrap.dedent('''
     st = Store(url)
     end = time.monotonic() + seconds
     n = 0
-    while time.monotonic() < end:
+    while time.monotonic() < end or n < 3:
         ct = analysis.crosstab(st, unit="all")
         assert export.counts_long_csv(ct).startswith("code,")
         n += 1
