@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 from rich.table import Table
 
 from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
@@ -204,7 +204,7 @@ def export_agreement(
     for w in res.warnings:
         err.print(f"[yellow]reliability:[/] {escape(w)}")
     for pth in (output, side):
-        out.print(f"wrote {pth}")
+        out.print(f"wrote {escape(pth)}")
 
 
 @app.command("disagreements")
@@ -252,7 +252,7 @@ def disagreements_cmd(
         t.add_row(escape(d.interview), f"{d.start}-{d.end}", escape(text), escape(cell(pair[0])), escape(cell(pair[1])))
     out.print(t)
     more = f" (showing {len(shown)})" if len(shown) < len(found) else ""
-    out.print(f"{len(found)} {unit} unit(s) where {pair[0]} and {pair[1]} differ{more}; * = applied by one coder only.")
+    out.print(f"{len(found)} {unit} unit(s) where {escape(pair[0])} and {escape(pair[1])} differ{more}; * = applied by one coder only.")
     out.print(f"Unit: {unit} = {UNIT_DEFINITIONS[unit]}. Only interviews both coded.")
 
 
@@ -275,18 +275,20 @@ def review_cmd(
 
     Example: fieldcode review --coders ana,ben --as consensus --code housing
     """
+    from fieldcode.study.settings import check_coder
     from fieldcode.team.consensus import Review
 
     pair = split_list(coders) or []
     if len(pair) != 2:
         raise InvalidInput(f"--coders takes exactly two coders, e.g. --coders ana,ben; got '{coders}'")
+    as_coder = check_coder(as_coder, "--as")
     p = _project(ctx)
     review = Review(p.store, coders=pair, consensus=as_coder, unit=unit, codes=[code] if code else None,
                     filters=parse_filters(role, where))
     from fieldcode.tui.review import make_review_app  # noqa: PLC0415 - the TUI only when asked for
 
     make_review_app(review).run()
-    out.print(f"{review.progress()} ({as_coder})")
+    out.print(f"{escape(review.progress())} ({escape(as_coder)})")
 
 
 @app.command("merge")
@@ -309,7 +311,7 @@ def merge_cmd(
     from fieldcode.team.merge import merge
 
     p = _project(ctx)
-    plan = merge(p.store, other, dry_run=dry_run)
+    plan = merge(p.store, other, dry_run=dry_run, workdir=p.root / ".fieldcode")
     head = "would merge" if dry_run else "merged"
     lines = plan.summary()
     out.print(f"{head} {escape(lines[0])}")

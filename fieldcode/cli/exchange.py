@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from fieldcode.cli.base import err, export_app, out, state
 from fieldcode.errors import InvalidInput
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 from fieldcode.lazy import lazy_module
 
 refi_import = lazy_module("fieldcode.exchange.refi_import")  # lxml and the database layer on first use
@@ -78,7 +78,7 @@ def export_qdpx(
 
     output = output or p.root / f"{slugify(p.study.name or p.root.name)}.qdpx"
     _write(output, data)
-    out.print(f"wrote {output}: {len(snap.interviews)} sources, {len(snap.codes)} codes, "
+    out.print(f"wrote {escape(output)}: {len(snap.interviews)} sources, {len(snap.codes)} codes, "
               f"{len(snap.codings)} codings, {len(snap.memos)} memos" + (" (validated)" if xsd else ""))
 
 
@@ -103,7 +103,7 @@ def export_qdc(
             raise InvalidInput("the export does not validate against Codebook.xsd (nothing written):\n" + "\n".join(problems[:20]))
     output = output or p.root / "codebook.qdc"
     _write(output, data)
-    out.print(f"wrote {output}: {len(snap.codes)} codes" + (" (validated)" if xsd else ""))
+    out.print(f"wrote {escape(output)}: {len(snap.codes)} codes" + (" (validated)" if xsd else ""))
 
 
 def import_exchange(ctx: typer.Context, paths: list[Path], *, counting: str | None, schemas: Path | None = None) -> None:
@@ -116,11 +116,13 @@ def import_exchange(ctx: typer.Context, paths: list[Path], *, counting: str | No
     xsd = _schema(schemas, "Codebook.xsd" if rf.kind == "codebook" else "Project.xsd")
     if xsd:
         for line in refi_read.validate(rf.xml, xsd)[:10]:
-            err.print(f"[yellow]warning:[/] {escape(str(paths[0]))}: not valid against {xsd.name}: {escape(line)} (imported leniently)")
+            err.print(f"[yellow]warning:[/] {escape(str(paths[0]))}: not valid against {escape(xsd.name)}: {escape(line)} (imported leniently)")
     if rf.kind == "codebook":
         res = refi_import.import_codebook(p, rf)
     else:
         res = refi_import.import_file(p, rf, counting=counting, coder=st.coder)
+    for line in res.recovered:
+        err.print(f"[yellow]note:[/] {escape(line)}")
     out.print(f"{escape(str(res.path))} ({escape(res.origin or 'unknown tool')})")
     if res.fit:
         out.print(f"  {escape(res.fit)}")

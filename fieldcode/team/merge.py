@@ -34,20 +34,28 @@ wins and the memo stays, or comes back).  Every memo added, updated, deleted or 
 listed, and the deletions are recorded here too, so a later merge into a third copy knows them.
 
 A coding whose interview or code is not matched is reported and skipped.  The other copy is
-never written to: a database file is copied to a temporary folder (and its schema upgraded
-there) before it is read.
+never written to: a database file is copied to a scratch folder in the project's
+``.fieldcode/`` (and its schema upgraded there) before it is read, and refused with a named
+error when SQLite finds it damaged or truncated, when it holds no fieldcode schema, or when a
+newer fieldcode wrote it.  A merge killed before it cleaned up leaves its copy in
+``.fieldcode/merge-*``, which the next merge removes.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fieldcode.errors import InvalidInput
-from fieldcode.store import Store, apply_merge, q_merge_view, sqlite_url
+from fieldcode.errors import DamagedDatabase, InvalidInput, NewerDatabase, NotFieldcodeDatabase
+from fieldcode.study.settings import check_coder
+from fieldcode.store import Store, apply_merge, migrations, q_merge_view, sqlite_url
+from fieldcode.store.merge import integrity_problems
 
 CODEBOOK = "codebook.yaml"
 DB_FILE = "fieldcode.db"
@@ -97,8 +105,59 @@ class MergePlan:
         return lines
 
 
-def open_other(other: Path) -> tuple[Store, Path]:
-    """A Store over a temporary copy of the other project's database (never the original)."""
+SCRATCH_PREFIX = "merge-"
+
+
+@contextmanager
+def scratch_dir(workdir: Path | None) -> Iterator[Path]:
+    """A private folder for the copy of the other database, removed afterwards.
+
+    It is made inside ``workdir`` (the project's ``.fieldcode/`` folder) when given, so a merge
+    killed before it could clean up (SIGKILL, a power cut) leaves its copy where the next merge
+    finds it: each scratch folder holds an flock while its merge runs, and a merge removes every
+    ``merge-*`` folder there whose lock nobody holds.  Without ``workdir``, the system's
+    temporary folder."""
+    if workdir is None:
+        tmp = Path(tempfile.mkdtemp(prefix="fieldcode-merge-"))
+        try:
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    clean_scratch(workdir)
+    tmp = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=workdir))
+    try:
+        with open(tmp / "lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def clean_scratch(workdir: Path) -> list[Path]:
+    """Remove the scratch folders in ``workdir`` left by merges that were killed (nobody holds
+    their lock); returns those removed.  A merge still running keeps its folder."""
+    removed = []
+    for d in sorted(Path(workdir).glob(SCRATCH_PREFIX + "*")):
+        if not d.is_dir():
+            continue
+        try:
+            with open(d / "lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(d, ignore_errors=True)
+        except BlockingIOError:
+            continue                     # a merge running now
+        except OSError:
+            shutil.rmtree(d, ignore_errors=True)   # no lock file: killed before it made one
+        removed.append(d)
+    return removed
+
+
+def other_database(other: Path) -> Path:
+    """The other copy's database file (``other`` is its project folder or the file itself),
+    checked to be an SQLite file; the named error says what was found instead."""
     other = Path(other)
     if other.is_dir():
         db = other / DB_FILE
@@ -109,20 +168,58 @@ def open_other(other: Path) -> tuple[Store, Path]:
     else:
         raise InvalidInput(f"{other}: no such project folder or database file")
     with open(db, "rb") as f:
-        if f.read(16) != b"SQLite format 3\x00":
-            raise InvalidInput(f"{db}: not a fieldcode database (not an SQLite file)")
-    tmp = Path(tempfile.mkdtemp(prefix="fieldcode-merge-"))
+        head16 = f.read(16)
+    if head16 != b"SQLite format 3\x00":
+        if not head16:
+            raise NotFieldcodeDatabase(f"{db}: not a fieldcode database (the file is empty). Nothing was merged; "
+                                       "name the other copy's project folder or its fieldcode.db")
+        raise NotFieldcodeDatabase(f"{db}: not a fieldcode database (not an SQLite file). Nothing was merged; "
+                                   "name the other copy's project folder or its fieldcode.db")
+    return db
+
+
+def open_other(other: Path, tmp: Path) -> Store:
+    """A Store over a copy, made in the folder ``tmp``, of the other project's database (never
+    the original), checked before anything reads it: SQLite's ``quick_check`` must find it
+    sound, and it must hold a fieldcode schema this version knows (an older one is upgraded,
+    in the copy).  Each failure is a named error naming the other copy's file; the project's
+    own database is not touched."""
+    db = other_database(other)
     copy = tmp / DB_FILE
     shutil.copy2(db, copy)
     for suffix in ("-wal", "-shm"):
         side = Path(str(db) + suffix)
         if side.is_file():
             shutil.copy2(side, Path(str(copy) + suffix))
+    store = Store(sqlite_url(copy), migrate=False)
     try:
-        return Store(sqlite_url(copy)), tmp
-    except Exception:
-        shutil.rmtree(tmp, ignore_errors=True)
+        problems = integrity_problems(store)
+        if problems:
+            raise DamagedDatabase(str(copy), "; ".join(problems))
+        revision = migrations.current(store.engine)
+        if revision is None:
+            tables = migrations.foreign_tables(store.engine)
+            raise NotFieldcodeDatabase(
+                f"{db}: not a fieldcode database (an SQLite file with no fieldcode schema"
+                + (f"; its tables: {', '.join(tables[:5])}" if tables else ", and no tables")
+                + "). Nothing was merged; name the other copy's project folder or its fieldcode.db")
+        if revision not in migrations.revisions():
+            raise NewerDatabase(str(db), revision, migrations.head(), message=(
+                f"the other copy {db} was written by a newer version of fieldcode (its schema is revision "
+                f"'{revision}'; this fieldcode knows revisions up to '{migrations.head()}'). Nothing was merged. "
+                "Upgrade fieldcode here to the version your colleague uses, then merge again."))
+        if revision != migrations.head():
+            migrations.upgrade(store.engine)
+    except DamagedDatabase as exc:
+        store.close()
+        raise DamagedDatabase(str(db), exc.detail, message=(
+            f"the other copy {db} is damaged (SQLite: {exc.detail}). Nothing was merged and that file was not "
+            "changed. Ask its owner for a sound copy (their backup, or the project folder copied again "
+            "while fieldcode is closed there), then merge again.")) from None
+    except BaseException:
+        store.close()
         raise
+    return store
 
 
 def _key(ev: dict) -> tuple:
@@ -152,6 +249,11 @@ def _translate(snapshot: str | None, ivmap: dict, codemap: dict) -> str | None:
 def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
     """What merging ``there`` into ``here`` would do (nothing is written)."""
     H, T = q_merge_view(here), q_merge_view(there)
+    for uid, d in T["codings"].items():   # a coder name from the other copy is checked as --coder is
+        check_coder(d["coder"], f"{source}: coding {uid}")
+    for uid, evs in T["events"].items():
+        for ev in evs:
+            check_coder(ev["coder"], f"{source}: history of coding {uid}")
     plan = MergePlan(source=source)
     # -- interviews by content hash ------------------------------------------------------------
     by_sha: dict[str, list[int]] = {}
@@ -332,19 +434,24 @@ def _copies(events: list[dict], uid: str, ivmap: dict, codemap: dict, source: st
     return out
 
 
-def merge(here: Store, other: Path, *, dry_run: bool = False) -> MergePlan:
-    """Merge the project folder or database file ``other`` into ``here``."""
+def merge(here: Store, other: Path, *, dry_run: bool = False, workdir: Path | None = None) -> MergePlan:
+    """Merge the project folder or database file ``other`` into ``here``.  The other database
+    is copied into a scratch folder in ``workdir`` (the project's ``.fieldcode/``; by default
+    the ``.fieldcode/`` beside here's SQLite file, else the system's temporary folder): see
+    :func:`scratch_dir`."""
     other = Path(other)
     own = here.engine.url.database if here.url.startswith("sqlite") else None
     target = other / DB_FILE if other.is_dir() else other
     if own and target.exists() and target.resolve() == Path(own).resolve():
         raise InvalidInput(f"{other} is this project's own database: name the other copy's folder or file")
-    there, tmp = open_other(other)
-    try:
-        plan = plan_merge(here, there, source=str(other))
-    finally:
-        there.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+    if workdir is None and own:
+        workdir = Path(own).resolve().parent / ".fieldcode"
+    with scratch_dir(workdir) as tmp:
+        there = open_other(other, tmp)
+        try:
+            plan = plan_merge(here, there, source=str(other))
+        finally:
+            there.close()
     if not dry_run and (plan.changes or plan.events):
         apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals, events=plan.events,
                     memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates, memo_deletes=plan.memo_deletes)
