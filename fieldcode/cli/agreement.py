@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 from rich.table import Table
 
-from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
 from fieldcode.cli.base import app, err, export_app, out, parse_filters, split_list
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
+from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
+from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
 from fieldcode.team.reliability import (
     ALL,
     MEASURE_DEFINITIONS,
