@@ -120,7 +120,28 @@ def test_counts_by_pair_and_arm(mini) -> None:
     a, b = mini.store.interview("a.md"), mini.store.interview("b.md")
     # "the": A (Jean) "The tenants'", "the repairs"; B (Sam) "The flats"; interviewer "the housing" left out
     cells = {(c.pair, c.arm): (c.hits, c.interviews_with_hits, c.interviews, c.words) for c in S.counts_by_pair_arm(r)}
-    assert cells == {("Leeds", "improving"): (2, 1, 1, a.n_words), ("Leeds", "lagging"): (1, 1, 1, b.n_words)}
+    # denominators: the analysed words, by hand.  A (Jean): "Twenty years. The tenants' group runs
+    # everything now." 8 + "We meet on Tuesdays." 4 + "Much better since the repairs. Nobody wants
+    # to leave." 9 = 21; B (Sam): "The flats are damp. Half of them are empty." 9.  Labels and the
+    # interviewer's questions are not analysed (a.n_words and b.n_words count every word).
+    assert (a.n_words, b.n_words) == (35, 17)
+    assert cells == {("Leeds", "improving"): (2, 1, 1, 21), ("Leeds", "lagging"): (1, 1, 1, 9)}
+    inc = {(c.pair, c.arm): c.words for c in S.counts_by_pair_arm(S.search(mini.store, S.Query("the", include_interviewer=True)))}
+    # with the interviewer's questions: A + "How long have you lived here?" 6 + "And the housing?" 3;
+    # B + "What is it like living here?" 6
+    assert inc == {("Leeds", "improving"): 30, ("Leeds", "lagging"): 15}
+
+
+def test_a_regular_expression_never_hits_a_label(mini) -> None:
+    """Speaker labels, the space between turns and the interviewer's questions (unless included)
+    are not analysed text: a pattern matching them finds nothing there."""
+    assert S.search(mini.store, S.Query(r"Jean:", "regex")).hits == []
+    assert S.search(mini.store, S.Query(r"Interviewer", "regex", include_interviewer=True)).hits == []
+    assert S.search(mini.store, S.Query(r"now\.\n\nJean", "regex")).hits == []   # across two turns
+    assert [h.start for h in S.search(mini.store, S.Query(r"housing", "regex")).hits] == []
+    ta = mini.store.interview("a.md").text
+    assert [h.start for h in S.search(mini.store, S.Query(r"housing", "regex", include_interviewer=True)).hits] == [
+        ta.index("housing")]
 
 
 def test_migration_builds_the_same_index_and_lazy_build(mini, db_url) -> None:

@@ -28,6 +28,9 @@ from fieldcode.ingest.segment import load_pipeline
 # a run of ASCII letters that is not part of a dotted or slashed name ("code.org", "a/b"):
 # spaCy keeps those as one token
 WORD = re.compile(r"(?<![\w.@/])[A-Za-z]+(?![\w@/]|\.\w)")
+# the documented word rule, for the denominators (what this test works out itself is which text
+# is analysed: the turns' bodies)
+COUNTED_WORD = re.compile(r"\w+(?:['\u2019-]\w+)*")
 
 
 def _lemma_table():
@@ -97,6 +100,8 @@ def recount(dump: dict, table, terms: list[str], *, mode: str = "lemma", include
             sent_no = k + 1 if k >= 0 and a < iv["sents"][k][1] else None
             if is_int and not include_interviewer:
                 continue
+            if iv["turns"] and not (turn and turn[2] <= a and b <= turn[1]):
+                continue   # only inside the analysed text: a turn's body, never a label or between turns
             if speakers and speaker not in speakers:
                 continue
             if in_code or outside_code:
@@ -112,8 +117,17 @@ def _got(result) -> list[tuple]:
     return [(h.interview, h.start, h.end, h.speaker, h.is_interviewer, h.turn, h.sentence) for h in result.hits]
 
 
-def _cells(dump: dict, hits: list[tuple], filters: dict | None = None) -> dict:
-    """(pair, arm) -> (hits, interviews with hits, interviews searched, words), by hand."""
+def _analysed_words(iv: dict, include_interviewer: bool) -> int:
+    """Words of the turns' bodies (from the end of the label to the turn's end), the
+    interviewer's only when included; every word of a text without turns."""
+    if not iv["turns"]:
+        return len(COUNTED_WORD.findall(iv["text"]))
+    return sum(len(COUNTED_WORD.findall(iv["text"], cs, b)) for _a, b, cs, _i, _sp, is_int in iv["turns"]
+               if include_interviewer or not is_int)
+
+
+def _cells(dump: dict, hits: list[tuple], filters: dict | None = None, include_interviewer: bool = False) -> dict:
+    """(pair, arm) -> (hits, interviews with hits, interviews searched, analysed words), by hand."""
     by_name = {iv["name"]: iv for iv in dump.values()}
     cells: dict = defaultdict(lambda: [0, set(), 0, 0])
 
@@ -124,7 +138,7 @@ def _cells(dump: dict, hits: list[tuple], filters: dict | None = None) -> dict:
         if filters and not all(iv["attrs"].get(k) in v for k, v in filters.items()):
             continue
         cells[key(iv)][2] += 1
-        cells[key(iv)][3] += iv["n_words"]
+        cells[key(iv)][3] += _analysed_words(iv, include_interviewer)
     for h in hits:
         cells[key(by_name[h[0]])][0] += 1
         cells[key(by_name[h[0]])][1].add(h[0])
@@ -141,7 +155,7 @@ def _check(store, dump, table, text: str, mode: str = "lemma", **kw) -> list[tup
     assert _got(r) == want, (text, mode, kw)
     assert r.n_hits == len(want) and r.n_interviews_with_hits == len({h[0] for h in want})
     got_cells = {(c.pair, c.arm): (c.hits, c.interviews_with_hits, c.interviews, c.words) for c in S.counts_by_pair_arm(r)}
-    assert got_cells == _cells(dump, want, kw.get("filters"))
+    assert got_cells == _cells(dump, want, kw.get("filters"), kw.get("include_interviewer", False))
     # a slice of Hit objects is the same as the same slice of all of them
     assert r.hit_slice(1, 4) == r.hits[1:4]
     return want

@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 
-from fieldcode.store import search_index, search as store_search
+from fieldcode.analysis.units import analysed_ranges, analysed_words
 from fieldcode.errors import InvalidInput
-from fieldcode.store import q_sentence_arrays
+from fieldcode.store import q_n_chars, q_sentence_arrays, q_turn_spans
+from fieldcode.store import search as store_search
+from fieldcode.store import search_index
 from fieldcode.study.patterns import Stopped, user_pattern
 
 MODES = ("lemma", "exact", "regex")
@@ -139,6 +141,11 @@ def search(store, q: Query, *, model: str | None = None, stop=None) -> Result:  
     if q.filters:
         ivs = {i: v for i, v in ivs.items()
                if all(v[2].get(k) in set(vals) for k, vals in q.filters.items())}
+    # the denominators: each interview's analysed words (ANALYSED_TEXT_RULE), the text the hits
+    # are kept in, not every word of the transcript
+    turns_of = q_turn_spans(store, list(ivs)) if ivs else {}
+    ivs = {i: (name, analysed_words(n or 0, turns_of.get(i, []), q.include_interviewer), attrs)
+           for i, (name, n, attrs) in ivs.items()}
     if q.mode == "regex":
         cols = _regex_spans(store, q.text, list(ivs), stop)
     else:
@@ -157,6 +164,8 @@ def search(store, q: Query, *, model: str | None = None, stop=None) -> Result:  
         else:
             bad = store_search.q_turn_ids_where(store, turns.tolist(), interviewer=True)
             keep &= ~np.isin(tid, np.array(bad, np.int64))
+    if keep.any():   # a hit counts only inside the analysed text: never in a label, a header or between turns
+        keep &= _in_analysed_text(store, turns_of, iid, a, b, q.include_interviewer)
     if code is not None and keep.any():
         within = _within(store_search.q_coding_spans(store, code.id, sorted(set(q.code_coders))), iid, a, b)
         keep &= within == bool(q.in_code)
@@ -251,6 +260,27 @@ def _regex_spans(store, pattern: str, ids: list[int], stop=None):  # noqa: ANN00
         return _empty()
     arr = np.array(rows, np.int64)
     return tuple(arr[:, k] for k in range(5))
+
+
+def _in_analysed_text(store, turns_of, iid, a, b, include_interviewer: bool):  # noqa: ANN001, ANN202
+    """Per hit: does ``[a, b)`` lie wholly inside one range of its interview's analysed text
+    (``fieldcode.analysis.analysed_ranges``)?"""
+    import numpy as np
+
+    ids = np.unique(iid).tolist()
+    n_chars = q_n_chars(store, ids)
+    out = np.zeros(len(iid), bool)
+    for i in ids:
+        ranges = analysed_ranges(turns_of.get(i, []), int(n_chars[i]), include_interviewer)
+        if not ranges:
+            continue
+        mine = np.flatnonzero(iid == i)
+        lo = np.array([r[0] for r in ranges], np.int64)
+        hi = np.array([r[1] for r in ranges], np.int64)
+        j = np.searchsorted(lo, a[mine], side="right") - 1
+        jj = np.maximum(j, 0)
+        out[mine] = (j >= 0) & (b[mine] <= hi[jj])
+    return out
 
 
 def _within(codings, iid, a, b):  # noqa: ANN001, ANN202
