@@ -1,43 +1,48 @@
 """Modules loaded on first use, so ``fieldcode --help`` and light commands start fast.
 
-``analysis = lazy_module("fieldcode.analysis")`` at the top of a CLI module binds a module
-object whose code runs the first time one of its attributes is read (importlib's
-``LazyLoader``); a command that never touches it never pays for pandas, SQLAlchemy or spaCy.
+``analysis = lazy_module("fieldcode.analysis")`` at the top of a CLI module binds a stand-in
+that imports the real module, the ordinary way, the first time one of its attributes is read;
+a command that never touches it never pays for pandas, SQLAlchemy or spaCy.
+
+The stand-in is never put in ``sys.modules``.  (importlib's ``LazyLoader`` puts a half-made
+module there; for a package that breaks the import system: importing a submodule of a lazy
+package runs the package's ``__init__`` only when the submodule's import reads the package's
+``__path__``, after it has checked that the submodule is not loaded yet, so a submodule the
+``__init__`` imports is loaded twice, and SQLModel's tables are then defined twice.)
 """
 
 from __future__ import annotations
 
-import importlib.machinery
+import importlib
 import importlib.util
 import sys
 from types import ModuleType
+from typing import Any
 
 __all__ = ["lazy_module"]
 
-# the specs of the modules made lazy here: reading a lazy module's own __spec__ would run it
-_lazy_specs: dict[str, importlib.machinery.ModuleSpec] = {}
+
+class _Deferred(ModuleType):
+    """Stands for the module of its name until an attribute is read."""
+
+    def __getattr__(self, attr: str) -> Any:
+        module = sys.modules.get(self.__name__)
+        if module is None or module is self:
+            module = importlib.import_module(self.__name__)
+        return getattr(module, attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:   # tests patch the real module
+        setattr(importlib.import_module(self.__name__), attr, value)
+
+    def __delattr__(self, attr: str) -> None:
+        delattr(importlib.import_module(self.__name__), attr)
 
 
 def lazy_module(name: str) -> ModuleType:
-    """``name`` as a module that is executed on first attribute access (already imported
-    modules are returned as they are)."""
+    """``name`` as a module imported on first attribute access (an already imported module is
+    returned as it is).  Raises ImportError at once if there is no such module."""
     if name in sys.modules:
         return sys.modules[name]
-    parent = name.rpartition(".")[0]
-    if parent and (parent not in sys.modules or parent in _lazy_specs):
-        # find the module without running its package's __init__ (fieldcode.analysis's imports
-        # the database layer): a lazy fieldcode.analysis.export must cost nothing either
-        parent_spec = _lazy_specs.get(parent) or importlib.util.find_spec(parent)
-        locations = parent_spec.submodule_search_locations if parent_spec else None
-        spec = importlib.machinery.PathFinder.find_spec(name, locations) if locations else None
-    else:
-        spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
+    if importlib.util.find_spec(name.partition(".")[0]) is None:
         raise ImportError(f"no module named {name!r}")
-    _lazy_specs[name] = spec
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    return _Deferred(name)
