@@ -14,6 +14,10 @@ while the others go on.  Re-import never silently drops or shifts codings:
   each with a ``lost`` event naming who accepted it.
 * the alignment of every changed text is kept, so undo and redo of changes recorded against
   the old version act on the re-anchored positions.
+* another coder may change codings while an import runs: the import's write takes the
+  interview's lock and plans again from the codings as they are then (``Store.replan``), so a
+  change made meanwhile moves with its words and is never put back; a change that has to wait
+  for the import and carries the old text version is refused (``TextChanged``).
 """
 
 from __future__ import annotations
@@ -138,6 +142,9 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
         if folder not in sidecars:
             sc_path = folder / SIDECAR_NAME
             sidecars[folder] = read_sidecar(sc_path) if sc_path.exists() else None
+            if sidecars[folder] and not any(p.is_dir() and p.resolve() == folder.resolve() for p in paths):
+                # a file named alone (a folder named is checked below): its sidecar's rows too
+                report.outcomes.extend(FileOutcome(str(sc_path), "failed", m) for m in sidecars[folder].unknown_rows())
         return sidecars[folder]
 
     # A sidecar row naming a file that is not in its folder is an error naming both.
@@ -215,6 +222,11 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             report.outcomes.append(_stored_meanwhile(store, p.display, prepared, p.notes))
             continue
         msg = f"{prepared.n_words:,} words, {len(p.turns)} turns, {len(sents)} sentences"
+        if p.plan and p.plan.replanned:
+            p.notes.append(f"{len(p.plan.replanned)} coding(s) were added, changed or removed by their coders "
+                           "while this import ran: each was moved from where it is now")
+            if p.status == "updated" and p.plan.moved:
+                p.status = "reanchored"
         if p.plan and (p.plan.changes or p.plan.lost):
             msg += f", {len(p.plan.changes)} coding(s) moved"
             if p.plan.lost:
@@ -375,6 +387,7 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
             f"coding moves with its words; any whose text was deleted are listed and nothing "
             f"changes), or import the new version under another file name.")
     plan = store.reanchor_plan(existing_id, body)
+    plan.may_move = reanchor   # codings added before the write are moved only with --reanchor
     if plan.unplaced and not accept_losses:
         lines = "\n".join(f"  coding #{m.coding_id} by {m.coder} [{m.old_start}, {m.old_end}) "
                           f"\u201c{_short(m.old_text)}\u201d" for m in plan.unplaced)

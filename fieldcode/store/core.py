@@ -9,8 +9,9 @@ read and write directly (codebook sync, interviews with their turns, sentences a
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -150,10 +151,33 @@ class Store(CodingRecord):
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction: committed on success, rolled back on any error."""
+        """One write transaction: committed on success, rolled back on any error.  Inside
+        :meth:`transaction` (same thread) it joins that one transaction instead."""
+        outer = self._outer()
+        if outer is not None:
+            yield outer
+            return
         with Session(self._writer, expire_on_commit=False) as s:
             with s.begin():
                 yield s
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Every write in this block (``write()``, ``save_interview``, ``sync_codebook``,
+        ``insert_codings``, ...) as ONE transaction: all committed at the end, or none (an error,
+        or a kill of the process, leaves the database as it was).  Reads through ``read()``
+        do not see its uncommitted rows; use the session it yields."""
+        with self.write() as s:
+            tx = self.__dict__.setdefault("_tx_local", threading.local())
+            tx.session = s
+            try:
+                yield s
+            finally:
+                tx.session = None
+
+    def _outer(self) -> Session | None:
+        tx = self.__dict__.get("_tx_local")
+        return getattr(tx, "session", None) if tx is not None else None
 
     # -- codebook ----------------------------------------------------------------------------
     def recorded_codebook_hash(self) -> str | None:
@@ -336,8 +360,10 @@ class Store(CodingRecord):
                        plan: Reanchor | None = None, coder: str | None = None,
                        index: search_index.IndexBatch | None = None) -> int:
         """Store ``p`` whole or not at all.  With ``replace``, the interview's text, turns and
-        sentences are replaced in the same transaction.  When the text changes, ``plan`` (from
-        ``reanchor_plan``) says where every coding goes: each move is a ``reanchor`` event,
+        sentences are replaced in the same transaction, under the interview's lock (see
+        ``CodingRecord.lock_interview``).  When the text changes, ``plan`` (from
+        ``reanchor_plan``, planned again inside the lock if a coder changed codings since it was
+        made: ``CodingRecord.replan``) says where every coding goes: each move is a ``reanchor`` event,
         each accepted loss a ``lost`` event, and the alignment is kept so later undo and redo
         translate their offsets.  The search index is written in the same transaction, or, with
         ``index``, queued in that batch after the commit (an import's many interviews)."""
@@ -347,7 +373,8 @@ class Store(CodingRecord):
         if replace is None:
             # A new interview: Core statements on one connection (no ORM session, statements
             # built once), as an import stores thousands.
-            with self._writer.begin() as conn:
+            outer = self._outer()
+            with nullcontext(outer.connection()) if outer is not None else self._writer.begin() as conn:
                 iid = conn.execute(_INSERT_INTERVIEW, {
                     "name": p.name, "source_path": p.source_path, "format": p.format, "encoding": p.encoding,
                     "sha256": p.sha256, "text": p.text, "n_chars": len(p.text), "n_words": p.n_words,
@@ -356,16 +383,14 @@ class Store(CodingRecord):
         else:
             with self.write() as s:
                 iid = replace
-                old_sha = s.exec(select(Interview.sha256).where(Interview.id == iid)).scalar_one()
+                # The interview's lock, then every read this write decides on: a coder's change
+                # waits for the re-import or is seen by it, never overwritten by a stale plan.
+                old_sha = self.lock_interview(s, iid).sha256
                 if old_sha != p.sha256:
-                    live = set(s.exec(select(Coding.id).where(Coding.interview_id == iid)).scalars())
                     if plan is None or plan.old_sha256 != old_sha:
                         raise Conflict(f"{p.name}: the stored transcript changed while this import was "
                                        "reading it (another import?); nothing was changed: run the import again")
-                    unplanned = live - set(plan.moved) - set(plan.lost)
-                    if unplanned:
-                        raise Conflict(f"{p.name}: {len(unplanned)} coding(s) were added while this import ran; "
-                                       "nothing was changed: run the import again")
+                    self.replan(s, iid, plan, p.text, p.name)
                 s.exec(delete(TurnRow).where(TurnRow.interview_id == iid))
                 s.exec(delete(SentenceRow).where(SentenceRow.interview_id == iid))
                 s.exec(delete(Attribute).where(Attribute.interview_id == iid))
