@@ -89,7 +89,10 @@ def test_export_counts_exact_bytes_and_deterministic(proj, tmp_path):  # noqa: F
     assert side["codebook"]["content_version"] == proj.codebook.hash
     assert side["command"] == f"fieldcode -C {proj.root} export counts -o {out} --codes housing,leadership"
     # c6 ("housing" in the interviewer's question) is the one coding the interviewer rule leaves out
-    assert side["codings_left_out_by_interviewer_rule"] == 1
+    assert side["codings_covering_no_analysed_word"] == 1
+    from fieldcode.text import ANALYSED_TEXT_RULE
+
+    assert side["analysed_text"] == ANALYSED_TEXT_RULE
     assert "a passage is counted once however many coders coded it" in side["coder_pooling"]
     # codings per coder: ana c1 c2 c3 c4 c6 c7 c9 = 7, ben c5 c8 = 2
     assert side["codings_per_coder"] == {"ana": 7, "ben": 2}

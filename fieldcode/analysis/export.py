@@ -334,7 +334,7 @@ def sidecar(kind: str, *, files: Sequence[Path], codebook, coders_in_data: Seque
 
     from fieldcode.analysis import pooling_rule
     from fieldcode.runinfo import command_line
-    from fieldcode.text import WORD_RE
+    from fieldcode.text import ANALYSED_TEXT_RULE, WORD_RE
 
     data = {
         "tool": "fieldcode",
@@ -352,6 +352,7 @@ def sidecar(kind: str, *, files: Sequence[Path], codebook, coders_in_data: Seque
         "coder_pooling": options.get("pooling") or pooling_rule(options.get("coders"), coders_in_data),
         "filters": options.get("filters") or {},
         "codes": options.get("codes") or "all",
+        "analysed_text": ANALYSED_TEXT_RULE,
         "interviewer_turns": "included" if options.get("include_interviewer") else "left out",
         "rollup": bool(options.get("rollup")),
         "grouped_by": options.get("by"),
@@ -359,7 +360,7 @@ def sidecar(kind: str, *, files: Sequence[Path], codebook, coders_in_data: Seque
         "units": UNIT_DEFINITIONS,
     }
     if "left_out_by_interviewer_rule" in options:
-        data["codings_left_out_by_interviewer_rule"] = options["left_out_by_interviewer_rule"]
+        data["codings_covering_no_analysed_word"] = options["left_out_by_interviewer_rule"]
     if n_interviews is not None:
         data["interviews"] = n_interviews
     if store is not None:

@@ -37,12 +37,13 @@ _filters = parse_filters
 
 
 def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:
+    from fieldcode.text import ANALYSED_TEXT_RULE, INTERVIEWER_INCLUDED
+
     notes = []
     if opts.get("include_interviewer"):
-        notes.append("Interviewer turns are included.")
+        notes.append(f"{ANALYSED_TEXT_RULE} {INTERVIEWER_INCLUDED}")
     elif interviewer_default_out:
-        notes.append("Interviewer turns are left out (--include-interviewer counts them); "
-                     "speaker labels are never counted as words.")
+        notes.append(f"{ANALYSED_TEXT_RULE} Interviewer turns are left out (--include-interviewer counts them).")
     if opts.get("coders"):
         notes.append(f"Coders: {', '.join(opts['coders'])}.")
     else:
@@ -54,8 +55,7 @@ def _notes(opts: dict, *, interviewer_default_out: bool = True) -> list[str]:
     if opts.get("pooling"):
         notes.append(opts["pooling"])
     if opts.get("left_out_by_interviewer_rule"):
-        notes.append(f"{opts['left_out_by_interviewer_rule']:,} coding(s) lie wholly in interviewer turns "
-                     "or speaker labels and are not counted.")
+        notes.append(f"{opts['left_out_by_interviewer_rule']:,} coding(s) cover no analysed word and are not counted.")
     return notes
 
 
