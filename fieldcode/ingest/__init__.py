@@ -7,6 +7,7 @@
 * ``segment``   spaCy sentences, words and lemmas (no model download)
 * ``align``     moving offsets from an old text to a new one (re-anchoring)
 * ``quotes``    finding an exact quote in a text
+* ``zipcheck``  zip containers (.docx, .qdpx) read within stated limits before anything is unpacked
 
 Layer: below ``store``, beside ``study``.  May import the ground floor only; nothing here
 touches the database or a terminal.  (The importer, which writes what this package reads

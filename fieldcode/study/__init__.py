@@ -7,7 +7,8 @@ colour palette, the user's settings and the study folder.
 * ``design``         interview attributes (front matter, ``attributes.csv``), design warnings,
                      and each interview's turn rule
 * ``palette``        code colours and their contrast
-* ``settings``       the user's settings file and who the coder is
+* ``settings``       the user's settings file and who the coder is (a name is checked before use)
+* ``patterns``       the user's own regular expressions, compiled and run with a time limit
 
 Layer: below ``store``.  May import the ground floor (``fieldcode.text``, ``spans``,
 ``errors``, ``safe``, ``lazy``, ``runinfo``) and nothing else of fieldcode: no database, no
