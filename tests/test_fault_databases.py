@@ -28,6 +28,7 @@ import sqlalchemy
 from typer.testing import CliRunner
 
 from fieldcode.cli import app
+from fault_helpers import dump
 
 CODEBOOK = """\
 study:
@@ -67,12 +68,6 @@ def state(root: Path) -> dict[str, bytes | None]:
     return out
 
 
-def dump(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from textual.widgets import Input, Label
 
 from fieldcode.cli import app
+from fault_helpers import dump
 from fieldcode.tui import make_app
 from fieldcode.tui.study_search import StudySearchScreen
 from test_tui import IV, project, ready, study, tui_template  # noqa: F401 - fixtures
@@ -63,12 +64,6 @@ def run(*args, env: dict[str, str] | None = None):
     return CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
 
 
-def dump(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from pypdf import PdfWriter
 from typer.testing import CliRunner
 
 from fieldcode.ingest import readers
+from fault_helpers import dump
 from fieldcode.cli import app
 from fieldcode.ingest.segment import PIECE_CHARS, blocks
 
@@ -54,13 +55,6 @@ def run(*args):
     return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
-def dump(db: Path) -> str:
-    """The whole database as SQL text (schema, every row): equal dumps, unchanged database."""
-    conn = sqlite3.connect(db)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
