@@ -200,3 +200,35 @@ def test_a_passage_counts_only_when_it_covers_an_analysed_word(tmp_path):
         assert {s.code_key for s in segments(p.store, exclude_interviewer=True)} == {"leadership"}
     finally:
         p.close()
+
+
+def test_a_pdf_transcript_gives_the_hand_counted_denominator(tmp_path):
+    """The same conversation as a PDF (as a word processor exports it: a page header '1/2', the
+    labels at line starts, the second answer running over a page break): 28 analysed words, 38
+    with the interviewer's, as every text layout gives."""
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF(format="A4")
+    pdf.set_font("Helvetica", size=11)
+    pages = [[f"Interviewer: {Q1}", f"Maria: {A1}", f"Interviewer: {Q2}", "Maria: The jobs club opened. People started"],
+             ["going out to Leeds for work, and it's not the same place now."]]
+    for n, lines in enumerate(pages, start=1):
+        pdf.add_page()
+        pdf.text(170, 12, f"{n}/{len(pages)}")
+        for i, line in enumerate(lines):
+            pdf.text(25, 30 + 6 * i, line)
+    folder = tmp_path / "pdf"
+    (folder / "interviews").mkdir(parents=True)
+    pdf.output(str(folder / "interviews" / "maria.pdf"))
+    (folder / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (folder / "interviews" / "attributes.csv").write_text(
+        "file,pair,neighbourhood,arm,role\nmaria.pdf,P1,P1-improving,improving,resident\n", encoding="utf-8")
+    from fieldcode.project import Project
+
+    p = Project.open(folder, coder="ana")
+    try:
+        rep = p.import_files()
+        assert rep.ok, [(o.path, o.message) for o in rep.failed]
+        assert {k.removesuffix(".pdf"): v for k, v in words_by_interview(p, False).items()} == {"maria": PARTICIPANT_WORDS}
+        assert {k.removesuffix(".pdf"): v for k, v in words_by_interview(p, True).items()} == {"maria": ALL_WORDS}
+    finally:
+        p.close()
