@@ -28,28 +28,10 @@ import sqlalchemy
 from typer.testing import CliRunner
 
 from fieldcode.cli import app
+from fault_helpers import GOOD as TRANSCRIPT
+from fault_helpers import GOOD_CODEBOOK as CODEBOOK
 from fault_helpers import dump
 
-CODEBOOK = """\
-study:
-  name: Fault study
-  arms: [improving, lagging]
-codes:
-  - key: housing
-    name: Housing
-    colour: "#1f77b4"
-"""
-TRANSCRIPT = """\
----
-pair: Leeds
-neighbourhood: Ashcliffe
-arm: improving
-role: resident
----
-Interviewer: How long have you lived here?
-
-Jean: Twenty years. The tenants' group runs everything now.
-"""
 PAGE = 4096          # SQLite's default page size, which fieldcode keeps
 UNKNOWN_REVISION = "9f3c1e2d7b6a"   # no fieldcode release has it: a newer fieldcode's schema
 

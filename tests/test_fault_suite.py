@@ -23,30 +23,10 @@ from pypdf import PdfWriter
 from typer.testing import CliRunner
 
 from fieldcode.ingest import readers
-from fault_helpers import dump
+from fault_helpers import GOOD, GOOD_CODEBOOK, dump
 from fieldcode.cli import app
 from fieldcode.ingest.segment import PIECE_CHARS, blocks
 
-GOOD_CODEBOOK = """\
-study:
-  name: Fault study
-  arms: [improving, lagging]
-codes:
-  - key: housing
-    name: Housing
-    colour: "#1f77b4"
-"""
-GOOD = """\
----
-pair: Leeds
-neighbourhood: Ashcliffe
-arm: improving
-role: resident
----
-Interviewer: How long have you lived here?
-
-Jean: Twenty years. The tenants' group runs everything now.
-"""
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb\x00C\x00" + bytes(64)
 
