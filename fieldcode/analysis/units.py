@@ -116,8 +116,6 @@ class AnalysedWords:
         self.ends = np.concatenate(we_l) if we_l else empty
         flags = np.concatenate(an_l) if an_l else np.zeros(0, bool)
         self.cum = np.concatenate([[0], np.cumsum(flags)]).astype(np.int64)
-        bounds = np.cumsum([0] + [len(w) for w in ws_l])
-        self.per_text = (self.cum[bounds[1:]] - self.cum[bounds[:-1]]).astype(np.int64)
 
     def word_range(self, pos, starts, ends):  # noqa: ANN001, ANN201
         """For spans ``[starts, ends)`` of the interviews at positions ``pos``: the index range

@@ -60,7 +60,6 @@ from fieldcode.store.memo import MemoInfo, add_memo, delete_memo, memos, update_
 from fieldcode.store.exchange import (
     exchange_existing_uids,
     exchange_insert_memos,
-    exchange_rollback,
     exchange_rows,
     exchange_set_imported_at,
 )
@@ -76,7 +75,7 @@ __all__ = [
     "q_turn_spans",
     "codebook_stamp", "merge_codes", "rekey_code",
     "MemoInfo", "add_memo", "delete_memo", "memos", "update_memo",
-    "exchange_existing_uids", "exchange_insert_memos", "exchange_rollback", "exchange_rows",
+    "exchange_existing_uids", "exchange_insert_memos", "exchange_rows",
     "exchange_set_imported_at",
     "apply_merge", "q_merge_view",
     "q_consensus_decisions", "write_consensus",

@@ -1,7 +1,6 @@
 """The database side of exchange with other tools (``fieldcode.exchange``): whole-study rows
 for an export, memos with their identity for an import, and what an import's journal needs to
-tell, after a kill, whether its one transaction committed.  (``exchange_rollback`` undoes rows
-an import stored in several transactions; the REFI-QDA import now stores in one.)
+tell, after a kill, whether its one transaction committed.
 """
 
 from __future__ import annotations
@@ -9,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
-from fieldcode.store.models import Attribute, Code, CodebookVersion, Coding, Event, Interview, Memo, utcnow
+from fieldcode.store.models import Code, CodebookVersion, Coding, Interview, Memo, utcnow
 
 
 def exchange_rows(store) -> dict:  # noqa: ANN001
@@ -81,40 +80,6 @@ def exchange_set_imported_at(store, interview_id: int, when: datetime) -> None: 
         s.exec(update(Interview).where(Interview.id == interview_id).values(imported_at=when))
 
 
-def exchange_rollback(store, *, coding_uids: Iterable[str] = (), memo_uids: Iterable[str] = (),  # noqa: ANN001
-                      interview_ids: Iterable[int] = (), code_keys: Iterable[str] = (),
-                      attributes: dict[int, dict[str, str]] | None = None) -> None:
-    """Undo an import that failed after some of its steps were stored: remove exactly what it
-    added (codings and their events, memos, new interviews, new codes without codings) and put
-    back the attributes it changed, in one transaction."""
-    cu, mu, ii, keys = list(coding_uids), list(memo_uids), list(interview_ids), list(code_keys)
-    with store.write() as s:
-        if cu:
-            s.exec(delete(Event).where(Event.coding_uid.in_(cu)))
-            s.exec(delete(Coding).where(Coding.uid.in_(cu)))
-        if mu:
-            s.exec(delete(Memo).where(Memo.uid.in_(mu)))
-        for iid, attrs in (attributes or {}).items():
-            s.exec(delete(Attribute).where(Attribute.interview_id == iid))
-            for k, v in attrs.items():
-                s.add(Attribute(interview_id=iid, name=k, value=v))
-        if ii:
-            s.exec(delete(Interview).where(Interview.id.in_(ii)))
-        if keys:
-            s.flush()
-            ids = list(s.exec(select(Code.id).where(Code.key.in_(keys))).scalars())
-            used = set(s.exec(select(Coding.code_id).where(Coding.code_id.in_(ids))).scalars()) | set(
-                s.exec(select(Memo.code_id).where(Memo.code_id.in_(ids))).scalars())
-            free = [i for i in ids if i not in used]
-            # children first, so no parent is removed while a child still points at it
-            while free:
-                parents = set(s.exec(select(Code.parent_id).where(Code.id.in_(free))).scalars())
-                leaves = [i for i in free if i not in parents] or free
-                s.exec(update(Code).where(Code.parent_id.in_(leaves)).values(parent_id=None))
-                s.exec(delete(Code).where(Code.id.in_(leaves)))
-                free = [i for i in free if i not in leaves]
-
-
 def exchange_last_codebook_version(store) -> int:  # noqa: ANN001
     """The id of the last codebook version recorded (0 for none): an import's journal keeps it
     to tell, after a kill, whether its own codebook version was committed."""
@@ -143,3 +108,4 @@ def exchange_import_committed(store, *, codebook_hash: str | None, after_version
         if coding_uids and s.exec(select(Coding.id).where(Coding.uid.in_(coding_uids[:900]))).first() is not None:
             return True
         return bool(memo_uids) and s.exec(select(Memo.id).where(Memo.uid.in_(memo_uids[:900]))).first() is not None
+
