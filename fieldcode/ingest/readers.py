@@ -13,17 +13,30 @@ It is headless and must never import textual.
 from __future__ import annotations
 
 import codecs
-import html
 import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fieldcode.ingest import decoding, zipcheck
+from fieldcode.ingest.captions import read_srt, read_vtt
+from fieldcode.ingest.document import (
+    MAX_FILE_BYTES,
+    MAX_TEXT_BYTES,
+    MAX_UNZIPPED_BYTES,
+    MAX_ZIP_ENTRIES,
+    SUPPORTED_SUFFIXES,
+    TEXT_SUFFIXES,
+    ReadError,
+    ReadResult,
+    check_text_size,
+    decode_bytes,
+    error_summary,
+    read_bytes,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -34,33 +47,6 @@ __all__ = [
     "decode_bytes",
     "read_document",
 ]
-
-MAX_FILE_BYTES = 200 * 1024 * 1024
-# One transcript's text: 20 MB is about 3.5 million words, fifty long interviews; a bigger
-# text file is a corpus or a log, and spaCy and the coding screen would take minutes over it.
-MAX_TEXT_BYTES = 20 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
-MAX_ZIP_ENTRIES = 5_000
-TEXT_SUFFIXES = {".txt", ".md", ".vtt", ".srt"}
-SUPPORTED_SUFFIXES = {".txt", ".md", ".docx", ".odt", ".rtf", ".vtt", ".srt", ".pdf"}
-
-
-class ReadError(Exception):
-    """A file could not be read.
-
-    ``str(err)`` is a one-line reason a researcher understands, e.g.
-    ``'the PDF has no text layer (scanned image?): run OCR first and import the text'``.
-    """
-
-
-@dataclass
-class ReadResult:
-    """The text of a document plus what the user should be told about reading it."""
-
-    text: str
-    encoding: str | None = None
-    notes: list[str] = field(default_factory=list)
-
 
 _Reader = Callable[[Path, str | None], ReadResult]
 
@@ -85,21 +71,12 @@ def read_document(path: Path, encoding: str | None = None) -> ReadResult:
         )
     _check_readable(path)
     if path.suffix.lower() in TEXT_SUFFIXES:
-        _check_text_size(path.stat().st_size)
+        check_text_size(path.stat().st_size)
     result = reader(path, encoding)
     if not result.text.strip():
         raise ReadError(_empty_reason(path))
-    _check_text_size(len(result.text))
+    check_text_size(len(result.text))
     return result
-
-
-def _check_text_size(size: int) -> None:
-    """Refuse a transcript over :data:`MAX_TEXT_BYTES` (bytes of a text file, or characters)."""
-    if size > MAX_TEXT_BYTES:
-        raise ReadError(
-            f"the transcript is too long ({size / 2**20:.0f} MB of text; the limit is "
-            f"{MAX_TEXT_BYTES / 2**20:.0f} MB, about 3.5 million words): split it into one file per interview"
-        )
 
 
 # --------------------------------------------------------------------------- files
@@ -124,14 +101,6 @@ def _check_readable(path: Path) -> None:
         )
 
 
-def _read_bytes(path: Path) -> bytes:
-    """Return the file's bytes, turning OS errors into ReadError."""
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise ReadError(f"cannot open the file: {err.strerror or err}") from err
-
-
 def _empty_reason(path: Path) -> str:
     """Explain an all-whitespace result: an empty text file or a document without text."""
     if path.suffix.lower() in {".txt", ".md"}:
@@ -142,27 +111,12 @@ def _empty_reason(path: Path) -> str:
 # --------------------------------------------------------------------------- text decoding
 
 
-def decode_bytes(data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
-    """Decode ``data`` to ``(text, encoding_used, notes)`` by the rule in :mod:`fieldcode.ingest.decoding`
-    (byte-order marks and UTF-8 are certain; windows-1252 only for plainly Western text, and
-    said; otherwise refused with advice to pass ``--encoding``).
-
-    Raises:
-        ReadError: binary data, an undecodable byte, an unknown encoding name or an
-            encoding that cannot be determined with certainty.
-    """
-    try:
-        return decoding.decode_bytes(data, encoding)
-    except decoding.DecodeError as err:
-        raise ReadError(str(err)) from None
-
-
 _display_name = decoding.display_name
 
 
 def _read_plain_text(path: Path, encoding: str | None) -> ReadResult:
     """Read a .txt or .md file, decoding its bytes with :func:`decode_bytes`."""
-    text, used, notes = decode_bytes(_read_bytes(path), encoding)
+    text, used, notes = decode_bytes(read_bytes(path), encoding)
     return ReadResult(text=text, encoding=used, notes=notes)
 
 
@@ -208,7 +162,7 @@ def _check_zip_budget(path: Path, kind: str, app: str) -> None:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as err:
         raise ReadError(
-            f"not a valid {kind} file (the ZIP container is damaged): re-save it from {app} ({_summary(err)})"
+            f"not a valid {kind} file (the ZIP container is damaged): re-save it from {app} ({error_summary(err)})"
         ) from err
     if len(entries) > MAX_ZIP_ENTRIES:
         raise ReadError(f"not a plausible {kind} file ({len(entries):,} parts inside): re-save it from {app}")
@@ -268,7 +222,7 @@ def _read_docx(path: Path, encoding: str | None) -> ReadResult:
     except Exception as err:  # python-docx raises KeyError/ValueError/OpcError/XML errors
         raise ReadError(
             "not a valid .docx file (no readable Word document inside): re-save it from Word"
-            f" ({_summary(err)})"
+            f" ({error_summary(err)})"
         ) from err
     paragraphs = (_docx_paragraph_text(p) for p in _docx_paragraphs(document.element.body))
     return ReadResult(text=_join_paragraphs(paragraphs))
@@ -336,7 +290,7 @@ def _read_odt(path: Path, encoding: str | None) -> ReadResult:
     except Exception as err:  # odfpy raises KeyError/BadZipFile/XML errors
         raise ReadError(
             "not a valid .odt file (no readable OpenDocument text inside): re-save it from"
-            f" LibreOffice ({_summary(err)})"
+            f" LibreOffice ({error_summary(err)})"
         ) from err
     if not str(document.mimetype).startswith("application/vnd.oasis.opendocument.text"):
         raise ReadError(
@@ -406,14 +360,14 @@ def _read_rtf(path: Path, encoding: str | None) -> ReadResult:
     """
     from striprtf.striprtf import rtf_to_text
 
-    data = _read_bytes(path)
+    data = read_bytes(path)
     if not data.lstrip().startswith(b"{\\rtf"):
         raise ReadError("not a valid .rtf file (it does not start with {\\rtf): re-save it as RTF")
     codepage = _rtf_codepage(data[:4096], encoding)
     try:
         text = rtf_to_text(data.decode(codepage, errors="replace"), encoding=codepage, errors="replace")
     except Exception as err:  # striprtf has no error type of its own
-        raise ReadError(f"the RTF file is damaged: re-save it from your editor ({_summary(err)})") from err
+        raise ReadError(f"the RTF file is damaged: re-save it from your editor ({error_summary(err)})") from err
     text = re.sub(r"\n{3,}", "\n\n", _join_surrogates(text)).strip("\r\n")
     notes = []
     if "\ufffd" in text:
@@ -443,132 +397,6 @@ def _join_surrogates(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-# --------------------------------------------------------------------------- captions
-
-_VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)*(?:[ \t]+([^>]*))?>")
-_VTT_TAG = re.compile(r"<[^>]*>")
-_SRT_TAG = re.compile(r"</?(?:i|b|u|s|font)(?:\s[^>]*)?>|\{\\[^}]*\}", re.IGNORECASE)
-_NAME_PREFIX = re.compile(r"([^:\n]{1,40}):[ \t]+(.*)", re.DOTALL)
-_NAME_PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del", "bin", "al"}
-
-
-@dataclass
-class _Line:
-    """One spoken line of a caption file: its speaker if known, and its text."""
-
-    speaker: str | None
-    text: str
-
-
-def _format_turns(lines: Iterable[_Line]) -> str:
-    """Render caption lines as turns: 'Name: text' opens a turn, same-speaker lines continue it.
-
-    A line without a speaker continues the current turn. Turns are separated by
-    a blank line, lines within a turn by a newline.
-    """
-    turns: list[list[str]] = []
-    current: str | None = None
-    for line in lines:
-        if line.speaker is not None and line.speaker != current:
-            current = line.speaker
-            turns.append([f"{line.speaker}: {line.text}"])
-        elif turns:
-            turns[-1].append(line.text)
-        else:
-            turns.append([line.text])
-    return "\n\n".join("\n".join(turn) for turn in turns)
-
-
-def _split_name_prefix(text: str) -> _Line:
-    """Split a 'Name: text' prefix off a caption when the prefix looks like a speaker name.
-
-    A name is 1-5 words, each capitalised or a number (or a particle like
-    'van'), with at least one letter: 'Caleob King:', 'Speaker 2:', 'P1:'. This
-    rejects sentences such as 'So I said: fine'.
-    """
-    match = _NAME_PREFIX.fullmatch(text)
-    if match and _looks_like_name(match.group(1)):
-        return _Line(match.group(1).strip(), match.group(2).strip())
-    return _Line(None, text)
-
-
-def _looks_like_name(candidate: str) -> bool:
-    """Whether ``candidate`` (text before a colon) is plausibly a speaker name."""
-    words = candidate.split()
-    if not 1 <= len(words) <= 5 or not any(ch.isalpha() for ch in candidate):
-        return False
-    return all(w[0].isupper() or w[0].isdigit() or w in _NAME_PARTICLES for w in words)
-
-
-def _clean_caption_text(text: str, tags: re.Pattern[str]) -> str:
-    """Remove markup tags and join a caption's wrapped display lines with single spaces."""
-    stripped = tags.sub("", text)
-    return " ".join(part.strip() for part in stripped.splitlines() if part.strip())
-
-
-def _vtt_cue_lines(raw: str) -> list[_Line]:
-    """Split one cue into spoken lines: one per voice span, else one with an optional 'Name:'."""
-    voices = list(_VOICE_TAG.finditer(raw))
-    if not voices:
-        text = html.unescape(_clean_caption_text(raw, _VTT_TAG))
-        return [_split_name_prefix(text)] if text else []
-    lines = []
-    leading = html.unescape(_clean_caption_text(raw[: voices[0].start()], _VTT_TAG))
-    if leading:
-        lines.append(_split_name_prefix(leading))
-    for index, voice in enumerate(voices):
-        end = voices[index + 1].start() if index + 1 < len(voices) else len(raw)
-        text = html.unescape(_clean_caption_text(raw[voice.end() : end], _VTT_TAG))
-        name = html.unescape((voice.group(1) or "").strip()) or None
-        if text:
-            lines.append(_Line(name, text))
-    return lines
-
-
-def _read_vtt(path: Path, encoding: str | None) -> ReadResult:
-    """Read a WebVTT file as speaker turns (voice tags or 'Name:' prefixes)."""
-    import webvtt
-    from webvtt.errors import MalformedCaptionError, MalformedFileError
-
-    text, used, notes = decode_bytes(_read_bytes(path), encoding)
-    try:
-        captions = webvtt.from_string(text).captions
-    except MalformedFileError as err:
-        raise ReadError("not a valid WebVTT file: the first line must be WEBVTT") from err
-    except MalformedCaptionError as err:
-        raise ReadError(f"not a valid WebVTT file: {_summary(err)}") from err
-    skipped = sum("-->" in line for line in text.splitlines()) - len(captions)
-    if skipped > 0:
-        raise ReadError(
-            f"not a valid WebVTT file: {skipped} cue(s) have an unreadable timing line:"
-            " fix or remove them"
-        )
-    lines = [line for caption in captions for line in _vtt_cue_lines(caption.raw_text)]
-    return ReadResult(text=_format_turns(lines), encoding=used, notes=notes)
-
-
-def _read_srt(path: Path, encoding: str | None) -> ReadResult:
-    """Read a SubRip .srt file as speaker turns ('Name:' prefixes)."""
-    import srt
-
-    text, used, notes = decode_bytes(_read_bytes(path), encoding)
-    try:
-        subtitles = list(srt.parse(text))
-    except (srt.SRTParseError, srt.TimestampParseError) as err:
-        raise ReadError(f"not a valid .srt file: {_summary(err)}") from err
-    skipped = sum("-->" in line for line in text.splitlines()) - len(subtitles)
-    if skipped > 0:
-        raise ReadError(
-            f"not a valid .srt file: {skipped} subtitle(s) have an unreadable timing line: fix or remove them"
-        )
-    lines = []
-    for subtitle in subtitles:
-        cleaned = _clean_caption_text(subtitle.content, _SRT_TAG)
-        if cleaned:
-            lines.append(_split_name_prefix(cleaned))
-    return ReadResult(text=_format_turns(lines), encoding=used, notes=notes)
-
-
 # --------------------------------------------------------------------------- .pdf
 
 _NO_TEXT_LAYER = "the PDF has no text layer (scanned image?): run OCR first and import the text"
@@ -590,9 +418,9 @@ def _read_pdf(path: Path, encoding: str | None) -> ReadResult:
                 "the PDF is password-protected: remove the password (e.g. print to a new PDF) first"
             ) from err
         except DependencyError as err:
-            raise ReadError(f"the PDF is encrypted in a way that cannot be read here ({_summary(err)})") from err
+            raise ReadError(f"the PDF is encrypted in a way that cannot be read here ({error_summary(err)})") from err
         except Exception as err:  # pypdf raises many types on damaged files
-            raise ReadError(f"not a valid PDF file (it is damaged): re-save or re-export it ({_summary(err)})") from err
+            raise ReadError(f"not a valid PDF file (it is damaged): re-save or re-export it ({error_summary(err)})") from err
     layout = layout_pages(pages)
     if not layout.text.strip():
         raise ReadError(_NO_TEXT_LAYER)
@@ -648,19 +476,13 @@ def _collect_pypdf_warnings() -> Iterator[list[str]]:
 # --------------------------------------------------------------------------- helpers
 
 
-def _summary(err: BaseException) -> str:
-    """A short single-line description of a library exception."""
-    message = " ".join(str(err).split()) or type(err).__name__
-    return message if len(message) <= 120 else message[:117] + "..."
-
-
 _READERS: dict[str, _Reader] = {
     ".txt": _read_plain_text,
     ".md": _read_markdown,
     ".docx": _read_docx,
     ".odt": _read_odt,
     ".rtf": _read_rtf,
-    ".vtt": _read_vtt,
-    ".srt": _read_srt,
+    ".vtt": read_vtt,
+    ".srt": read_srt,
     ".pdf": _read_pdf,
 }
