@@ -6,7 +6,9 @@ and, for the built-in pipeline, looks each distinct word form up in the lemmatiz
 instead of running the lemmatizer over every token.  The reference here does none of that: it
 runs the whole pipeline (lemmatizer included) and walks ``Doc.sents`` and the tokens one by one,
 trimming each sentence character by character and taking each word's lemma from its token.
-Both must give the same sentences and the same words, lemmas and forms."""
+Both must give the same sentences and the same words, lemmas and forms.  (Both then keep a
+transcriber's bracketed aside with its sentence, ``join_asides``; that rule is checked against
+hand-marked sentences in tests/test_sentence_asides.py.)"""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldcode.ingest.segment import analyse_many, blocks, lemma_function, load_pipeline
+from fieldcode.ingest.segment import analyse_many, blocks, join_asides, lemma_function, load_pipeline
 from fieldcode.text import detect_turns, normalise
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,7 +29,8 @@ def reference(text: str):
     nlp = load_pipeline(None)
     lemma_of = lemma_function(nlp)
     sentences, words = [], []
-    for s, e in blocks(text, detect_turns(text)):
+    spans = blocks(text, detect_turns(text))
+    for s, e in spans:
         doc = nlp(text[s:e])   # the whole pipeline, the lemmatizer run on every token
         for sent in doc.sents:
             a, b = s + sent.start_char, s + sent.end_char
@@ -40,7 +43,7 @@ def reference(text: str):
         for t in doc:
             if not (t.is_punct or t.is_space):
                 words.append((s + t.idx, s + t.idx + len(t.text), lemma_of(t), t.lower_))
-    return sentences, words
+    return join_asides(text, sentences, spans), words
 
 
 def analysed(text: str):
@@ -78,7 +81,7 @@ def test_shared_transcripts(shared: Path) -> None:
 
 PIECES = ["Dan: ", "Interviewer: ", "Q. ", "A. ", "word", "Word", "WORDS", "lived", "Living", "don't", "ex-miner",
           "U.S.", "jobs", "went", " ", "  ", "\t", "\u00a0", "\u2003", "\n", "\n\n", " \n ", ".", "!", "?", ",",
-          "...", "\u2019", "-", "--", "(", ")", "\"", "3", "1,000", "e-mail", "k\u00f6ln", "\u00c9cole", "#tag"]
+          "...", "\u2019", "-", "--", "(", ")", "[", "]", "(Laughs)", "[pause]", "\"", "3", "1,000", "e-mail", "k\u00f6ln", "\u00c9cole", "#tag"]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -26,6 +26,11 @@ _PARA_BREAK_RE = re.compile(r"\n[ \t]*\n")
 # (small pieces also keep one nlp.pipe batch of 256 blocks to a few MB of text).
 PIECE_CHARS = 20_000
 _SENTENCE_END_RE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+")
+# A transcriber's aside: a bracketed note of at most ASIDE_WORDS words ("(Laughs)", "[laughs]",
+# "(Pause.)", "[inaudible 00:12:03]"), with any sentence marks written just after it.
+ASIDE_WORDS = 3
+_ASIDE_RE = re.compile(r"[(\[]([^()\[\]\n]{1,60})[)\]]([.!?\u2026]*)")
+_ENDED_RE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 
 
 class Sentence(NamedTuple):
@@ -206,7 +211,7 @@ def _analyse(text: str, spans: list[tuple[int, int]], arrays: list, lexicon: "_L
     first = arr[:, 1] == 1
     block_first = np.cumsum(counts) - counts
     first[block_first[block_first < n]] = True
-    sentences = _sentences(text, starts, ends, first, space[inv])
+    sentences = join_asides(text, _sentences(text, starts, ends, first, space[inv]), spans)
     if not want_words:
         return sentences, None
     keep = ~(space | punct)[inv]
@@ -243,6 +248,92 @@ def _sentences(text: str, starts, ends, first, space) -> list[tuple[int, int]]: 
             b -= 1
         if b > a:
             out.append((a, b))
+    return out
+
+
+def join_asides(text: str, sentences: list[tuple[int, int]],
+                spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences with a transcriber's bracketed aside kept whole and with the sentence it
+    belongs to (the sentencizer cuts ``shocked! (Laughs). Then`` into ``shocked! (`` /
+    ``Laughs).`` / ``Then``, as an ``!`` followed by punctuation ends a sentence at the next word):
+
+    - a sentence never ends on an opening bracket: the bracket begins the next sentence;
+    - an aside (a bracketed note of at most :data:`ASIDE_WORDS` words) after a sentence end
+      (``shocked! (Laughs).``, ``I thought. (Pause.)``) belongs to that sentence, and what
+      follows it begins a new one;
+    - an aside inside a sentence (``I don't know (pause.) maybe``) does not end it by the marks
+      inside its brackets; marks written after it (``funny [laughs]. Then``) do.
+
+    Sentences stay inside ``spans`` (the blocks)."""
+    if not sentences or ("(" not in text and "[" not in text):
+        return sentences
+    from bisect import bisect_right
+
+    block_starts = [a for a, _b in spans]
+
+    def block_of(pos: int) -> int:
+        return bisect_right(block_starts, pos) - 1
+
+    # each block's sentence starts (its first sentence's start kept apart) and its last end
+    firsts: dict[int, int] = {}
+    lasts: dict[int, int] = {}
+    bounds: dict[int, set[int]] = {}
+    for a, b in sentences:
+        k = block_of(a)
+        if k not in firsts:
+            firsts[k] = a
+            bounds[k] = set()
+        else:
+            bounds[k].add(a)
+        lasts[k] = b
+    touched: set[int] = set()
+    ends = {b: a for a, b in sentences}
+    for m in re.finditer(r"[(\[]", text):   # a sentence ending on its opening bracket
+        p = m.start()
+        if p + 1 in ends:
+            k = block_of(p)
+            later = [c for c in bounds.get(k, ()) if c > p]
+            if later:
+                bounds[k].discard(min(later))
+                if p > firsts[k]:
+                    bounds[k].add(p)
+                touched.add(k)
+    for m in _ASIDE_RE.finditer(text):
+        if len(m.group(1).split()) > ASIDE_WORDS:
+            continue
+        s, e = m.start(), m.end()
+        k = block_of(s)
+        if k not in firsts or not firsts[k] <= s < lasts[k]:
+            continue
+        nxt = e
+        while nxt < lasts[k] and text[nxt].isspace():
+            nxt += 1
+        before = text[firsts[k]:s].rstrip()
+        ended = bool(before) and _ENDED_RE.search(before) is not None
+        new = {c for c in bounds[k] if not s <= c <= nxt}
+        if nxt < lasts[k] and (ended or m.group(2)):
+            new.add(nxt)
+        if new != bounds[k]:
+            bounds[k] = new
+            touched.add(k)
+    if not touched:
+        return sentences
+    out = []
+    done: set[int] = set()
+    for a, b in sentences:
+        k = block_of(a)
+        if k not in touched:
+            out.append((a, b))
+            continue
+        if k in done:
+            continue
+        done.add(k)
+        points = [firsts[k], *sorted(bounds[k]), lasts[k]]
+        for x, y in zip(points, points[1:]):
+            while y > x and text[y - 1].isspace():
+                y -= 1
+            if y > x:
+                out.append((x, y))
     return out
 
 
