@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,13 +27,12 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Label, OptionList, Static
+from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Static
 
-from fieldcode.safe import literal
-from fieldcode.tui.retrieval import fill_segment_list
+from fieldcode.tui.analysis_cells import CellQuery, SegmentListScreen, Target, open_target
+from fieldcode.tui.analysis_drawing import draw_bars, format_unit, shade, text_bars, wrap_name
 from fieldcode.tui.widgets import data, highlight
 
-Target = tuple[int, int, int]   # (interview_id, start, end): what the coding screen opens
 
 UNIT_CYCLE = ("segments", "interviews", "words", "per1000")
 UNIT_TITLES = {
@@ -71,158 +69,6 @@ class Options:
     @property
     def coders(self) -> list[str] | None:
         return [self.coder] if self.coder else None
-
-
-@dataclass(frozen=True)
-class CellQuery:
-    """The segments behind one cell: what :func:`fieldcode.analysis.segments` is asked, plus
-    the column group the segments must fall in (``by`` attributes equal to ``group``)."""
-
-    code: str
-    include_children: bool
-    coders: list[str] | None
-    exclude_interviewer: bool
-    filters: dict[str, list[str]] = field(default_factory=dict)
-    by: tuple[str, ...] = ()
-    group: tuple[str, ...] = ()
-    title: Text | str = ""
-
-
-def cell_segments(store, q: CellQuery) -> list:  # noqa: ANN001
-    """The coded segments of a cell (headless; runs in a worker)."""
-    from fieldcode import analysis
-
-    filters = {k: list(v) for k, v in q.filters.items()}
-    for b, v in zip(q.by, q.group):
-        if b != "interview" and v != analysis.MISSING:
-            filters[b] = [v]
-    segs = analysis.segments(store, codes=[q.code], include_children=q.include_children, filters=filters or None,
-                             coders=q.coders, exclude_interviewer=q.exclude_interviewer)
-
-    def key(s) -> tuple[str, ...]:  # noqa: ANN001 - the crosstab's own grouping rule
-        return tuple(s.interview if b == "interview" else (s.attributes.get(b) or analysis.MISSING) for b in q.by)
-
-    return [s for s in segs if key(s) == tuple(q.group)]
-
-
-# -- colours ---------------------------------------------------------------------------------------
-
-def shade(value: float, vmax: float, base: Color, accent: Color) -> Style:
-    """Background from ``base`` towards ``accent`` in proportion to value / vmax; the text
-    colour is whichever of black/white reads best on it."""
-    if not vmax or not value or math.isnan(value):
-        return Style(dim=True)
-    ratio = max(0.0, min(1.0, abs(value) / vmax))
-    bg = base.blend(accent, 0.18 + 0.72 * ratio)
-    fg = Color(0, 0, 0) if bg.brightness > 0.55 else Color(255, 255, 255)
-    return Style(bgcolor=bg.rich_color, color=fg.rich_color)
-
-
-def wrap_name(name: str, width: int = 12) -> str:
-    """An interview name for a column header: without its extension, broken after hyphens
-    into lines of about ``width`` characters."""
-    from fieldcode.tui.widgets import short_name
-
-    lines: list[str] = []
-    for part in short_name(name).split("-"):
-        piece = part + "-"
-        if lines and len(lines[-1]) + len(piece) <= width:
-            lines[-1] += piece
-        else:
-            lines.append(piece)
-    if lines:
-        lines[-1] = lines[-1][:-1]
-    return "\n".join(lines)
-
-
-def _bars(plt, labels: list[str], values: list[float]) -> None:  # noqa: ANN001
-    """Horizontal bars from 0, green where the focal arm is higher and red where lower.  One
-    call per colour: plotext spreads a per-bar colour list over the bars' points in hash order,
-    which mixes colours and changes from run to run."""
-    for colour, keep in (("green", lambda d: d > 0), ("red", lambda d: d < 0)):
-        plt.bar(labels, [v if keep(v) else 0.0 for v in values], orientation="horizontal", color=colour,
-                width=0.5)
-    plt.vline(0, "gray")
-
-
-def text_bars(labels: list[str], values: list[float], width: int) -> Text:
-    """A plain bar chart (no plotting library installed): one line per bar, 0 in the middle."""
-    pad = max((len(x) for x in labels), default=0)
-    half = max(4, (width - pad - 3) // 2)
-    vmax = max((abs(v) for v in values), default=0.0) or 1.0
-    t = Text()
-    for label, v in zip(labels, values):
-        n = round(half * abs(v) / vmax)
-        t.append(label.rjust(pad) + " ")
-        t.append(" " * (half - n) + ("█" * n if v < 0 else ""), style="red")
-        t.append("│")
-        t.append("█" * n if v > 0 else "", style="green")
-        t.append("\n")
-    return t
-
-
-def _fmt(unit: str, v: float) -> str:
-    if unit in ("per1000",):
-        return f"{v:.1f}"
-    return f"{v:.2f}"
-
-
-class SegmentListScreen(Screen[Target | None]):
-    """The coded segments of one analysis cell.  Enter opens one in the transcript."""
-
-    DEFAULT_CSS = """
-    SegmentListScreen #what { padding: 0 1; background: $boost; height: auto; }
-    SegmentListScreen #count { padding: 0 1; color: $text-muted; }
-    SegmentListScreen OptionList { height: 1fr; }
-    SegmentListScreen OptionList > .option-list--option { padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape", "close", "Back to analysis", id="analysis.segments.close")]
-
-    def __init__(self, project, query: CellQuery) -> None:  # noqa: ANN001
-        super().__init__()
-        self.project = project
-        self.query_ = query
-        self.segments: list = []
-        self.busy = True
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(literal(self.query_.title), id="what")
-        yield Label("counting…", id="count")
-        yield OptionList(id="segments")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.title = "Analysis · segments"
-        self.sub_title = f"coder: {self.project.coder or '?'}"
-        self.query_one(OptionList).focus()
-        self.query_one(OptionList).loading = True
-        self._load()
-
-    @work(thread=True, exclusive=True, group="analysis-segments")
-    def _load(self) -> None:
-        try:
-            segs = cell_segments(self.project.store, self.query_)
-        except Exception as exc:  # noqa: BLE001 - show any failure, never crash the screen
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            segs = []
-        self.app.call_from_thread(self._show, segs)
-
-    def _show(self, segs: list) -> None:
-        self.segments = segs
-        colours = {c.key: c.colour for c in self.project.store.codes()}
-        ol = self.query_one(OptionList)
-        ol.loading = False
-        fill_segment_list(ol, self.query_one("#count", Label), segs, colours)
-        self.busy = False
-
-    @on(OptionList.OptionSelected, "#segments")
-    def _open(self, event: OptionList.OptionSelected) -> None:
-        s = self.segments[int(event.option.id)]
-        self.dismiss((s.interview_id, s.start, s.end))
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class AnalysisScreen(Screen[Target | None]):
@@ -464,7 +310,7 @@ class AnalysisScreen(Screen[Target | None]):
                                        justify="right"),
                            Text(_format_p(th.p_value), justify="right")]
             for v in th.pairs:
-                t = Text(f"{_fmt(u, v.focal)} / {_fmt(u, v.comparison)} ", style="dim", justify="right")
+                t = Text(f"{format_unit(u, v.focal)} / {format_unit(u, v.comparison)} ", style="dim", justify="right")
                 col = c["up"] if v.difference > 0 else c["down"]
                 t.append(f" {v.difference:+.{1 if u == 'per1000' else 2}f} ", style=shade(v.difference, vmax, c["base"], col))
                 cells.append(t)
@@ -501,7 +347,7 @@ class AnalysisScreen(Screen[Target | None]):
             plt = chart.plt
             plt.clear_data()
             plt.clear_figure()
-            _bars(plt, labels, values)
+            draw_bars(plt, labels, values)
             lo, hi = min([0.0, *values]), max([0.0, *values])
             if lo == hi:
                 hi = 1.0
@@ -514,7 +360,7 @@ class AnalysisScreen(Screen[Target | None]):
                 chart.update(text_bars(list(reversed(labels)), list(reversed(values)), chart.size.width))
                 return
             plt.clear_figure()
-            _bars(plt, labels, values)
+            draw_bars(plt, labels, values)
             plt.plotsize(max(20, chart.size.width), max(6, 2 * len(pairs) + 3))
             chart.update(Text.from_ansi(plt.build()))
 
@@ -597,26 +443,6 @@ class AnalysisScreen(Screen[Target | None]):
     def _segment_chosen(self, target: Target | None) -> None:
         if target:
             self.dismiss(target)
-
-
-def open_target(app, target: Target | None) -> None:  # noqa: ANN001
-    """Show ``(interview_id, start, end)`` in the coding screen (as the retrieval screen's
-    result is shown): open the interview if needed, select the span, focus the transcript."""
-    if not target:
-        return
-    from fieldcode.tui.coding import CodingScreen
-
-    screen = next((s for s in reversed(app.screen_stack) if isinstance(s, CodingScreen)), None)
-    if screen is None:
-        return
-    while app.screen is not screen:
-        app.pop_screen()
-    iid, a, b = target
-    if iid != screen.iv_id:
-        screen.open_interview(iid, select=(a, b))
-    else:
-        screen.transcript.select_offsets(a, b)
-    screen.transcript.focus()
 
 
 def push_analysis(app, options: Options | None = None) -> None:  # noqa: ANN001
