@@ -39,7 +39,12 @@ def summary(ctx: typer.Context) -> None:
 
     Example: fieldcode summary
     """
-    print_summary(state(ctx).project(write=False))
+    p = state(ctx).project(write=False)
+    print_summary(p)
+    for ids in p.store.duplicate_codings():
+        err.print(f"[yellow]warning:[/] codings {', '.join(f'#{i}' for i in ids)} are identical (same coder, "
+                  f"interview, code and span), so that passage counts {len(ids)} times in every table: "
+                  f"their coder can remove the extra ones with 'fieldcode code remove ID'")
 
 
 

@@ -39,6 +39,7 @@ from sqlmodel import Session
 from fieldcode.ingest import align
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict, InvalidInput, NotFound, TextChanged
+from fieldcode.store.duplicates import duplicate_groups, duplicate_of, refuse_duplicate
 from fieldcode.store.models import Code, Coding, Event, Interview, TextChange, new_uid, utcnow
 
 QUOTE_PREFIX_LEN = 80
@@ -196,7 +197,12 @@ class CodingRecord:
         memo, uid, created_at, updated_at, and ``detail`` (per-row origin, merged over the
         call's ``detail``).  One transaction: all or nothing.  A row whose uid is already here
         is skipped.  Each added coding gets its own event (``action``, final: it is not undone
-        by its coder's undo).  Returns ``(added, skipped)``."""
+        by its coder's undo).  Returns ``(added, skipped)``.
+
+        A row identical to a coding its coder already has (same interview, code and span) is
+        refused (:class:`Conflict`, naming the coding) when ``action`` is ``"add"`` (a coder's
+        own new coding, e.g. an accepted suggestion) and skipped for an import: it would count
+        twice.  Another coder's identical coding is not a duplicate."""
         added: list[Coding] = []
         skipped = 0
         with self.write() as s:
@@ -211,6 +217,11 @@ class CodingRecord:
                 c = self.code_in(s, r["code_id"])
                 _require_codable(c)
                 self.check_span(iv, r["start"], r["end"])
+                if action == "add":
+                    refuse_duplicate(s, iv, c, r["coder"], r["start"], r["end"])
+                elif duplicate_of(s, iv.id, c.id, r["coder"], r["start"], r["end"]) is not None:
+                    skipped += 1
+                    continue
                 quote = iv.text[r["start"]:r["end"]]
                 now = utcnow()
                 row = Coding(uid=uid, interview_id=iv.id, code_id=c.id, coder=r["coder"], start=r["start"],
@@ -235,6 +246,7 @@ class CodingRecord:
             raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
         _require_codable(c)
         self.check_span(iv, start, end)
+        refuse_duplicate(s, iv, c, coder, start, end)
         quote = iv.text[start:end]
         now = utcnow()
         row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
@@ -244,6 +256,11 @@ class CodingRecord:
         s.flush()
         self._log(s, coder, "add", row, None, coding_snapshot(row, iv.sha256), detail=detail)
         return row
+
+    def duplicate_codings(self) -> list[tuple[int, ...]]:
+        """Groups of exact duplicate codings made before they were refused (read only)."""
+        with self.read() as s:
+            return duplicate_groups(s)
 
     def update_coding(self, coding_id: int, coder: str, *, code: str | int | None = None,
                       start: int | None = None, end: int | None = None, memo: str | None = None,
@@ -269,6 +286,8 @@ class CodingRecord:
                 quote = iv.text[st:en]
                 row.start, row.end = st, en
                 row.quote_prefix, row.quote_sha256 = quote[:QUOTE_PREFIX_LEN], textmod.sha256(quote)
+            if code is not None or start is not None or end is not None:
+                refuse_duplicate(s, iv, self.code_in(s, row.code_id), coder, row.start, row.end, other_than=row.id)
             if memo is not None:
                 row.memo = clean_memo(memo)
             if all(getattr(row, k) == before[k] for k in SNAPSHOT_FIELDS):
