@@ -1,5 +1,5 @@
-"""The study: ``init``, ``summary``, ``settings``, ``codebook check|sync|show``, ``import`` and
-``interviews``.  Registered on the shared app (fieldcode.cli.base) when imported."""
+"""The study: ``init``, ``summary``, ``settings``, ``codebook check|sync|show`` and ``import``
+(``interviews`` is in fieldcode.cli.interviews).  Registered on the shared app (fieldcode.cli.base) when imported."""
 
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ def summary(ctx: typer.Context) -> None:
         err.print(f"[yellow]warning:[/] codings {', '.join(f'#{i}' for i in ids)} are identical (same coder, "
                   f"interview, code and span), so that passage counts {len(ids)} times in every table: "
                   f"their coder can remove the extra ones with 'fieldcode code remove ID'")
+    from fieldcode.exchange.sources import interview_file_warnings
+    from fieldcode.store.interview_ops import interview_sources
+
+    for w in interview_file_warnings(p.root, interview_sources(p.store)):
+        err.print(f"[yellow]warning:[/] {escape(w)}")
 
 
 
@@ -178,7 +183,8 @@ def import_cmd(
             raise InvalidInput("--accept-losses goes with --reanchor")
         report = p.import_files(paths or None, encoding=encoding, reanchor=reanchor,
                                 accept_losses=accept_losses, progress=progress)
-    style = {"imported": "green", "updated": "green", "reanchored": "green", "re-marked": "green", "unchanged": "dim",
+    style = {"imported": "green", "updated": "green", "reanchored": "green", "re-marked": "green",
+             "renamed": "green", "unchanged": "dim",
              "attributes": "cyan", "skipped": "dim", "refused": "red", "failed": "red"}
     for o in report.outcomes:
         stream = err if o.status in ("failed", "refused") else out
@@ -194,69 +200,3 @@ def import_cmd(
     if not report.ok:
         err.print(f"[red]{len(report.failed)} file(s) not imported[/] (see above); the others were imported whole.")
         raise typer.Exit(1)
-
-
-@app.command("interviews")
-def interviews_cmd(
-    ctx: typer.Context,
-    coder: Annotated[Optional[str], typer.Option("--by", help="Show coding progress of one coder only.")] = None,
-) -> None:
-    """List interviews with their attributes, word counts and coding progress; warn about design
-    problems (a pair missing an arm, missing attributes).
-
-    Example: fieldcode interviews
-    """
-    p = state(ctx).project(write=False)
-    infos = p.store.interview_infos(coder=coder)
-    turn_counts = p.store.turn_counts()
-    grouping = ("pair", "arm", "neighbourhood")
-    shown = {"interviewer", "source", "date", "participant", "turns", "interviewer_lines", *grouping}
-    extra = sorted({k for i in infos for k in i.attributes} - shown - {"role"})
-    arm_order = {a: n for n, a in enumerate(p.study.arms)}
-
-    def group_key(i):
-        a = i.attributes
-        return (a.get("pair", "~"), arm_order.get(a.get("arm", ""), 9), a.get("neighbourhood", ""), i.name)
-
-    from rich.table import Table
-
-    t = Table(show_edge=False, pad_edge=False)
-    wide = out.width >= 110
-    t.add_column("id", justify="right", no_wrap=True, min_width=2)
-    # id, role, words, codings, coded (and coders) take about 50 (80) columns with their borders
-    t.add_column("interview", no_wrap=True, overflow="ellipsis",
-                 max_width=max(12, out.width - (104 if wide else 70) - 12 * len(extra)))
-    t.add_column("role", no_wrap=True, overflow="ellipsis", max_width=15)
-    for a in extra:
-        t.add_column(escape(a))
-    t.add_column("words", justify="right", no_wrap=True, min_width=6)
-    t.add_column("turns", justify="right", no_wrap=True, min_width=5)
-    t.add_column("interviewer", justify="right", no_wrap=True, min_width=11)  # interviewer turns
-    t.add_column("codings", justify="right", no_wrap=True, min_width=7)
-    t.add_column("coded", justify="right", no_wrap=True, min_width=5)
-    if wide:
-        t.add_column("coders", no_wrap=True, overflow="ellipsis", max_width=30)
-    last = None
-    for i in sorted(infos, key=group_key):
-        a = i.attributes
-        head = (a.get("pair"), a.get("arm"), a.get("neighbourhood"))
-        if head != last:
-            label = " · ".join(x for x in head if x) or "(no design attributes)"
-            t.add_section()
-            t.add_row("", f"[bold]{escape(label)}[/]")
-            last = head
-        t.add_row(str(i.id), escape(Path(i.name).stem), escape(a.get("role", "—")), *[escape(a.get(x, "—")) for x in extra],
-                  f"{i.n_words:,}", *map(str, turn_counts.get(i.id, (0, 0))), str(i.n_codings), f"{i.coded_share:.0%}",
-                  *([escape(", ".join(i.coders))] if wide else []))
-    out.print(t)
-    out.print(f"{len(infos)} interviews, {sum(i.n_words for i in infos):,} words")
-    no_turns = [Path(i.name).stem for i in infos if i.id not in turn_counts]
-    no_interviewer = [Path(i.name).stem for i in infos if turn_counts.get(i.id, (0, 1))[1] == 0]
-    if no_turns:
-        err.print(f"[yellow]warning:[/] no speaker turns in {escape(', '.join(no_turns))}: their interviewer "
-                  "speech cannot be left out (see README: speaker turns)")
-    if no_interviewer:
-        err.print(f"[yellow]warning:[/] no interviewer turns in {escape(', '.join(no_interviewer))}: check "
-                  "study.interviewer_speakers or their 'interviewer' attribute")
-    for w in p.design_warnings():
-        err.print(f"[yellow]warning:[/] {escape(w)}")

@@ -16,9 +16,6 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("import", ("fieldcode.cli.project",),
      "Import transcripts (.txt .md .docx .odt .rtf .vtt .srt .pdf), or a REFI-QDA project (.qdpx, .qde) "
      "or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA or QualCoder."),
-    ("interviews", ("fieldcode.cli.project",),
-     "List interviews with their attributes, word counts and coding progress; warn about design problems "
-     "(a pair missing an arm, missing attributes)."),
     ("undo", ("fieldcode.cli.coding",), "Undo your latest coding change (works across restarts)."),
     ("redo", ("fieldcode.cli.coding",), "Redo the change you undid most recently."),
     ("log", ("fieldcode.cli.coding",), "The audit trail: who changed which coding when (newest first)."),
@@ -60,9 +57,12 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("suggest", ("fieldcode.cli.search", "fieldcode.cli.learn"),
      "Propose codings (from a search, codebook keywords or a model trained on your codings) and review "
      "them: nothing becomes a coding until its coder accepts it."),
+    ("interviews", ("fieldcode.cli.interviews",),
+     "List interviews with their attributes, word counts and coding progress, or rename, remove and "
+     "restore one."),
 )
 MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
 # every command module, in the order fieldcode.cli imports them (the order of each group's listing)
-ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.coding", "fieldcode.cli.analysis",
+ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.interviews", "fieldcode.cli.coding", "fieldcode.cli.analysis",
                                 "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.codes",
                                 "fieldcode.cli.show", "fieldcode.cli.search", "fieldcode.cli.learn")
