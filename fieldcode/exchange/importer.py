@@ -45,6 +45,8 @@ from fieldcode.ingest.readers import SUPPORTED_SUFFIXES, ReadError, read_documen
 from fieldcode.store.search_index import IndexBatch
 from fieldcode.ingest.segment import analyse_many
 from fieldcode.store import PreparedInterview, Reanchor, Store, q_turn_spans
+from fieldcode.store.interview_ops import interview_sources, rename_interview
+from fieldcode.exchange.sources import file_is_gone
 
 FRONT_MATTER_SUFFIXES = {".txt", ".md"}
 
@@ -54,7 +56,7 @@ Progress = Callable[[str, int, int], None]
 @dataclass
 class FileOutcome:
     path: str
-    status: str  # imported | updated | reanchored | re-marked | unchanged | attributes | skipped | refused | failed
+    status: str  # imported | updated | reanchored | re-marked | renamed | unchanged | attributes | skipped | refused | failed
     message: str = ""
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -126,6 +128,29 @@ class _Pending:
     replace: int | None = None
     plan: Reanchor | None = None
     status: str = "imported"
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _SameText:
+    """Stored interviews by text (sha256): those whose source file is gone (an import renames one
+    of them when a new file has its text) and those whose file is still there (a new file with
+    their text is imported, with a warning)."""
+
+    gone: dict[str, list[tuple[int, str]]]
+    present: dict[str, list[str]]
+    coder: str | None
+
+    @classmethod
+    def of(cls, store: Store, root: Path | None, coder: str | None) -> "_SameText":
+        gone: dict[str, list[tuple[int, str]]] = {}
+        present: dict[str, list[str]] = {}
+        for iid, name, source, sha in interview_sources(store):
+            if file_is_gone(root, source):
+                gone.setdefault(sha, []).append((iid, name))
+            else:
+                present.setdefault(sha, []).append(name)
+        return cls(gone, present, coder)
 
 
 def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Path | None = None,
@@ -170,6 +195,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
 
     pending: list[_Pending] = []
     versions = store.interview_versions()
+    same = _SameText.of(store, root, coder)
     batch_names: dict[str, str] = {}
     for i, f in enumerate(files):
         if progress:
@@ -182,7 +208,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             continue
         try:
             pending_item = _prepare(store, study, f, display, root, encoding, reanchor, accept_losses,
-                                    sidecar_for, versions)
+                                    sidecar_for, versions, same)
         except (ReadError, FieldcodeError) as exc:
             msg = str(exc)
             status = "refused" if getattr(exc, "exit_code", 1) == 3 else "failed"
@@ -233,7 +259,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
                 msg += f", {len(p.plan.lost)} coding(s) removed as you accepted (their text was deleted)"
             p.notes.extend(_move_lines(p.plan))
         speakers, warnings = turn_summary(p.turns, prepared.interviewer_turns, labels)
-        stored[iid] = FileOutcome(p.display, p.status, msg, p.notes + speakers, warnings)
+        stored[iid] = FileOutcome(p.display, p.status, msg, p.notes + speakers, p.warnings + warnings)
         report.outcomes.append(stored[iid])
     index.flush()
     for iid, why in index.unwritten.items():
@@ -318,7 +344,7 @@ def _stored_meanwhile(store: Store, display: str, prepared: PreparedInterview, n
 
 def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | None,
              encoding: str | None, reanchor: bool, accept_losses: bool, sidecar_for,
-             versions: dict[str, tuple[int, str]]) -> _Pending | FileOutcome:
+             versions: dict[str, tuple[int, str]], same: _SameText) -> _Pending | FileOutcome:
     if not f.exists():
         raise InvalidInput("no such file")
     if f.suffix.lower() in FRONT_MATTER_SUFFIXES:
@@ -357,26 +383,42 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     pend = _Pending(path=f, name=name, display=display, source=source, fmt=f.suffix.lower().lstrip("."),
                     encoding=result.encoding, text=body, attrs=attrs, turns=turns, notes=list(result.notes))
     known = versions.get(name)
+    renamed = ""
     if known is None:
-        return pend
-    existing_id, existing_sha = known
-    if existing_sha == textmod.sha256(body):
-        stored = [(t.start, t.end, t.content_start, t.speaker)
-                  for t in q_turn_spans(store, [existing_id]).get(existing_id, [])]
-        if stored != [(t.start, t.end, t.content_start, t.speaker) for t in turns]:
-            # Same text, but its turns are marked differently now (the study's or the interview's
-            # `turns` / `interviewer_lines` settings changed): store it again with the new turns,
-            # sentences and index.  The text is identical, so every coding stays where it is.
-            pend.replace = existing_id
-            pend.status = "re-marked"
-            pend.plan = store.reanchor_plan(existing_id, body)
-            pend.notes.append(f"text unchanged; turns marked again under the current settings: "
-                              f"{len(turns)} turn(s), were {len(stored)}")
+        sha = textmod.sha256(body)
+        if not same.gone.get(sha):
+            if same.present.get(sha):
+                pend.warnings.append(
+                    f"{name} has the same text as {', '.join(same.present[sha])}: imported as a second interview, so "
+                    "this transcript counts twice in every denominator it is in. If it is a copy, remove the file and "
+                    f"'fieldcode interviews remove {name}'")
+            same.present.setdefault(sha, []).append(name)
             return pend
-        if store.attributes(existing_id) != attrs:
-            store.set_attributes(existing_id, attrs)
-            return FileOutcome(display, "attributes", "text unchanged; attributes updated", pend.notes)
-        return FileOutcome(display, "unchanged", "already imported, text unchanged: nothing to do", pend.notes)
+        # A file renamed on disk: the interview whose file is gone takes the new name (one
+        # interview, not a second copy of the same text doubling its arm's denominator).
+        iid, old = same.gone[sha].pop(0)
+        rename_interview(store, iid, name, coder=same.coder or "import", source_path=source, why="import")
+        versions.pop(old, None)
+        versions[name] = known = (iid, sha)
+        same.present.setdefault(sha, []).append(name)
+        renamed = f"renamed {old} -> {name} (same text; its file is gone)"
+        stored_attrs = store.attributes(iid)
+        lost = sorted(set(stored_attrs) - set(attrs))
+        if lost:
+            pend.warnings.append(
+                f"{name} gives no {', '.join(lost)} (is its attributes.csv row still under {old}?): the attributes "
+                f"stored for the interview are kept; name {name} in attributes.csv or its front matter")
+            attrs = pend.attrs = {**stored_attrs, **attrs}
+    existing_id, existing_sha = known
+    if renamed:
+        outcome = _same_text(store, existing_id, body, turns, attrs, pend, display)
+        if isinstance(outcome, _Pending):
+            outcome.notes.insert(0, renamed)
+            return outcome
+        message = renamed + ("; attributes updated" if outcome.status == "attributes" else "")
+        return FileOutcome(display, "renamed", message, outcome.notes, pend.warnings)
+    if existing_sha == textmod.sha256(body):
+        return _same_text(store, existing_id, body, turns, attrs, pend, display)
     n = store.count_codings(existing_id)
     pend.replace = existing_id
     pend.status = "updated"
@@ -400,6 +442,28 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     if n:
         pend.status = "reanchored"
     return pend
+
+
+def _same_text(store: Store, existing_id: int, body: str, turns: list, attrs: dict[str, str],
+               pend: _Pending, display: str) -> _Pending | FileOutcome:
+    """A file whose text is that of stored interview ``existing_id``."""
+    stored = [(t.start, t.end, t.content_start, t.speaker)
+              for t in q_turn_spans(store, [existing_id]).get(existing_id, [])]
+    if stored != [(t.start, t.end, t.content_start, t.speaker) for t in turns]:
+        # Same text, but its turns are marked differently now (the study's or the interview's
+        # `turns` / `interviewer_lines` settings changed): store it again with the new turns,
+        # sentences and index.  The text is identical, so every coding stays where it is.
+        pend.replace = existing_id
+        pend.status = "re-marked"
+        pend.plan = store.reanchor_plan(existing_id, body)
+        pend.notes.append(f"text unchanged; turns marked again under the current settings: "
+                          f"{len(turns)} turn(s), were {len(stored)}")
+        return pend
+    if store.attributes(existing_id) != attrs:
+        store.set_attributes(existing_id, attrs)
+        return FileOutcome(display, "attributes", "text unchanged; attributes updated", pend.notes, pend.warnings)
+    return FileOutcome(display, "unchanged", "already imported, text unchanged: nothing to do", pend.notes,
+                       pend.warnings)
 
 
 def _short(text: str, n: int = 60) -> str:
