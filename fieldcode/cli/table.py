@@ -42,6 +42,9 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "Open the review screen: the two coders' disagreements one by one, both coders' codings side by "
      "side on the transcript."),
     ("merge", ("fieldcode.cli.agreement",), "Merge another copy of this project (a coder's own laptop, say) into this one."),
+    ("saturation", ("fieldcode.cli.saturation",),
+     "Code saturation by Guest, Namey & Chen's (2020) rule, per coder and per arm, with its curve "
+     "and a bootstrap over interview orders."),
     ("show", ("fieldcode.cli.show",),
      "Print an interview's numbered sentences (or speaker turns) with speaker and text: the numbers that "
      "--sentence N and --turn N take."),
@@ -64,5 +67,5 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
 # every command module, in the order fieldcode.cli imports them (the order of each group's listing)
 ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.interviews", "fieldcode.cli.coding", "fieldcode.cli.analysis",
-                                "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.codes",
+                                "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.saturation", "fieldcode.cli.codes",
                                 "fieldcode.cli.show", "fieldcode.cli.search", "fieldcode.cli.learn")
