@@ -37,7 +37,8 @@ def source_study(bundled_coded, tmp_path_factory):
 
 
 def _qdpx(p) -> bytes:
-    return refi_write.write_qdpx(refi_write.snapshot_of(p.store, p.study.name), now=PIN)
+    # with the study: its interviewer labels and turn settings ride as project variables (validated below)
+    return refi_write.write_qdpx(refi_write.snapshot_of(p.store, p.study.name, p.study), now=PIN)
 
 
 def _qde(data: bytes) -> bytes:
@@ -72,6 +73,9 @@ def test_export_validates_against_the_official_schemas(source_study):
     schema = etree.XMLSchema(etree.parse(str(XSD / "Project.xsd")))
     doc = etree.fromstring(_qde(_qdpx(source_study)))
     assert schema.validate(doc), schema.error_log
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    assert doc.findall("q:Variables/q:Variable[@name='fieldcode study: turns']", ns)
+    assert doc.findall(".//q:PlainTextSelection/q:Description", ns)      # coding memos, where QualCoder reads them
     cb = etree.XMLSchema(etree.parse(str(XSD / "Codebook.xsd")))
     qdc = etree.fromstring(refi_write.codebook_xml(refi_write.snapshot_of(source_study.store, "x")))
     assert cb.validate(qdc), cb.error_log

@@ -61,12 +61,13 @@ def export_qdpx(
 ) -> None:
     """Write the whole study as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA or QualCoder:
     transcripts, codebook, coders, codings (one selection each, the quote in its name), memos and
-    attributes (as variables of one case per interview).
+    attributes (as variables of one case per interview), and the study's interviewer labels and
+    turn settings (as project variables named 'fieldcode study: ...').
 
     Example: fieldcode export qdpx -o results/study.qdpx
     """
     p = state(ctx).project()
-    snap = refi_write.snapshot_of(p.store, p.study.name or p.root.name)
+    snap = refi_write.snapshot_of(p.store, p.study.name or p.root.name, p.study)
     data = refi_write.write_qdpx(snap, now=_when(timestamp))
     xsd = _schema(schemas, "Project.xsd")
     if xsd:
@@ -132,6 +133,8 @@ def import_exchange(ctx: typer.Context, paths: list[Path], *, counting: str | No
     out.print(f"  codes: {len(res.codes_new)} added to codebook.yaml, {res.codes_matched} matched")
     out.print(f"  codings: {res.codings_added} added, {res.codings_present} already here")
     out.print(f"  memos: {res.memos_added} added, {res.memos_present} already here; attributes set: {res.attributes_set}")
+    for line in res.study_set:
+        out.print(f"  study setting from the file, written to codebook.yaml: {escape(line)}")
     for w in res.warnings:
         err.print(f"[yellow]warning:[/] {escape(w)}")
     if res.not_imported:

@@ -95,6 +95,38 @@ def codebook_check(ctx: typer.Context, file: Annotated[Optional[Path], typer.Arg
     roots = len(cb.children(None))
     out.print(f"{escape(path)}: OK — {len(cb.codes)} codes ({roots} top-level), arms {escape(cb.study.arms[0])} / "
               f"{escape(cb.study.arms[1])}, version {cb.hash[:12]}")
+    if file is None:
+        for line in _retiring(ctx, cb, path.parent):
+            err.print(f"[yellow]warning:[/] {escape(line)}")
+
+
+def _retiring(ctx: typer.Context, cb, root: Path) -> list[str]:  # noqa: ANN001
+    """Codes with codings that the database holds as active and codebook.yaml no longer has
+    (a hand edit that the next writing command would retire).  Reads the database only: no
+    migration, no codebook sync, no re-marking; an absent database has nothing to retire."""
+    import os
+
+    from fieldcode.project import DB_FILE
+    from fieldcode.store import Store, sqlite_url
+    from fieldcode.study.settings import Settings
+
+    url = state(ctx).db or os.environ.get("FIELDCODE_DB") or Settings.load().db or sqlite_url(root / DB_FILE)
+    if url == sqlite_url(root / DB_FILE) and not (root / DB_FILE).is_file():
+        return []
+    try:
+        store = Store(url, migrate=False)
+        try:
+            codes = {c.id: c for c in store.codes()}
+            per: dict[str, dict[str, int]] = {}
+            for c in store.codings():
+                if c.code_id in codes:
+                    d = per.setdefault(codes[c.code_id].key, {})
+                    d[c.coder] = d.get(c.coder, 0) + 1
+        finally:
+            store.close()
+    except Exception as exc:  # noqa: BLE001 - a check that reads must not fail on the database
+        return [f"could not read the database to see whether this edit retires codes that have codings ({exc})"]
+    return cbmod.retiring(cb, {c.key: c.name for c in codes.values()}, per)
 
 
 @codebook_app.command("sync")

@@ -250,6 +250,7 @@ class Fit:
     misfits: list[tuple[int, str]] = field(default_factory=list)   # (selection index, why)
     distinguishable: bool = True   # did the file let the countings disagree?
     alternatives: list[str] = field(default_factory=list)   # countings equally good
+    quoted: list[bool] = field(default_factory=list)   # per selection: judged by the quote in its name?
 
     @property
     def ok(self) -> bool:
@@ -270,7 +271,7 @@ class Fit:
 
 
 def _score(texts: list[SourceText], sels: list[Sel], c: Counting, quoted: list[bool]) -> Fit:
-    f = Fit(counting=c, spans=[])
+    f = Fit(counting=c, spans=[], quoted=quoted)
     for i, s in enumerate(sels):
         sp = texts[s.source].span(c, s.start, s.end)
         f.spans.append(sp)

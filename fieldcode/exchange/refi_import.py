@@ -26,31 +26,30 @@ that a run killed earlier left nothing (:func:`recover`).  One import runs at a 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from fieldcode.study import codebook as cbmod
-from fieldcode.study import codebook_edit
 from fieldcode import store as storemod
 from fieldcode.store import exchange as storex
 from fieldcode import text as textmod
 from fieldcode.study.codebook import CodeDef
 from fieldcode.study.settings import check_coder
 from fieldcode.errors import Conflict, InvalidInput
-from fieldcode.exchange import offsets
+from fieldcode.exchange import midword, offsets, refi_keep
 from fieldcode.exchange.refi_read import RCode, RefiFile, RSelection, norm_guid
 from fieldcode.exchange.refi_write import FIELD_LABELS, KEY_LABEL, code_guid
 from fieldcode.exchange.importer import prepare_texts
+from fieldcode.exchange.refi_journal import (  # noqa: F401  (recover, import_lock: this module's API too)
+    CODEBOOK_NAME, JOURNAL, JOURNAL_PROBES, PENDING, append_codes, current_codebook, fsync, fsync_dir, import_lock,
+    recover,
+    write_journal)
 from fieldcode.study.design import validate_attributes
 
 MAX_LISTED = 25
@@ -71,6 +70,7 @@ class ImportResult:
     memos_added: int = 0
     memos_present: int = 0
     attributes_set: int = 0
+    study_set: list[str] = field(default_factory=list)   # study settings taken from the file
     not_imported: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)   # what an earlier, interrupted import left
@@ -78,7 +78,7 @@ class ImportResult:
     @property
     def changed(self) -> bool:
         return bool(self.interviews_new or self.codes_new or self.codings_added or self.memos_added
-                    or self.attributes_set)
+                    or self.attributes_set or self.study_set)
 
 
 @dataclass
@@ -122,6 +122,7 @@ class _CodePlan:
         self.guid_key: dict[str, str] = {}
         self.matched: set[str] = set()
         self.uncodable: list[str] = []
+        self.study: dict[str, object] = {}     # study settings to take from the file (refi_keep)
 
     def _path_of(self, key: str) -> tuple[str, ...]:
         path, cur, seen = [], self.codes.get(key), set()
@@ -231,7 +232,7 @@ def import_file(project, rf: RefiFile, *, counting: str | None = None, coder: st
     interrupted earlier import left (said in ``recovered``)."""
     with import_lock(project.root):
         recovered = recover(project)
-        _current_codebook(project)
+        current_codebook(project)
         res = _import_file(project, rf, counting=counting, coder=coder)
     res.recovered = recovered
     return res
@@ -260,6 +261,7 @@ def _import_file(project, rf: RefiFile, *, counting: str | None, coder: str | No
         res.not_imported.append(f"{n} {tag}")
     # ---- sources, positions ----------------------------------------------------------------------
     versions = store.interview_versions()
+    _plan_study(project, rf, plan, res, has_interviews=bool(versions))
     by_sha = {sha: (iid, name) for name, (iid, sha) in versions.items()}
     names_taken = set(versions)
     texts: list[offsets.SourceText] = []
@@ -306,7 +308,16 @@ def _import_file(project, rf: RefiFile, *, counting: str | None, coder: str | No
             "which put them in different places; nothing was imported. Say which counting the exporting tool "
             "uses with --counting KEY (NVivo for Windows: utf16-crlf2-nobom; ATLAS.ti and MAXQDA: "
             "codepoints-crlf1-nobom; the standard: codepoints-crlf2-nobom).")
-    if ft.misfits:
+    few = midword.explained(texts, sels, ft) if forced is None else None
+    if few:
+        res.fit += (f"; the other {len(few)} start or end inside a word of the source text itself (as the "
+                    "file has them), imported where this counting puts them")
+        listed = "\n".join(f"  {line}" for line in few[:MAX_LISTED])
+        more = f"\n  ... and {len(few) - MAX_LISTED} more" if len(few) > MAX_LISTED else ""
+        res.warnings.append(f"{len(few)} of {len(sels)} selection(s) start or end inside a word of their source's "
+                            f"own text under {ft.counting.key} (every other selection fits it); imported as the "
+                            f"file places them:\n{listed}{more}")
+    elif ft.misfits:
         listed = "\n".join(f"  {sels[i].label}: {why}" for i, why in ft.misfits[:MAX_LISTED])
         more = f"\n  ... and {len(ft.misfits) - MAX_LISTED} more" if len(ft.misfits) > MAX_LISTED else ""
         unplaceable = [i for i, _ in ft.misfits if ft.spans[i] is None]
@@ -385,7 +396,7 @@ def _import_file(project, rf: RefiFile, *, counting: str | None, coder: str | No
             k += 1
             note_ids = s.notes + [n for c in s.codings for n in c.notes]
             used_notes.update(note_ids)
-            memo = "\n\n".join([x for x in [s.description] + [rf.notes[n].text for n in note_ids if n in rf.notes] if x])
+            memo = refi_keep.coding_memo(s.description, [rf.notes[n].text for n in note_ids if n in rf.notes])
             if not s.codings:
                 if memo:
                     memo_rows.append(dict(uid=s.guid, author=who(s.user, rf.creating_user), iv=src.guid, code_id=None,
@@ -459,13 +470,13 @@ def _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before
     cb_path = root / CODEBOOK_NAME
     new_codes = list(plan.new.values())
     # the slow, pure part (spaCy) before the write lock is taken
-    prepared = prepare_texts(project.study, [(n, sp, raw, attrs) for n, sp, raw, attrs, _ in new_items],
+    prepared = prepare_texts(refi_keep.planned_study(project.study, plan.study), [(n, sp, raw, attrs) for n, sp, raw, attrs, _ in new_items],
                              spacy_model=project.settings.spacy_model)
     base = cb_path.read_bytes()
     new_cb = None
     pending = root / PENDING
     journal = root / JOURNAL
-    _write_journal(journal, {
+    write_journal(journal, {
         "file": str(rf.path), "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "pid": os.getpid(),
         "codebook_sha256": hashlib.sha256(base).hexdigest(), "codes": [nc.key for nc in new_codes],
         "interviews": [p.name for p in prepared], "interview_sha256": [p.sha256 for p in prepared],
@@ -474,16 +485,20 @@ def _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before
         "codebook_version_before": storex.exchange_last_codebook_version(store),
         "codebook_hash": None})
     try:
-        if new_codes:
+        if new_codes or plan.study:
             shutil.copyfile(cb_path, pending)
-            _append_codes(pending, [CodeDef(key=nc.key, name=nc.name, parent=nc.parent, colour=nc.colour,
+        if new_codes:
+            append_codes(pending, [CodeDef(key=nc.key, name=nc.name, parent=nc.parent, colour=nc.colour,
                                             definition=nc.definition, use_when=nc.use_when, not_when=nc.not_when,
                                             example=nc.example, codable=nc.codable) for nc in new_codes])
+        if plan.study:
+            _write_study(pending, plan.study)
+        if new_codes or plan.study:
             new_cb = cbmod.load(pending)
-            _fsync(pending)
+            fsync(pending)
             info = json.loads(journal.read_text(encoding="utf-8"))
             info["codebook_hash"] = new_cb.hash
-            _write_journal(journal, info)
+            write_journal(journal, info)
         with store.transaction() as s:
             if new_cb is not None:
                 store.sync_codebook(new_cb)
@@ -522,12 +537,13 @@ def _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before
         raise
     if new_cb is not None:
         os.replace(pending, cb_path)
-        _fsync_dir(root)
+        fsync_dir(root)
     journal.unlink(missing_ok=True)
     if new_cb is not None:
         project.reload_codebook()
     res.interviews_new = [p.name for p in prepared]
     res.codes_new = [nc.key for nc in new_codes]
+    res.study_set = [f"{k}: {', '.join(v) if isinstance(v, tuple) else v}" for k, v in plan.study.items()]
     res.codes_matched = len(plan.matched)
     res.codings_added, res.codings_present = len(added_codings), len(coding_rows) - len(added_codings)
     res.memos_added, res.memos_present = len(added_memos), len(memo_rows) - len(added_memos)
@@ -535,166 +551,27 @@ def _commit(project, rf, res, plan, new_items, mapped, attr_updates, attr_before
     return res
 
 
-# ---- the journal of an import in progress, and the recovery from an interrupted one ----------------
-CODEBOOK_NAME = "codebook.yaml"
-JOURNAL = ".fieldcode-refi-import.json"      # what an import in progress is about to do
-PENDING = ".codebook.refi-pending.yaml"      # codebook.yaml with the import's new codes, until the commit
-LOCK = ".fieldcode-refi-import.lock"         # held (flock) by the one REFI-QDA import running in this study
-JOURNAL_PROBES = 50
-LOCK_WAIT = 120
+def _plan_study(project, rf: RefiFile, plan: _CodePlan, res: ImportResult, *, has_interviews: bool) -> None:  # noqa: ANN001
+    """The study settings the file carries that this study takes (``plan.study``), checked now
+    against codebook.yaml's text so the write after the commit cannot fail on them."""
+    wanted, warnings = refi_keep.file_study_settings(rf.variables, rf.variable_descriptions)
+    plan.study, kept = refi_keep.plan_study(project.study, wanted, has_interviews=has_interviews)
+    res.warnings.extend(warnings + kept)
+    if plan.study:
+        try:
+            refi_keep.study_text((project.root / CODEBOOK_NAME).read_bytes().decode("utf-8-sig"), plan.study)
+        except ValueError as exc:
+            res.warnings.append(f"the file's study settings ({', '.join(plan.study)}) cannot be written into "
+                                f"codebook.yaml ({exc}); kept the study's own. Set them in its study: section by hand")
+            plan.study = {}
 
 
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_journal(path: Path, info: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(info, fh, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-@contextmanager
-def import_lock(root: Path) -> Iterator[None]:
-    """One REFI-QDA import at a time per study: a second waits up to ``LOCK_WAIT`` seconds (the
-    lock goes with the process, kill or not, so a killed import never blocks the next)."""
-    fh = open(root / LOCK, "a+b")  # noqa: SIM115
-    try:
-        give_up = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > give_up:
-                    raise Conflict(f"{root}: another REFI-QDA import into this study has been running for more than "
-                                   f"{LOCK_WAIT} s; nothing was imported: wait for it to finish and import again") from None
-                time.sleep(0.2)
-        yield
-    finally:
-        fh.close()
-
-
-def _current_codebook(project) -> None:  # noqa: ANN001
-    """The codebook as it is now that this import holds the lock (another import may have added
-    codes to codebook.yaml since the project was opened): plan against that, not a stale copy."""
-    project.reload_codebook()
-
-
-def recover(project) -> list[str]:  # noqa: ANN001
-    """Finish or clear what an interrupted import left (call with :func:`import_lock` held).
-    Returns what it found, in words, for the user."""
-    root = project.root
-    journal, pending, cb_path = root / JOURNAL, root / PENDING, root / CODEBOOK_NAME
-    for tmp in (root / (JOURNAL + ".tmp"), root / f".{PENDING}.tmp", root / f".{PENDING}.check.tmp",
-                root / f".{PENDING}.import.tmp"):   # codebook_edit's and _append_codes's temporary files
-        tmp.unlink(missing_ok=True)
-    if not journal.exists():
-        pending.unlink(missing_ok=True)
-        return []
-    try:
-        info = json.loads(journal.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        journal.unlink(missing_ok=True)   # cut off while being written: the import had not begun to store
-        pending.unlink(missing_ok=True)
-        return ["an earlier REFI-QDA import was interrupted before it stored anything; nothing of it was kept"]
-    what = f"an earlier REFI-QDA import of {info.get('file')} (started {info.get('started')}, process {info.get('pid')})"
-    committed = storex.exchange_import_committed(
-        project.store, codebook_hash=info.get("codebook_hash"), after_version=info.get("codebook_version_before"),
-        interview_sha256=info.get("interview_sha256") or [], coding_uids=info.get("coding_uids") or [],
-        memo_uids=info.get("memo_uids") or [])
-    codes = info.get("codes") or []
-    if not committed:
-        journal.unlink(missing_ok=True)
-        pending.unlink(missing_ok=True)
-        return [f"{what} was interrupted before its database transaction committed: nothing of it was kept "
-                "(database and codebook.yaml are as they were before it); import that file again to bring it in"]
-    if info.get("codebook_hash") and pending.exists():
-        now = hashlib.sha256(cb_path.read_bytes()).hexdigest()
-        if now != info.get("codebook_sha256"):
-            raise Conflict(f"{what} stored everything in the database but was stopped before it added its "
-                           f"{len(codes)} new code(s) to codebook.yaml, and codebook.yaml has been edited since. "
-                           f"Its codes are in {pending}: copy the new codes ({', '.join(codes[:10])}"
-                           f"{', ...' if len(codes) > 10 else ''}) into codebook.yaml, then delete {pending} and "
-                           f"{journal}")
-        os.replace(pending, cb_path)
-        _fsync_dir(root)
-        journal.unlink(missing_ok=True)
-        project.reload_codebook()
-        return [f"{what} had stored everything in the database but was stopped before codebook.yaml got its "
-                f"{len(codes)} new code(s) ({', '.join(codes[:10])}{', ...' if len(codes) > 10 else ''}); "
-                "they are added to codebook.yaml now, so that import is complete"]
-    journal.unlink(missing_ok=True)
-    pending.unlink(missing_ok=True)
-    return [f"{what} was stopped after it had finished (only its journal was left); it is complete"]
-
-
-_TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):(.*)$")
-
-
-def _append_codes(path: Path, codes: list[CodeDef]) -> None:
-    """Add ``codes`` (parents before children) to codebook.yaml, changing only added lines.
-
-    The first goes through ``codebook_edit.append_code`` (which knows every layout); when
-    ``codes:`` is then the file's last block, the others are appended below it in the same
-    indentation and the file is validated once (one code at a time re-reads the whole file each
-    time: minutes for a 262-code codebook); otherwise each goes through ``append_code``."""
-    if not codes:
-        return
-    codebook_edit.append_code(path, codes[0])
-    rest = codes[1:]
-    if not rest:
-        return
-    text = path.read_bytes().decode("utf-8-sig")
-    lines = text.splitlines(keepends=True)
-    tops = [(i, m.group(1)) for i, ln in enumerate(lines) if (m := _TOP_KEY.match(ln))]
-    first = next((ln for ln in lines if re.match(rf"^\s*-\s+key:\s*\"?{re.escape(codes[0].key)}\"?\s*$", ln)), None)
-    if not tops or tops[-1][1] != "codes" or first is None:
-        for c in rest:
-            codebook_edit.append_code(path, c)
-        return
-    dash = first.index("-")
-    col = dash + 1 + len(first[dash + 1:]) - len(first[dash + 1:].lstrip())
-    out = [text if text.endswith("\n") else text + "\n"]
-    for c in rest:
-        fields = [("key", c.key), ("parent", c.parent), ("name", c.name), ("colour", c.colour),
-                  ("definition", c.definition), ("use_when", c.use_when), ("not_when", c.not_when),
-                  ("example", c.example), ("codable", None if c.codable else "false")]
-        n = 0
-        for k, v in fields:
-            if not v:
-                continue
-            lead = " " * dash + "-" + " " * (col - dash - 1) if n == 0 else " " * col
-            rendered = (json.dumps(v, ensure_ascii=False) if k == "colour" else v if k == "codable"
-                        else codebook_edit.scalar(v))
-            out.append(f"{lead}{k}: {rendered}\n")
-            n += 1
-    new = "".join(out)
+def _write_study(path: Path, changes: dict[str, object]) -> None:
+    raw = path.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    new = refi_keep.study_text(raw.decode("utf-8-sig"), changes)
     tmp = path.with_name(f".{path.name}.import.tmp")
-    tmp.write_text(new, encoding="utf-8")
-    try:
-        cbmod.load(tmp)
-    except Exception:
-        tmp.unlink(missing_ok=True)
-        raise
+    tmp.write_bytes((b"\xef\xbb\xbf" if bom else b"") + new.encode("utf-8"))
     os.replace(tmp, path)
 
 
@@ -702,7 +579,7 @@ def import_codebook(project, rf: RefiFile) -> ImportResult:  # noqa: ANN001
     """A ``.qdc`` codebook (or only the codebook of a project): new codes into codebook.yaml."""
     with import_lock(project.root):
         recovered = recover(project)
-        _current_codebook(project)
+        current_codebook(project)
         res = _import_codebook(project, rf)
     res.recovered = recovered
     return res

@@ -104,6 +104,7 @@ class RefiFile:
     sources: list[RSource] = field(default_factory=list)
     notes: dict[str, RNote] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)  # guid -> name
+    variable_descriptions: dict[str, str] = field(default_factory=dict)  # guid -> its Description
     cases: list[RCase] = field(default_factory=list)
     unsupported: Counter = field(default_factory=Counter)    # what fieldcode cannot hold -> count
     xml: bytes = b""
@@ -282,6 +283,7 @@ def _parse(path: Path, xml: bytes, names: list[str], load: Callable[[str], bytes
     variables = _kid(root, "Variables")
     for v in _kids(variables, "Variable") if variables is not None else []:
         rf.variables[norm_guid(v.get("guid"))] = v.get("name") or ""
+        rf.variable_descriptions[norm_guid(v.get("guid"))] = _text_of(v, "Description")
     lookup = {PurePosixPath(n).name.lower(): n for n in names}
     lookup.update({n.lower(): n for n in names})
     sources = _kid(root, "Sources")

@@ -45,13 +45,17 @@ class Snapshot:
     codes: list[dict] = field(default_factory=list)        # id, key, name, parent_id, colour, definition, ...
     codings: list[dict] = field(default_factory=list)      # uid, interview_id, code_id, coder, start, end, memo, ...
     memos: list[dict] = field(default_factory=list)        # uid, author, interview_id, code_id, start, end, text, ...
+    # the study's turn settings as project-level variables: name -> value (see refi_keep)
+    study: dict[str, str] = field(default_factory=dict)
 
 
-def snapshot_of(store, name: str) -> Snapshot:  # noqa: ANN001
-    """The study in ``store`` as export rows."""
+def snapshot_of(store, name: str, study=None) -> Snapshot:  # noqa: ANN001
+    """The study in ``store`` as export rows; with ``study`` (the codebook's :class:`Study`) its
+    interviewer labels and turn settings too."""
+    from fieldcode.exchange.refi_keep import study_variables
     from fieldcode.store import exchange_rows
 
-    return Snapshot(name=name, **exchange_rows(store))
+    return Snapshot(name=name, **exchange_rows(store), study=study_variables(study) if study is not None else {})
 
 
 def derived_guid(kind: str, ident: str) -> str:
@@ -195,11 +199,18 @@ def project_xml(snap: Snapshot, *, now: datetime) -> tuple[bytes, dict[str, str]
     if snap.codes:
         _codes_xml(etree.SubElement(root, P + "CodeBook"), PROJECT_NS, snap.codes, memos_code)
     var_names = sorted({k for i in ivs for k in i["attributes"]})
-    if var_names:
+    if var_names or snap.study:
         variables = etree.SubElement(root, P + "Variables")
         for v in var_names:
             _sub(variables, P + "Variable", guid=derived_guid("variable", v), name=v,
                              typeOfVariable="Text")
+        for v, value in sorted(snap.study.items()):
+            if v in var_names:
+                continue
+            el = _sub(variables, P + "Variable", guid=derived_guid("variable", v), name=v, typeOfVariable="Text")
+            if value:
+                etree.SubElement(el, P + "Description").text = xml_safe(value)
+    if var_names:
         cases = etree.SubElement(root, P + "Cases")
         for i in ivs:
             if not i["attributes"]:
@@ -232,6 +243,8 @@ def project_xml(snap: Snapshot, *, now: datetime) -> tuple[bytes, dict[str, str]
                  creationDateTime=_time(c.get("created_at")), modifyingUser=user_guid(who),
                  modifiedDateTime=_time(c.get("updated_at")))
             if what == "coding":
+                if c.get("memo"):   # where QualCoder and others read a coding's memo (the note below too)
+                    etree.SubElement(sel, P + "Description").text = xml_safe(c["memo"])
                 cd = etree.SubElement(sel, P + "Coding")
                 _set(cd, guid=derived_guid("coding", c["uid"]), creatingUser=user_guid(who),
                      creationDateTime=_time(c.get("created_at")))

@@ -517,3 +517,20 @@ def slugify(name: str) -> str:
 
     s = re.sub(r"[^a-z0-9]+", "-", anyascii(name).lower()).strip("-")
     return s[:60] or "code"
+
+
+def retiring(cb: Codebook, known: dict[str, str], codings: dict[str, dict[str, int]]) -> list[str]:
+    """What a hand edit of codebook.yaml would retire: for each code the database holds as active
+    (``known``: key -> name) that ``cb`` no longer has and that has codings (``codings``: key ->
+    coder -> number), one line naming it, its codings per coder and what to do.  Reads only."""
+    keys = {c.key for c in cb.codes}
+    out = []
+    for key in sorted(k for k in known if k not in keys and sum((codings.get(k) or {}).values()) > 0):
+        per = codings[key]
+        n = sum(per.values())
+        who = ", ".join(f"{coder} {m}" for coder, m in sorted(per.items()) if m)
+        out.append(f"code '{key}' ({known[key]}) has {n} coding{'s' if n != 1 else ''} ({who}) but is no longer in "
+                   f"{cb.path.name}: the next command that writes retires it (its codings stay stored, under a retired "
+                   f"code that can no longer be applied). To keep it, restore its entry (key: {key}); to move its codings into another code, "
+                   f"restore the entry and run 'fieldcode codes merge {key} OTHER-CODE'")
+    return out
