@@ -82,7 +82,9 @@ def _codebook_path(ctx: typer.Context) -> Path:
 
 @codebook_app.command("check")
 def codebook_check(ctx: typer.Context, file: Annotated[Optional[Path], typer.Argument(help="Codebook file (default: the project's).")] = None) -> None:
-    """Validate codebook.yaml: every problem with its line; exit 2 if any.
+    """Validate codebook.yaml: every problem with its line; exit 2 if any.  For the project's own
+    codebook it also warns about each code that has codings but is no longer in the file (the next
+    command that writes would retire it), with its codings per coder; it only reads.
 
     Example: fieldcode codebook check
     """
