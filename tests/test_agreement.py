@@ -68,11 +68,13 @@ def test_issue_example_csv_has_every_measure(thousand):
     res = agreement(thousand, unit="char", codes=["k1"])
     lines = agreement_csv(res).splitlines()
     assert lines[0] == ("code,label,code_path,group_by,group,coders,unit,units,coded_units,observed_agreement,"
-                        "positive_agreement,cohen_kappa,krippendorff_alpha,weak")
+                        "positive_agreement,cohen_kappa,krippendorff_alpha,weak,coded_units_by_coder,units_are")
     k1 = lines[1].split(",")
     assert k1[:9] == ["k1", "One", "k1", "", ALL, "ana+ben", "char", "1000", "150"]
     assert [float(x) for x in k1[9:13]] == pytest.approx([0.9, 0.5, 4 / 9, 1601 / 3600], abs=1e-12)
     assert k1[13] == "weak"
+    # ana coded characters 0-99, ben 50-149: 100 each
+    assert k1[14:] == ["ana=100;ben=100", "units"]
 
 
 # --- every unit, three coders, missing data, interviewer turns and labels left out --------------
@@ -247,9 +249,12 @@ def test_by_arm_difference_and_warning(db_url, tmp_path):
     # pe = (200^2 + 1800^2) / 2000^2 = 0.82 -> kappa = (0.95 - 0.82) / 0.18 = 13/18
     assert close(k1.everyone[ALL].kappa, F(13, 18))
     assert len(res.warnings) == 2 and res.warnings[1].startswith("'(all codes)': ")   # k1 is the only code
-    assert res.warnings[0].startswith("'k1': reliability differs between arm groups by more than 0.2 "
-                                      "(improving minus lagging): alpha -0.555 (improving 0.445, lagging 1.000); "
-                                      "kappa ana/ben -0.556 (improving 0.444, lagging 1.000)")
+    assert res.warnings[0] == ("'k1': reliability differs between arm groups by more than 0.2 "
+                               "(improving minus lagging), where every coder compared coded at least 10 units "
+                               "in each group: alpha -0.555 (improving 0.445 (coded units ana=100, ben=100), "
+                               "lagging 1.000 (coded units ana=100, ben=100)); "
+                               "kappa ana/ben -0.556 (improving 0.444 (coded units ana=100, ben=100), "
+                               "lagging 1.000 (coded units ana=100, ben=100))")
     lagging = [ln for ln in agreement_csv(res).splitlines() if ",lagging," in ln]
     assert lagging and lagging[0].startswith("k1,One,k1,arm,lagging,ana+ben,char,1000,100,1.0,1.0,1.0,1.0,")
     s.close()

@@ -21,11 +21,13 @@ from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
 from fieldcode.team.reliability import (
     ALL,
     MEASURE_DEFINITIONS,
+    MIN_CODED,
     TENTATIVE,
     WEAK,
     Agreement,
     agreement,
     agreement_csv,
+    differs,
     fmt,
     grade,
     sidecar_extra,
@@ -43,21 +45,24 @@ WhereOpt = Annotated[Optional[list[str]], typer.Option("--where", help="Only int
 InterviewerOpt = Annotated[bool, typer.Option("--include-interviewer", help="Measure interviewer turns too (by default they are left out).")]
 ByOpt = Annotated[Optional[str], typer.Option("--by", help="An interview attribute, e.g. arm: measures per value and the difference between values (differential reliability).")]
 ThresholdOpt = Annotated[float, typer.Option("--threshold", help="With --by: warn when a code's alpha or kappa differs between groups by more than this.")]
+MinCodedOpt = Annotated[int, typer.Option("--min-coded", help=f"With --by: warn about a difference only where every coder compared coded at least this many units with the code in every group (where a coder never used it, alpha is near 0 by construction). Default {MIN_CODED}.")]
 
 
 def _project(ctx: typer.Context):
     return ctx.find_root().obj.project()
 
 
-def _compute(ctx, *, unit, coders, codes, role, where, include_interviewer, by, threshold) -> tuple:
+def _compute(ctx, *, unit, coders, codes, role, where, include_interviewer, by, threshold, min_coded=MIN_CODED) -> tuple:
     if unit not in UNITS:
         raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
     if threshold < 0:
         raise InvalidInput(f"--threshold must be 0 or more, not {threshold:g}")
+    if min_coded < 0:
+        raise InvalidInput(f"--min-coded must be 0 or more, not {min_coded}")
     p = _project(ctx)
     res = agreement(p.store, unit=unit, coders=split_list(coders), codes=split_list(codes),
                     filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
-                    order={"arm": list(p.study.arms)}, threshold=threshold)
+                    order={"arm": list(p.study.arms)}, threshold=threshold, min_coded=min_coded)
     return p, res
 
 
@@ -92,6 +97,8 @@ def render(res: Agreement) -> Table:
         return t
     cmp = res.compared()
     for g in cmp:
+        t.add_column(escape(f"coded {g}"), justify="right")
+    for g in cmp:
         t.add_column(escape(f"α {g}"), justify="right")
     t.add_column("Δα", justify="right")
     one_pair = len(res.pairs) == 1
@@ -102,12 +109,15 @@ def render(res: Agreement) -> Table:
     t.add_column("")
     pk = res.pairs[0]
     for r in res.rows:
-        cells = [fmt(r.everyone[g].alpha) for g in cmp] + [_signed(r.difference.get("alpha", math.nan))]
+        cells = ["/".join(f"{n:,}" for _c, n in r.everyone[g].coder_units) for g in cmp]
+        cells += [fmt(r.everyone[g].alpha) for g in cmp] + [_signed(r.difference.get("alpha", math.nan))]
         if one_pair:
             cells += [fmt(r.pairs[pk][g].kappa) for g in cmp]
             cells.append(_signed(r.difference.get(f"kappa {pk[0]}/{pk[1]}", math.nan)))
-        flag = any(not math.isnan(d) and abs(d) > res.threshold for d in r.difference.values())
-        t.add_row(label(r), *cells, f"differs > {res.threshold:g}" if flag else "")
+        over = any(not math.isnan(d) and abs(d) > res.threshold for d in r.difference.values())
+        flag = (f"differs > {res.threshold:g}" if differs(r, res) else
+                f"few coded (< {res.min_coded})" if over else "")
+        t.add_row(label(r), *cells, flag)
     return t
 
 
@@ -120,7 +130,8 @@ def notes(res: Agreement) -> list[str]:
     lines = [f"Unit: {res.unit} = {UNIT_DEFINITIONS[res.unit]}; {UNIT_DEFINITIONS['coded']}.",
              f"Missing data: {UNIT_DEFINITIONS['missing']}.",
              "Observed and positive agreement, and α, are over all the coders together (Krippendorff's "
-             "coincidences); κ is Cohen's, per pair. '(all codes)' pools every code's judgements.",
+             "coincidences); κ is Cohen's, per pair. '(all codes)' pools every code's judgements: its units "
+             "and coded count unit × code judgements (units × codes).",
              f"Marks: α below {WEAK} weak !, below {TENTATIVE} tentative; — = undefined (no variation).",
              "Interviewer turns are included." if o.get("include_interviewer") else
              "Interviewer turns are left out (--include-interviewer measures them); speaker labels never count."]
@@ -129,7 +140,10 @@ def notes(res: Agreement) -> list[str]:
     if res.by:
         cmp = res.compared()
         how = f"{cmp[0]} minus {cmp[1]}" if len(cmp) == 2 else "largest minus smallest group"
-        lines.append(f"Groups by {res.by}; Δ = {how}; threshold {res.threshold:g}.")
+        lines.append(f"Groups by {res.by}; Δ = {how}; threshold {res.threshold:g}. 'coded GROUP': units each "
+                     f"coder coded ({'/'.join(res.coders)}). A difference is warned about only where every coder "
+                     f"compared coded at least {res.min_coded} units in every group (--min-coded); otherwise "
+                     f"'few coded'.")
     return lines
 
 
@@ -144,6 +158,7 @@ def agreement_cmd(
     include_interviewer: InterviewerOpt = False,
     by: ByOpt = None,
     threshold: ThresholdOpt = 0.1,
+    min_coded: MinCodedOpt = MIN_CODED,
     format: Annotated[str, typer.Option("--format", help="table (the terminal) or csv (to standard output).")] = "table",
 ) -> None:
     """Intercoder agreement per code and overall: observed agreement, positive (specific)
@@ -154,14 +169,15 @@ def agreement_cmd(
     Units: char, word, sentence, turn, interview, all on the analysed text (speaker labels and,
     by default, interviewer turns left out; codings are clipped to it).  A coder's units in an
     interview they never coded are missing, not "not coded".  With --by arm: alpha and kappa
-    per arm and their difference, with a warning above --threshold.
+    per arm, each coder's coded units per arm, and their difference, with a warning above
+    --threshold where every coder coded at least --min-coded units with the code in every arm.
 
     Example: fieldcode agreement --coders ana,ben --unit sentence --by arm
     """
     if format not in ("table", "csv"):
         raise InvalidInput(f"--format must be table or csv, not '{format}'")
     _p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
-                       include_interviewer=include_interviewer, by=by, threshold=threshold)
+                       include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded)
     if format == "csv":
         sys.stdout.write(agreement_csv(res))
         sys.stdout.flush()
@@ -185,16 +201,18 @@ def export_agreement(
     include_interviewer: InterviewerOpt = False,
     by: ByOpt = None,
     threshold: ThresholdOpt = 0.1,
+    min_coded: MinCodedOpt = MIN_CODED,
 ) -> None:
     """Write intercoder agreement: one CSV row per code x group x set of coders (each pair, and
     all coders together when more than two) with units, coded units, observed and positive
-    agreement, Cohen's kappa and Krippendorff's alpha; and a JSON sidecar with the unit and
+    agreement, Cohen's kappa, Krippendorff's alpha and each coder's coded units ('(all codes)'
+    rows count unit x code judgements, as column units_are says); and a JSON sidecar with the unit and
     measure definitions, the coders and the differential-reliability warnings.
 
     Example: fieldcode export agreement -o results/agreement.csv --coders ana,ben --by arm
     """
     p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
-                      include_interviewer=include_interviewer, by=by, threshold=threshold)
+                      include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded)
     output.parent.mkdir(parents=True, exist_ok=True)
     side = output.with_suffix(".json")
     export.write_text(output, agreement_csv(res))

@@ -20,7 +20,15 @@ of values, weighted ``1/(m-1)``):
   over the units of the interviews both coded.
 
 The "(all codes)" row pools every code's judgements (each unit x code is one binary judgement):
-its coincidence matrices and 2x2 tables are the sums over the codes.
+its coincidence matrices and 2x2 tables are the sums over the codes, and so are its counts: its
+``units`` are unit x code judgements (the units times the number of codes) and its ``coded``
+the judgements at least one coder made, so every figure in the row counts the same thing.
+
+Each measure also carries each coder's coded units (``coder_units``: the units that coder coded
+with the code, over the same units as the measure).  Differential reliability (``--by``) warns
+about a difference between groups only where every coder it compares coded at least
+``min_coded`` units (default :data:`MIN_CODED`) in every group: where one coder never used the
+code in a group, alpha there is near 0 (or undefined) by construction, not a finding.
 
 Edge cases (defined, documented, tested): a code nobody used has observed agreement 1 and no
 positive agreement, kappa or alpha (no variation: shown as "—", empty in CSV); so does a code
@@ -43,6 +51,7 @@ from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS, UnitHistogram, res
 
 ALL = "(all)"
 ALL_CODES = "(all codes)"
+MIN_CODED = 10      # differential reliability: coded units each coder needs in each group
 WEAK = 0.667        # Krippendorff (2004): below 0.667, no conclusions
 TENTATIVE = 0.800   # 0.667-0.800: tentative conclusions only
 MEASURE_DEFINITIONS = {
@@ -54,7 +63,12 @@ MEASURE_DEFINITIONS = {
              "over the units of the interviews both coded; binary per code (coded / not coded)",
     "alpha": "Krippendorff's alpha, nominal, any number of coders, missing values allowed: "
              "1 - (n - 1) o01 / (n0 n1)",
-    "all codes": "every code's judgements pooled: each unit x code is one binary judgement",
+    "all codes": "every code's judgements pooled: each unit x code is one binary judgement; the row's units "
+                 "and coded units count those judgements (units x codes)",
+    "coded_units_by_coder": "each coder's coded units: the units that coder coded with the code, over the "
+                            "same units as the measure ((all codes): judgements)",
+    "differential": f"with --by, a difference between groups is warned about only where every coder compared "
+                    f"coded at least --min-coded units (default {MIN_CODED}) in every group",
     "weak": f"alpha below {WEAK} (weak) or below {TENTATIVE} (tentative), after Krippendorff (2004)",
     "undefined": "a measure with no variation (a code nobody used, or every unit coded by everyone) or no "
                  "units is undefined: shown as a dash, empty in CSV",
@@ -69,6 +83,11 @@ class Measures:
     positive: float
     alpha: float
     kappa: float = math.nan   # pairs only
+    coder_units: tuple[tuple[str, int], ...] = ()   # (coder, units that coder coded), in coder order
+
+    def coded_by(self) -> str:
+        """Each coder's coded units, e.g. ``ana=12;ben=0``."""
+        return ";".join(f"{c}={n}" for c, n in self.coder_units)
 
 
 @dataclass
@@ -99,6 +118,7 @@ class Agreement:
     warnings: list[str]
     options: dict
     threshold: float
+    min_coded: int = MIN_CODED
 
     def compared(self) -> list[str]:
         """The groups a difference is taken between (all values of ``by`` except missing)."""
@@ -198,12 +218,27 @@ def kappa_from(n: float, n_a: float, n_b: float, n_ab: float) -> float:
     return (po - pe) / (1.0 - pe)
 
 
-def _measures(o00, o11, o01, units, coded, kappa=math.nan) -> Measures:
+def coder_tables(h: UnitHistogram, subset: int, member):
+    """Units each coder of ``subset`` coded, per code x group, over the units of the interviews
+    rated by at least two coders of the subset (the units of :func:`coincidences`): a list of
+    (coder index, codes x groups array)."""
+    import numpy as np
+
+    masks = np.arange(h.hist.shape[2], dtype=np.int64)
+    pairable = (_popcount(h.rated & subset) >= 2).astype(np.float64)
+    mem = member * pairable[:, None]
+    hist = h.hist.astype(np.float64)
+    return [(c, np.einsum("rim,m,ig->rg", hist, ((masks >> c) & 1).astype(np.float64), mem))
+            for c in range(int(subset).bit_length()) if (subset >> c) & 1]
+
+
+def _measures(o00, o11, o01, units, coded, kappa=math.nan, coder_units=()) -> Measures:
     n = o00 + o11 + 2 * o01
     return Measures(units=int(round(units)), coded=int(round(coded)),
                     observed=(o00 + o11) / n if n > 0 else math.nan,
                     positive=o11 / (o11 + o01) if o11 + o01 > 0 else math.nan,
-                    alpha=alpha_from(o00, o11, o01), kappa=kappa)
+                    alpha=alpha_from(o00, o11, o01), kappa=kappa,
+                    coder_units=tuple((c, int(round(x))) for c, x in coder_units))
 
 
 # =============================================================================================
@@ -214,14 +249,16 @@ def _measures(o00, o11, o01, units, coded, kappa=math.nan) -> Measures:
 def agreement(store, *, unit: str = "sentence", coders: Sequence[str] | None = None,
               codes: Sequence[str] | None = None, filters: dict[str, list[str]] | None = None,
               include_interviewer: bool = False, by: str | None = None,
-              order: dict[str, Sequence[str]] | None = None, threshold: float = 0.1) -> Agreement:
+              order: dict[str, Sequence[str]] | None = None, threshold: float = 0.1,
+              min_coded: int = MIN_CODED) -> Agreement:
     """Agreement per code and overall (see the module docstring for every definition).
 
     * ``unit``: one of ``fieldcode.team.agreement.UNITS``.
     * ``coders``: two or more (default: every coder with codings in the interviews in scope).
     * ``by``: an interview attribute; each of its values is a group with its own measures, and
       each code gets the difference between groups (two groups: first minus second, in
-      ``order``; more: largest minus smallest), with a warning when it exceeds ``threshold``.
+      ``order``; more: largest minus smallest), with a warning when it exceeds ``threshold``
+      and every coder compared coded at least ``min_coded`` units in every group.
     """
     from fieldcode.analysis import MISSING, load_code_tree
 
@@ -246,6 +283,7 @@ def agreement(store, *, unit: str = "sentence", coders: Sequence[str] | None = N
     full = (1 << m) - 1
     pairs = list(combinations(range(m), 2))
     o00, o11, o01, units, coded = coincidences(h, full, member)
+    each = coder_tables(h, full, member)
     # a pair's own coincidences (its alpha, observed and positive agreement) and its kappa
     pair_stats = {}
     for a, b in pairs:
@@ -261,24 +299,25 @@ def agreement(store, *, unit: str = "sentence", coders: Sequence[str] | None = N
         def tot(x, g):
             return float(np.asarray(x)[sel, g].sum())
 
+        # (all codes): every count is summed over the codes, like its judgements
         if r == n_rows:
             key, label, path, depth = ALL_CODES, ALL_CODES, "", top
-            unit_tot = (lambda x, g: float(np.asarray(x)[0, g]) if n_rows else 0.0)
         else:
             c = tree.by_key[scope.keys[r]]
             key, label, path, depth = c.key, c.name, c.path, c.depth
-            unit_tot = tot
         everyone = {}
         per_pair: dict[tuple[str, str], dict[str, Measures]] = {}
         for g, name in enumerate(groups):
-            everyone[name] = _measures(tot(o00, g), tot(o11, g), tot(o01, g), unit_tot(units, g), tot(coded, g))
+            everyone[name] = _measures(tot(o00, g), tot(o11, g), tot(o01, g), tot(units, g), tot(coded, g),
+                                       coder_units=[(scope.coders[ci], tot(x, g)) for ci, x in each])
         for (a, b), (sub, tab) in pair_stats.items():
             pk = (scope.coders[a], scope.coders[b])
             per_pair[pk] = {}
             for g, name in enumerate(groups):
                 kap = kappa_from(tot(tab[0], g), tot(tab[1], g), tot(tab[2], g), tot(tab[3], g))
                 per_pair[pk][name] = _measures(tot(sub[0], g), tot(sub[1], g), tot(sub[2], g),
-                                               unit_tot(sub[3], g), tot(sub[4], g), kap)
+                                               tot(sub[3], g), tot(sub[4], g), kap,
+                                               coder_units=[(pk[0], tot(tab[1], g)), (pk[1], tot(tab[2], g))])
             if m == 2:
                 # two coders: "everyone" is the pair, and carries its kappa
                 everyone = {name: per_pair[pk][name] for name in groups}
@@ -286,9 +325,10 @@ def agreement(store, *, unit: str = "sentence", coders: Sequence[str] | None = N
     result = Agreement(unit=unit, coders=list(scope.coders),
                        pairs=[(scope.coders[a], scope.coders[b]) for a, b in pairs], by=by, groups=groups,
                        rows=rows, n_interviews=n_iv, n_compared=int((_popcount(h.rated) >= 2).sum()), warnings=[], threshold=threshold,
+                       min_coded=min_coded,
                        options={"unit": unit, "coders": list(scope.coders), "codes": list(codes) if codes else None,
                                 "filters": filters or {}, "include_interviewer": include_interviewer, "by": by,
-                                "threshold": threshold})
+                                "threshold": threshold, "min_coded": min_coded})
     if by:
         _differences(result)
     return result
@@ -301,6 +341,23 @@ def _spread(values: dict[str, float], groups: list[str]) -> float:
     return vals[0] - vals[1] if len(vals) == 2 else max(vals) - min(vals)
 
 
+def enough_coded(per: dict[str, Measures], groups: list[str], min_coded: int) -> bool:
+    """Every coder of the measures coded at least ``min_coded`` units in every group."""
+    return all(n >= min_coded for g in groups for _c, n in per[g].coder_units)
+
+
+def differs(row: AgreementRow, res: Agreement) -> list[str]:
+    """The differences of ``row`` that are warned about: over the threshold, and with enough
+    coded units from every coder compared in every group."""
+    cmp = res.compared()
+    out = []
+    for what, d in row.difference.items():
+        per = row.everyone if what == "alpha" else row.pairs[tuple(what[6:].split("/"))]
+        if not math.isnan(d) and abs(d) > res.threshold and enough_coded(per, cmp, res.min_coded):
+            out.append(what)
+    return out
+
+
 def _differences(res: Agreement) -> None:
     cmp = res.compared()
     how = (f"{cmp[0]} minus {cmp[1]}" if len(cmp) == 2 else "largest minus smallest")
@@ -309,14 +366,16 @@ def _differences(res: Agreement) -> None:
         for pk, per in row.pairs.items():
             row.difference[f"kappa {pk[0]}/{pk[1]}"] = _spread({g: per[g].kappa for g in cmp}, cmp)
         over = []
-        for what, d in row.difference.items():
-            if not math.isnan(d) and abs(d) > res.threshold:
-                per = (row.everyone if what == "alpha" else row.pairs[tuple(what[6:].split("/"))])
-                vals = ", ".join(f"{g} {_val(per[g].alpha if what == 'alpha' else per[g].kappa)}" for g in cmp)
-                over.append(f"{what} {d:+.3f} ({vals})")
+        for what in differs(row, res):
+            d = row.difference[what]
+            per = (row.everyone if what == "alpha" else row.pairs[tuple(what[6:].split("/"))])
+            vals = ", ".join(f"{g} {_val(per[g].alpha if what == 'alpha' else per[g].kappa)} "
+                             f"(coded units {per[g].coded_by().replace(';', ', ')})" for g in cmp)
+            over.append(f"{what} {d:+.3f} ({vals})")
         if over:
             res.warnings.append(f"'{row.key}': reliability differs between {res.by} groups by more than "
-                                f"{res.threshold:g} ({how}): {'; '.join(over)}")
+                                f"{res.threshold:g} ({how}), where every coder compared coded at least "
+                                f"{res.min_coded} units in each group: {'; '.join(over)}")
     if len(cmp) < 2:
         res.warnings.append(f"only {len(cmp)} value(s) of '{res.by}' in scope: no difference between groups")
 
@@ -335,7 +394,10 @@ def fmt(x: float, digits: int = 3) -> str:
 
 
 CSV_COLUMNS = ["code", "label", "code_path", "group_by", "group", "coders", "unit", "units", "coded_units",
-               "observed_agreement", "positive_agreement", "cohen_kappa", "krippendorff_alpha", "weak"]
+               "observed_agreement", "positive_agreement", "cohen_kappa", "krippendorff_alpha", "weak",
+               "coded_units_by_coder", "units_are"]
+# (all codes) pools judgements: its units and coded units count unit x code judgements
+UNITS_ARE = {False: "units", True: "unit x code judgements"}
 
 
 def agreement_csv(res: Agreement) -> str:
@@ -359,7 +421,8 @@ def agreement_csv(res: Agreement) -> str:
                 sets.append(("+".join(pk), per[g]))
             for who, ms in sets:
                 w.writerow([row.key, row.label, row.path, res.by or "", g, who, res.unit, ms.units, ms.coded,
-                            num(ms.observed), num(ms.positive), num(ms.kappa), num(ms.alpha), grade(ms.alpha)])
+                            num(ms.observed), num(ms.positive), num(ms.kappa), num(ms.alpha), grade(ms.alpha),
+                            ms.coded_by(), UNITS_ARE[row.overall]])
     return buf.getvalue()
 
 
@@ -370,10 +433,12 @@ def sidecar_extra(res: Agreement) -> dict:
             "measures": MEASURE_DEFINITIONS, "coders": res.coders, "interviews": res.n_interviews,
             "interviews_coded_by_two_or_more": res.n_compared,
             "differential": ({"by": res.by, "groups": res.compared(), "threshold": res.threshold,
+                              "min_coded_units": res.min_coded,
                               "difference": "first minus second group" if len(res.compared()) == 2
                               else "largest minus smallest group",
                               "warnings": res.warnings} if res.by else None)}
 
 
 __all__ = ["agreement", "agreement_csv", "Agreement", "AgreementRow", "Measures", "UNITS", "UNIT_DEFINITIONS",
-           "MEASURE_DEFINITIONS", "ALL", "ALL_CODES", "grade", "fmt", "sidecar_extra", "alpha_from", "kappa_from"]
+           "MEASURE_DEFINITIONS", "ALL", "ALL_CODES", "MIN_CODED", "grade", "fmt", "sidecar_extra", "alpha_from", "kappa_from",
+           "differs", "enough_coded"]
