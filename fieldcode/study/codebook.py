@@ -42,7 +42,8 @@ CODE_FIELDS = {
     "key", "name", "parent", "colour", "color", "hotkey", "definition", "use_when", "not_when",
     "example", "keywords", "codable",
 }
-STUDY_FIELDS = {"name", "arms", "interviewer_speakers", "required_attributes", "turns", "interviewer_lines"}
+STUDY_FIELDS = {"name", "arms", "interviewer_speakers", "required_attributes", "turns", "interviewer_lines",
+                "identifying"}
 TURN_MODES = ("labels", "paragraphs", "auto", "questions")  # how turns are marked: see fieldcode.text.TurnRule
 DEFAULT_ARMS = ("improving", "lagging")
 DEFAULT_INTERVIEWERS = ("Interviewer", "Int", "I", "Q", "Facilitator", "Moderator", "Researcher")
@@ -83,6 +84,9 @@ class Study:
     # an interview's own `turns` / `interviewer_lines` attributes override these.
     turns: str = "labels"
     interviewer_lines: str = ""
+    # Attributes whose values identify someone, beyond participant and neighbourhood (always
+    # proposed by `fieldcode pseudonyms scan`).
+    identifying: tuple[str, ...] = ()
 
     @property
     def focal_arm(self) -> str:
@@ -378,7 +382,8 @@ def _load_study(node: object, where: str, problems: list[str], line: int) -> Stu
             )
         else:
             study.arms = (arms[0], arms[1])
-    for key, attr in (("interviewer_speakers", "interviewer_speakers"), ("required_attributes", "required_attributes")):
+    for key, attr in (("interviewer_speakers", "interviewer_speakers"), ("required_attributes", "required_attributes"),
+                      ("identifying", "identifying")):
         if key in node:
             vals = _str_list(node[key])
             if vals is None:
