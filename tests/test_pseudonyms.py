@@ -316,6 +316,16 @@ def test_leak_check_catches_line_breaks_case_and_accents():
     assert ps.offsets.span(8, 15) == (4, 14)
 
 
+def test_refuse_leaks_names_the_output_not_the_detail():
+    from fieldcode.privacy.replace import LeakFound, refuse_leaks
+
+    refuse_leaks("[Person 1] came", ["Pat Quinlan"], where="quotes.csv")      # nothing left: no error
+    with pytest.raises(LeakFound) as exc:
+        refuse_leaks("Pat\r\nQUINLAN came", ["Pat Quinlan"], where="quotes.csv")
+    assert "quotes.csv was not written" in str(exc.value) and "1 accepted" in str(exc.value)
+    assert "Quinlan" not in str(exc.value)
+
+
 def test_find_spans_prefers_the_longer_detail():
     t = "Pat said Pat Quinlan came."
     assert find_spans(t, ["Pat", "Pat Quinlan"]) == [(0, 3, "Pat"), (9, 20, "Pat Quinlan")]
@@ -428,3 +438,4 @@ def test_key_file_round_trip(tmp_path):
     assert again.entry_id("zoe smith") == e.id
     assert stat.S_IMODE((tmp_path / keymod.KEY_FILE).stat().st_mode) == 0o600
     assert json.dumps(again.accepted()) == json.dumps({"Zoë  Smith": "[Person 1]"})
+    assert again.category_of("ZOE SMITH") == "person" and again.category_of("Nobody") == "detail"

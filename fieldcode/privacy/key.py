@@ -82,6 +82,12 @@ class Key:
 
         raise NotFound(f"no pseudonym entry '{ref}' in {self.path}: 'fieldcode pseudonyms list' shows the ids")
 
+    def category_of(self, original: str) -> str:
+        """The category of the entry for ``original`` (any case or accents): what an
+        anonymisation log names in place of the original."""
+        e = self.entries.get(self.entry_id(original))
+        return e.category if e is not None else "detail"
+
     def accepted(self) -> dict[str, str]:
         """original -> pseudonym of every accepted entry: what ``replace.pseudonymise`` takes."""
         return {e.original: e.pseudonym or "[removed]" for e in self.entries.values() if e.state == "accepted"}

@@ -7,7 +7,9 @@ any run of white space (a line break too) matches any other, and a detail matche
 words (``Pat`` is not found in ``Patrick``).  Where matches overlap the longer one wins
 (``Pat Quinlan`` before ``Pat``).
 
-Pure text maths: imports nothing from fieldcode but the ground floor.
+Pure text maths: imports nothing from fieldcode but the ground floor.  An export that
+pseudonymises calls :func:`pseudonymise` on each text (moving its codings with
+``Pseudonymised.offsets``) and :func:`refuse_leaks` on everything it is about to write.
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from fieldcode.errors import FieldcodeError
+
+
+class LeakFound(FieldcodeError):
+    """A pseudonymised output still names an accepted detail: it must not be written."""
 
 
 @lru_cache(maxsize=4096)
@@ -155,3 +163,13 @@ def leaks(output: str, originals: Iterable[str]) -> list[str]:
             if p.search(ft):
                 hit.add(n)
     return sorted({by_norm[n] for n in hit if n in by_norm}, key=str.casefold)
+
+
+def refuse_leaks(output: str, originals: Iterable[str], *, where: str) -> None:
+    """Raise :class:`LeakFound` (naming ``where`` and how many details, never the details
+    themselves: the message may be logged) when ``output`` names an accepted original."""
+    found = leaks(output, originals)
+    if found:
+        raise LeakFound(f"{where} was not written: it still names {len(found)} accepted identifying detail(s) "
+                        "after pseudonymisation. 'fieldcode pseudonyms list --state accepted' shows the details; "
+                        "report this as a bug with the export you ran")
