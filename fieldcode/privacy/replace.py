@@ -64,6 +64,23 @@ def detail_pattern(original: str) -> re.Pattern[str] | None:
     return None if body is None else re.compile(rf"(?<![\w]){body}(?![\w])")
 
 
+@lru_cache(maxsize=4096)
+def _bare_pattern(original: str) -> re.Pattern[str] | None:
+    body = _body(original)
+    return None if body is None else re.compile(rf"{body}(?![\w])")
+
+
+def occurrences(folded: str, original: str) -> list[tuple[int, int]]:
+    """Every place ``original`` occurs in a text (given folded), whole words: what
+    :func:`detail_pattern` finds, faster on long texts (a pattern that starts with its literal
+    words lets the regex engine skip ahead; the word boundary before it is checked here)."""
+    pat = _bare_pattern(original)
+    if pat is None:
+        return []
+    return [(m.start(), m.end()) for m in pat.finditer(folded)
+            if m.start() == 0 or not (folded[m.start() - 1].isalnum() or folded[m.start() - 1] == "_")]
+
+
 @lru_cache(maxsize=64)
 def _any_pattern(originals: frozenset[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
     by_norm: dict[str, str] = {}

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from fieldcode.errors import InvalidInput
-from fieldcode.privacy.replace import detail_pattern, fold
+from fieldcode.privacy.replace import fold, occurrences
 
 DEFAULT_IDENTIFYING = ("participant", "neighbourhood")
 ATTRIBUTE_CATEGORY = {"participant": "participant", "neighbourhood": "place"}
@@ -105,7 +105,7 @@ class _Pool:
 
     def add(self, text: str, category: str, evidence: str) -> None:
         text = " ".join(text.split()).strip(" ,.;:")
-        if len(text) < 2 or detail_pattern(text) is None:
+        if len(text) < 2 or not any(ch.isalnum() for ch in text):
             return
         k = fold(text)
         c = self.by_key.get(k)
@@ -118,10 +118,24 @@ class _Pool:
             c.evidence.append(evidence)
 
 
+_QUOTES = set("\"“‘«")
+_TIMESTAMP = re.compile(r"[\[(]\s*\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?\s*[\])]\s*$")
+
+
 def _sentence_start(text: str, i: int, floor: int) -> bool:
+    """Whether the word at ``i`` starts a sentence: after . ! ? : ; or a line break, or after an
+    opening quote (speech), or after a timestamp ([01:46]) that starts a line."""
     j = i - 1
+    while j >= floor and text[j] in " \t":
+        j -= 1
+    if j >= floor and text[j] in _QUOTES:
+        return True
     while j >= floor and (text[j] in " \t" or text[j] in _OPENERS):
         j -= 1
+    if j >= floor and text[j] in ")]":
+        m = _TIMESTAMP.search(text, max(floor, j - 20), j + 1)
+        if m is not None:
+            return _sentence_start(text, m.start(), floor) or True
     return j < floor or text[j] == "\n" or text[j] in _ENDERS
 
 
@@ -266,7 +280,6 @@ def scan(docs: Sequence[Document], *, interviewer_labels: Iterable[str] = (), id
         _spacy_entities(pool, docs, spacy_model)
     folded = [(d.name, fold(d.text)) for d in docs]
     for c in pool.by_key.values():
-        pat = detail_pattern(c.text)
         for name, ft in folded:
-            c.occurrences.extend((name, m.start(), m.end()) for m in pat.finditer(ft))
+            c.occurrences.extend((name, a, b) for a, b in occurrences(ft, c.text))
     return sorted(pool.by_key.values(), key=lambda c: (PRIORITY.get(c.category, 15), c.category, fold(c.text)))
