@@ -439,3 +439,24 @@ def test_key_file_round_trip(tmp_path):
     assert stat.S_IMODE((tmp_path / keymod.KEY_FILE).stat().st_mode) == 0o600
     assert json.dumps(again.accepted()) == json.dumps({"Zoë  Smith": "[Person 1]"})
     assert again.category_of("ZOE SMITH") == "person" and again.category_of("Nobody") == "detail"
+
+
+def test_accept_with_another_category_takes_that_categorys_label(mini, mini_dir):
+    p = mini
+    review.scan_study(p.store, mini_dir, p.study, "ana")
+    k = keymod.load(mini_dir)
+    ash = k.entry_id("Ashcliffe")
+    assert k.entries[ash].category == "place"                  # a neighbourhood's value
+    review.accept(p.store, mini_dir, "ana", [ash])
+    assert keymod.load(mini_dir).entries[ash].pseudonym == "[Place A]"
+    review.accept(p.store, mini_dir, "ben", [ash], category="organisation")
+    e = keymod.load(mini_dir).entries[ash]
+    assert (e.category, e.pseudonym, e.by) == ("organisation", "[Organisation 1]", "ben")
+    assert [d.detail["pseudonym"] for d in pstore.q_decisions(p.store, entry=ash)] == ["[Place A]", "[Organisation 1]"]
+
+
+def test_a_spacy_model_that_is_not_installed_is_named():
+    from fieldcode.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="'en_core_web_nowhere' named in your settings"):
+        scan([Document("x", "Some text with Zanzibar in it.")], spacy_model="en_core_web_nowhere")
