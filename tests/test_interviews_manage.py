@@ -319,3 +319,17 @@ def test_interviews_and_coverage_print_the_same_coded_share(bundled_coded, tmp_p
     r = cli(root, None, "coverage")
     row = next(line for line in r.output.splitlines() if name in line and "(all coders)" in line)
     assert row.rstrip(" │").endswith(expected), (expected, row)
+    # one coder's progress: the same two commands agree for ben alone
+    bens = set()
+    for st, en in sql(url, "SELECT start, \"end\" FROM coding WHERE interview_id = :i AND coder = 'ben'", i=iv):
+        bens.update(range(st, en))
+    ben_hit = sum(any(a <= m.start() < b for a, b in bodies) and any(k in bens for k in range(m.start(), m.end()))
+                  for m in re.finditer(r"\w+(?:['\u2019-]\w+)*", text))
+    expected_ben = f"{ben_hit / analysed:.0%}"
+    assert expected_ben != expected
+    r = cli(root, None, "interviews", "--by", "ben")
+    row = next(line for line in r.output.splitlines() if f" {name} " in line)
+    assert f" {expected_ben} " in row, (expected_ben, row)
+    r = cli(root, None, "coverage", "--coder", "ben")
+    row = next(line for line in r.output.splitlines() if name in line and " ben " in line)
+    assert row.rstrip(" │").endswith(expected_ben), (expected_ben, row)

@@ -38,16 +38,14 @@ def interviews_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from fieldcode.analysis import coverage
+    from fieldcode.analysis.progress import coded_shares
     from fieldcode.exchange.sources import interview_file_warnings
     from fieldcode.store.interview_ops import interview_sources
 
     p = state(ctx).project(write=False)
     infos = p.store.interview_infos(coder=coder)
     turn_counts = p.store.turn_counts()
-    # one figure everywhere: coverage's share of analysed words (its last row per interview is
-    # the one for every coder together, or the only coder)
-    share = {r.interview: r.share for r in coverage(p.store, coders=[coder] if coder else None)}
+    share = coded_shares(p.store, coder)   # one figure everywhere: coverage's share of analysed words
     grouping = ("pair", "arm", "neighbourhood")
     shown = {"interviewer", "source", "date", "participant", "turns", "interviewer_lines", *grouping}
     extra = sorted({k for i in infos for k in i.attributes} - shown - {"role"})
@@ -86,7 +84,7 @@ def interviews_cmd(
             last = head
         t.add_row(str(i.id), escape(Path(i.name).stem), escape(a.get("role", "—")), *[escape(a.get(x, "—")) for x in extra],
                   f"{i.n_words:,}", *map(str, turn_counts.get(i.id, (0, 0))), str(i.n_codings),
-                  f"{share.get(i.name, 0.0):.0%}",
+                  f"{share.get(i.id, 0.0):.0%}",
                   *([escape(", ".join(i.coders))] if wide else []))
     out.print(t)
     out.print(f"{len(infos)} interviews, {sum(i.n_words for i in infos):,} words")

@@ -154,8 +154,11 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
             target, self._restore_at = self._saved_position()
         if target is None:
             self._infos = self.store.interview_infos(coder=self.me)
+            from fieldcode.analysis.progress import coded_shares
+
+            shares = coded_shares(self.store, self.me)
             order = navigator_order(
-                [InterviewItem(i.id, i.name, i.attributes, i.n_codings, i.coded_share) for i in self._infos],
+                [InterviewItem(i.id, i.name, i.attributes, i.n_codings, shares.get(i.id, 0.0)) for i in self._infos],
                 self.project.study.arms)
             target = order[0] if order else None
         if target is not None:
@@ -325,7 +328,11 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
     def refresh_navigator(self, infos: list | None = None) -> None:
         if infos is None:
             infos = self.store.interview_infos(coder=None if self.show_all else self.me)
-        items = [InterviewItem(i.id, i.name, i.attributes, i.n_codings, i.coded_share) for i in infos]
+        from fieldcode.analysis.progress import coded_shares
+
+        # the share of analysed words coded, as 'fieldcode interviews' and 'fieldcode coverage' show it
+        shares = coded_shares(self.store, None if self.show_all else self.me)
+        items = [InterviewItem(i.id, i.name, i.attributes, i.n_codings, shares.get(i.id, 0.0)) for i in infos]
         self.query_one(Navigator).show(items, self.project.study.arms, self.iv_id)
 
     def refresh_codebook(self) -> None:

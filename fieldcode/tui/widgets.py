@@ -31,7 +31,7 @@ class InterviewItem:
     name: str
     attributes: dict[str, str]
     n_codings: int
-    coded_share: float
+    coded_share: float   # share of analysed words coded with any code (fieldcode.analysis.progress)
 
 
 @dataclass
