@@ -460,3 +460,25 @@ def test_a_spacy_model_that_is_not_installed_is_named():
 
     with pytest.raises(InvalidInput, match="'en_core_web_nowhere' named in your settings"):
         scan([Document("x", "Some text with Zanzibar in it.")], spacy_model="en_core_web_nowhere")
+
+
+def test_another_copys_decisions_are_carried_once(mini_dir, tmp_path, db_url):
+    """What merge needs: ben's decisions in his copy come into ana's database, with their own
+    coder and time, and carrying them again adds nothing."""
+    here = Project.open(mini_dir, db=db_url, coder="ana", settings=Settings())
+    there = Project.open(mini_dir, db=f"sqlite:///{tmp_path / 'ben.db'}", coder="ben", settings=Settings())
+    try:
+        assert here.import_files().ok and there.import_files().ok
+        review.scan_study(here.store, mini_dir, here.study, "ana")
+        k = keymod.load(mini_dir)
+        review.reject(there.store, mini_dir, "ben", [k.entry_id("Brookside")])
+        review.accept(there.store, mini_dir, "ben", [k.entry_id("Sam")])
+        theirs = pstore.q_decisions(there.store)
+        assert pstore.carry_decisions(here.store, theirs) == 2
+        assert pstore.carry_decisions(here.store, theirs) == 0
+        got = [(d.coder, d.action, d.detail.get("entry")) for d in pstore.q_decisions(here.store)]
+        assert got == [("ana", "pn-scan", None), ("ben", "pn-reject", k.entry_id("Brookside")),
+                       ("ben", "pn-accept", k.entry_id("Sam"))]
+    finally:
+        here.close()
+        there.close()

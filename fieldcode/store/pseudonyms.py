@@ -10,6 +10,10 @@ current state of every entry beside its original, which exports need anyway; the
 keeps the audit trail (who decided what, when; two coders' decisions both kept), which is what
 the event log is for, and it needs no schema change.  Actions: ``pn-scan``, ``pn-accept``,
 ``pn-reject``, ``pn-add`` (``event.action`` holds 16 characters).
+
+``merge`` carries them with :func:`carry_decisions` (another copy's decisions that this copy
+lacks, matched on time, coder, action and detail, so carrying twice adds nothing).  The key
+files must be merged apart (their entries match by id only between copies of one key).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -61,3 +65,21 @@ def q_decisions(store, *, entry: str | None = None) -> list[Decision]:
             if entry is None or d.get("entry") == entry:
                 out.append(Decision(r.id, r.at, r.coder, r.action, d))
     return out
+
+
+def _naive(at: datetime) -> datetime:
+    return at.replace(tzinfo=None) if at.tzinfo is None else at.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def carry_decisions(store, theirs: Iterable[Decision]) -> int:
+    """Append another copy's decisions (``q_decisions`` of it) that this copy has not got, with
+    their own time and coder, in ONE transaction; how many were added."""
+    mine = {(_naive(d.at), d.coder, d.action, json.dumps(d.detail, sort_keys=True)) for d in q_decisions(store)}
+    new = [d for d in theirs if (_naive(d.at), d.coder, d.action, json.dumps(d.detail, sort_keys=True)) not in mine]
+    if not new:
+        return 0
+    with store.write() as s:
+        for d in sorted(new, key=lambda d: _naive(d.at)):
+            s.add(Event(at=d.at, coder=d.coder, action=d.action, state="final",
+                        detail=json.dumps(d.detail, sort_keys=True)))
+    return len(new)
