@@ -340,6 +340,7 @@ def test_a_few_mid_word_selections_import_under_the_counting_that_fits_the_rest(
         assert coded_texts(target.store) == want          # every one on the intended text
         [w] = [w for w in res.warnings if "inside a word" in w]
         assert w.startswith("3 of 60 selection(s) start or end inside a word")
+        assert not any("control character" in x for x in res.warnings)    # a CRLF is a line break, not one
         listed = [ln for ln in w.splitlines()[1:]]
         assert len(listed) == 3
         for i, ln in zip((7, 30, 44), listed):

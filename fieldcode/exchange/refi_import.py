@@ -273,8 +273,8 @@ def _import_file(project, rf: RefiFile, *, counting: str | None, coder: str | No
         st = offsets.SourceText(src.raw)
         for note in src.reading:
             res.warnings.append(f"text source '{src.name}': {note}")
-        if textmod.CONTROL_RE.search(st.body):
-            removed = textmod.normalise_counted(st.body)[1]
+        removed = textmod.normalise_counted(st.body)[1] if textmod.CONTROL_RE.search(st.body) else 0
+        if removed:   # (a CRLF's CR matches CONTROL_RE but is a line break, not a removed control)
             res.warnings.append(f"text source '{src.name}': removed {removed:,} control character(s) or terminal "
                                 "escape sequence(s) (they would drive the terminal, not show as text), as for "
                                 "transcripts; selections keep their places in the remaining text")
