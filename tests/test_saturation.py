@@ -277,3 +277,14 @@ def test_cli_bad_parameters_give_a_clear_message(mini):
     assert r.exit_code != 0
     assert "--run must be 1 or more" in r.output
     assert "Traceback" not in r.output
+
+
+def test_methods_page_quotes_the_rules_as_the_code_has_them():
+    from pathlib import Path
+
+    from fieldcode.analysis.saturation import COUNT_RULE, ORDER_RULE, RULE
+
+    methods = (Path(__file__).resolve().parents[1] / "docs" / "methods.md").read_text(encoding="utf-8")
+    for rule in (RULE, ORDER_RULE, COUNT_RULE):
+        assert rule in methods
+    assert "*code* saturation" in methods and "e0232076" in methods

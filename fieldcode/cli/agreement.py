@@ -18,6 +18,8 @@ from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
 from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
+from fieldcode.team.levels import LEVEL_HELP, level_note
+from fieldcode.team.unitized import UNITIZED, UNITIZED_HELP
 from fieldcode.team.reliability import (
     ALL,
     MEASURE_DEFINITIONS,
@@ -47,12 +49,15 @@ ByOpt = Annotated[Optional[str], typer.Option("--by", help="An interview attribu
 ThresholdOpt = Annotated[float, typer.Option("--threshold", help="With --by: warn when a code's alpha or kappa differs between groups by more than this.")]
 MinCodedOpt = Annotated[int, typer.Option("--min-coded", help=f"With --by: warn about a difference only where every coder compared coded at least this many units with the code in every group (where a coder never used it, alpha is near 0 by construction). Default {MIN_CODED}.")]
 
+AgreementUnitOpt = Annotated[str, typer.Option("--unit", help=f"char | word | sentence | turn | interview | unitized. {UNIT_HELP}; {UNITIZED_HELP}.")]
+LevelOpt = Annotated[Optional[int], typer.Option("--level", help=LEVEL_HELP)]
+
 
 def _project(ctx: typer.Context):
     return ctx.find_root().obj.project()
 
 
-def _compute(ctx, *, unit, coders, codes, role, where, include_interviewer, by, threshold, min_coded=MIN_CODED) -> tuple:
+def _compute(ctx, *, level=None, unit, coders, codes, role, where, include_interviewer, by, threshold, min_coded=MIN_CODED) -> tuple:
     if unit not in UNITS:
         raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
     if threshold < 0:
@@ -60,7 +65,7 @@ def _compute(ctx, *, unit, coders, codes, role, where, include_interviewer, by, 
     if min_coded < 0:
         raise InvalidInput(f"--min-coded must be 0 or more, not {min_coded}")
     p = _project(ctx)
-    res = agreement(p.store, unit=unit, coders=split_list(coders), codes=split_list(codes),
+    res = agreement(p.store, level=level, unit=unit, coders=split_list(coders), codes=split_list(codes),
                     filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
                     order={"arm": list(p.study.arms)}, threshold=threshold, min_coded=min_coded)
     return p, res
@@ -151,7 +156,8 @@ def notes(res: Agreement) -> list[str]:
 def agreement_cmd(
     ctx: typer.Context,
     coders: CodersOpt = None,
-    unit: UnitOpt = "sentence",
+    unit: AgreementUnitOpt = "sentence",
+    level: LevelOpt = None,
     codes: CodesOpt = None,
     role: RoleOpt = None,
     where: WhereOpt = None,
@@ -174,9 +180,14 @@ def agreement_cmd(
 
     Example: fieldcode agreement --coders ana,ben --unit sentence --by arm
     """
+    if unit == UNITIZED:
+        from fieldcode.cli.unitized import unitized_command
+
+        return unitized_command(ctx, level=level, coders=coders, codes=codes, role=role, where=where,
+                                include_interviewer=include_interviewer, by=by, format=format)
     if format not in ("table", "csv"):
         raise InvalidInput(f"--format must be table or csv, not '{format}'")
-    _p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
+    _p, res = _compute(ctx, level=level, unit=unit, coders=coders, codes=codes, role=role, where=where,
                        include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded)
     if format == "csv":
         sys.stdout.write(agreement_csv(res))
@@ -185,6 +196,8 @@ def agreement_cmd(
         out.print(render(res))
         for n in notes(res):
             out.print(n)
+        if level is not None:
+            out.print(level_note(level))
     for w in res.warnings:
         err.print(f"[yellow]reliability:[/] {escape(w)}")
 

@@ -34,7 +34,7 @@ a histogram  code x interview x coder-set.  Every statistic is computed from tha
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fieldcode.errors import InvalidInput
 from fieldcode.text import ANALYSED_TEXT_RULE
@@ -89,14 +89,16 @@ class Scope:
     code_ids: list[int]
     include_interviewer: bool
     coders_by_interview: dict[int, set[str]]     # every coder with a coding in each interview
+    folded: dict[int, int] = field(default_factory=dict)   # --level: code id -> the id it counts as
 
 
 def resolve_scope(store, *, coders: Sequence[str] | None = None, codes: Sequence[str] | None = None,
                   filters: dict[str, list[str]] | None = None, include_interviewer: bool = False,
-                  include_children: bool = False) -> Scope:
+                  include_children: bool = False, level: int | None = None) -> Scope:
     """Interviews matching ``filters``; the coders (default: every coder with codings in those
     interviews, in name order; at least two); the codes (default: every live code; a retired
-    code only when named)."""
+    code only when named).  ``level``: the code tree cut at that depth (1: top-level codes
+    only), each deeper code counted as its ancestor there (``folded``)."""
     from fieldcode.analysis import load_code_tree
     from fieldcode.store import q_coders_by_interview, q_interview_rows
     ivs = q_interview_rows(store)
@@ -122,9 +124,14 @@ def resolve_scope(store, *, coders: Sequence[str] | None = None, codes: Sequence
     keys = tree.resolve(list(codes) if codes else None, include_children)
     if keys is None:
         keys = [c.key for c in tree.codes if not c.retired]
+    folded = {}
+    if level is not None:
+        from fieldcode.team.levels import cut_tree
+
+        keys, folded = cut_tree(tree, keys, level)
     return Scope(interview_ids=iids, names={i: ivs[i][0] for i in iids}, attributes={i: ivs[i][2] for i in iids},
                  coders=list(coders), keys=keys, code_ids=[tree.by_key[k].id for k in keys],
-                 include_interviewer=include_interviewer, coders_by_interview=by_iv)
+                 include_interviewer=include_interviewer, coders_by_interview=by_iv, folded=folded)
 
 
 # =============================================================================================
@@ -285,13 +292,14 @@ def coded_stretches(store, scope: Scope, layout: UnitLayout) -> tuple[Stretches,
     pos = {iid: k for k, iid in enumerate(iids)}
     cpos = {c: j for j, c in enumerate(scope.coders)}
     row_of_code = {cid: r for r, cid in enumerate(scope.code_ids)}
+    row_of_code.update({cid: row_of_code[to] for cid, to in scope.folded.items() if to in row_of_code})
     rated = np.zeros(len(iids), dtype=np.int64)
     for iid, who in scope.coders_by_interview.items():
         if iid in pos:
             for c in who:
                 if c in cpos:
                     rated[pos[iid]] |= 1 << cpos[c]
-    arrays = q_coding_arrays_by_coder(store, interview_ids=iids, code_ids=scope.code_ids, coders=scope.coders)
+    arrays = q_coding_arrays_by_coder(store, interview_ids=iids, code_ids=list(row_of_code), coders=scope.coders)
     empty = Stretches(*(np.zeros(0, np.int64) for _ in range(5)))
     parts = [(pos[iid], cpos[c], a) for (iid, c), a in arrays.items() if iid in pos and len(a[0])]
     if not parts:

@@ -246,7 +246,7 @@ def _measures(o00, o11, o01, units, coded, kappa=math.nan, coder_units=()) -> Me
 # =============================================================================================
 
 
-def agreement(store, *, unit: str = "sentence", coders: Sequence[str] | None = None,
+def agreement(store, *, level: int | None = None, unit: str = "sentence", coders: Sequence[str] | None = None,
               codes: Sequence[str] | None = None, filters: dict[str, list[str]] | None = None,
               include_interviewer: bool = False, by: str | None = None,
               order: dict[str, Sequence[str]] | None = None, threshold: float = 0.1,
@@ -265,7 +265,7 @@ def agreement(store, *, unit: str = "sentence", coders: Sequence[str] | None = N
     import numpy as np
 
     scope = resolve_scope(store, coders=coders, codes=codes, filters=filters,
-                          include_interviewer=include_interviewer)
+                          include_interviewer=include_interviewer, level=level)
     h = unit_histogram(store, scope, unit)
     n_iv = len(scope.interview_ids)
     groups = [ALL]
