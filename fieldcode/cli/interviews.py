@@ -142,7 +142,7 @@ def rename_cmd(
                   "report its source file missing until it is there")
     row = sidecar_row_for(new_file.parent, old_name)
     if row and not sidecar_row_for(new_file.parent, new_name):
-        err.print(f"[yellow]warning:[/] {escape(row[0])}:{row[1]} still names {escape(old_name)}: change it to "
+        err.print(f"[yellow]warning:[/] {escape(f'{row[0]}:{row[1]}')} still names {escape(old_name)}: change it to "
                   f"{escape(new_name)} before the next import (attributes are matched by file name)")
 
 
@@ -169,7 +169,7 @@ def remove_cmd(
     r = remove_interview(p.store, iv.id, coder=who, with_codings=with_codings)
     memo_part = f" and {r.memos} memo(s)" if r.memos else ""
     what = f"; removes {describe_counts(r.codings_by_coder)}{memo_part}" if r.n_codings or r.memos else ""
-    out.print(f"removed {escape(r.name)}{escape(what)} (change #{r.event_id}); "
+    out.print(f"removed {escape(r.name)}{escape(what)} (change #{escape(r.event_id)}); "
               f"'fieldcode interviews restore {escape(r.name)}' brings it back")
     if not file_is_gone(p.root, iv.source_path) and iv.source_path:
         err.print(f"[yellow]note:[/] its file {escape(shown_path(p.root, iv.source_path))} is still there: move it out "
@@ -192,5 +192,5 @@ def restore_cmd(
     who = p.require_coder()
     r = restore_interview(p.store, name, coder=who)
     memo_part = f" and {r.memos} memo(s)" if r.memos else ""
-    out.print(f"restored {escape(r.name)} with {escape(describe_counts(r.codings_by_coder))}{memo_part} "
-              f"(change #{r.event_id})")
+    out.print(f"restored {escape(r.name)} with {escape(describe_counts(r.codings_by_coder) + memo_part)} "
+              f"(change #{escape(r.event_id)})")
