@@ -68,7 +68,7 @@ def saturation_cmd(
 
     Example: fieldcode saturation --by arm --base 4 --run 2 --threshold 0.05 --csv results/saturation.csv
     """
-    p = ctx.find_root().obj.project()
+    p = ctx.find_root().obj.project(write=False)
     res = sat.saturation(p.store, coder=coder, by=by, base=base, run=run, threshold=threshold, resamples=resamples,
                          seed=seed, include_interviewer=include_interviewer, order={"arm": list(p.study.arms)},
                          filters=parse_filters(role, where))

@@ -59,7 +59,7 @@ def unitized_command(ctx: typer.Context, *, level=None, coders, codes, role, whe
 
     if format not in ("table", "csv"):
         raise InvalidInput(f"--format must be table or csv, not '{format}'")
-    p = ctx.find_root().obj.project()
+    p = ctx.find_root().obj.project(write=False)
     res = unitized_agreement(p.store, coders=split_list(coders), codes=split_list(codes),
                              filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
                              order={"arm": list(p.study.arms)}, level=level)
