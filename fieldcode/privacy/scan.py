@@ -17,7 +17,8 @@ What is proposed, with its category:
                    folds case, so ``John`` and ``john`` share one frequency: the transcripts tell
                    a name from a word), or a day or month name.  At a sentence start a lone word
                    is proposed only when it is rare (Zipf below 3.0).  A title (``Mr``) or a
-                   possessive makes it a person, ``in``/``at``/``from`` before it a place.
+                   possessive makes it a person, ``in``/``at``/``from`` before it a place; a
+                   form of address alone (``Mum``, ``Mrs``) is not proposed.
 * ``age``, ``date``, ``address``, ``postcode`` (UK), ``phone``, ``email``, ``url``: patterns
 * ``person``, ``place``, ``organisation``: a trained spaCy pipeline's PERSON, GPE/LOC/FAC and
                    ORG entities, when the settings name one (``spacy_model``) that is installed
@@ -78,7 +79,11 @@ _CAP = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
 _OPENERS = set("\"'“‘([*_-–—«")
 _ENDERS = set(".!?:;…")
-_TITLES = {"mr", "mrs", "ms", "miss", "dr", "auntie", "aunty", "uncle", "nana", "nan", "grandad", "sister", "father"}
+# forms of address: before a name they make it a person ("Mr Doyle", "Auntie Jean"); alone they
+# name no one ("Mum said", "Mrs", "Dr")
+_TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "rev", "sir", "auntie", "aunty", "aunt", "uncle", "nana", "nan",
+           "gran", "granny", "grandma", "grandad", "grandpa", "mum", "mam", "mom", "mummy", "dad", "daddy", "ma",
+           "pa", "sister", "father", "brother", "mother"}
 _PLACE_BEFORE = {"in", "at", "from", "near", "to", "round", "around", "outside", "towards"}
 
 
@@ -185,7 +190,7 @@ def _capitalised(pool: _Pool, docs: Sequence[Document], lower_words: set[str]) -
                         return
                 elif not uncommon(words[0][2]) and words[0][2].casefold() not in _TITLES:
                     words = words[1:]
-            if not words or not any(uncommon(w[2]) for w in words):
+            if not words or not any(uncommon(w[2]) and w[2].casefold() not in _TITLES for w in words):
                 return
             if words[0][2].casefold() in _TITLES and len(words) > 1 or (words[-1][3] and len(words) == 1):
                 cat = "person"
