@@ -25,6 +25,7 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
         rf"^sentence\s+units\s+[\d,]+: baseline .* ratio {RATIO} .*results equal$",
         rf"^char\s+units\s+[\d,]+: baseline .* ratio {RATIO} .*results equal$",
     ]),
+    "bench_coding_keys.py": (["--quick"], [r"^(keys per coding: median \d|skipped: )"]),
     "bench_crosstab.py": (["--quick"], [
         *(rf"^fieldcode crosstab \+ CSV, {unit}\s+interviewer turns {which}.*ratio {RATIO}"
           for unit in ("segments", "interviews", "words", "per1000") for which in ("included", "left out")),

@@ -125,11 +125,24 @@ def load_position(project: str, coder: str) -> tuple[str, int] | None:
     return None
 
 
+def load_offset(project: str, coder: str, interview: str) -> int | None:
+    """Where ``coder`` left ``interview`` of ``project`` (each interview keeps its own place)."""
+    entry = _read_state(state_path()).get("positions", {}).get(project, {}).get(coder)
+    offsets = entry.get("offsets") if isinstance(entry, dict) else None
+    value = offsets.get(interview) if isinstance(offsets, dict) else None
+    return value if isinstance(value, int) else None
+
+
 def save_position(project: str, coder: str, interview: str, offset: int) -> None:
-    """Remember where ``coder`` is; written atomically, and never an error for the screen."""
+    """Remember where ``coder`` is (and where in this interview); written atomically, and never
+    an error for the screen."""
     path = state_path()
     data = _read_state(path)
-    data.setdefault("positions", {}).setdefault(project, {})[coder] = {"interview": interview, "offset": int(offset)}
+    mine = data.setdefault("positions", {}).setdefault(project, {})
+    old = mine.get(coder)
+    offsets = old.get("offsets") if isinstance(old, dict) and isinstance(old.get("offsets"), dict) else {}
+    offsets[interview] = int(offset)
+    mine[coder] = {"interview": interview, "offset": int(offset), "offsets": offsets}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")

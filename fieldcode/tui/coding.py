@@ -13,7 +13,6 @@ stored on other words.  The poll notices a re-import on its own too, and reloads
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 
 from rich.text import Text
 from textual import on
@@ -22,17 +21,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TextArea
-from textual.widgets.text_area import Selection
 
 from fieldcode.study import codebook as cbmod
 from fieldcode.study import settings as settingsmod
 from fieldcode import store as storemod
-from fieldcode.study.codebook_edit import NameInUse
 from fieldcode.errors import FieldcodeError, TextChanged
 from fieldcode.safe import clean
-from fieldcode.tui.modals import CodePicker, InfoScreen, Prompt, code_info
+from fieldcode.tui.applying import ApplyingMixin
+from fieldcode.tui.modals import InfoScreen, code_info
 from fieldcode.tui.code_ops import CodeOpsMixin
-from fieldcode.tui.editing import EditingMixin, to_span
+from fieldcode.tui.editing import EditingMixin
 from fieldcode.tui.keys import CODING_KEYS
 from fieldcode.tui.memos import MemoMixin
 from fieldcode.tui.moving import MovingMixin
@@ -44,7 +42,6 @@ from fieldcode.tui.textmap import (
     paragraphs,
     spans_at,
     spans_on_rows,
-    trim_span,
 )
 from fieldcode.tui.transcript import Transcript
 from fieldcode.tui.widgets import (
@@ -72,7 +69,8 @@ def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Spa
                 created_at=created_at, updated_at=updated_at)
 
 
-class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActionsMixin, Screen):
+class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActionsMixin,
+                   Screen):
     AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
     CodingScreen #side { width: 34; border-right: solid $primary-darken-2; }
@@ -378,9 +376,21 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
         self.update_details()
 
     def open_interview(self, iid: int, *, select: tuple[int, int] | None = None) -> None:
+        """Show another interview; without ``select``, at the place this coder left it."""
+        if self.iv_id is not None and iid != self.iv_id:
+            self._cursor = self.transcript.cursor_offset
+            self.save_position()          # the interview being left keeps its place
         self._load(iid)
         self.load_memos()
         self._show_loaded(select=select)
+        if select is None:
+            at = settingsmod.load_offset(self._position_key, self.me, self.iv_name) if self.me else None
+            if at:
+                at = max(0, min(at, len(self.text)))
+                self.transcript.move_to_offset(at)
+                self.call_after_refresh(self.transcript.scroll_cursor_visible, True)
+                self.update_details()
+        self._cursor = self.transcript.cursor_offset
         self.refresh_navigator()
         self.refresh_codebook()
         self.save_position()
@@ -514,7 +524,7 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
         ls, le = tr.lines.starts[row], tr.lines.line_end(row)
         memos = sum(1 for a, b, _who in self.passage_memos if a <= le and b > ls)
         self.query_one(LineCodes).show(spans_on_rows(self.shown_spans, tr.lines, row), self.codes, self.coders,
-                                       self.me, memos)
+                                       self.me, memos, marked=self.marked())
         self.query_one(DetailsPanel).show(spans, self.current_coding, self.codes, self.text, self.coders,
                                           self.me, tr.selection_offsets)
 
@@ -534,166 +544,6 @@ class CodingScreen(MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActi
     @on(CodebookTree.CodeChosen)
     def _code_chosen(self, event: CodebookTree.CodeChosen) -> None:
         self.apply_code(event.code_id)
-
-    # -- coding actions ---------------------------------------------------------------------
-    def _coder(self) -> str | None:
-        if not self.me:
-            self.notify("No coder: restart with --coder NAME or set FIELDCODE_CODER.", severity="error")
-        return self.me
-
-    def _selection(self) -> tuple[int, int] | None:
-        a, b = self.transcript.selection_offsets
-        a, b = trim_span(self.text, a, b)
-        if a >= b and self._last_coded is not None:
-            # Right after coding the selection clears (so the new colour shows); a second code
-            # for the same passage needs no re-selecting while the cursor is still in it.
-            la, lb = self._last_coded
-            if la <= self.transcript.cursor_offset <= lb:
-                return la, lb
-        if a >= b:
-            self.notify("Select some text first: s sentence, t turn, w word, shift+arrows or the mouse.",
-                        severity="warning")
-            return None
-        return a, b
-
-    def _rows(self, *spans: tuple[int, int]) -> set[int]:
-        rows: set[int] = set()
-        for a, b in spans:
-            rows.update(self.transcript.lines.rows_of(a, b))
-        return rows
-
-    def apply_code(self, code_id: int, span: tuple[int, int] | None = None) -> Span | None:
-        coder = self._coder()
-        span = span or self._selection()
-        if coder is None or span is None or self.iv_id is None:
-            return None
-        same = next((s for s in self.all_spans if s.coder == coder and s.code_id == code_id
-                     and (s.start, s.end) == tuple(span)), None)
-        if same is not None:
-            name = self.codes[code_id].name if code_id in self.codes else "this code"
-            self.notify(f"This text is already coded {name} (#{same.id}).", severity="warning")
-            return None
-        try:
-            row = self.store.add_coding(self.iv_id, code_id, span[0], span[1], coder, expect_sha=self.iv_sha)
-        except TextChanged as exc:
-            self.refused_on_old_text(exc, "Your selection was made on the old text, so it was not coded (its "
-                                          "offsets would point at other words): select the passage again.")
-            return None
-        except FieldcodeError as exc:
-            self.notify(str(exc), severity="error")
-            return None
-        sp = to_span(row)
-        self.all_spans.append(sp)
-        self.current_coding = sp.id
-        self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
-        if self.me not in self.coders:
-            self.coders = sorted({*self.coders, self.me})
-        if self.code_filter is not None:
-            self.code_filter.add(code_id)
-        # Clear the selection (it would hide the new colour), the cursor stays in the passage.
-        tr = self.transcript
-        tr.selection = Selection.cursor(tr.lines.to_location(span[0]))
-        self._last_coded = (span[0], span[1])
-        self._only_added = True
-        tr.repaint_rows(self.shown_spans, self._rows(span))
-        self.update_details()
-        self._schedule_side_refresh()
-        self.warn_interviewer(span)
-        return sp
-
-    def interviewer_share(self, span: tuple[int, int]) -> tuple[int, int]:
-        """(characters of ``span`` inside interviewer turns, characters of it in any turn)."""
-        a, b = span
-        inside = total = 0
-        i = max(0, bisect_right(self._turn_starts, a) - 1)
-        for start, end, content, _who, interviewer in self.turns[i:]:
-            if start >= b:
-                break
-            lo, hi = max(a, content), min(b, end)
-            if hi > lo:
-                total += hi - lo
-                if interviewer:
-                    inside += hi - lo
-        return inside, total
-
-    def warn_interviewer(self, span: tuple[int, int], *, moving: bool = False) -> None:
-        """Say so when a selection or coding lies in (or runs into) an interviewer turn: such
-        codings are left out of the counts."""
-        inside, total = self.interviewer_share(span)
-        if not inside:
-            return
-        if inside >= total:
-            what = ("This selection is in an interviewer turn: codings" if moving
-                    else "Coded an interviewer turn: codings")
-            self.notify(f"{what} wholly in interviewer turns are left out of every count "
-                        "(analysis: i counts them).", severity="warning", timeout=6)
-        else:
-            what = "The selection runs" if moving else "This coding runs"
-            self.notify(f"{what} into an interviewer turn: the interviewer's words are left out of word "
-                        "counts (analysis: i counts them).", severity="warning", timeout=6)
-
-    def action_apply_code(self, code_id: int) -> None:
-        self.apply_code(code_id)
-
-    def action_pick_code(self) -> None:
-        if self._selection() is None:
-            return
-        span = self._selection()
-
-        def done(code_id: int | None) -> None:
-            if code_id is not None:
-                self.apply_code(code_id, span)
-
-        self.app.push_screen(CodePicker(self._active_codes(), "Apply code to the selection",
-                                        quote=self.text[span[0]:span[1]]), done)
-
-    def _active_codes(self) -> list[CodeItem]:
-        return list(self.codes.values())
-
-    def action_in_vivo(self) -> None:
-        span = self._selection()
-        if span is None:
-            return
-        words = " ".join(self.text[span[0]:span[1]].split())
-        name = words if len(words) <= 60 else words[:60].rsplit(" ", 1)[0]
-
-        def done(value: str | None) -> None:
-            value = (value or "").strip()
-            if not value:
-                return
-            parent_id = self.query_one(CodebookTree).current_code if self.query_one(CodebookTree).has_focus else None
-            parent = self.codes[parent_id].key if parent_id in self.codes else None
-            try:
-                cd = self.project.add_code(value, parent=parent)
-            except NameInUse as exc:
-                self.offer_existing(exc.key, span)
-                return
-            except FieldcodeError as exc:
-                self.notify(str(exc), severity="error")
-                return
-            self.codes_changed()
-            self._seen_codebook = storemod.codebook_stamp(self.store)
-            new = next((c.id for c in self.codes.values() if c.key == cd.key), None)
-            if new is not None and self.apply_code(new, span):
-                self.notify(f"New code '{cd.name}' ({cd.key}) written to codebook.yaml and applied.")
-            self.refresh_codebook()
-
-        self.app.push_screen(Prompt("In-vivo code: name of the new code", name,
-                                    "Enter creates the code in codebook.yaml and applies it · Esc cancels"), done)
-
-    def offer_existing(self, key: str, span: tuple[int, int] | None) -> None:
-        """A new code's name is taken: offer the code that has it (Enter applies it)."""
-        code = next((c for c in self.codes.values() if c.key == key), None)
-        if code is None:
-            self.notify(f"A code with that name already exists (key {key}).", severity="warning")
-            return
-
-        def done(code_id: int | None) -> None:
-            if code_id is not None and span is not None:
-                self.apply_code(code_id, span)
-
-        self.app.push_screen(CodePicker([code], f"'{code.name}' already exists: apply it instead?",
-                                        quote=self.text[span[0]:span[1]] if span else ""), done)
 
     # -- views ------------------------------------------------------------------------------
     def action_toggle_coders(self) -> None:

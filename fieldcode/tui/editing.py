@@ -10,7 +10,7 @@ import json
 
 from fieldcode.errors import FieldcodeError, TextChanged
 from fieldcode.tui.modals import CodePicker
-from fieldcode.tui.textmap import Span, extend_by_unit, shrink_by_unit, trim_span
+from fieldcode.tui.textmap import Span, extend_by_unit, shown_quote, shrink_by_unit, trim_edges
 
 
 def to_span(row) -> Span:  # noqa: ANN001 - a Coding row
@@ -18,18 +18,38 @@ def to_span(row) -> Span:  # noqa: ANN001 - a Coding row
                 memo=row.memo or "", created_at=row.created_at, updated_at=row.updated_at)
 
 
+def coding_label(span: Span, codes: dict, text: str) -> str:
+    """A coding named for a dialog or a message: code, number, coder and a short quote."""
+    name = codes[span.code_id].name if span.code_id in codes else f"code {span.code_id}"
+    return f"{name} #{span.id} by {span.coder}, {shown_quote(text[span.start:span.end])}"
+
+
 class EditingMixin:
-    """Actions on the coding under the cursor (the coder's own codings only)."""
+    """Actions on the marked (▶) coding; a colleague's is refused, never swapped for one's own."""
+
+    def marked(self) -> Span | None:
+        """The ▶ coding of the details panel: the one every changing key acts on."""
+        spans = self.under_cursor()
+        if not spans:
+            return None
+        for s in spans:
+            if s.id == self.current_coding:
+                return s
+        mine = [s for s in spans if s.coder == self.me]
+        return sorted(mine or spans, key=lambda s: (s.end - s.start, s.id))[0]
 
     def _mine_or_warn(self) -> Span | None:
-        cur = self.current()
+        """The ▶ coding when it is the coder's own; else say whose it is and return None."""
+        cur = self.marked()
         if cur is None:
-            others = self.current(mine=False)
-            if others is not None:
-                self.notify(f"That coding belongs to {others.coder}; coders change only their own codings.",
-                            severity="warning")
-            else:
-                self.notify("No coding of yours under the cursor.", severity="warning")
+            self.notify("No coding under the cursor: n moves to the next coding.", severity="warning")
+            return None
+        if cur.coder != self.me:
+            own = any(s.coder == self.me for s in self.under_cursor())
+            hint = " Press . to mark (▶) your own coding here." if own else ""
+            self.notify(f"That coding is {cur.coder}'s ({coding_label(cur, self.codes, self.text)}): coders "
+                        f"change only their own codings.{hint}", severity="warning", timeout=6)
+            return None
         return cur
 
     def _update(self, cur: Span, **changes) -> Span | None:  # noqa: ANN003
@@ -73,8 +93,7 @@ class EditingMixin:
         self.transcript.repaint_rows(self.shown_spans, self._rows((cur.start, cur.end)))
         self.update_details()
         self._schedule_side_refresh()
-        name = self.codes[cur.code_id].name if cur.code_id in self.codes else "coding"
-        self.notify(f"Removed {name} (ctrl+z brings it back).")
+        self.notify(f"Removed {coding_label(cur, self.codes, self.text)} (ctrl+z brings it back).")
 
     def action_change_code(self) -> None:
         cur = self._mine_or_warn()
@@ -87,7 +106,9 @@ class EditingMixin:
                     self.study_counts[cur.code_id] = max(0, self.study_counts.get(cur.code_id, 0) - 1)
                     self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
 
-        self.app.push_screen(CodePicker(self._active_codes(), "Change the code of this coding to"), done)
+        name = self.codes[cur.code_id].name if cur.code_id in self.codes else f"code {cur.code_id}"
+        self.app.push_screen(CodePicker(self._active_codes(), f"Change the code of {name} #{cur.id} "
+                                        f"(coded by {cur.coder}) to", quote=self.text[cur.start:cur.end]), done)
 
     def action_extend_coding(self) -> None:
         cur = self._mine_or_warn()
@@ -110,7 +131,7 @@ class EditingMixin:
 
     def action_fit_coding(self) -> None:
         a, b = self.transcript.selection_offsets
-        a, b = trim_span(self.text, a, b)
+        a, b = trim_edges(self.text, a, b)
         if a >= b:
             self.notify("Select the new span first, then press = to fit the coding to it.", severity="warning")
             return

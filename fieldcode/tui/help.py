@@ -21,15 +21,22 @@ SECTIONS = {"select_sentence": "Selecting", "pick_code": "Coding", "memo": "Memo
 
 GUIDE = [
     ("Selecting", "Put the cursor in the text and press s for its sentence, p for its paragraph, t for the "
-                  "speaker's turn or w for a word; S and D grow and shrink the selection by a sentence, "
-                  "( and ) step to the previous and next sentence. Shift+arrows or a mouse drag select "
-                  "characters."),
+                  "speaker's turn or w for a word (with a selection, of its start: after ( ) or a find, s and "
+                  "t take the unit of what is selected); S and D grow and shrink the selection by a sentence, "
+                  "W and B by a whole word; ( and ) step to the previous and next sentence. Shift+arrows or a "
+                  "mouse drag select characters; spaces and stray punctuation (a comma, an opening bracket) at "
+                  "a selection's edges are left out when it is coded, and the screen says so. The cursor cell "
+                  "(amber) is never part of the selection."),
     ("Coding", "With text selected, press a code's hotkey (the digit beside it in the codebook), c for the "
                "type-ahead picker (it shows the selected text and the highlighted code's definition), or "
                "highlight a code in the codebook and press Enter (a single click only highlights; a double "
-               "click applies). After coding, the selection clears so the new colour shows; another "
-               "hotkey right away codes the same passage again. x removes, e changes the code, [ ] = "
-               "resize the coding under the cursor. ctrl+z / ctrl+y undo and redo, also after a restart."),
+               "click applies). After coding, the selection clears so the new colour shows and the cursor "
+               "stands at the coding's end, so ), s and t go on forward; another hotkey right away codes "
+               "the same passage again. x removes, e changes the code, [ ] = resize, m writes the memo of "
+               "the ▶ coding (the one named first in the details and in the bar under the text); . moves "
+               "▶ to the next coding under the cursor. A colleague's ▶ coding is never changed: the key "
+               "says whose it is. ctrl+z / ctrl+y undo and redo, also after a restart. Each interview "
+               "keeps your place in it."),
     ("Interviewer turns", "Interviewer turns are dimmed. A coding lying wholly in them is left out of every "
                           "count in analysis (the analysis screen's i counts them); the screen warns when a "
                           "selection or a coding runs into one."),

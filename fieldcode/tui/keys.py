@@ -15,6 +15,8 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("select_paragraph", "p", "select_paragraph", "Select paragraph", False),
     ("select_turn", "t", "select_turn", "Turn", False),
     ("select_word", "w", "select_word", "Select word", False),
+    ("extend_word", "W", "extend_word", "Extend selection by a word", False),
+    ("shrink_word", "B", "shrink_word", "Shrink selection by a word", False),
     # coding
     ("pick_code", "c", "pick_code", "Code", True),
     ("in_vivo", "v", "in_vivo", "In-vivo code", False),

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from fieldcode.safe import clean
 from fieldcode import store as storemod
 from fieldcode.errors import FieldcodeError
+from fieldcode.tui.editing import coding_label
 from fieldcode.tui.modals import MemoEditor
 from fieldcode.tui.widgets import CodebookTree, short_name, when
 
@@ -199,10 +200,11 @@ class MemoMixin:
             c = self.codes[tree.current_code]
             return f"Memo on the code {c.name}", {"code_id": c.id}
         sel = self.transcript.selection_offsets
-        cur = self.current()
+        cur = self.marked()
         if cur is not None and (sel[0] == sel[1] or sel == (cur.start, cur.end)):
-            name = self.codes[cur.code_id].name if cur.code_id in self.codes else "coding"
-            return f"Memo on your coding {name} #{cur.id}", {"coding": cur}
+            if cur.coder != self.me:
+                return "", {"refused": cur}
+            return f"Memo on your coding {coding_label(cur, self.codes, self.text)}", {"coding": cur}
         a, b = self._trimmed(sel)
         if a < b:
             words = len(self.text[a:b].split())
@@ -223,6 +225,14 @@ class MemoMixin:
         if coder is None or self.iv_id is None:
             return
         title, where = self._memo_target()
+        if "refused" in where:
+            cur = where["refused"]
+            own = any(s.coder == self.me for s in self.under_cursor())
+            self.notify(f"That coding is {cur.coder}'s ({coding_label(cur, self.codes, self.text)}): a coding's "
+                        f"memo is its coder's.{' Press . to mark (▶) your own coding here, or' if own else ''}"
+                        f"{' s' if own else ' S'}elect the passage (s, t) for a passage memo of your own.",
+                        severity="warning", timeout=8)
+            return
         if "coding" in where:
             cur = where["coding"]
 

@@ -15,7 +15,9 @@ from fieldcode.tui.textmap import (
     paragraphs,
     shrink_by_unit,
     unit_at,
+    word_after,
     word_at,
+    word_before,
 )
 from fieldcode.tui.widgets import Navigator
 
@@ -24,8 +26,16 @@ class MovingMixin:
     """Actions that move the cursor or the selection."""
 
     # -- selecting --------------------------------------------------------------------------
+    @property
+    def anchor(self) -> int:
+        """Where a unit key (s, t, w, p) looks: the selection's start when there is one (so after
+        ( ) or a find, s and t take the unit of what is selected), else the cursor (after a code
+        is applied, the coding's end: the keys continue forward)."""
+        a, b = self.transcript.selection_offsets
+        return a if a < b else self.transcript.cursor_offset
+
     def action_select_sentence(self) -> None:
-        i = unit_at(self.sentences, self.transcript.cursor_offset)
+        i = unit_at(self.sentences, self.anchor)
         if i is not None:
             self.transcript.select_offsets(*self.sentences[i])
 
@@ -40,16 +50,40 @@ class MovingMixin:
 
     def action_select_turn(self) -> None:
         units = [(u[0], u[1]) for u in self.all_units]
-        i = unit_at(units, self.transcript.cursor_offset)
+        i = unit_at(units, self.anchor)
         if i is None:
             self.notify("This transcript is empty.", severity="warning")
             return
         self.transcript.select_offsets(self.all_units[i][2], self.all_units[i][1])
 
     def action_select_word(self) -> None:
-        w = word_at(self.text, self.transcript.cursor_offset)
+        w = word_at(self.text, self.anchor)
         if w:
             self.transcript.select_offsets(*w)
+
+    def action_extend_word(self) -> None:
+        """Grow the selection by the next whole word (with no selection: select the word here)."""
+        a, b = self.transcript.selection_offsets
+        if a == b:
+            self.action_select_word()
+            return
+        w = word_after(self.text, b)
+        if w is None:
+            self.notify("No further word.", severity="warning")
+            return
+        self.transcript.select_offsets(a, w[1])
+
+    def action_shrink_word(self) -> None:
+        """Drop the selection's last word (never below one word)."""
+        a, b = self.transcript.selection_offsets
+        last = word_before(self.text, b)
+        if a == b or last is None:
+            return
+        prev = word_before(self.text, last[0])
+        if prev is None or prev[1] <= a:
+            self.notify("The selection is down to one word.", severity="warning")
+            return
+        self.transcript.select_offsets(a, prev[1])
 
     def _sentence_step(self, backwards: bool) -> None:
         sents = self.sentences
@@ -73,7 +107,7 @@ class MovingMixin:
 
     def action_select_paragraph(self) -> None:
         paras = paragraphs(self.text)
-        i = unit_at(paras, self.transcript.cursor_offset)
+        i = unit_at(paras, self.anchor)
         if i is None:
             self.notify("This transcript is empty.", severity="warning")
             return

@@ -195,6 +195,48 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# A selection never starts with these (a stray comma, full stop or closing bracket from the
+# passage before) nor ends with these (the comma or opening bracket before the next passage).
+# Sentence-final . ! ? … , closing brackets and quotes, and dashes (speech cut off) stay at the end.
+LEAD_STRAY = frozenset(",.;:!?)]}")
+TAIL_STRAY = frozenset(",;:([{")
+
+
+def trim_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop surrounding whitespace and stray punctuation from a selection (see
+    ``LEAD_STRAY``/``TAIL_STRAY``); a selection of nothing but those comes back empty."""
+    while start < end and (text[start].isspace() or text[start] in LEAD_STRAY):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in TAIL_STRAY):
+        end -= 1
+    return start, end
+
+
+def word_after(text: str, offset: int) -> tuple[int, int] | None:
+    """The first word ending after ``offset`` (the one ``offset`` is in, or the next)."""
+    for m in WORD_RE.finditer(text, max(0, offset - 60), min(len(text), offset + 400)):
+        if m.end() > offset:
+            return m.start(), m.end()
+    return None
+
+
+def word_before(text: str, offset: int) -> tuple[int, int] | None:
+    """The last word starting before ``offset``."""
+    last = None
+    for m in WORD_RE.finditer(text, max(0, offset - 400), offset):
+        last = (m.start(), m.end())
+    return last
+
+
+def shown_quote(text: str, limit: int = 40) -> str:
+    """A passage as one short line for a message: “first words … last words”."""
+    q = " ".join(text.split())
+    if len(q) <= limit:
+        return f"“{q}”"
+    half = (limit - 3) // 2
+    return f"“{q[:half].rstrip()} … {q[-half:].lstrip()}”"
+
+
 def find_all_ci(text: str, needle: str) -> list[int]:
     if not needle:
         return []

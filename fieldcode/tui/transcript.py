@@ -84,6 +84,9 @@ class Transcript(TextArea, inherit_bindings=False):
     Transcript:focus { border: none; }
     /* The selection must never look like a coded span (code tints are mid-dark colours). */
     Transcript > .text-area--selection { background: #e4e4e4; color: #000000; }
+    /* The cursor cell is not selected (a selection ends before it): drawn apart from the
+       selection, amber and underlined, so "my hous|e" never reads as "my house" selected. */
+    Transcript > .text-area--cursor { background: #d78700; color: #000000; text-style: bold underline; }
     """
 
     BINDINGS = [

@@ -322,14 +322,25 @@ class LineCodes(Static):
     """
 
     def show(self, spans: Sequence[Span], codes: dict[int, CodeItem], coders: Sequence[str], me: str | None,
-             memos: int = 0) -> None:
+             memos: int = 0, marked: Span | None = None) -> None:
+        """``marked``: the ▶ coding (the one x, e, [, ], = and m act on), named first, so it is
+        in view even when the details panel is too short to reach it."""
         note = Text(f"  ✎ {memos} memo{'s' if memos != 1 else ''} (M)", style="bold #ffd75f") if memos else Text()
+        head = Text()
+        if marked is not None:
+            c = codes.get(marked.code_id)
+            head.append("▶ ", style="bold")
+            head.append("■", style=Style(color=c.colour if c else "#888888"))
+            head.append(clean(c.name) if c else f"code {marked.code_id}", style="bold")
+            head.append(f" #{marked.id} ", style="dim")
+            head.append(clean(marked.coder), style=Style(color=coder_colour(coders, marked.coder), bold=True))
+            head.append(" │ ", style="dim")
         if not spans:
-            t = Text("line: no codes", style="dim")
+            t = head + Text("line: no codes", style="dim")
             t.append_text(note)
             self.update(t, layout=False)
             return
-        t = Text("line: ", style="dim")
+        t = head + Text("line: ", style="dim")
         if memos:
             t.append_text(note)
             t.append("  ")
@@ -370,6 +381,8 @@ class DetailsPanel(Static):
             self.update(t, layout=False)
             return
         t = Text()
+        # The ▶ coding first: the panel may be too short to show every coding here.
+        spans = sorted(spans, key=lambda s: s.id != current)
         for s in spans:
             c = codes.get(s.code_id)
             colour = c.colour if c else "#888888"
