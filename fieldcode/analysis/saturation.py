@@ -17,8 +17,8 @@ Not reached: fewer than ``base + run`` interviews, no code in the base, or every
 threshold (the message says which).
 
 The order (``ORDER_RULE``): for each coder, the order in which they first coded each interview,
-from the event log (the earliest logged change to one of their codings there; a coding with no
-event counts from when it was made).  For all coders together: the earliest of any coder.
+from the event log (the earliest logged change to one of their codings there, or an earlier
+recorded creation time of one of them, for codings brought in with their original dates).  For all coders together: the earliest of any coder.
 
 A code counts in an interview when the coder (any coder, for all coders together) has a coding
 of it there that shares a character with the analysed text.  Codes are identified by the
@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 from fieldcode.errors import InvalidInput
 
 ORDER_RULE = ("interviews in the order each coder first coded them (from the event log: the earliest logged "
-              "change to one of the coder's codings there); for all coders together, the earliest of any coder")
+              "change to one of the coder's codings there, or an earlier recorded creation time of one of "
+              "them); for all coders together, the earliest of any coder")
 COUNT_RULE = ("a code counts in an interview when it has a coding there sharing a character with the analysed "
               "text; renamed, re-keyed or merged codes keep their identity, so they are not new")
 RULE = ("Guest, Namey & Chen (2020): new information of a run = codes first seen in the run / unique codes in "
