@@ -333,3 +333,28 @@ def test_interviews_and_coverage_print_the_same_coded_share(bundled_coded, tmp_p
     r = cli(root, None, "coverage", "--coder", "ben")
     row = next(line for line in r.output.splitlines() if name in line and " ben " in line)
     assert row.rstrip(" │").endswith(expected_ben), (expected_ben, row)
+
+
+def test_restore_when_the_removed_interviews_id_was_given_to_another(coded):
+    """SQLite hands a removed interview's id (the highest) to the next import; the restored one then
+    gets a new id and its codings follow it, while the newcomer keeps its own (none)."""
+    root, url = coded
+    b_id = iid(url, "b.md")
+    b_rows = coding_dump(url, "interview_id = :i", i=b_id)
+    a_rows = coding_dump(url, "interview_id = :i", i=iid(url, "a.md"))
+    assert cli(root, url, "interviews", "remove", "b", "--with-codings").exit_code == 0
+    (root / "interviews" / "b.md").rename(tmp := root / "b.md.away")
+    (root / "interviews" / "c.md").write_text("---\npair: Leeds\narm: lagging\nrole: resident\n---\n"
+                                              "Interviewer: Hello?\n\nKim: Hello there.\n", encoding="utf-8")
+    assert cli(root, url, "import").exit_code == 0
+    c_id = iid(url, "c.md")
+    r = cli(root, url, "interviews", "restore", "b", coder="ben")
+    assert r.exit_code == 0, r.output
+    new_b = iid(url, "b.md")
+    assert new_b not in (None, c_id, iid(url, "a.md"))
+    restored = coding_dump(url, "interview_id = :i", i=new_b)
+    # the same codings, their interview id apart
+    assert [r[:2] + r[3:] for r in restored] == [r[:2] + r[3:] for r in b_rows]
+    assert coding_dump(url, "interview_id = :i", i=c_id) == []
+    assert coding_dump(url, "interview_id = :i", i=iid(url, "a.md")) == a_rows
+    assert tmp.exists()
