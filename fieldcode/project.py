@@ -17,6 +17,7 @@ from fieldcode.errors import Conflict, FieldcodeError, InvalidInput, NoCoder, No
 from fieldcode.study.palette import next_colour
 from fieldcode.study.settings import Settings, resolve_coder
 from fieldcode.lazy import lazy_module
+from fieldcode.text import Turn as textmod_turn
 from fieldcode.study.folder import CODEBOOK, CODEBOOK_CACHE, INTERVIEWS, find_root, init_project  # noqa: F401
 
 if TYPE_CHECKING:  # the importer and the database layer load on first use (fast start-up)
@@ -60,8 +61,9 @@ class Project:
     settings: Settings
     coder: str | None
     sync: SyncReport
-    remarked: dict[str, int] = field(default_factory=dict)
-    remark_pending: str = ""
+    remarked: dict[str, str] = field(default_factory=dict)
+    remark_pending: str = ""   # a read: the interviews whose stored turn marks are out of date
+    remark_error: str = ""     # a read: why the current marks could not be computed
 
     @classmethod
     def open(cls, root: Path | None = None, *, db: str | None = None, coder: str | None = None,
@@ -81,15 +83,15 @@ class Project:
         store = Store(url)
         sync = store.sync_codebook(cb, write=write)
         project = cls(root=root, codebook=cb, store=store, settings=settings, coder=who, sync=sync)
-        # Counts must follow the interviewer labels in force, so even a command that only reads
-        # re-marks turns when the labels changed (a short write, only then); if the database is
-        # locked meanwhile it says the counts use the old marks.
+        # Counts must follow the turn settings and interviewer labels in force.  A command that
+        # writes stores the new marks (and says so); one that only reads never writes: it computes
+        # them in memory (the store's turn queries apply them) and says the stored ones are out of date.
         try:
-            project.remarked = project.apply_interviewer_labels()
+            project.remarked = project.refresh_turns(write=write)
         except FieldcodeError as exc:
             if write:
                 raise
-            project.remark_pending = str(exc)
+            project.remark_error = str(exc)
         return project
 
     def close(self) -> None:
@@ -118,25 +120,108 @@ class Project:
         report = import_paths(self.store, self.study, paths, root=self.root, encoding=encoding,
                               reanchor=reanchor, accept_losses=accept_losses, coder=self.coder,
                               spacy_model=self.settings.spacy_model, progress=progress)
-        self.remarked = self.apply_interviewer_labels()
+        self.remarked = self.refresh_turns(write=True)
         return report
 
-    def apply_interviewer_labels(self) -> dict[str, int]:
-        """Re-mark interviewer turns wherever the labels that apply (the study's
-        ``interviewer_speakers`` plus an interview's ``interviewer`` attribute) differ from those
-        its turns were marked with.  Returns interview name -> number of turns whose mark
-        changed (only interviews whose labels changed).  Reads only, unless something changed."""
-        from fieldcode.exchange.importer import interviewer_labels
+    def refresh_turns(self, *, write: bool) -> dict[str, str]:
+        """Bring every interview's turns up to the turn settings (``turns`` / ``interviewer_lines``
+        of the codebook, front matter or attributes.csv) and interviewer labels in force, the
+        coders' corrections applied over them.  ``write``: store them (turns detected again from
+        the stored text, with their sentences and search index; codings never move, the text is
+        unchanged) and return interview name -> what changed.  Otherwise only compute them for
+        this command's reads (``Store.turn_overlay``) and set ``remark_pending``."""
+        from fieldcode.store import turn_marks as tm
+        from fieldcode.study.design import turn_rule
+        from fieldcode.text import detect_turns
 
-        wanted = {}
-        for iid, (name, applied, attrs) in self.store.interviewer_label_state().items():
-            labels = list(interviewer_labels(self.study, attrs))
-            if labels != applied:
-                wanted[iid] = (name, labels)
-        if not wanted:
+        relabel, redetect, record = [], [], {}
+        for st in tm.turn_states(self.store, self.study):
+            if st.rule_changed:
+                text, stored = tm.stored_turns(self.store, st.id)
+                turns = detect_turns(text, turn_rule(st.attrs, self.study, st.name))
+                if stored == [(t.start, t.end, t.content_start, t.speaker) for t in turns]:
+                    record[st.id] = st.rule          # the same turns: only the rule to record
+                    if st.labels_changed:
+                        relabel.append(st)
+                else:
+                    redetect.append((st, text, turns, len(stored)))
+            elif st.labels_changed:
+                relabel.append(st)
+        if not write:
+            for st in relabel:
+                text, stored = tm.stored_turns(self.store, st.id)
+                self.store.turn_overlay[st.id] = tm.overlay_turns(
+                    self.store, st.id, text, [textmod_turn(*t) for t in stored], st.labels)
+                self.store.overlay_labels[st.id] = list(st.labels)
+            for st, text, turns, _n in redetect:
+                self.store.turn_overlay[st.id] = tm.overlay_turns(self.store, st.id, text, turns, st.labels)
+                self.store.overlay_labels[st.id] = list(st.labels)
+            names = sorted({st.name for st in relabel} | {st.name for st, *_r in redetect})
+            if names:
+                self.remark_pending = (f"{len(names)} interview(s): {', '.join(names)}")
             return {}
-        changed = self.store.remark_interviewer_turns({iid: labels for iid, (_n, labels) in wanted.items()})
-        return {wanted[iid][0]: n for iid, n in changed.items()}
+        out: dict[str, str] = {}
+        if record:
+            tm.record_rules(self.store, record)
+        if relabel:
+            changed = self.store.remark_interviewer_turns({st.id: list(st.labels) for st in relabel})
+            out.update({st.name: f"{changed[st.id]} turn(s) changed role" for st in relabel if changed[st.id]})
+        if redetect:
+            from fieldcode.exchange.remark import remark_interviews
+
+            remark_interviews(self.store, [(st, text, turns) for st, text, turns, _n in redetect],
+                              coder=self.coder, spacy_model=self.settings.spacy_model)
+            out.update({st.name: f"{len(turns)} turn(s), were {n}" for st, _t, turns, n in redetect})
+        return out
+
+    def turn_listing(self, interview: str) -> tuple[str, list[dict], list[str]]:
+        """An interview's turns as its counts see them: (its name, one dict per turn: n, speaker,
+        role, source (label / pattern / paragraph / question p=0.xx / corrected by CODER),
+        first words, p (questions mode, else None), unsure), the note on the paragraphs the
+        questions mode is unsure of)."""
+        from fieldcode.exchange.remark import first_words, unsure_notes
+        from fieldcode.store import turn_marks as tm
+        from fieldcode.study.design import turn_rule
+        from fieldcode.text import AUTO, PARAGRAPHS, UNSURE, Turn, turn_probabilities
+
+        iv = self.store.interview(interview)
+        attrs = self.store.attributes(iv.id)
+        rule = turn_rule(attrs, self.study, iv.name)
+        turns = self.store.turns(iv.id)
+        probs = turn_probabilities(iv.text, rule)
+        if probs is not None and len(probs) != len(turns):
+            probs = None
+        marks, _gone = tm.mark_rows(self.store, iv.id)
+        paragraphs = rule.mode == PARAGRAPHS or (rule.mode == AUTO and all(
+            t.speaker in (rule.interviewer, rule.participant) for t in turns))
+        rows = []
+        for i, t in enumerate(turns):
+            p = probs[i] if probs is not None else None
+            if i in marks:
+                source = f"corrected by {marks[i].coder}"
+            elif p is not None:
+                source = f"question p={p:.2f}"
+            elif not paragraphs:
+                source = "label"
+            else:
+                source = "pattern" if t.content_start > t.start else "paragraph"
+            rows.append({"n": i + 1, "speaker": t.speaker, "role": "interviewer" if t.is_interviewer else "participant",
+                         "source": source, "first_words": first_words(iv.text, Turn(t.start, t.end, t.content_start, t.speaker)),
+                         "p": p, "unsure": p is not None and UNSURE[0] < p < UNSURE[1]})
+        notes = unsure_notes(iv.name, iv.text, rule) if probs is not None else []
+        notes += [f"a correction by {m.coder} ({'interviewer' if m.is_interviewer else 'participant'}) of the turn "
+                  f"starting “{m.quote[:40]}” no longer finds its words in the text" for m in _gone]
+        return iv.name, rows, notes
+
+    def set_turn_role(self, interview: str, n: int, role: str | None) -> dict:
+        """Correct turn ``n`` (1-based) of an interview: ``interviewer``, ``participant``, or None
+        (back to the role detected).  The study's for every coder, logged with the coder's name."""
+        from fieldcode.store import turn_marks as tm
+
+        who = self.require_coder()
+        if role not in (None, "interviewer", "participant"):
+            raise InvalidInput(f"a turn's role is interviewer or participant, not '{role}'")
+        return tm.set_role(self.store, interview, n, None if role is None else role == "interviewer", who)
 
     def design_warnings(self) -> list[str]:
         return design_warnings(((i.name, i.attributes) for i in self.store.interview_infos()), self.study)

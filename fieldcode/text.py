@@ -394,6 +394,21 @@ def question_turns(text: str, rule: TurnRule) -> list[tuple[Turn, float]]:
     return out
 
 
+def unsure_turns(text: str, rule: TurnRule) -> list[tuple[int, Turn, float]]:
+    """In ``questions`` mode, the paragraphs whose speaker the model is unsure of (the probability
+    that the interviewer speaks it between :data:`UNSURE`'s bounds): ``(number from 1, turn, p)``."""
+    if rule.mode != QUESTIONS:
+        return []
+    return [(i, turn, p) for i, (turn, p) in enumerate(question_turns(text, rule), 1) if UNSURE[0] < p < UNSURE[1]]
+
+
+def turn_probabilities(text: str, rule: TurnRule) -> list[float] | None:
+    """Each turn's probability of being the interviewer's, in ``questions`` mode (else None)."""
+    if rule.mode != QUESTIONS:
+        return None
+    return [p for _turn, p in question_turns(text, rule)]
+
+
 def _speaker_of(m: re.Match[str]) -> str:
     name = m.group("bold") or m.group("plain") or m.group("bracket") or m.group("qa") or m.group("stamped")
     return name.strip()

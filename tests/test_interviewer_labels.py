@@ -32,13 +32,17 @@ def test_relabelling_the_interviewer_remarks_turns_and_counts_follow(mini_dir, t
     out = tmp_path / "c.csv"
     r = runner.invoke(app, ["-C", str(mini_dir), "export", "counts", "-o", str(out)], env={})
     assert r.exit_code == 0, r.output
-    # a.md has two interviewer turns, b.md one
-    assert "re-marked 3 turn(s) in 2 interview(s)" in r.stderr
+    # export only reads: it uses the new marks without storing them, and says so
+    assert "stored turn marks of 2 interview(s): a.md, b.md are out of date" in r.stderr
     side = json.loads(out.with_suffix(".json").read_text())
     assert {t["name"]: (t["interviewer_labels"], t["interviewer_turns"]) for t in side["transcripts"]} == {
         "a.md": ([], 0), "b.md": ([], 0)}
+    w = runner.invoke(app, ["-C", str(mini_dir), "codebook", "sync"], env={})   # a command that writes
+    assert w.exit_code == 0, w.output
+    # a.md has two interviewer turns, b.md one
+    assert "re-marked turns of 2 interview(s): a.md (2 turn(s) changed role), b.md (1 turn(s) changed role)" in w.stderr
     r2 = runner.invoke(app, ["-C", str(mini_dir), "crosstab"], env={})
-    assert r2.exit_code == 0 and "re-marked" not in r2.stderr        # applied once
+    assert r2.exit_code == 0 and "re-marked" not in r2.stderr and "out of date" not in r2.stderr  # stored once
     p = Project.open(mini_dir, coder="ana")
     try:
         ct = crosstab(p.store, by=("interview",))

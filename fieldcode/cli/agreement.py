@@ -53,8 +53,8 @@ AgreementUnitOpt = Annotated[str, typer.Option("--unit", help=f"char | word | se
 LevelOpt = Annotated[Optional[int], typer.Option("--level", help=LEVEL_HELP)]
 
 
-def _project(ctx: typer.Context):
-    return ctx.find_root().obj.project()
+def _project(ctx: typer.Context, *, write: bool = True):
+    return ctx.find_root().obj.project(write=write)
 
 
 def _compute(ctx, *, level=None, unit, coders, codes, role, where, include_interviewer, by, threshold, min_coded=MIN_CODED) -> tuple:
@@ -64,7 +64,7 @@ def _compute(ctx, *, level=None, unit, coders, codes, role, where, include_inter
         raise InvalidInput(f"--threshold must be 0 or more, not {threshold:g}")
     if min_coded < 0:
         raise InvalidInput(f"--min-coded must be 0 or more, not {min_coded}")
-    p = _project(ctx)
+    p = _project(ctx, write=False)
     res = agreement(p.store, level=level, unit=unit, coders=split_list(coders), codes=split_list(codes),
                     filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
                     order={"arm": list(p.study.arms)}, threshold=threshold, min_coded=min_coded)
@@ -262,7 +262,7 @@ def disagreements_cmd(
         raise InvalidInput(f"--coders takes exactly two coders, e.g. --coders ana,ben; got '{coders}'")
     if unit not in UNITS:
         raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
-    p = _project(ctx)
+    p = _project(ctx, write=False)
     found = disagreements(p.store, coders=pair, unit=unit, codes=[code] if code else None,
                           filters=parse_filters(role, where), include_interviewer=include_interviewer)
     shown = found[:limit] if limit > 0 else found

@@ -121,15 +121,23 @@ def report_sync(p: Project) -> None:
         err.print("[yellow]warning:[/] codebook.yaml has changed since the database recorded it; this command "
                   "only reads, so it shows the codes as last recorded. 'fieldcode codebook sync' (or any "
                   "command that writes) records the change.")
-    changed = {name: n for name, n in p.remarked.items() if n}
-    if changed:
-        total = sum(changed.values())
-        names = ", ".join(f"{escape(k)} ({v})" for k, v in sorted(changed.items()))
-        err.print(f"interviewer labels changed: re-marked {total} turn(s) in {len(changed)} interview(s): {names}; "
-                  "counts that leave out interviewer turns follow the new labels")
+    report_remarked(p)
     if p.remark_pending:
-        err.print(f"[yellow]warning:[/] the interviewer labels changed but the turns could not be re-marked "
-                  f"now ({escape(p.remark_pending)}); the counts below use the turns as marked before")
+        err.print(f"note: the stored turn marks of {escape(p.remark_pending)} are out of date (turn settings or "
+                  "interviewer labels changed); this command only reads, so it uses the marks the current settings "
+                  "give, and the next command that writes stores them")
+    if p.remark_error:
+        err.print(f"[yellow]warning:[/] the turn settings or interviewer labels changed but the turns could not be "
+                  f"marked again ({escape(p.remark_error)}); the counts below use the turns as marked before")
+
+
+def report_remarked(p: Project) -> None:
+    """Say which interviews' turns a write re-marked (``Project.remarked``), once."""
+    if p.remarked:
+        names = ", ".join(f"{escape(k)} ({escape(v)})" for k, v in sorted(p.remarked.items()))
+        err.print(f"re-marked turns of {len(p.remarked)} interview(s): {names}: the turn settings or interviewer "
+                  "labels changed; counts that leave out interviewer turns follow them (corrections kept)")
+        p.remarked = {}
 
 
 def split_list(s: str | None) -> list[str] | None:

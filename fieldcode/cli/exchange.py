@@ -66,7 +66,7 @@ def export_qdpx(
 
     Example: fieldcode export qdpx -o results/study.qdpx
     """
-    p = state(ctx).project()
+    p = state(ctx).project(write=False)
     snap = refi_write.snapshot_of(p.store, p.study.name or p.root.name, p.study)
     data = refi_write.write_qdpx(snap, now=_when(timestamp))
     xsd = _schema(schemas, "Project.xsd")
@@ -94,7 +94,7 @@ def export_qdc(
 
     Example: fieldcode export qdc -o results/codebook.qdc
     """
-    p = state(ctx).project()
+    p = state(ctx).project(write=False)
     snap = refi_write.snapshot_of(p.store, p.study.name or p.root.name)
     data = refi_write.codebook_xml(snap)
     xsd = _schema(schemas, "Codebook.xsd")

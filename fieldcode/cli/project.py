@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fieldcode.cli.base import app, codebook_app, err, out, state
+from fieldcode.cli.base import app, codebook_app, err, out, report_remarked, state
 from fieldcode.cli.summary import print_summary
 from fieldcode.errors import InvalidInput
 from fieldcode.lazy import lazy_module
@@ -229,6 +229,7 @@ def import_cmd(
             err.print(f"{'':>10}   [yellow]warning:[/] {escape(w)}")
     counts = ", ".join(f"{report.count(s)} {s}" for s in style if report.count(s))
     out.print(f"done: {escape(counts) or 'nothing to import'}")
+    report_remarked(p)
     for w in p.design_warnings():
         err.print(f"[yellow]warning:[/] {escape(w)}")
     if not report.ok:

@@ -28,7 +28,7 @@ def show_cmd(
     """
     if sentences and turns:
         raise InvalidInput("choose one of --sentences and --turns")
-    p = state(ctx).project()
+    p = state(ctx).project(write=False)
     iv = p.store.interview(interview)
     text = iv.text
     turn_rows = p.store.turns(iv.id)

@@ -63,6 +63,9 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("interviews", ("fieldcode.cli.interviews",),
      "List interviews with their attributes, word counts and coding progress, or rename, remove and "
      "restore one."),
+    ("turns", ("fieldcode.cli.turns",),
+     "List an interview's speaker turns and who speaks each, and correct a single turn's role "
+     "(interviewer or participant)."),
     ("pseudonyms", ("fieldcode.cli.pseudonyms",),
      "Find identifying details in the transcripts (names, places, ages, dates, addresses, ...), review "
      "them and keep their pseudonyms in a key file apart from the database."),
@@ -71,5 +74,5 @@ MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
 # every command module, in the order fieldcode.cli imports them (the order of each group's listing)
 ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.interviews", "fieldcode.cli.coding", "fieldcode.cli.analysis",
                                 "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.saturation", "fieldcode.cli.codes",
-                                "fieldcode.cli.show", "fieldcode.cli.search", "fieldcode.cli.learn",
+                                "fieldcode.cli.show", "fieldcode.cli.turns", "fieldcode.cli.search", "fieldcode.cli.learn",
                                 "fieldcode.cli.pseudonyms")

@@ -45,6 +45,8 @@ from fieldcode.ingest.readers import SUPPORTED_SUFFIXES, ReadError, read_documen
 from fieldcode.store.search_index import IndexBatch
 from fieldcode.ingest.segment import analyse_many
 from fieldcode.store import PreparedInterview, Reanchor, Store, q_turn_spans
+from fieldcode.store.turn_marks import rule_key
+from fieldcode.exchange.remark import unsure_notes
 from fieldcode.store.interview_ops import interview_sources, rename_interview
 from fieldcode.exchange.sources import file_is_gone
 
@@ -237,7 +239,7 @@ def import_paths(store: Store, study: Study, paths: Iterable[Path], *, root: Pat
             name=p.name, source_path=p.source, format=p.fmt, encoding=p.encoding, text=p.text,
             turns=p.turns, interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in p.turns],
             sentences=sents, attributes=p.attrs, interviewer_labels=labels,
-            words=words, pipeline=spacy_model,
+            words=words, pipeline=spacy_model, turn_rule=rule_key(p.attrs, study),
         )
         try:
             iid = store.save_interview(prepared, replace=p.replace, plan=p.plan, coder=coder, index=index)
@@ -378,10 +380,12 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     except ValueError:
         source = str(f.resolve())
     name = f.name
-    turns = textmod.detect_turns(body, turn_rule(attrs, study, display))
+    rule = turn_rule(attrs, study, display)
+    turns = textmod.detect_turns(body, rule)
     _check_lengths(display, attrs, turns, body)
     pend = _Pending(path=f, name=name, display=display, source=source, fmt=f.suffix.lower().lstrip("."),
-                    encoding=result.encoding, text=body, attrs=attrs, turns=turns, notes=list(result.notes))
+                    encoding=result.encoding, text=body, attrs=attrs, turns=turns,
+                    notes=list(result.notes) + unsure_notes(name, body, rule))
     known = versions.get(name)
     renamed = ""
     if known is None:
@@ -420,6 +424,7 @@ def _prepare(store: Store, study: Study, f: Path, display: str, root: Path | Non
     if existing_sha == textmod.sha256(body):
         return _same_text(store, existing_id, body, turns, attrs, pend, display)
     n = store.count_codings(existing_id)
+
     pend.replace = existing_id
     pend.status = "updated"
     if n and not reanchor:
@@ -497,5 +502,5 @@ def prepare_texts(study: Study, items: list[tuple[str, str, str, dict[str, str]]
             name=name, source_path=source, format="txt", encoding="utf-8", text=body, turns=ts,
             interviewer_turns=[textmod.is_interviewer(t.speaker, labels) for t in ts],
             sentences=sents, attributes=attrs, interviewer_labels=labels,
-            words=words, pipeline=spacy_model))
+            words=words, pipeline=spacy_model, turn_rule=rule_key(attrs, study)))
     return out

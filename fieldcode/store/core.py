@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from fieldcode.store import dblock
 from fieldcode.store import search_index
+from fieldcode.store import turn_marks
 from fieldcode import text as textmod
 from fieldcode.study.codebook import Codebook
 from fieldcode.errors import Conflict, FieldcodeError, NotFound
@@ -59,6 +60,7 @@ class PreparedInterview:
     # the search index's words (fieldcode.ingest.segment.Words), from the same spaCy pass as sentences
     words: object = None
     pipeline: str | None = None   # the spaCy pipeline named in settings (None: the built-in one)
+    turn_rule: str = ""           # the rule its turns were detected with (fieldcode.store.turn_marks.rule_key)
 
     @cached_property
     def sha256(self) -> str:
@@ -124,6 +126,10 @@ class Store(CodingRecord):
         self.url = url
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(fieldcode_write=True)
+        # interview id -> its turns as the current settings mark them, for a command that only
+        # reads while the stored marks are out of date (set by the project; every turn query applies it)
+        self.turn_overlay: dict = {}
+        self.overlay_labels: dict[int, list[str]] = {}   # and the labels they are marked with
         if migrate:
             from fieldcode.store.migrations import current, head, upgrade
 
@@ -345,6 +351,10 @@ class Store(CodingRecord):
         ]
 
     def turns(self, interview_id: int) -> list[TurnRow]:
+        if interview_id in self.turn_overlay:   # marks out of date, read-only: as the settings mark them now
+            return [TurnRow(interview_id=interview_id, idx=i, start=t.start, end=t.end, content_start=t.content_start,
+                            speaker=t.speaker, is_interviewer=t.is_interviewer, n_words=t.n_words)
+                    for i, t in enumerate(self.turn_overlay[interview_id])]
         with self.read() as s:
             return list(s.exec(select(TurnRow).where(TurnRow.interview_id == interview_id).order_by(TurnRow.idx)).scalars())
 
@@ -378,7 +388,8 @@ class Store(CodingRecord):
                 iid = conn.execute(_INSERT_INTERVIEW, {
                     "name": p.name, "source_path": p.source_path, "format": p.format, "encoding": p.encoding,
                     "sha256": p.sha256, "text": p.text, "n_chars": len(p.text), "n_words": p.n_words,
-                    "interviewer_labels": labels, "imported_at": now, "updated_at": now}).scalar_one()
+                    "interviewer_labels": labels, "turn_rule": p.turn_rule,
+                    "imported_at": now, "updated_at": now}).scalar_one()
                 self._store_parts(conn, iid, p, replaced=False, text_changed=False, queued=queued)
         else:
             with self.write() as s:
@@ -397,7 +408,7 @@ class Store(CodingRecord):
                 s.exec(update(Interview).where(Interview.id == iid).values(
                     source_path=p.source_path, format=p.format, encoding=p.encoding,
                     sha256=p.sha256, text=p.text, n_chars=len(p.text),
-                    n_words=p.n_words, interviewer_labels=labels, updated_at=now))
+                    n_words=p.n_words, interviewer_labels=labels, turn_rule=p.turn_rule, updated_at=now))
                 if old_sha != p.sha256:
                     self.record_text_change(s, iid, plan, p.sha256, coder, p.text)
                 self._store_parts(s.connection(), iid, p, replaced=True, text_changed=old_sha != p.sha256, queued=queued)
@@ -415,6 +426,8 @@ class Store(CodingRecord):
                 (iid, i, t.start, t.end, t.content_start, t.speaker[:200], p.interviewer_turns[i], n)
                 for i, (t, n) in enumerate(zip(p.turns, p.word_counts[1]))
             ])
+            if replaced:
+                turn_marks.apply_in(conn, iid)   # the coders' corrections, found again in the new turns
         if p.sentences:
             bulk_insert(conn, SentenceRow, ("interview_id", "idx", "start", "end"),
                          [(iid, i, a, b) for i, (a, b) in enumerate(p.sentences)])
@@ -434,20 +447,22 @@ class Store(CodingRecord):
                     s.exec(select(Interview.id, Interview.name, Interview.interviewer_labels)).all()}
 
     def remark_interviewer_turns(self, labels: dict[int, list[str]]) -> dict[int, int]:
-        """Re-mark each interview's turns with its new interviewer labels, in one transaction.
-        Returns interview id -> number of turns whose mark changed."""
+        """Re-mark each interview's turns with its new interviewer labels (and the coders'
+        corrections over them), in one transaction.  Returns interview id -> number of turns
+        whose mark changed."""
         changed: dict[int, int] = {}
         with self.write() as s:
             for iid, lab in labels.items():
-                n = 0
-                for t in s.exec(select(TurnRow).where(TurnRow.interview_id == iid)).scalars():
-                    flag = textmod.is_interviewer(t.speaker, tuple(lab))
-                    if bool(t.is_interviewer) != flag:
-                        t.is_interviewer = flag
-                        n += 1
+                rows = list(s.exec(select(TurnRow).where(TurnRow.interview_id == iid)).scalars())
+                before = {t.id: bool(t.is_interviewer) for t in rows}
+                for t in rows:
+                    t.is_interviewer = textmod.is_interviewer(t.speaker, tuple(lab))
                 s.exec(update(Interview).where(Interview.id == iid).values(
                     interviewer_labels=json.dumps(lab, ensure_ascii=False)))
-                changed[iid] = n
+                s.flush()
+                turn_marks.apply_in(s.connection(), iid)
+                after = s.exec(select(TurnRow.id, TurnRow.is_interviewer).where(TurnRow.interview_id == iid)).all()
+                changed[iid] = sum(before[tid] != bool(f) for tid, f in after)
         return changed
 
     def provenance(self) -> dict:
@@ -457,7 +472,8 @@ class Store(CodingRecord):
             turns = {iid: (n, int(ni or 0)) for iid, n, ni in s.exec(
                 select(TurnRow.interview_id, func.count(), func.sum(func.cast(TurnRow.is_interviewer, Integer)))
                 .group_by(TurnRow.interview_id)).all()}
-            ivs = [{"name": name, "sha256": sha, "interviewer_labels": json.loads(labels or "[]"),
+            turns.update({iid: (len(ts), sum(t.is_interviewer for t in ts)) for iid, ts in self.turn_overlay.items()})
+            ivs = [{"name": name, "sha256": sha, "interviewer_labels": self.overlay_labels.get(iid, json.loads(labels or "[]")),
                     "turns": turns.get(iid, (0, 0))[0], "interviewer_turns": turns.get(iid, (0, 0))[1]}
                    for iid, name, sha, labels in s.exec(select(Interview.id, Interview.name, Interview.sha256,
                                                                Interview.interviewer_labels).order_by(Interview.name)).all()]
@@ -500,6 +516,8 @@ class Store(CodingRecord):
 
     def turn_spans(self, interview_id: int) -> list[tuple[int, int, int, str, bool]]:
         """``(start, end, content_start, speaker, is_interviewer)`` of every turn, in order."""
+        if interview_id in self.turn_overlay:
+            return [(t.start, t.end, t.content_start, t.speaker, t.is_interviewer) for t in self.turn_overlay[interview_id]]
         with self.read() as s:
             return [tuple(r) for r in s.exec(
                 select(TurnRow.start, TurnRow.end, TurnRow.content_start, TurnRow.speaker,
@@ -512,7 +530,13 @@ class Store(CodingRecord):
             rows = s.exec(select(TurnRow.interview_id, func.count(),
                                  func.count().filter(TurnRow.is_interviewer.is_(True)))
                           .group_by(TurnRow.interview_id)).all()
-        return {iid: (int(n), int(k)) for iid, n, k in rows}
+        out = {iid: (int(n), int(k)) for iid, n, k in rows}
+        for iid, turns in self.turn_overlay.items():
+            if turns:
+                out[iid] = (len(turns), sum(t.is_interviewer for t in turns))
+            else:
+                out.pop(iid, None)
+        return out
 
     def coding_tuples(self, interview_id: int) -> list[tuple]:
         """``(id, code_id, coder, start, end, memo, created_at, updated_at)`` of every coding of

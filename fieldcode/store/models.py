@@ -71,6 +71,9 @@ class Interview(SQLModel, table=True):
     n_words: int
     # JSON list of the interviewer labels applied when its turns were last marked.
     interviewer_labels: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    # JSON of the turn rule its turns were detected with (mode, interviewer_lines, interviewer label:
+    # ``fieldcode.store.turn_marks.rule_key``); "" for turns stored before it was recorded.
+    turn_rule: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     imported_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -100,6 +103,22 @@ class TurnRow(SQLModel, table=True):
     speaker: str = Field(max_length=200)
     is_interviewer: bool = False
     n_words: int = 0
+
+
+class TurnMark(SQLModel, table=True):
+    """A coder's correction of one turn's role (interviewer or participant), the study's for every
+    coder.  Anchored by the turn content's offset (``start``) and first words (``quote``), so it
+    is found again after a re-import or a re-marking; applied over every detection."""
+
+    __tablename__ = "turn_mark"
+    __table_args__ = (Index("ix_turn_mark_interview", "interview_id"), {"sqlite_autoincrement": True})
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", ondelete="CASCADE")
+    start: int
+    quote: str = Field(sa_column=Column(Text, nullable=False))
+    is_interviewer: bool
+    coder: str = Field(max_length=100)
+    at: datetime = Field(default_factory=utcnow)
 
 
 class SentenceRow(SQLModel, table=True):

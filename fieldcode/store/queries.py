@@ -77,6 +77,12 @@ def q_turn_spans(store, ids: Sequence[int] | None = None) -> dict[int, list[Turn
             qq = q if chunk is None else q.where(_TURN.c.interview_id.in_(chunk))
             for iid, st, en, cs, sp, ii, nw in conn.execute(qq):
                 out[iid].append(TurnSpan(st, en, cs, sp, bool(ii), nw))
+    # marks out of date and this command only reads: the turns as the current settings mark them
+    for iid, turns in getattr(store, "turn_overlay", {}).items():
+        if ids is None or iid in ids:
+            out.pop(iid, None)
+            if turns:
+                out[iid] = list(turns)
     return dict(out)
 
 

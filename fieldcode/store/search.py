@@ -77,8 +77,21 @@ def q_turns_by_id(store, turn_ids: Iterable[int]) -> dict[int, tuple[int, str, b
     if not ids:
         return {}
     with store.engine.connect() as conn:
-        return {tid: (idx, speaker, bool(is_int)) for tid, idx, speaker, is_int in
-                _select_turns(conn, "t.id, t.idx, t.speaker, t.is_interviewer", ids)}
+        rows = _select_turns(conn, "t.id, t.idx, t.speaker, t.is_interviewer, t.interview_id, t.start", ids)
+    return {tid: (idx, speaker, _overlaid(store, iid, start, bool(is_int))) for tid, idx, speaker, is_int, iid, start in rows}
+
+
+def _overlaid(store, iid: int, start: int, stored: bool) -> bool:  # noqa: ANN001
+    """A stored turn's interviewer mark as a read sees it (``Store.turn_overlay``: the marks the
+    current settings give, when the stored ones are out of date): the overlay's turn starting
+    where the stored turn starts, else the overlay's turn holding that start."""
+    turns = store.turn_overlay.get(iid) if getattr(store, "turn_overlay", None) else None
+    if turns is None:
+        return stored
+    for t in turns:
+        if t.start <= start < max(t.end, t.start + 1):
+            return t.is_interviewer
+    return stored
 
 
 def q_turn_ids_where(store, turn_ids: Iterable[int], *, speakers: Sequence[str] = (),  # noqa: ANN001
@@ -94,10 +107,12 @@ def q_turn_ids_where(store, turn_ids: Iterable[int], *, speakers: Sequence[str] 
         if speakers:
             where.append(f"t.speaker IN ({', '.join([mark] * len(speakers))})")
             params.extend(speakers)
-        if interviewer is not None:
+        if interviewer is not None and not getattr(store, "turn_overlay", None):
             where.append(f"t.is_interviewer = {mark}")
             params.append(bool(interviewer))
-        return [r[0] for r in _select_turns(conn, "t.id", ids, " AND ".join(where), tuple(params))]
+        rows = _select_turns(conn, "t.id, t.interview_id, t.start, t.is_interviewer", ids, " AND ".join(where), tuple(params))
+    return [tid for tid, iid, start, flag in rows
+            if interviewer is None or _overlaid(store, iid, start, bool(flag)) == bool(interviewer)]
 
 
 def q_coding_spans(store, code_id: int, coders: Sequence[str] = ()):  # noqa: ANN001, ANN201

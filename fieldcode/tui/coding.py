@@ -44,6 +44,7 @@ from fieldcode.tui.textmap import (
     spans_on_rows,
 )
 from fieldcode.tui.transcript import Transcript
+from fieldcode.tui.turn_marks import TurnMarksMixin
 from fieldcode.tui.widgets import (
     CodebookTree,
     CodeItem,
@@ -70,7 +71,7 @@ def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Spa
 
 
 class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActionsMixin,
-                   Screen):
+                   TurnMarksMixin, Screen):
     AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
     CodingScreen #side { width: 34; border-right: solid $primary-darken-2; }

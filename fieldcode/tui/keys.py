@@ -14,6 +14,7 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("prev_sentence", "left_parenthesis", "prev_sentence", "Previous sentence", False),
     ("select_paragraph", "p", "select_paragraph", "Select paragraph", False),
     ("select_turn", "t", "select_turn", "Turn", False),
+    ("toggle_turn_role", "T", "toggle_turn_role", "Mark the turn under the cursor interviewer/participant", False),
     ("select_word", "w", "select_word", "Select word", False),
     ("extend_word", "W", "extend_word", "Extend selection by a word", False),
     ("shrink_word", "B", "shrink_word", "Shrink selection by a word", False),
