@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from fieldcode.cli.base import app, code_app, open_main, out, state
-from fieldcode.errors import InvalidInput
+from fieldcode.errors import InvalidInput, TextChanged
 from fieldcode.safe import literal
 from fieldcode.safe import plain as escape  # markup-escaped and stripped of terminal controls
 
@@ -27,6 +27,26 @@ def _resolve_span(p: Project, interview: str, start: Optional[int], end: Optiona
     refused if a re-import changes the text before it lands."""
     a, b, iv = _span_in(p, interview, start, end, sentence, turn, quote)
     return a, b, iv.sha256
+
+
+TEXT_SHA_HELP = ("The text version (SHA-256, or its first 12+ characters) your offsets count in, as 'fieldcode code "
+                 "list INTERVIEW' prints it: if the interview's text is not that version when the change is stored "
+                 "(re-imported since), it is refused (exit 3) and nothing changes.")
+
+
+def _text_version(p: Project, interview: str | int, text_sha: Optional[str]) -> Optional[str]:
+    """The full text version ``--text-sha`` names (None when not given): a prefix is completed
+    from the interview's current version, and refused when it is not that one."""
+    if text_sha is None:
+        return None
+    want = text_sha.strip().lower()
+    if len(want) < 12 or len(want) > 64 or any(ch not in "0123456789abcdef" for ch in want):
+        raise InvalidInput(f"--text-sha takes a text version: 12 to 64 hexadecimal characters (SHA-256), as "
+                           f"'fieldcode code list INTERVIEW' prints it, not '{text_sha}'")
+    iv = p.store.interview(interview)
+    if not iv.sha256.startswith(want):
+        raise TextChanged(iv.name)
+    return iv.sha256
 
 
 def _span_in(p: Project, interview: str, start: Optional[int], end: Optional[int],
@@ -75,15 +95,20 @@ def code_add(
     turn: Annotated[Optional[int], typer.Option(help="Speaker turn number, 1-based (the words after the label).")] = None,
     quote: Annotated[Optional[str], typer.Option(help="Exact text that occurs once in the interview.")] = None,
     memo: Annotated[str, typer.Option(help="A memo on the coding.")] = "",
+    text_sha: Annotated[Optional[str], typer.Option("--text-sha", help=TEXT_SHA_HELP)] = None,
 ) -> None:
-    """Code a span of an interview, by offsets, sentence, turn or exact quote.
+    """Code a span of an interview, by offsets, sentence, turn or exact quote. The span is
+    worked out in the interview's text as this command reads it (or, with --text-sha, must
+    count in that version): if a re-import changes the text before the coding is stored, it is
+    refused and nothing changes.
 
     Example: fieldcode --coder ana code add liverpool-improving-01-resident leadership --sentence 4-5
     """
     p = state(ctx).project()
     coder = p.require_coder()
+    planned = _text_version(p, interview, text_sha)
     a, b, version = _resolve_span(p, interview, start, end, sentence, turn, quote)
-    row = p.store.add_coding(interview, code, a, b, coder, memo=memo, expect_sha=version)
+    row = p.store.add_coding(interview, code, a, b, coder, memo=memo, expect_sha=planned or version)
     out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end}) by {escape(coder)}")
 
 
@@ -94,7 +119,9 @@ def code_list(
     code: Annotated[Optional[str], typer.Option(help="Only this code key.")] = None,
     by: Annotated[Optional[str], typer.Option("--by", help="Only this coder's codings.")] = None,
 ) -> None:
-    """List codings with id, interview, code, coder, span, memo and quoted text.
+    """List codings with id, interview, code, coder, span, memo and quoted text. With an
+    interview, also its text version: the SHA-256 the offsets count in, which 'code add',
+    'code change' and 'code remove' take as --text-sha.
 
     Example: fieldcode code list liverpool-lagging-01-resident --code housing
     """
@@ -116,6 +143,8 @@ def code_list(
                   str(r.start), str(r.end), literal(r.memo), literal(quote if len(quote) <= 80 else quote[:77] + "..."))
     out.print(t)
     out.print(f"{len(rows)} codings")
+    if iid is not None:
+        out.print(f"text version (--text-sha): {p.store.interview_sha(iid)}")
 
 
 @code_app.command("import")
@@ -136,13 +165,18 @@ def code_import(
 
 
 @code_app.command("remove")
-def code_remove(ctx: typer.Context, coding_id: Annotated[int, typer.Argument(help="Coding id (see code list).")]) -> None:
+def code_remove(
+    ctx: typer.Context,
+    coding_id: Annotated[int, typer.Argument(help="Coding id (see code list).")],
+    text_sha: Annotated[Optional[str], typer.Option("--text-sha", help=TEXT_SHA_HELP)] = None,
+) -> None:
     """Remove one of your codings (undo brings it back).
 
     Example: fieldcode --coder ana code remove 12
     """
     p = state(ctx).project()
-    row = p.store.remove_coding(coding_id, p.require_coder())
+    version = _text_version(p, p.store.coding(coding_id).interview_id, text_sha)
+    row = p.store.remove_coding(coding_id, p.require_coder(), expect_sha=version)
     out.print(f"removed coding #{row.id} ('fieldcode undo' brings it back)")
 
 
@@ -165,17 +199,19 @@ def code_change(
     code: Annotated[Optional[str], typer.Option(help="New code key.")] = None,
     start: Annotated[Optional[int], typer.Option(help="New start offset.")] = None,
     end: Annotated[Optional[int], typer.Option(help="New end offset.")] = None,
+    text_sha: Annotated[Optional[str], typer.Option("--text-sha", help=TEXT_SHA_HELP)] = None,
 ) -> None:
     """Change the code or the span of one of your codings. New offsets count in the interview's
-    text as this command reads it: if a re-import changes that text before the change is
-    stored, it is refused and nothing changes.
+    text as this command reads it (or, with --text-sha, in that version): if a re-import
+    changes that text before the change is stored, it is refused and nothing changes.
 
     Example: fieldcode --coder ana code change 12 --code aspiration --end 420
     """
     p = state(ctx).project()
-    version = None
-    if start is not None or end is not None:   # offsets: they mean the words of this version only
-        version = p.store.interview(p.store.coding(coding_id).interview_id).sha256
+    iid = p.store.coding(coding_id).interview_id
+    version = _text_version(p, iid, text_sha)
+    if version is None and (start is not None or end is not None):   # offsets: the words of this version only
+        version = p.store.interview(iid).sha256
     row = p.store.update_coding(coding_id, p.require_coder(), code=code, start=start, end=end,
                                 expect_sha=version)
     out.print(f"coding #{row.id}: {escape(p.store.code(row.code_id).key)} \\[{row.start}, {row.end})")
@@ -224,6 +260,11 @@ def log(
         t.add_column(col)
     for e in p.store.events(coder=by, coding=coding, limit=limit):
         action = e.action + (f" of event {e.target_id}" if e.target_id else "")
+        if e.action in ("turn-set", "turn-clear") and e.detail:   # a turn's role corrected (fieldcode turns)
+            import json
+
+            d = json.loads(e.detail)
+            action += f": turn {d['turn']} {d['was']} -> {d['now']}"
         t.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), escape(e.coder), action,
                   f"#{e.coding_id}" if e.coding_id else "", (e.coding_uid or "")[:8], e.state)
     out.print(t)

@@ -4,6 +4,12 @@ another, and changing a code's key.
 Merge and rekey change the database and codebook.yaml together: the file is replaced inside the
 database transaction (``on_commit``) and put back (``on_abort``) if the transaction then fails,
 so codings never end up under a retired twin.
+
+A merge recodes codings in many interviews: like every coding write (``fieldcode.store.record``)
+it locks each of them (id order) before it reads the codings it changes, so on PostgreSQL it
+cannot interleave with a re-import moving them (its events record the spans and text versions
+the codings have once the re-import is done).  A rekey changes no coding (only the code row's
+key), so it takes no interview lock.
 """
 
 from __future__ import annotations
@@ -47,7 +53,9 @@ def merge_codes(store, source: str, target: str, *, by: str, on_commit=None, on_
             if src.id == tgt.id:
                 raise InvalidInput(f"cannot merge code '{src.key}' into itself")
             detail = {"merge": {"from": src.key, "into": tgt.key, "from_name": src.name, "into_name": tgt.name}}
-            rows = list(s.exec(select(Coding).where(Coding.code_id == src.id).order_by(Coding.id)).scalars())
+            _lock_interviews_of(store, s, src.id)
+            rows = list(s.exec(select(Coding).where(Coding.code_id == src.id).order_by(Coding.id)
+                               .execution_options(populate_existing=True)).scalars())
             shas = {iid: sha for iid, sha in s.exec(
                 select(Interview.id, Interview.sha256).where(Interview.id.in_({r.interview_id for r in rows}))).all()}
             now = utcnow()
@@ -79,6 +87,18 @@ def merge_codes(store, source: str, target: str, *, by: str, on_commit=None, on_
             abort()
         raise
     return len(rows)
+
+
+def _lock_interviews_of(store, s: Session, code_id: int) -> None:  # noqa: ANN001
+    """Lock every interview holding a coding of ``code_id``; again when a coder put one in another
+    interview while the locks were being taken (each round locks a superset, in id order)."""
+    locked: set[int] = set()
+    while True:
+        iids = set(s.exec(select(Coding.interview_id).where(Coding.code_id == code_id).distinct()).scalars())
+        if iids <= locked:
+            return
+        locked |= iids
+        store.lock_interviews(s, locked)
 
 
 def rekey_code(store, old: str, new: str, *, by: str, on_commit=None, on_abort=None) -> None:  # noqa: ANN001

@@ -1,17 +1,21 @@
 """The database side of the consensus review (``fieldcode.team.consensus``): a consensus coder's
 decisions on two coders' disagreements, each written in one transaction with the codings it
 creates.
+
+Each write is serialised on its interviews like every coding write (``fieldcode.store.record``):
+it locks them (id order) first, and a decision planned on a text that a re-import has changed
+since (``expect_shas``) is refused with :class:`~fieldcode.errors.TextChanged`, nothing written.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 
 from fieldcode import text as textmod
-from fieldcode.errors import InvalidInput
+from fieldcode.errors import InvalidInput, TextChanged
 from fieldcode.store.models import Coding, Event, Interview
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 from fieldcode.store.record import coding_snapshot
@@ -26,12 +30,33 @@ def q_consensus_decisions(store, coder: str) -> list[dict]:
             .order_by(e.id)).scalars() if d]
 
 
-def write_consensus(store, *, coder: str, rows: Sequence[dict], decision: dict) -> int:
+def q_interview_shas(store) -> dict[int, str]:
+    """interview id -> the version (SHA-256) of its stored text: what a review's offsets count in."""
+    iv = Interview.__table__.c
+    with store.engine.connect() as conn:
+        return dict(conn.execute(select(iv.id, iv.sha256)).all())
+
+
+def write_consensus(store, *, coder: str, rows: Sequence[dict], decision: dict,
+                    expect_shas: Mapping[int, str] | None = None) -> int:
     """ONE transaction: the consensus coder's new codings (dicts with interview_id, code_id,
     start, end, memo and ``sources``, the uids they come from), each with an event
     ``consensus`` whose detail names its sources, and the decision event itself (no coding:
-    ``detail`` = ``decision``).  Returns the number of codings written."""
+    ``detail`` = ``decision``).  ``expect_shas``: interview id -> the text version (SHA-256) the
+    rows' offsets were planned in; a text re-imported since refuses the whole decision
+    (:class:`TextChanged`).  Returns the number of codings written."""
     with store.write() as s:
+        iids = {r["interview_id"] for r in rows}
+        if decision.get("interview_id") is not None:
+            iids.add(decision["interview_id"])
+        store.lock_interviews(s, iids)
+        for iid in sorted(iids & set(expect_shas or {})):
+            iv = s.get(Interview, iid)
+            if iv is not None and iv.sha256 != expect_shas[iid]:
+                raise TextChanged(iv.name, message=(
+                    f"interview '{iv.name}' was re-imported (its text changed) after this review read it, so its "
+                    "passages no longer count in the same text; nothing was written. Open the review again: it "
+                    "reads the new text (decisions already made are kept)."))
         for r in rows:
             iv = s.get(Interview, r["interview_id"])
             if iv is None or not (0 <= r["start"] < r["end"] <= iv.n_chars):

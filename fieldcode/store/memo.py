@@ -1,5 +1,10 @@
 """Memos: on an interview, a passage of it, or a code, each edited only by its author; and the
 list of every memo (with the codings' own memos) the screens and exports show.
+
+A memo on an interview or a passage is written under the interview's lock, like every coding
+write (``fieldcode.store.record``), so it never interleaves with a re-import (which moves
+passage memos with their words); a passage planned on a text that was re-imported since
+(``expect_sha``) is refused with :class:`~fieldcode.errors.TextChanged`, nothing written.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from fieldcode.errors import Conflict, InvalidInput, NotFound
+from fieldcode.ingest import align
 from fieldcode.store.models import Code, Coding, Interview, Memo, MemoDeletion, utcnow
 
 
@@ -44,9 +50,11 @@ def _memo_kind(m: Memo) -> str:
 
 
 def add_memo(store, author: str, text: str, *, interview_id: int | None = None, code_id: int | None = None,  # noqa: ANN001
-             start: int | None = None, end: int | None = None) -> int:
+             start: int | None = None, end: int | None = None, expect_sha: str | None = None) -> int:
     """A memo on an interview, a passage of it (``start``/``end``, with or without a code), or a
-    code (``code_id`` alone).  Returns its id."""
+    code (``code_id`` alone).  ``expect_sha``: the text version (SHA-256) ``start``/``end``
+    count in; refused with :class:`TextChanged` when the interview was re-imported since.
+    Returns its id."""
     if not text.strip():
         raise InvalidInput("a memo needs some text")
     if interview_id is None and code_id is None:
@@ -56,9 +64,10 @@ def add_memo(store, author: str, text: str, *, interview_id: int | None = None, 
     with store.write() as s:
         prefix = ""
         if interview_id is not None:
-            iv = s.get(Interview, interview_id)
-            if iv is None:
-                raise NotFound(f"no interview #{interview_id}")
+            try:
+                iv = store.lock_interview(s, interview_id, expect_sha)
+            except NotFound:
+                raise NotFound(f"no interview #{interview_id}") from None
             if start is not None:
                 store.check_span(iv, start, end)
                 prefix = iv.text[start:end][:80]
@@ -72,6 +81,24 @@ def add_memo(store, author: str, text: str, *, interview_id: int | None = None, 
         return m.id
 
 
+def move_passage_memos(s: Session, interview_id: int, kept: list, new_text: str) -> int:
+    """Inside a re-import's locked transaction: move every passage memo of the interview through
+    the alignment ``kept`` (old text -> ``new_text``, see ``fieldcode.ingest.align``).  A memo
+    whose words the new text deletes stays on the interview, its ``quote_prefix`` keeping the
+    words it was on.  Returns how many memos lost their passage."""
+    lost = 0
+    for m in s.exec(select(Memo).where(Memo.interview_id == interview_id, Memo.start.is_not(None))).scalars():
+        span = align.map_span(kept, m.start, m.end, len(new_text))
+        if span is None:
+            m.start = m.end = None
+            lost += 1
+        else:
+            m.start, m.end = span
+            m.quote_prefix = new_text[span[0]:span[1]][:80]
+    s.flush()
+    return lost
+
+
 def _own_memo(s: Session, memo_id: int, author: str) -> Memo:
     m = s.get(Memo, memo_id)
     if m is None:
@@ -81,10 +108,20 @@ def _own_memo(s: Session, memo_id: int, author: str) -> Memo:
     return m
 
 
-def update_memo(store, memo_id: int, author: str, text: str) -> None:  # noqa: ANN001
+def _lock_memo(store, s: Session, memo_id: int, expect_sha: str | None) -> None:  # noqa: ANN001
+    """Lock the interview of memo ``memo_id`` (if it is on one) before the memo is read."""
+    iid = s.exec(select(Memo.interview_id).where(Memo.id == memo_id)).scalars().first()
+    if iid is not None:
+        store.lock_interview(s, iid, expect_sha)
+
+
+def update_memo(store, memo_id: int, author: str, text: str, *, expect_sha: str | None = None) -> None:  # noqa: ANN001
+    """Replace the text of one's own memo.  ``expect_sha``: the text version of its interview the
+    caller read (the passage it showed); refused with :class:`TextChanged` when re-imported since."""
     if not text.strip():
         raise InvalidInput("a memo needs some text (delete it instead)")
     with store.write() as s:
+        _lock_memo(store, s, memo_id, expect_sha)
         m = _own_memo(s, memo_id, author)
         if m.text != text:
             m.text, m.updated_at = text, utcnow()
@@ -94,6 +131,7 @@ def delete_memo(store, memo_id: int, author: str) -> None:  # noqa: ANN001
     """Delete one's own memo, recording the deletion (``memo_deletion``) so that ``merge`` does
     not bring it back from a copy that still has it."""
     with store.write() as s:
+        _lock_memo(store, s, memo_id, None)
         m = _own_memo(s, memo_id, author)
         s.merge(MemoDeletion(uid=m.uid, author=m.author, deleted_at=utcnow()))
         s.delete(m)

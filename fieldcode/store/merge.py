@@ -1,17 +1,23 @@
 """The database side of merging another copy of the project (``fieldcode.team.merge``): read a copy
 whole as plain data, and write a merge plan in one transaction.
+
+The write is serialised on the interviews it touches, like every coding write (see
+``fieldcode.store.record``): it locks them (in id order) before reading anything it decides on,
+and refuses the whole merge (:class:`~fieldcode.errors.TextChanged`, nothing written) when one
+of them was re-imported after the plan was made, since the plan's offsets count in the text it
+was made from; ``fieldcode.team.merge`` then plans again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
 
 from fieldcode import text as textmod
-from fieldcode.errors import Conflict
+from fieldcode.errors import Conflict, TextChanged
 from fieldcode.store.models import Code, Coding, Event, Interview, Memo, MemoDeletion
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 
@@ -88,7 +94,8 @@ def integrity_problems(store, limit: int = 5) -> list[str]:
 
 def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], removals: Sequence[str],
                 events: Sequence[dict], memo_inserts: Sequence[dict] = (), memo_updates: Sequence[dict] = (),
-                memo_deletes: Sequence[dict] = ()) -> None:
+                memo_deletes: Sequence[dict] = (), text_shas: Mapping[int, str] | None = None,
+                here_states: Mapping[str, dict] | None = None) -> None:
     """Write a merge in ONE transaction (all or nothing).
 
     * ``inserts``: coding dicts (uid, interview_id, code_id, coder, start, end, memo, created_at,
@@ -101,8 +108,17 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
     * ``memo_inserts`` / ``memo_updates``: memo dicts (``q_merge_view``'s, in local ids) to add,
       or whose text (by uid) takes the other copy's newer edit.
     * ``memo_deletes``: the other copy's memo deletions (dicts: uid, author, deleted_at) to
-      record here, deleting the memo here when this copy still has it."""
+      record here, deleting the memo here when this copy still has it.
+    * ``text_shas``: local interview id -> the text version (SHA-256) the plan's offsets count
+      in.  Every interview the merge touches is locked first; one whose text is no longer that
+      version (re-imported since the plan was made) refuses the whole merge with
+      :class:`TextChanged`, nothing written.
+    * ``here_states``: uid -> the state (:data:`HERE_FIELDS`) this copy's coding had when the
+      plan was made, for the codings it updates or removes; a coding changed here since
+      (another coder's write, a re-anchoring) refuses the merge with :class:`Conflict`."""
     with store.write() as s:
+        _lock_touched(store, s, inserts, updates, removals, memo_inserts, memo_updates, memo_deletes, text_shas)
+        _check_here(s, here_states or {}, [d["uid"] for d in updates] + list(removals))
         ivs: dict[int, Interview] = {}
 
         def iv_of(iid: int) -> Interview:
@@ -154,3 +170,45 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
         for d in memo_deletes:
             s.exec(delete(Memo).where(Memo.uid == d["uid"]))
             s.merge(MemoDeletion(uid=d["uid"], author=d["author"], deleted_at=_utc(d["deleted_at"])))
+
+
+HERE_FIELDS = ("interview_id", "code_id", "coder", "start", "end", "memo")
+
+
+def here_state(d: dict) -> dict:
+    """The fields of a coding (a merge view's dict) that ``apply_merge`` checks are unchanged."""
+    return {k: d[k] for k in HERE_FIELDS}
+
+
+def _lock_touched(store, s, inserts, updates, removals, memo_inserts, memo_updates, memo_deletes,  # noqa: ANN001
+                  text_shas: Mapping[int, str] | None) -> None:
+    """Lock every interview the merge writes on (id order) and check its text version."""
+    iids = {d["interview_id"] for d in (*inserts, *updates)}
+    iids |= {d["interview_id"] for d in (*memo_inserts, *memo_updates) if d.get("interview_id") is not None}
+    uids = [d["uid"] for d in updates] + list(removals)
+    if uids:
+        iids |= set(s.exec(select(Coding.interview_id).where(Coding.uid.in_(uids))).scalars())
+    muids = [d["uid"] for d in (*memo_updates, *memo_deletes)]
+    if muids:
+        iids |= {i for i in s.exec(select(Memo.interview_id).where(Memo.uid.in_(muids))).scalars() if i is not None}
+    store.lock_interviews(s, iids)
+    for iid in sorted(iids & set(text_shas or {})):
+        iv = s.get(Interview, iid)
+        if iv is not None and iv.sha256 != text_shas[iid]:
+            raise TextChanged(iv.name, message=(
+                f"interview '{iv.name}' was re-imported (its text changed) while this merge was being planned, "
+                "so the other copy's offsets no longer count in its text; nothing was merged. Run the merge again."))
+
+
+def _check_here(s, states: Mapping[str, dict], uids: Sequence[str]) -> None:  # noqa: ANN001
+    """Refuse the merge when a coding it updates or removes changed here after planning."""
+    wanted = [u for u in uids if u in states]
+    if not wanted:
+        return
+    rows = {r.uid: r for r in s.exec(select(Coding).where(Coding.uid.in_(wanted))).scalars()}
+    for uid in wanted:
+        row = rows.get(uid)
+        if row is None or any(getattr(row, k) != v for k, v in states[uid].items()):
+            state = "was removed" if row is None else "was changed"
+            raise Conflict(f"coding {uid[:8]} {state} here while this merge was being planned; nothing was merged. "
+                           "Run the merge again.")

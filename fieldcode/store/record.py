@@ -39,6 +39,7 @@ from sqlmodel import Session
 from fieldcode.ingest import align
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict, InvalidInput, NotFound, TextChanged
+from fieldcode.store.memo import move_passage_memos
 from fieldcode.store.duplicates import duplicate_groups, duplicate_of, refuse_duplicate
 from fieldcode.store.models import Code, Coding, Event, Interview, TextChange, new_uid, utcnow
 
@@ -529,7 +530,8 @@ class CodingRecord:
                            coder: str | None, new_text: str) -> None:
         """Inside ``save_interview``'s transaction: keep the alignment, move the live codings
         (one ``reanchor`` event each, for those whose span or text changed) and delete those
-        the user accepted as lost (one ``lost`` event each, naming who accepted)."""
+        the user accepted as lost (one ``lost`` event each, naming who accepted); passage memos
+        move with their words (``move_passage_memos``)."""
         old_sha = plan.old_sha256
         s.add(TextChange(interview_id=interview_id, from_sha256=old_sha, to_sha256=new_sha,
                          kept=json.dumps([list(k) for k in plan.kept]), coder=coder))
@@ -557,6 +559,7 @@ class CodingRecord:
                         before=json.dumps(before), state="final",
                         detail=json.dumps({"accepted_by": who, "reason": "its text was deleted from the transcript",
                                            **where}, ensure_ascii=False)))
+        move_passage_memos(s, interview_id, plan.kept, new_text)
 
 
 @dataclass(frozen=True)

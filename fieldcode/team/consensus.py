@@ -13,6 +13,11 @@ Every copy is a new coding of the consensus coder, linked in the event log to th
 came from (``detail = {"sources": [uid, ...]}``), and every decision is an event of its own, so
 the review is resumable: an item is settled once a decision for its interview and span exists,
 after any restart.  A source coding already copied for an earlier item is not copied again.
+
+A review counts its passages in the texts it read when it opened: it notes their versions first,
+and a decision written after a re-import changed one of them is refused
+(:class:`~fieldcode.errors.TextChanged`, nothing written), so no consensus coding lands on the
+wrong words; opening the review again reads the new text and keeps the decisions made.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from fieldcode.store import (
     q_n_chars,
     write_consensus,
 )
+from fieldcode.store.consensus import q_interview_shas
 
 DECISIONS = ("a", "b", "both", "neither", "fit", "adjust")
 
@@ -61,6 +67,7 @@ class Review:
         self.store, self.coders, self.consensus, self.unit = store, list(coders), consensus, unit
         self.codes = codes
         self.keys = {cid: key for cid, key, *_ in q_code_rows(store)}
+        self.shas = q_interview_shas(store)     # before the codings: a re-import after this is caught
         found = disagreements(store, coders=coders, unit=unit, codes=codes, filters=filters)
         self.items = [Item(d, self._sides(d, codes)) for d in found]
         self._load_decisions()
@@ -177,7 +184,7 @@ class Review:
         copied = [u for r in rows for u in r["sources"]]
         n = write_consensus(self.store, coder=self.consensus, rows=rows, decision={
             "decision": "agreed", "coders": self.coders, "unit": self.unit, "interview_id": None,
-            "start": None, "end": None, "copied": copied, "written": len(rows)})
+            "start": None, "end": None, "copied": copied, "written": len(rows)}, expect_shas=self.shas)
         self.copied.update(copied)
         self.adopted += n
         return n
@@ -193,7 +200,7 @@ class Review:
         copied = [u for r in rows for u in r["sources"]] if decision not in ("fit", "adjust") else []
         n = write_consensus(self.store, coder=self.consensus, rows=rows, decision={
             "decision": decision, "coders": self.coders, "unit": self.unit, "interview_id": d.interview_id,
-            "start": d.start, "end": d.end, "copied": copied})
+            "start": d.start, "end": d.end, "copied": copied}, expect_shas=self.shas)
         item.decision = decision
         self.copied.update(copied)
         return n

@@ -33,6 +33,14 @@ a memo deleted there is deleted here, unless it was edited after the deletion (t
 wins and the memo stays, or comes back).  Every memo added, updated, deleted or kept deleted is
 listed, and the deletions are recorded here too, so a later merge into a third copy knows them.
 
+**Serialised with re-imports and coding.**  The plan is made from reads; the write locks every
+interview it touches and checks that each is still the text version the plan's offsets count in,
+and that every coding it changes or removes here is as the plan saw it.  When a re-import (or a
+coder) got in between, nothing is written and the merge is planned again from what is there now
+(an interview re-imported here since no longer matches the other copy's transcript, so it is
+reported instead of merged at stale offsets); after :data:`MERGE_ATTEMPTS` tries the last
+refusal is the error.
+
 A coding whose interview or code is not matched is reported and skipped.  The other copy is
 never written to: a database file is copied to a scratch folder in the project's
 ``.fieldcode/`` (and its schema upgraded there) before it is read, and refused with a named
@@ -52,14 +60,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fieldcode.errors import DamagedDatabase, InvalidInput, NewerDatabase, NotFieldcodeDatabase
+from fieldcode.errors import Conflict, DamagedDatabase, InvalidInput, NewerDatabase, NotFieldcodeDatabase
 from fieldcode.study.settings import check_coder
 from fieldcode.store import Store, apply_merge, migrations, q_merge_view, sqlite_url
-from fieldcode.store.merge import integrity_problems
+from fieldcode.store.merge import here_state, integrity_problems
 
 CODEBOOK = "codebook.yaml"
 DB_FILE = "fieldcode.db"
 CONTENT = ("coder", "code", "interview", "start", "end", "memo")
+MERGE_ATTEMPTS = 3      # plan and write; planned again when a re-import or a coder got in between
 
 
 @dataclass
@@ -81,6 +90,11 @@ class MergePlan:
     memo_notes: list[str] = field(default_factory=list)   # one line per memo added, updated or deleted
     memos_skipped: int = 0                                # already here (same text, or newer here)
     memos_kept_deleted: int = 0                           # deleted here before the other copy's last edit
+    # local interview id -> the text version the plan's offsets count in (checked at write)
+    text_shas: dict[int, str] = field(default_factory=dict)
+    # uid -> this copy's coding as the plan saw it, for those it updates or removes (checked at write)
+    here_states: dict[str, dict] = field(default_factory=dict)
+    replanned: list[str] = field(default_factory=list)    # why an earlier plan was not written
 
     @property
     def changes(self) -> int:
@@ -102,6 +116,7 @@ class MergePlan:
                          f"{deleting} to delete (deleted there); {self.memos_skipped} already here, "
                          f"{self.memos_kept_deleted} kept deleted (deleted here)")
             lines.extend(f"  {n}" for n in self.memo_notes)
+        lines.extend(f"planned again: {why}" for why in self.replanned)
         return lines
 
 
@@ -271,6 +286,7 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
             cands = same_name if len(same_name) == 1 else cands
         if len(cands) == 1:
             ivmap[iid] = cands[0]
+            plan.text_shas[cands[0]] = sha
             continue
         n = n_codings_iv.get(iid, 0)
         if len(cands) > 1:
@@ -334,6 +350,8 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
             plan.conflicts.append(f"coding {uid[:8]} by {who}: {what}; left as it is here. "
                                   f"'fieldcode log --coding' in each copy shows its history")
             continue
+        if l_row is not None:
+            plan.here_states[uid] = here_state(l_row)
         if o is None:
             plan.removals.append(uid)
             plan.count(l_row["coder"], "removed")
@@ -449,10 +467,22 @@ def merge(here: Store, other: Path, *, dry_run: bool = False, workdir: Path | No
     with scratch_dir(workdir) as tmp:
         there = open_other(other, tmp)
         try:
-            plan = plan_merge(here, there, source=str(other))
+            replanned: list[str] = []
+            for attempt in range(1, MERGE_ATTEMPTS + 1):
+                plan = plan_merge(here, there, source=str(other))
+                plan.replanned = list(replanned)
+                if dry_run or not (plan.changes or plan.events):
+                    return plan
+                try:
+                    apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals,
+                                events=plan.events, memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates,
+                                memo_deletes=plan.memo_deletes, text_shas=plan.text_shas,
+                                here_states=plan.here_states)
+                    return plan
+                except Conflict as exc:      # a re-import or a coder got in between: nothing was written
+                    if attempt == MERGE_ATTEMPTS:
+                        raise
+                    replanned.append(str(exc))
         finally:
             there.close()
-    if not dry_run and (plan.changes or plan.events):
-        apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals, events=plan.events,
-                    memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates, memo_deletes=plan.memo_deletes)
-    return plan
+    raise AssertionError("unreachable")  # pragma: no cover
