@@ -358,3 +358,38 @@ def test_restore_when_the_removed_interviews_id_was_given_to_another(coded):
     assert coding_dump(url, "interview_id = :i", i=c_id) == []
     assert coding_dump(url, "interview_id = :i", i=iid(url, "a.md")) == a_rows
     assert tmp.exists()
+
+
+def test_a_removal_or_restore_that_fails_half_way_changes_nothing(coded, monkeypatch):
+    """Each is one transaction: an error after some rows were written leaves no trace of them."""
+    from fieldcode.project import Project
+    from fieldcode.store import interview_ops
+
+    root, url = coded
+    before = coding_dump(url)
+    n_events = sql(url, "SELECT count(*) FROM event")
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    p = Project.open(root, db=url, coder="ana")
+    try:
+        with monkeypatch.context() as m:  # fails after the events were added, before the deletes
+            m.setattr(interview_ops, "MemoDeletion", boom)
+            with pytest.raises(RuntimeError):
+                interview_ops.remove_interview(p.store, "a.md", coder="ana", with_codings=True)
+        assert coding_dump(url) == before and iid(url, "a.md") is not None
+        assert sql(url, "SELECT count(*) FROM event") == n_events
+        interview_ops.remove_interview(p.store, "a.md", coder="ana", with_codings=True)
+        after_remove = coding_dump(url)
+        with monkeypatch.context() as m:  # fails after every row was inserted, before the commit
+            m.setattr(interview_ops, "Counter", boom)
+            with pytest.raises(RuntimeError):
+                interview_ops.restore_interview(p.store, "a.md", coder="ana")
+        assert coding_dump(url) == after_remove and iid(url, "a.md") is None
+        assert sql(url, "SELECT count(*) FROM event WHERE action = 'iv-restore'") == [(0,)]
+        assert sql(url, "SELECT count(*) FROM memo") == [(0,)]
+        interview_ops.restore_interview(p.store, "a.md", coder="ana")
+        assert coding_dump(url) == before
+    finally:
+        p.close()
