@@ -369,3 +369,18 @@ def test_methods_page_quotes_the_definitions_as_the_code_has_them():
     methods = (Path(__file__).resolve().parents[1] / "docs" / "methods.md").read_text(encoding="utf-8")
     for text in (*UNITIZED_DEFINITIONS.values(), LEVEL_RULE):
         assert text in methods
+
+
+def test_interviewer_turns_join_the_continuum_when_included(store):
+    place(store, [("iv1", "k2", *span("iv1", "Hello there"), "ana"),      # interviewer's turn
+                  ("iv1", "k2", *span("iv1", "nine ten"), "ben"),
+                  ("iv2", "k2", *span("iv2", "beta"), "ana"), ("iv2", "k2", *span("iv2", "beta"), "ben"),
+                  ("iv3", "k2", *span("iv3", "Red"), "ana"), ("iv3", "k2", *span("iv3", "Red"), "ben")])
+    left_out = {r.key: r for r in unitized_agreement(store, coders=["ana", "ben"]).rows}
+    included_res = unitized_agreement(store, coders=["ana", "ben"], include_interviewer=True)
+    included = {r.key: r for r in included_res.rows}
+    assert left_out["k2"].units["(all)"] == {"ana": 2, "ben": 3}
+    assert included["k2"].units["(all)"] == {"ana": 3, "ben": 3}
+    questions = ["Hello there, welcome.", "Go on then.", "Next question please.", "Last one."]
+    bodies = sum(len(b) for bs in BODIES.values() for b in bs)
+    assert included_res.lengths["(all)"] == bodies + sum(len(q) for q in questions)
