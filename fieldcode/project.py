@@ -158,7 +158,8 @@ class Project:
                 self.store.overlay_labels[st.id] = list(st.labels)
             names = sorted({st.name for st in relabel} | {st.name for st, *_r in redetect})
             if names:
-                self.remark_pending = (f"{len(names)} interview(s): {', '.join(names)}")
+                more = f" and {len(names) - 6} more" if len(names) > 6 else ""
+                self.remark_pending = f"{len(names)} interview(s): {', '.join(names[:6])}{more}"
             return {}
         out: dict[str, str] = {}
         if record:

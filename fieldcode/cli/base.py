@@ -134,7 +134,9 @@ def report_sync(p: Project) -> None:
 def report_remarked(p: Project) -> None:
     """Say which interviews' turns a write re-marked (``Project.remarked``), once."""
     if p.remarked:
-        names = ", ".join(f"{escape(k)} ({escape(v)})" for k, v in sorted(p.remarked.items()))
+        shown = sorted(p.remarked.items())
+        names = ", ".join(f"{escape(k)} ({escape(v)})" for k, v in shown[:6]) + \
+            (f" and {len(shown) - 6} more" if len(shown) > 6 else "")
         err.print(f"re-marked turns of {len(p.remarked)} interview(s): {names}: the turn settings or interviewer "
                   "labels changed; counts that leave out interviewer turns follow them (corrections kept)")
         p.remarked = {}

@@ -264,7 +264,7 @@ def log(
             import json
 
             d = json.loads(e.detail)
-            action += f": turn {d['turn']} {d['was']} -> {d['now']}"
+            action += f": turn {d['turn']} of {d.get('interview', '?')}, {d['was']} -> {d['now']}"
         t.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), escape(e.coder), action,
                   f"#{e.coding_id}" if e.coding_id else "", (e.coding_uid or "")[:8], e.state)
     out.print(t)

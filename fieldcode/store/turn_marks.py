@@ -168,7 +168,7 @@ def set_role(store, interview: str | int, n: int, role: bool | None, coder: str)
                                               is_interviewer=now, coder=coder, at=utcnow()))
         if bool(was) != now:
             conn.execute(update(_TURN).where(_TURN.c.id == tid).values(is_interviewer=now))
-        change = {"turn": n, "start": cs, "speaker": speaker, "quote": quote_at(iv.text, cs, end)[:40],
+        change = {"interview": iv.name, "turn": n, "start": cs, "speaker": speaker, "quote": quote_at(iv.text, cs, end)[:40],
                   "was": "interviewer" if was else "participant", "now": "interviewer" if now else "participant",
                   "detected": "interviewer" if detected else "participant",
                   "replaced": [{"coder": m.coder, "role": "interviewer" if m.is_interviewer else "participant"}
