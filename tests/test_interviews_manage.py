@@ -69,6 +69,11 @@ def coded(mini_dir, db_url):
         p.store.add_coding(b.id, "housing", t, t + 18, "ana")
         p.store.add_coding(b.id, "housing", t, t + 18, "ben")
         add_memo(p.store, "ben", "a good interview", interview_id=a.id)
+        from fieldcode.store.search import add_suggestions
+
+        w = a.text.find("We meet on Tuesdays")
+        add_suggestions(p.store, [{"interview_id": a.id, "code_id": p.store.code("leadership").id, "coder": "ben",
+                                   "start": w, "end": w + 19, "origin": '{"kind": "search", "query": "meet"}'}])
     finally:
         p.close()
     return mini_dir, db_url
@@ -95,7 +100,8 @@ def test_remove_with_codings_then_restore_gives_back_identical_rows(coded):
     a_uids = [r[0] for r in coding_dump(url, "interview_id = :i", i=a_id)]
     assert len(a_uids) == 3 and len(others) == 2
     parts = {t: sql(url, f"SELECT * FROM {t} WHERE interview_id = :i ORDER BY id", i=a_id)
-             for t in ("attribute", "turn", "sentence", "memo")}
+             for t in ("attribute", "turn", "sentence", "memo", "suggestion")}
+    assert len(parts["suggestion"]) == 1
     iv_row = sql(url, "SELECT name, source_path, format, encoding, sha256, text, n_chars, n_words, "
                       "interviewer_labels, imported_at FROM interview WHERE id = :i", i=a_id)
 
@@ -105,7 +111,7 @@ def test_remove_with_codings_then_restore_gives_back_identical_rows(coded):
     assert iid(url, "a.md") is None
     assert coding_dump(url) == others                       # b's codings untouched
     assert sql(url, "SELECT count(*) FROM memo") == [(0,)]
-    for t in ("attribute", "turn", "sentence", "word_index", "word_index_state"):
+    for t in ("attribute", "turn", "sentence", "suggestion", "word_index", "word_index_state"):
         assert sql(url, f"SELECT count(*) FROM {t} WHERE interview_id = :i", i=a_id) == [(0,)], t
     # every coding is logged as removed with the interview, one event each
     logged = sql(url, "SELECT coding_uid, detail, before FROM event WHERE action = 'remove' ORDER BY coding_uid")
@@ -124,7 +130,7 @@ def test_remove_with_codings_then_restore_gives_back_identical_rows(coded):
                     "interviewer_labels, imported_at FROM interview WHERE id = :i", i=a_id) == iv_row
     for t, rows in parts.items():
         now = sql(url, f"SELECT * FROM {t} WHERE interview_id = :i ORDER BY id", i=a_id)
-        if t == "memo":
+        if t in ("memo", "suggestion"):
             assert now == rows
         else:  # new row ids; everything else the same
             assert [x[1:] for x in now] == [x[1:] for x in rows], t
