@@ -135,6 +135,8 @@ def test_remove_with_codings_then_restore_gives_back_identical_rows(coded):
         else:  # new row ids; everything else the same
             assert [x[1:] for x in now] == [x[1:] for x in rows], t
     assert sql(url, "SELECT count(*) FROM event WHERE action = 'iv-restore'") == [(1,)]
+    r = cli(root, url, "log")
+    assert "iv-remove: a.md" in r.output and "iv-restore of event" in r.output
     # a second restore has nothing to restore
     r = cli(root, url, "interviews", "restore", "a")
     assert r.exit_code != 0 and "no removed interview 'a'" in r.output and "Traceback" not in r.output

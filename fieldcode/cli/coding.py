@@ -265,6 +265,11 @@ def log(
 
             d = json.loads(e.detail)
             action += f": turn {d['turn']} of {d.get('interview', '?')}, {d['was']} -> {d['now']}"
+        elif e.action.startswith("iv-") and e.detail:   # an interview renamed, removed or restored (fieldcode interviews)
+            import json
+
+            d = json.loads(e.detail)
+            action += escape(f": {d['old_name']} -> {d['new_name']}" if e.action == "iv-rename" else f": {d.get('name', '?')}")
         t.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), escape(e.coder), action,
                   f"#{e.coding_id}" if e.coding_id else "", (e.coding_uid or "")[:8], e.state)
     out.print(t)
