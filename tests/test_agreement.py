@@ -68,13 +68,13 @@ def test_issue_example_csv_has_every_measure(thousand):
     res = agreement(thousand, unit="char", codes=["k1"])
     lines = agreement_csv(res).splitlines()
     assert lines[0] == ("code,label,code_path,group_by,group,coders,unit,units,coded_units,observed_agreement,"
-                        "positive_agreement,cohen_kappa,krippendorff_alpha,weak,coded_units_by_coder,units_are")
+                        "positive_agreement,cohen_kappa,krippendorff_alpha,weak,coded_units_by_coder,units_are,missing_reason")
     k1 = lines[1].split(",")
     assert k1[:9] == ["k1", "One", "k1", "", ALL, "ana+ben", "char", "1000", "150"]
     assert [float(x) for x in k1[9:13]] == pytest.approx([0.9, 0.5, 4 / 9, 1601 / 3600], abs=1e-12)
     assert k1[13] == "weak"
     # ana coded characters 0-99, ben 50-149: 100 each
-    assert k1[14:] == ["ana=100;ben=100", "units"]
+    assert k1[14:] == ["ana=100;ben=100", "units", ""]
 
 
 # --- every unit, three coders, missing data, interviewer turns and labels left out --------------

@@ -168,7 +168,8 @@ def test_frequencies(proj):  # noqa: F811
 def test_a_difference_that_shows_as_zero_is_a_tie(tmp_path):
     """per 1,000 is shown with one decimal.  Worked by hand: the improving interview has 2,500
     analysed words with 1 coded (0.4 per 1,000), the lagging one 2,600 with 1 coded (0.3846...):
-    the difference is +0.0154, shown "+0.0", so the pair is tied, not "improving higher"."""
+    the difference is +0.0154, shown "0.0" (a tie, so unsigned), so the pair is tied, not
+    "improving higher"."""
     from fieldcode.analysis import format_value
 
     def body(n):
@@ -181,7 +182,8 @@ def test_a_difference_that_shows_as_zero_is_a_tie(tmp_path):
         code(p, "b", "aspiration", "jobs")
         th = next(t for t in compare(p.store, arms=("improving", "lagging")).themes if t.row.key == "aspiration")
         assert th.pairs[0].difference == pytest.approx(1000 / 2500 - 1000 / 2600)
-        assert format_value(th.pairs[0].difference, "per1000", signed=True) == "+0.0"
+        assert format_value(th.pairs[0].difference, "per1000", signed=True) == "0.0"
+        assert format_value(-th.pairs[0].difference, "per1000", signed=True) == "0.0"   # never "-0.0"
         assert (th.higher, th.lower, th.ties, th.p_value) == (0, 0, 1, None)
     finally:
         p.close()

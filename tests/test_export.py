@@ -31,31 +31,31 @@ def run(*args):
 # leadership: segments 1 1 0, interviews 1 1 0, words  6 3 0, per 1000 =  6/22, 3/9, 0/5
 # housing in P1/improving: c1 and c2 overlap (one passage) + c7 = 2 segments
 EXPECTED_LONG = """\
-code,label,code_path,rollup,pair,arm,unit,value,interviews_in_group,words_in_group
-housing,Housing,place/housing,no,P1,improving,segments,2,2,22
-housing,Housing,place/housing,no,P1,improving,interviews,2,2,22
-housing,Housing,place/housing,no,P1,improving,words,11,2,22
-housing,Housing,place/housing,no,P1,improving,per1000,500.000,2,22
-housing,Housing,place/housing,no,P1,lagging,segments,1,1,9
-housing,Housing,place/housing,no,P1,lagging,interviews,1,1,9
-housing,Housing,place/housing,no,P1,lagging,words,4,1,9
-housing,Housing,place/housing,no,P1,lagging,per1000,444.444,1,9
-housing,Housing,place/housing,no,P2,improving,segments,0,1,5
-housing,Housing,place/housing,no,P2,improving,interviews,0,1,5
-housing,Housing,place/housing,no,P2,improving,words,0,1,5
-housing,Housing,place/housing,no,P2,improving,per1000,0.000,1,5
-leadership,Leadership,leadership,no,P1,improving,segments,1,2,22
-leadership,Leadership,leadership,no,P1,improving,interviews,1,2,22
-leadership,Leadership,leadership,no,P1,improving,words,6,2,22
-leadership,Leadership,leadership,no,P1,improving,per1000,272.727,2,22
-leadership,Leadership,leadership,no,P1,lagging,segments,1,1,9
-leadership,Leadership,leadership,no,P1,lagging,interviews,1,1,9
-leadership,Leadership,leadership,no,P1,lagging,words,3,1,9
-leadership,Leadership,leadership,no,P1,lagging,per1000,333.333,1,9
-leadership,Leadership,leadership,no,P2,improving,segments,0,1,5
-leadership,Leadership,leadership,no,P2,improving,interviews,0,1,5
-leadership,Leadership,leadership,no,P2,improving,words,0,1,5
-leadership,Leadership,leadership,no,P2,improving,per1000,0.000,1,5
+code,label,code_path,rollup,pair,arm,unit,value,interviews_in_group,words_in_group,value_missing
+housing,Housing,place/housing,no,P1,improving,segments,2,2,22,
+housing,Housing,place/housing,no,P1,improving,interviews,2,2,22,
+housing,Housing,place/housing,no,P1,improving,words,11,2,22,
+housing,Housing,place/housing,no,P1,improving,per1000,500.000,2,22,
+housing,Housing,place/housing,no,P1,lagging,segments,1,1,9,
+housing,Housing,place/housing,no,P1,lagging,interviews,1,1,9,
+housing,Housing,place/housing,no,P1,lagging,words,4,1,9,
+housing,Housing,place/housing,no,P1,lagging,per1000,444.444,1,9,
+housing,Housing,place/housing,no,P2,improving,segments,0,1,5,
+housing,Housing,place/housing,no,P2,improving,interviews,0,1,5,
+housing,Housing,place/housing,no,P2,improving,words,0,1,5,
+housing,Housing,place/housing,no,P2,improving,per1000,0.000,1,5,
+leadership,Leadership,leadership,no,P1,improving,segments,1,2,22,
+leadership,Leadership,leadership,no,P1,improving,interviews,1,2,22,
+leadership,Leadership,leadership,no,P1,improving,words,6,2,22,
+leadership,Leadership,leadership,no,P1,improving,per1000,272.727,2,22,
+leadership,Leadership,leadership,no,P1,lagging,segments,1,1,9,
+leadership,Leadership,leadership,no,P1,lagging,interviews,1,1,9,
+leadership,Leadership,leadership,no,P1,lagging,words,3,1,9,
+leadership,Leadership,leadership,no,P1,lagging,per1000,333.333,1,9,
+leadership,Leadership,leadership,no,P2,improving,segments,0,1,5,
+leadership,Leadership,leadership,no,P2,improving,interviews,0,1,5,
+leadership,Leadership,leadership,no,P2,improving,words,0,1,5,
+leadership,Leadership,leadership,no,P2,improving,per1000,0.000,1,5,
 """
 
 EXPECTED_WIDE = """\
@@ -148,7 +148,7 @@ def test_segments_csv_round_trip_and_xlsx(tricky, tmp_path):
     run("-C", tricky.root, "export", "segments", "-o", out)
     df = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(df.columns) == ["coding_id", "interview", "pair", "neighbourhood", "arm", "role", "speaker", "coder",
-                                "code_key", "code_path", "code_name", "start", "end", "text", "memo"]
+                                "code_key", "code_path", "code_name", "start", "end", "text", "memo", "counted"]
     # codebook order: leadership (e1, e2), aspiration
     assert df.code_key.tolist() == ["leadership", "leadership", "aspiration"]
     # formula-like cells are neutralised by default (a spreadsheet would run them) ...
@@ -180,7 +180,7 @@ def test_segments_csv_round_trip_and_xlsx(tricky, tmp_path):
 
 def test_segments_csv_function_filters(tricky):
     only_ben = segments_csv(segments(tricky.store, coders=["ben"]))
-    assert only_ben.count("\n") == 2 and only_ben.endswith(",then left,\n")
+    assert only_ben.count("\n") == 2 and only_ben.endswith(",then left,,true\n")
 
 
 def test_quotes_matrix(tricky, tmp_path):
@@ -228,8 +228,8 @@ def test_group_without_analysed_words_has_an_empty_per1000_cell(tmp_path):
     assert ct.group_words.tolist() == [3, 0]           # "Hello you" + "Bye"; nothing in q2
     lines = counts_long_csv(ct, units=["per1000"]).splitlines()
     assert lines[1:] == [
-        "aspiration,Aspiration,aspiration,no,P9,improving,per1000,666.667,1,3",   # 1000 * 2 / 3
-        "aspiration,Aspiration,aspiration,no,P9,lagging,per1000,,1,0",
+        "aspiration,Aspiration,aspiration,no,P9,improving,per1000,666.667,1,3,",   # 1000 * 2 / 3
+        "aspiration,Aspiration,aspiration,no,P9,lagging,per1000,,1,0,no analysed words in the group",
     ]
     assert ct.display("per1000")[1] == [["Aspiration", "666.7", "\u2014"]]
     p.close()
@@ -249,14 +249,14 @@ def test_export_comparison_exact_bytes(tmp_path):
     # per 1000: 1000 * 2 / 10 = 200, 1000 * 1 / 10 = 100; each arm 1 interview, 10 words
     assert out.read_text() == (
         "code,label,code_path,pair,unit,focal_arm,focal_value,comparison_arm,comparison_value,difference,"
-        "focal_interviews,focal_words,comparison_interviews,comparison_words\n"
-        "housing,Housing,place/housing,P1,per1000,improving,200.000,lagging,100.000,100.000,1,10,1,10\n"
-        "housing,Housing,place/housing,P2,per1000,improving,200.000,lagging,100.000,100.000,1,10,1,10\n"
-        "housing,Housing,place/housing,P4,per1000,improving,0.000,lagging,0.000,0.000,1,10,1,10\n")
+        "focal_interviews,focal_words,comparison_interviews,comparison_words,counted_as\n"
+        "housing,Housing,place/housing,P1,per1000,improving,200.000,lagging,100.000,100.000,1,10,1,10,higher\n"
+        "housing,Housing,place/housing,P2,per1000,improving,200.000,lagging,100.000,100.000,1,10,1,10,higher\n"
+        "housing,Housing,place/housing,P4,per1000,improving,0.000,lagging,0.000,0.000,1,10,1,10,tie\n")
     # 2 of 2 non-tied pairs higher: p = 2 * (1/2)^2 = 0.5
     assert (tmp_path / "o" / "comparison_summary.csv").read_text() == (
-        "code,label,code_path,unit,pairs,focal_higher,focal_lower,ties,sign_test_p\n"
-        "housing,Housing,place/housing,per1000,3,2,0,1,0.500000\n")
+        "code,label,code_path,unit,pairs,focal_higher,focal_lower,ties,sign_test_p,sign_test_missing\n"
+        "housing,Housing,place/housing,per1000,3,2,0,1,0.500000,\n")
     side = json.loads((tmp_path / "o" / "comparison.json").read_text())
     assert side["pairs_compared"] == ["P1", "P2", "P4"] and side["balance_warnings"] == []
     assert "descriptive" in side["sign_test"]

@@ -385,7 +385,7 @@ async def test_paired_comparison_and_chart(tiny):
         await pilot.press("u")                      # share of interviews: 1 - 1 = 0 and 1 - 0 = 1
         await settle(screen, pilot)
         g = grid(screen, "#compare-table")
-        assert g["Leadership"][2].split() == ["1.00", "/", "1.00", "+0.00"]
+        assert g["Leadership"][2].split() == ["1.00", "/", "1.00", "0.00"]   # a tie prints unsigned
         assert g["Leadership"][3].split() == ["1.00", "/", "0.00", "+1.00"]
         assert "share of interviews" in status(screen)
 

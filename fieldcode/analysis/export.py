@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fieldcode import __version__
-from fieldcode.analysis import UNIT_DEFINITIONS, Comparison, Crosstab, Segment, format_p
+from fieldcode.analysis import UNIT_DEFINITIONS, Comparison, Crosstab, Segment
+from fieldcode.analysis.paired import direction
 
 FIRST_ATTRIBUTES = ("pair", "neighbourhood", "arm", "role")
 PER1000_FORMAT = "{:.3f}"
@@ -29,10 +30,22 @@ PER1000_FORMAT = "{:.3f}"
 
 def fmt(unit: str, v) -> str:
     """A value as written to CSV: counts as integers, per 1,000 with three decimals, no value
-    (a group without words) as an empty cell."""
+    (a group without words) as an empty cell.  Every numeric CSV column holds a number or
+    nothing; where it is empty, a text column beside it says why (``NO_WORDS``)."""
     if unit == "per1000":
-        return "" if v is None or (isinstance(v, float) and math.isnan(v)) else PER1000_FORMAT.format(float(v))
+        return "" if missing(v) else PER1000_FORMAT.format(float(v))
     return str(int(v))
+
+
+def missing(v) -> bool:  # noqa: ANN001
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+NO_WORDS = "no analysed words in the group"
+NO_UNTIED_PAIR = "no untied pair: nothing to test"
+SEGMENT_COUNTED = ("counted: true when the segment covers at least one analysed word (the rule in "
+                   "'analysed_text'); a segment covering only speaker labels or interviewer turns is false and "
+                   "counts in no table")
 
 
 # --- formula-like cells -------------------------------------------------------------------------
@@ -113,12 +126,13 @@ def counts_long_csv(ct: Crosstab, units: Sequence[str] | None = None) -> str:
     buf = io.StringIO()
     w = csv_writer(buf)
     w.writerow(["code", "label", "code_path", "rollup", *ct.by, "unit", "value", "interviews_in_group",
-                "words_in_group"])
+                "words_in_group", "value_missing"])
     for r, row in enumerate(ct.rows):
         for gi, g in enumerate(ct.groups):
             for u in units:
+                v = fmt(u, tabs[u][r, gi])
                 w.writerow([row.key, row.label, row.path, "yes" if row.rollup else "no", *g, u,
-                            fmt(u, tabs[u][r, gi]), int(ct.group_interviews[gi]), int(ct.group_words[gi])])
+                            v, int(ct.group_interviews[gi]), int(ct.group_words[gi]), "" if v else NO_WORDS])
     return buf.getvalue()
 
 
@@ -140,44 +154,48 @@ def counts_wide_csv(ct: Crosstab, units: Sequence[str] | None = None) -> str:
 # --- paired comparison ----------------------------------------------------------------------------
 
 def _norm(unit: str, v: float) -> str:
-    return PER1000_FORMAT.format(v) if unit == "per1000" else f"{v:.4f}"
+    text = PER1000_FORMAT.format(v) if unit == "per1000" else f"{v:.4f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text   # never "-0.000"
 
 
 def comparison_csv(cmp: Comparison) -> str:
-    """One row per theme x pair: both arms' values on the normalised unit, their difference and
-    both arms' denominators (interviews, analysed words)."""
+    """One row per theme x pair: both arms' values on the normalised unit, their difference,
+    how the sign test counted the pair (``counted_as``: higher, lower or tie, read from the
+    difference rounded as the tables print it) and both arms' denominators (interviews, analysed
+    words)."""
     focal, other = cmp.arms
     buf = io.StringIO()
     w = csv_writer(buf)
     w.writerow(["code", "label", "code_path", "pair", "unit", "focal_arm", "focal_value", "comparison_arm",
                 "comparison_value", "difference", "focal_interviews", "focal_words", "comparison_interviews",
-                "comparison_words"])
+                "comparison_words", "counted_as"])
     for th in cmp.themes:
         for v in th.pairs:
             a, b = cmp.sizes[v.pair][focal], cmp.sizes[v.pair][other]
             w.writerow([th.row.key, th.row.label, th.row.path, v.pair, cmp.unit, focal, _norm(cmp.unit, v.focal), other,
                         _norm(cmp.unit, v.comparison), _norm(cmp.unit, v.difference), a.interviews, a.words,
-                        b.interviews, b.words])
+                        b.interviews, b.words, direction(v.difference, cmp.unit)])
     return buf.getvalue()
 
 
 def comparison_summary_csv(cmp: Comparison) -> str:
     """One row per theme: pairs compared, in how many the focal arm is higher / lower / tied,
-    and the exact two-sided sign test p-value (descriptive)."""
+    and the exact two-sided sign test p-value (descriptive): a number, or empty with
+    ``sign_test_missing`` saying why (no untied pair)."""
     buf = io.StringIO()
     w = csv_writer(buf)
     w.writerow(["code", "label", "code_path", "unit", "pairs", "focal_higher", "focal_lower", "ties",
-                "sign_test_p"])
+                "sign_test_p", "sign_test_missing"])
     for th in cmp.themes:
         w.writerow([th.row.key, th.row.label, th.row.path, cmp.unit, len(th.pairs), th.higher, th.lower, th.ties,
-                    format_p(th.p_value, 6)])
+                    "" if th.p_value is None else f"{th.p_value:.6f}", NO_UNTIED_PAIR if th.p_value is None else ""])
     return buf.getvalue()
 
 
 # --- segments -----------------------------------------------------------------------------------
 
 SEGMENT_COLUMNS = ("coding_id", "interview", "speaker", "coder", "code_key", "code_path", "code_name",
-                   "start", "end", "text", "memo")
+                   "start", "end", "text", "memo", "counted")
 
 
 def attribute_names(segs: Sequence[Segment]) -> list[str]:
@@ -190,18 +208,18 @@ def _segment_table(segs: Sequence[Segment]) -> tuple[list[str], list[list]]:
     attr_cols = [a if a not in SEGMENT_COLUMNS else f"attr_{a}" for a in attrs]
     header = ["coding_id", "interview", *attr_cols, *SEGMENT_COLUMNS[2:]]
     rows = [[s.coding_id, s.interview, *[s.attributes.get(a, "") for a in attrs], s.speaker or "", s.coder,
-             s.code_key, s.code_path, s.code_name, s.start, s.end, s.text, s.memo] for s in segs]
+             s.code_key, s.code_path, s.code_name, s.start, s.end, s.text, s.memo, s.counted] for s in segs]
     return header, rows
 
 
 def segments_csv(segs: Sequence[Segment]) -> str:
     """Every coded segment: interview, its attributes, speaker, coder, code key and path, start,
-    end, the quoted text and the memo."""
+    end, the quoted text, the memo and ``counted`` (true / false: :data:`SEGMENT_COUNTED`)."""
     header, rows = _segment_table(segs)
     buf = io.StringIO()
     w = csv_writer(buf)
     w.writerow(header)
-    w.writerows(rows)
+    w.writerows([*r[:-1], "true" if r[-1] else "false"] for r in rows)
     return buf.getvalue()
 
 

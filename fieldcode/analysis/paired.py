@@ -25,9 +25,26 @@ SIGN_TEST_NOTE = ("descriptive only: coded segments are not independent observat
                   "test treats each pair as one observation")
 
 
+def shown(value: float, unit: str) -> float:
+    """``value`` rounded as the tables print it (``DIGITS``); a value that prints as zero is
+    0.0 (never -0.0)."""
+    v = float(f"{value:.{DIGITS[unit]}f}")
+    return v if v != 0 else 0.0
+
+
+def direction(difference: float, unit: str) -> str:
+    """How a pair's difference counts in the sign test: "higher", "lower" or "tie", read from
+    the difference as printed (a difference that prints as zero is a tie)."""
+    v = shown(difference, unit)
+    return "higher" if v > 0 else "lower" if v < 0 else "tie"
+
+
 def format_value(value: float, unit: str, *, signed: bool = False) -> str:
-    """A value or difference of ``unit`` as the tables show it (``DIGITS``)."""
-    return f"{value:{'+' if signed else ''}.{DIGITS[unit]}f}"
+    """A value or difference of ``unit`` as the tables show it (``DIGITS``).  ``signed``: a
+    difference, with its sign; one that rounds to zero prints as an unsigned zero ("0.0", not
+    "-0.0" or "+0.0"), so a tie reads as a tie."""
+    v = shown(value, unit)
+    return f"{v:{'+' if signed and v != 0 else ''}.{DIGITS[unit]}f}"
 
 
 def format_p(p: float | None, digits: int = 3) -> str:
@@ -150,8 +167,8 @@ def compare(store, *, arms: Sequence[str], unit: str = "per1000", pair_attr: str
             pvs.append(PairValue(pr, f, c, f - c))
         # a difference that shows as zero is a tie: the direction counted is the one printed,
         # rounded by the same formatting the tables use
-        shown = [float(f"{p.difference:.{DIGITS[unit]}f}") for p in pvs]
-        higher, lower = sum(d > 0 for d in shown), sum(d < 0 for d in shown)
+        counted = [direction(p.difference, unit) for p in pvs]
+        higher, lower = counted.count("higher"), counted.count("lower")
         themes.append(ThemeComparison(row, pvs, higher, lower, len(pvs) - higher - lower, sign_test(higher, lower)))
     return Comparison(unit=unit, arms=(focal, other), pairs=pairs, themes=themes, sizes=sizes, warnings=warnings,
                       options={**ct.options, "unit": unit, "arms": [focal, other]})

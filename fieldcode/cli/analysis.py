@@ -141,10 +141,11 @@ def compare_cmd(
         t.add_column(escape(f"{pr}\n{focal} / {other}\n(diff)"), justify="right")
     t.add_column(f"pairs {escape(focal)}\nhigher", justify="right")
     t.add_column("sign test p\n(descriptive)", justify="right")
-    fmt = "{:.1f}" if unit == "per1000" else "{:.2f}"
     top = min((th.row.depth for th in cmp.themes), default=0)
+    fv = analysis.format_value
     for th in cmp.themes:
-        cells = [f"{fmt.format(v.focal)} / {fmt.format(v.comparison)}\n({v.difference:+.{1 if unit == 'per1000' else 2}f})"
+        # differences rounded as printed: one that shows as zero is a tie, printed unsigned
+        cells = [f"{fv(v.focal, unit)} / {fv(v.comparison, unit)}\n({fv(v.difference, unit, signed=True)})"
                  for v in th.pairs]
         n = th.higher + th.lower
         t.add_row(escape("  " * (th.row.depth - top) + th.row.label), *cells,
@@ -300,8 +301,11 @@ def export_counts(
     export.write_sidecar(side, export.sidecar(
         "counts", files=[output, wide], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=ct.options,
         n_interviews=int(ct.group_interviews.sum()),
-        extra={"csv_text": csv_text, "columns": {"value": "the count in that unit", "interviews_in_group": "interviews in the group",
-                           "words_in_group": "analysed words in the group"}}))
+        extra={"csv_text": csv_text, "columns": {"value": "the count in that unit (empty: see value_missing)",
+                                                 "interviews_in_group": "interviews in the group",
+                                                 "words_in_group": "analysed words in the group",
+                                                 "value_missing": "why value is empty (per 1,000 of a group without "
+                                                                  "analysed words), else empty"}}))
     _done([output, wide, side])
 
 
@@ -342,6 +346,10 @@ def export_comparison(
         extra={"csv_text": csv_text, "normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
                "sign_test": "exact two-sided binomial (p = 1/2) over pairs with a non-zero difference; "
                             + analysis.SIGN_TEST_NOTE,
+               "columns": {"difference": "focal minus comparison value, unrounded",
+                           "counted_as": "how the sign test counted the pair: higher, lower, or tie when the "
+                                         "difference rounds to zero at the precision the tables print",
+                           "sign_test_p": "(summary) the p-value, empty when sign_test_missing says why"},
                "balance_warnings": cmp.warnings}))
     for w in cmp.warnings:
         err.print(f"[yellow]balance:[/] {escape(w)}")
@@ -357,11 +365,12 @@ def export_segments(
     coder: CoderOpt = None,
     role: RoleOpt = None,
     where: WhereOpt = None,
-    exclude_interviewer: Annotated[bool, typer.Option("--exclude-interviewer", help="Leave out segments wholly inside interviewer turns (by default every segment is written).")] = False,
+    exclude_interviewer: Annotated[bool, typer.Option("--exclude-interviewer", help="Leave out the segments that do not count: those covering no analysed word (only interviewer turns or speaker labels). By default every segment is written, and its 'counted' column says whether it counts.")] = False,
     exact_text: ExactOpt = False,
 ) -> None:
     """Write every coded segment (interview, attributes, speaker, coder, code key and path, start,
-    end, quoted text, memo) to CSV and XLSX, with a JSON sidecar.
+    end, quoted text, memo, and 'counted': true when it covers at least one analysed word, so it
+    counts in the tables) to CSV and XLSX, with a JSON sidecar.
 
     Example: fieldcode export segments -o results/segments.csv --codes leadership --children
     """
@@ -382,7 +391,8 @@ def export_segments(
     export.write_sidecar(side, export.sidecar(
         "segments", files=[f for f in (output, xlsx) if f], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"csv_text": csv_text, "segments": len(segs), "include_children": children,
-               "speaker": "the speaker of the turn containing the segment's start"}))
+               "speaker": "the speaker of the turn containing the segment's start",
+               "counted": export.SEGMENT_COUNTED}))
     _done([f for f in (output, xlsx, side) if f])
 
 

@@ -395,9 +395,26 @@ def fmt(x: float, digits: int = 3) -> str:
 
 CSV_COLUMNS = ["code", "label", "code_path", "group_by", "group", "coders", "unit", "units", "coded_units",
                "observed_agreement", "positive_agreement", "cohen_kappa", "krippendorff_alpha", "weak",
-               "coded_units_by_coder", "units_are"]
+               "coded_units_by_coder", "units_are", "missing_reason"]
 # (all codes) pools judgements: its units and coded units count unit x code judgements
 UNITS_ARE = {False: "units", True: "unit x code judgements"}
+
+
+def missing_reason(ms: Measures, n_coders: int) -> str:
+    """Why a row's measure cells are empty (numeric columns hold a number or nothing), or ""."""
+    empty = [name for name, x in (("observed", ms.observed), ("positive", ms.positive), ("kappa", ms.kappa),
+                                  ("alpha", ms.alpha)) if math.isnan(x)]
+    if not empty:
+        return ""
+    if not ms.units:
+        return "no units: fewer than two of these coders coded these interviews"
+    parts = []
+    if "kappa" in empty and n_coders > 2:
+        parts.append("kappa: per pair only")
+        empty.remove("kappa")
+    if empty:
+        parts.append(f"{', '.join(empty)}: no variation (nobody coded it, or everyone coded every unit)")
+    return "; ".join(parts)
 
 
 def agreement_csv(res: Agreement) -> str:
@@ -414,15 +431,15 @@ def agreement_csv(res: Agreement) -> str:
 
     for row in res.rows:
         for g in res.groups:
-            sets: list[tuple[str, Measures]] = []
+            sets: list[tuple[str, Measures, int]] = []
             if len(res.coders) > 2:
-                sets.append(("+".join(res.coders), row.everyone[g]))
+                sets.append(("+".join(res.coders), row.everyone[g], len(res.coders)))
             for pk, per in row.pairs.items():
-                sets.append(("+".join(pk), per[g]))
-            for who, ms in sets:
+                sets.append(("+".join(pk), per[g], 2))
+            for who, ms, n_coders in sets:
                 w.writerow([row.key, row.label, row.path, res.by or "", g, who, res.unit, ms.units, ms.coded,
                             num(ms.observed), num(ms.positive), num(ms.kappa), num(ms.alpha), grade(ms.alpha),
-                            ms.coded_by(), UNITS_ARE[row.overall]])
+                            ms.coded_by(), UNITS_ARE[row.overall], missing_reason(ms, n_coders)])
     return buf.getvalue()
 
 

@@ -29,6 +29,7 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Static
 
+from fieldcode.analysis.paired import direction, format_value
 from fieldcode.tui.analysis_cells import CellQuery, SegmentListScreen, Target, open_target
 from fieldcode.tui.analysis_drawing import draw_bars, format_unit, shade, text_bars, wrap_name
 from fieldcode.tui.widgets import data, highlight
@@ -311,8 +312,10 @@ class AnalysisScreen(Screen[Target | None]):
                            Text(_format_p(th.p_value), justify="right")]
             for v in th.pairs:
                 t = Text(f"{format_unit(u, v.focal)} / {format_unit(u, v.comparison)} ", style="dim", justify="right")
-                col = c["up"] if v.difference > 0 else c["down"]
-                t.append(f" {v.difference:+.{1 if u == 'per1000' else 2}f} ", style=shade(v.difference, vmax, c["base"], col))
+                way = direction(v.difference, u)     # as printed: a difference shown as zero is a tie
+                col = c["up"] if way == "higher" else c["down"] if way == "lower" else c["base"]
+                t.append(f" {format_value(v.difference, u, signed=True)} ",
+                         style=shade(v.difference if way != "tie" else 0.0, vmax, c["base"], col))
                 cells.append(t)
             dt.add_row(*cells, key=f"t{r}")
         if cmp.themes:
@@ -331,8 +334,7 @@ class AnalysisScreen(Screen[Target | None]):
         focal, other = cmp.arms
         pairs = list(reversed(th.pairs))           # plotext draws the first bar at the bottom
         values = [v.difference for v in pairs]
-        digits = 1 if cmp.unit == "per1000" else 2
-        labels = [f"{v.pair} {v.difference:+.{digits}f}" for v in pairs]
+        labels = [f"{v.pair} {format_value(v.difference, cmp.unit, signed=True)}" for v in pairs]
         note = Text()
         note.append(f"{th.row.label}", style="bold")
         note.append(f": {focal} − {other} per pair, {COMPARE_TITLES[cmp.unit]}")
