@@ -597,3 +597,54 @@ def test_merge_plans_again_when_a_coder_changed_a_coding_after_it_planned(tmp_pa
         assert (OLD[row.start:row.end], row.memo) == (FIRST, "the eighties, remembered")
     finally:
         p.close()
+
+
+def test_review_screen_after_a_reimport_refuses_then_shows_the_new_text(tmp_path):
+    """The review screen, open on the old text, is told its decision was refused, reads the new
+    text, and the decision taken again lands on the right words."""
+    import asyncio
+
+    from fieldcode.team.consensus import Review
+    from fieldcode.tui.review import make_review_app
+
+    root = tmp_path / "study"
+    (root / "interviews").mkdir(parents=True)
+    (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (root / "interviews" / "a.md").write_text(FRONT + OLD, encoding="utf-8")
+    p = Project.open(root, coder="cons")
+    try:
+        assert p.import_files().ok
+        p.store.add_coding("a.md", "leadership", *span(OLD, FIRST), "ana")
+        p.store.add_coding("a.md", "housing", *span(OLD, BENS), "ben")
+        review = Review(p.store, coders=["ana", "ben"], consensus="cons")
+        app = make_review_app(review)
+
+        async def run() -> None:
+            async with app.run_test(size=(140, 40)) as pilot:
+                await pilot.pause()
+                screen = app.screen
+                first = next(i for i, it in enumerate(review.items) if it.sides["ana"])
+                screen.index = first
+                screen.refresh_item()
+                other = Project.open(root, coder="cy")           # another shell re-imports
+                try:
+                    (root / "interviews" / "a.md").write_text(FRONT + NEW, encoding="utf-8")
+                    assert other.import_files(reanchor=True).ok
+                finally:
+                    other.close()
+                await pilot.press("a")
+                await pilot.pause()
+                said = " | ".join(str(n.message) for n in app._notifications)
+                assert "re-imported" in said and "new text" in said, said
+                assert [c for c in p.store.codings() if c.coder == "cons"] == []     # nothing written
+                assert screen._text(review.items[screen.index].disagreement.interview_id).endswith(NEW)
+                screen.index = next(i for i, it in enumerate(review.items) if it.sides["ana"])
+                screen.refresh_item()
+                await pilot.press("a")
+                await pilot.pause()
+
+        asyncio.run(run())
+        text = p.store.interview("a.md").text
+        assert [text[c.start:c.end] for c in p.store.codings() if c.coder == "cons"] == [FIRST]
+    finally:
+        p.close()

@@ -55,8 +55,8 @@ def write_consensus(store, *, coder: str, rows: Sequence[dict], decision: dict,
             if iv is not None and iv.sha256 != expect_shas[iid]:
                 raise TextChanged(iv.name, message=(
                     f"interview '{iv.name}' was re-imported (its text changed) after this review read it, so its "
-                    "passages no longer count in the same text; nothing was written. Open the review again: it "
-                    "reads the new text (decisions already made are kept)."))
+                    "passages no longer count in the same text; nothing was written. The review must read the new "
+                    "text (the review screen does so itself; decisions already made are kept), then decide again."))
         for r in rows:
             iv = s.get(Interview, r["interview_id"])
             if iv is None or not (0 <= r["start"] < r["end"] <= iv.n_chars):

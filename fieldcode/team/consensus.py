@@ -65,10 +65,16 @@ class Review:
         if not consensus or consensus in coders:
             raise InvalidInput("name the consensus coder (--as NAME), different from the two coders reviewed")
         self.store, self.coders, self.consensus, self.unit = store, list(coders), consensus, unit
-        self.codes = codes
+        self.codes, self.filters = codes, filters
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the disagreements and the decisions made again, from the texts as they are now
+        (after a re-import refused a decision with :class:`~fieldcode.errors.TextChanged`)."""
+        store, codes = self.store, self.codes
         self.keys = {cid: key for cid, key, *_ in q_code_rows(store)}
         self.shas = q_interview_shas(store)     # before the codings: a re-import after this is caught
-        found = disagreements(store, coders=coders, unit=unit, codes=codes, filters=filters)
+        found = disagreements(store, coders=self.coders, unit=self.unit, codes=codes, filters=self.filters)
         self.items = [Item(d, self._sides(d, codes)) for d in found]
         self._load_decisions()
 

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from fieldcode.team.consensus import Item, Review
-from fieldcode.errors import FieldcodeError
+from fieldcode.errors import FieldcodeError, TextChanged
 from fieldcode.safe import literal, plain
 from fieldcode.study.settings import check_coder
 
@@ -116,7 +116,11 @@ class ReviewScreen(Screen):
         if it.decision:
             self.notify(f"already settled ({it.decision})", severity="warning")
             return
-        n = r.decide(self.index, decision)
+        try:
+            n = r.decide(self.index, decision)
+        except FieldcodeError as exc:
+            self._refused(exc)
+            return
         self.notify(f"{decision}: {n} coding(s) written as {r.consensus}")
         nxt = r.next_open(self.index + 1)
         if nxt is not None:
@@ -144,7 +148,7 @@ class ReviewScreen(Screen):
             try:
                 n = r.decide(self.index, "adjust", (int(a), int(b)))
             except FieldcodeError as exc:
-                self.notify(str(exc), severity="error")
+                self._refused(exc)
                 return
             self.notify(f"adjust: {n} coding(s) written as {r.consensus}")
             nxt = r.next_open(self.index + 1)
@@ -155,8 +159,23 @@ class ReviewScreen(Screen):
         self.app.push_screen(Prompt("Span for the consensus coding(s): START-END", value=f"{d.start}-{d.end}",
                                     hint="both sides' codes over this span · Enter accepts · Esc cancels"), done)
 
+    def _refused(self, exc: FieldcodeError) -> None:
+        """A decision refused; after a re-import (TextChanged) the review reads the new text."""
+        if isinstance(exc, TextChanged):
+            self.review.reload()
+            self._texts.clear()
+            self.index = self.review.next_open(0) or 0
+            self.refresh_item()
+            self.notify(f"{exc} The review now shows the new text.", severity="warning", markup=False)
+            return
+        self.notify(str(exc), severity="error", markup=False)
+
     def action_adopt_agreed(self) -> None:
-        n = self.review.adopt_agreed()
+        try:
+            n = self.review.adopt_agreed()
+        except FieldcodeError as exc:
+            self._refused(exc)
+            return
         self.notify(f"{n} agreed coding(s) copied to {self.review.consensus}" if n else
                     "no agreed codings left to copy")
         self.refresh_item()
