@@ -34,10 +34,12 @@ def pooling_rule(coders: Sequence[str] | None, coders_in_data: Sequence[str]) ->
 
 UNITS = ("segments", "interviews", "words", "per1000")
 UNIT_DEFINITIONS = {
-    "segments": "coded segments: passages, where codings of the code that share a character count once "
-                "whoever made them (a passage two coders coded is one segment); a passage counts when it "
-                "covers at least one analysed word; rolled-up rows take the passages of the union of the "
-                "code and its descendants",
+    # stated in these words in docs/methods.md too (tests/test_segment_rule.py holds them together)
+    "segments": "coded passages: codings of the code in one interview that share at least one character form "
+                "one segment, whoever made them (a passage two coders coded is one segment); codings that "
+                "only touch (one ends where the next starts) are two; a passage counts when it covers at "
+                "least one analysed word; rolled-up rows take the passages of the union of the code and its "
+                "descendants",
     "interviews": "interviews with at least one counted segment of the code (presence); "
                   "denominator: interviews in the group",
     "words": "coded words: analysed words overlapping the union of the code's segments in each interview "
