@@ -110,6 +110,10 @@ def test_snapshot_in_vivo_prompt(snap_compare, coded, size):
         await pilot.pause(0.5)                        # the side panels fill in after the first paint
         await pilot.press("down", "down", "w", "v")
         await pilot.pause()
+        from textual.widgets import Input
+
+        pilot.app.screen.query_one(Input).cursor_blink = False   # a blinking cursor made this flaky
+        await pilot.pause()
 
     assert snap_compare(make_app(coded, IV), terminal_size=size, run_before=before)
 
