@@ -148,15 +148,20 @@ class Project:
             elif st.labels_changed:
                 relabel.append(st)
         if not write:
+            names = []
             for st in relabel:
                 text, stored = tm.stored_turns(self.store, st.id)
-                self.store.turn_overlay[st.id] = tm.overlay_turns(
-                    self.store, st.id, text, [textmod_turn(*t) for t in stored], st.labels)
+                flags = [t[4] for t in self.store.turn_spans(st.id)]
+                turns = tm.overlay_turns(self.store, st.id, text, [textmod_turn(*t) for t in stored], st.labels)
                 self.store.overlay_labels[st.id] = list(st.labels)
+                if [t.is_interviewer for t in turns] != flags:     # else the stored marks are still right
+                    self.store.turn_overlay[st.id] = turns
+                    names.append(st.name)
             for st, text, turns, _n in redetect:
                 self.store.turn_overlay[st.id] = tm.overlay_turns(self.store, st.id, text, turns, st.labels)
                 self.store.overlay_labels[st.id] = list(st.labels)
-            names = sorted({st.name for st in relabel} | {st.name for st, *_r in redetect})
+                names.append(st.name)
+            names.sort()
             if names:
                 more = f" and {len(names) - 6} more" if len(names) > 6 else ""
                 self.remark_pending = f"{len(names)} interview(s): {', '.join(names[:6])}{more}"

@@ -91,25 +91,28 @@ def texts(db: Path) -> dict[str, str]:
         con.close()
 
 
-def label_words(text: str, interviewer: set[str]) -> int:
+def label_words(text: str, interviewer: set[str], pattern: re.Pattern[str] = WORD) -> int:
     """Analysed words with speaker labels: each line 'Name: ...' starts a turn (a line without one
     goes on with the turn before); the words after the label of every turn not spoken by an
-    interviewer label."""
+    interviewer label (or the matches of ``pattern`` there)."""
     n, speaking = 0, None
     for line in text.split("\n"):
         m = re.match(r"([A-Z][\w.'\-]*(?: [\w.'\-]+){0,3}): ", line)
         if m:
             speaking, line = m.group(1), line[m.end():]
         if speaking is not None and speaking not in interviewer:
-            n += len(WORD.findall(line))
+            n += len(pattern.findall(line))
     return n
 
 
-def paragraph_words(text: str, interviewer_start: str) -> int:
+def paragraph_words(text: str, interviewer_start: str, pattern: re.Pattern[str] = WORD) -> int:
     """Analysed words with 'turns: paragraphs': every paragraph not starting with the interviewer's
     mark is a participant turn, counted whole (its 'Name:' is a word of it now)."""
-    return sum(len(WORD.findall(par)) for par in re.split(r"\n[ \t]*\n", text)
+    return sum(len(pattern.findall(par)) for par in re.split(r"\n[ \t]*\n", text)
                if par.strip() and not par.lstrip().startswith(interviewer_start))
+
+
+RUBBISH = re.compile(r"\brubbish\b", re.I)
 
 
 def analysed_by_interview(root: Path) -> dict[str, int]:
@@ -167,7 +170,13 @@ def test_every_read_only_command_leaves_the_database_as_it_was(bundled_coded, tm
             assert "out of date" in r.stderr, (name, r.stderr)
         assert "re-marked" not in r.stderr, name
 
-    # the figures a read gives already follow the new marks
+    # the figures a read gives already follow the new marks: search's hits (interviewer turns left out) ...
+    hits = (sum(label_words(t, {"Interviewer", "Shazia"}, RUBBISH) for t in stored.values()) if change == "labels"
+            else sum(paragraph_words(t, "Interviewer:", RUBBISH) for t in stored.values()))
+    before_hits = sum(label_words(t, {"Interviewer"}, RUBBISH) for t in stored.values())
+    r = runner.invoke(app, ["-C", str(root), "search", "rubbish"], env={})
+    assert f"{hits} hit(s) in" in r.output and (change != "labels" or hits < before_hits), r.output
+    # ... and the analysed words of every interview (crosstab's denominators)
     got = analysed_by_interview(root)
     assert {k: v for k, v in got.items() if k in stored} == want
     assert dump(db) == snapshot
