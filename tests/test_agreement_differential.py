@@ -79,8 +79,10 @@ def test_the_table_shows_each_coders_coded_units_and_why_a_difference_is_not_fla
     lines = con.export_text().splitlines()
     k1 = next(ln for ln in lines if ln.startswith("│ One")).replace("│", " ")
     k2 = next(ln for ln in lines if ln.startswith("│ Two")).replace("│", " ")
-    assert "coded improving" in "\n".join(lines) and "coded lagging" in "\n".join(lines)
-    assert k1.split()[1:3] == ["100/0", "100/100"] and "few coded (< 10)" in k1
+    header = next(i for i, ln in enumerate(lines) if "α improving" in ln)
+    assert lines[header - 1].count("coded") == 2          # two-line headers: "coded" over each arm
+    assert "improving" in lines[header].split("┃")[2] and "lagging" in lines[header].split("┃")[3]
+    assert k1.split()[1:3] == ["100/0", "100/100"] and "few coded" in k1
     assert k2.split()[1:3] == ["100/100", "100/100"] and "differs > 0.1" in k2
 
 

@@ -102,7 +102,7 @@ def render(res: Agreement) -> Table:
         return t
     cmp = res.compared()
     for g in cmp:
-        t.add_column(escape(f"coded {g}"), justify="right")
+        t.add_column(escape(f"coded\n{g}"), justify="right")
     for g in cmp:
         t.add_column(escape(f"α {g}"), justify="right")
     t.add_column("Δα", justify="right")
@@ -121,7 +121,7 @@ def render(res: Agreement) -> Table:
             cells.append(_signed(r.difference.get(f"kappa {pk[0]}/{pk[1]}", math.nan)))
         over = any(not math.isnan(d) and abs(d) > res.threshold for d in r.difference.values())
         flag = (f"differs > {res.threshold:g}" if differs(r, res) else
-                f"few coded (< {res.min_coded})" if over else "")
+                "few coded" if over else "")
         t.add_row(label(r), *cells, flag)
     return t
 
@@ -145,8 +145,8 @@ def notes(res: Agreement) -> list[str]:
     if res.by:
         cmp = res.compared()
         how = f"{cmp[0]} minus {cmp[1]}" if len(cmp) == 2 else "largest minus smallest group"
-        lines.append(f"Groups by {res.by}; Δ = {how}; threshold {res.threshold:g}. 'coded GROUP': units each "
-                     f"coder coded ({'/'.join(res.coders)}). A difference is warned about only where every coder "
+        lines.append(f"Groups by {res.by}; Δ = {how}; threshold {res.threshold:g}. 'coded': units each "
+                     f"coder coded in the group ({'/'.join(res.coders)}). A difference is warned about only where every coder "
                      f"compared coded at least {res.min_coded} units in every group (--min-coded); otherwise "
                      f"'few coded'.")
     return lines
