@@ -267,36 +267,37 @@ def join_asides(text: str, sentences: list[tuple[int, int]],
     Sentences stay inside ``spans`` (the blocks)."""
     if not sentences or ("(" not in text and "[" not in text):
         return sentences
-    from bisect import bisect_right
+    from bisect import bisect_left, bisect_right
 
     block_starts = [a for a, _b in spans]
 
     def block_of(pos: int) -> int:
         return bisect_right(block_starts, pos) - 1
 
-    # each block's sentence starts (its first sentence's start kept apart) and its last end
+    # each block's sentence starts in order (its first sentence's start kept apart) and last end
     firsts: dict[int, int] = {}
     lasts: dict[int, int] = {}
-    bounds: dict[int, set[int]] = {}
+    bounds: dict[int, list[int]] = {}
     for a, b in sentences:
         k = block_of(a)
         if k not in firsts:
             firsts[k] = a
-            bounds[k] = set()
+            bounds[k] = []
         else:
-            bounds[k].add(a)
+            bounds[k].append(a)
         lasts[k] = b
     touched: set[int] = set()
-    ends = {b: a for a, b in sentences}
+    ends = {b for _a, b in sentences}
     for m in re.finditer(r"[(\[]", text):   # a sentence ending on its opening bracket
         p = m.start()
         if p + 1 in ends:
             k = block_of(p)
-            later = [c for c in bounds.get(k, ()) if c > p]
-            if later:
-                bounds[k].discard(min(later))
+            lst = bounds.get(k, [])
+            i = bisect_right(lst, p)
+            if i < len(lst):
+                del lst[i]
                 if p > firsts[k]:
-                    bounds[k].add(p)
+                    lst.insert(i, p)
                 touched.add(k)
     for m in _ASIDE_RE.finditer(text):
         if len(m.group(1).split()) > ASIDE_WORDS:
@@ -308,14 +309,16 @@ def join_asides(text: str, sentences: list[tuple[int, int]],
         nxt = e
         while nxt < lasts[k] and text[nxt].isspace():
             nxt += 1
-        before = text[firsts[k]:s].rstrip()
-        ended = bool(before) and _ENDED_RE.search(before) is not None
-        new = {c for c in bounds[k] if not s <= c <= nxt}
-        if nxt < lasts[k] and (ended or m.group(2)):
-            new.add(nxt)
-        if new != bounds[k]:
-            bounds[k] = new
-            touched.add(k)
+        # the text before the aside in its block ends a sentence (a few closing marks allowed)
+        ended = s > firsts[k] and _ENDED_RE.search(text[max(firsts[k], s - 24):s].rstrip()) is not None
+        lst = bounds[k]
+        i, j = bisect_left(lst, s), bisect_right(lst, nxt)
+        add = nxt < lasts[k] and bool(ended or m.group(2))
+        if i < j or add:
+            new = lst[:i] + ([nxt] if add else []) + lst[j:]
+            if new != lst:
+                bounds[k] = new
+                touched.add(k)
     if not touched:
         return sentences
     out = []
@@ -328,7 +331,7 @@ def join_asides(text: str, sentences: list[tuple[int, int]],
         if k in done:
             continue
         done.add(k)
-        points = [firsts[k], *sorted(bounds[k]), lasts[k]]
+        points = [firsts[k], *bounds[k], lasts[k]]
         for x, y in zip(points, points[1:]):
             while y > x and text[y - 1].isspace():
                 y -= 1
