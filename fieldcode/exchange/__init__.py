@@ -3,6 +3,8 @@
 
 * ``importer``     transcripts in: read, normalise, mark turns and sentences, store each
                    interview in one transaction; re-import and re-anchoring
+* ``remark``       turns detected again from the stored text after a turn setting changed, and
+                   the note naming the paragraphs ``turns: questions`` is unsure of
 * ``codingio``     codings in and out of CSV (by offsets or by exact quote)
 * ``offsets``      the ways tools count positions in a plain-text source, the map from a file's
                    positions to fieldcode's normalised text, and the fitting that picks the

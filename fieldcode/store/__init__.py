@@ -17,6 +17,9 @@ reaches everything public; the modules hold one idea each:
 * ``dblock``    the database's write lock and who holds it
 * ``search_index``  the word index's writer (kept in step with every stored text)
 * ``search``    reading the word index, and the suggestion queue
+* ``turn_marks``  which turns are the interviewer's: the rule they were detected with, coders'
+                corrections of single turns, and the in-memory marks a read uses when the stored
+                ones are out of date (``Store.turn_overlay``)
 * ``migrations``  Alembic migrations, applied when a project opens
 
 Layer: below the domain packages (``analysis``, ``team``, ``find``, ``exchange``) and
