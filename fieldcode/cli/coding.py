@@ -45,7 +45,10 @@ def _text_version(p: Project, interview: str | int, text_sha: Optional[str]) -> 
                            f"'fieldcode code list INTERVIEW' prints it, not '{text_sha}'")
     iv = p.store.interview(interview)
     if not iv.sha256.startswith(want):
-        raise TextChanged(iv.name)
+        raise TextChanged(iv.name, message=(
+            f"interview '{iv.name}' is text version {iv.sha256[:12]} now, not {want[:12]} (--text-sha): it was "
+            "re-imported since your offsets were counted (or that is another interview's version); nothing was "
+            f"changed. 'fieldcode code list {iv.name}' shows its codings and version; make the change on that text."))
     return iv.sha256
 
 
