@@ -648,3 +648,52 @@ def test_review_screen_after_a_reimport_refuses_then_shows_the_new_text(tmp_path
         assert [text[c.start:c.end] for c in p.store.codings() if c.coder == "cons"] == [FIRST]
     finally:
         p.close()
+
+
+def test_coding_screen_passage_memo_on_the_old_text_is_refused(tmp_path, monkeypatch):
+    """A passage selected on the coding screen before another shell re-imported the transcript:
+    its memo is refused, saying why, instead of being stored on the words now at those offsets."""
+    import asyncio
+
+    from fieldcode.tui import coding as coding_screen
+    from fieldcode.tui import make_app
+
+    root = tmp_path / "study"
+    (root / "interviews").mkdir(parents=True)
+    (root / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    (root / "interviews" / "a.md").write_text(FRONT + OLD, encoding="utf-8")
+    p = Project.open(root, coder="ana")
+    try:
+        assert p.import_files().ok
+        p.store.add_coding("a.md", "housing", *span(OLD, BENS), "ben")
+    finally:
+        p.close()
+    monkeypatch.setattr(coding_screen, "POLL_SECONDS", 3600)    # the test decides when it learns
+    p = Project.open(root, coder="ana")
+    app = make_app(p, "a.md")
+
+    async def run() -> None:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            screen.transcript.select_offsets(*span(screen.text, SECOND))
+            await pilot.pause()
+            other = Project.open(root, coder="cy")
+            try:
+                (root / "interviews" / "a.md").write_text(FRONT + NEW, encoding="utf-8")
+                assert other.import_files(reanchor=True).ok
+            finally:
+                other.close()
+            await pilot.press("m")
+            await pilot.pause()
+            await pilot.press(*"why")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            said = " | ".join(str(n.message) for n in app._notifications)
+            assert "re-imported" in said, said
+
+    try:
+        asyncio.run(run())
+        assert memos(p.store, codings=False) == []
+    finally:
+        p.close()

@@ -208,8 +208,9 @@ class MemoMixin:
         a, b = self._trimmed(sel)
         if a < b:
             words = len(self.text[a:b].split())
+            # the offsets count in the text shown: refused (TextChanged) if re-imported meanwhile
             return (f"Memo on the passage [{a}, {b}) ({words} word{'s' if words != 1 else ''})",
-                    {"interview_id": self.iv_id, "start": a, "end": b})
+                    {"interview_id": self.iv_id, "start": a, "end": b, "expect_sha": self.iv_sha})
         return f"Memo on the interview {short_name(self.iv_name)}", {"interview_id": self.iv_id}
 
     def _trimmed(self, sel: tuple[int, int]) -> tuple[int, int]:
