@@ -18,7 +18,7 @@ from fieldcode.study.palette import next_colour
 from fieldcode.study.settings import Settings, resolve_coder
 from fieldcode.lazy import lazy_module
 from fieldcode.text import Turn as textmod_turn
-from fieldcode.study.folder import CODEBOOK, CODEBOOK_CACHE, INTERVIEWS, find_root, init_project  # noqa: F401
+from fieldcode.study.folder import CODEBOOK, CODEBOOK_CACHE, DB_FILE, INTERVIEWS, find_root, init_project  # noqa: F401
 
 if TYPE_CHECKING:  # the importer and the database layer load on first use (fast start-up)
     from fieldcode.exchange.importer import ImportReport, Progress
@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # the importer and the database layer load on first use (fast
 
 storemod = lazy_module("fieldcode.store")
 
-DB_FILE = "fieldcode.db"
 
 
 def refuse_empty_database(path: Path) -> None:

@@ -48,6 +48,12 @@ def test_init_and_codebook_check_load_no_database_layer(tmp_path) -> None:
     assert sorted(loaded_by("codebook", "check", str(tmp_path / "s" / "codebook.yaml"))) == base + ["ruamel.yaml"]
     assert "ruamel.yaml" in loaded_by("-C", str(tmp_path / "s"), "codebook", "check")  # no cache yet
     assert loaded_by("-C", str(tmp_path / "s"), "codebook", "sync") != []               # opens it: writes the cache
+    # with a database beside it the check reads it (does this edit retire codes that have
+    # codings?), so the database layer loads; spaCy, pandas and Textual still do not
+    with_db = loaded_by("-C", str(tmp_path / "s"), "codebook", "check")
+    assert "fieldcode.store" in with_db
+    assert not {"spacy", "pandas", "textual"} & set(with_db)
+    (tmp_path / "s" / "fieldcode.db").unlink()
     assert sorted(loaded_by("-C", str(tmp_path / "s"), "codebook", "check")) == base
 
 

@@ -138,8 +138,9 @@ def test_migrations_match_models(db_url):
 def _writer(db_url: str, root: str, coder: str, n: int, q) -> None:
     p = Project.open(root, db=db_url, coder=coder)
     text = p.store.interview("a.md").text
-    ids = [p.store.add_coding("a.md", "leadership", i % 20, i % 20 + 5, coder).id for i in range(n)]
-    assert len(text) > 30
+    # n distinct spans (start i % 20, length 1 + i // 20): an exact duplicate of one's own coding is refused
+    assert len(text) > 20 + n // 20 + 1
+    ids = [p.store.add_coding("a.md", "leadership", i % 20, i % 20 + 1 + i // 20, coder).id for i in range(n)]
     q.put(ids)
     p.close()
 

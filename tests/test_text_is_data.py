@@ -198,6 +198,9 @@ SAFE_NAMES = {
     "accepted", "rejected", "proposed", "coding_uid", "epochs", "seed", "score",
     "col", "h", "j",          # loop variables over the program's own column names
     "cells",                  # table cells built just above them from numbers (or Text)
+    "MIN_CODED", "UNITIZED_HELP", "LEVEL_HELP", "TEXT_SHA_HELP", "ORDER_RULE", "COUNT_RULE", "RULE",
+    "base", "run", "n_int", "n_occurrences", "candidates", "new", "open",
+    "role", "now", "was", "detected",  # a turn's role: 'interviewer' or 'participant'
 }
 # Checked by hand, one by one: (file, expression) -> why it is safe.
 EXEMPT = {
@@ -207,6 +210,9 @@ EXEMPT = {
     ("fieldcode/tui/modals.py", "t"): "a rich Text built with Text.append (never parsed)",
     ("fieldcode/tui/modals.py", "self.body"): "InfoScreen's body: a rich renderable, never a str",
     ("fieldcode/tui/study_search.py", "where"): "one of two fixed phrases",
+    ("fieldcode/cli/agreement.py", "flag"): "'differs > 0.2', 'few coded' or ''",
+    ("fieldcode/cli/coding.py", "p.store.interview_sha(iid)"): "a SHA-256 in hex",
+    ("fieldcode/cli/turns.py", "replaced"): "built from escape(coder) and a role just above it",
 }
 
 

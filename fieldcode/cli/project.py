@@ -108,13 +108,15 @@ def _retiring(ctx: typer.Context, cb, root: Path) -> list[str]:  # noqa: ANN001
     migration, no codebook sync, no re-marking; an absent database has nothing to retire."""
     import os
 
-    from fieldcode.project import DB_FILE
-    from fieldcode.store import Store, sqlite_url
+    from fieldcode.study.folder import DB_FILE
     from fieldcode.study.settings import Settings
 
-    url = state(ctx).db or os.environ.get("FIELDCODE_DB") or Settings.load().db or sqlite_url(root / DB_FILE)
-    if url == sqlite_url(root / DB_FILE) and not (root / DB_FILE).is_file():
-        return []
+    named = state(ctx).db or os.environ.get("FIELDCODE_DB") or Settings.load().db
+    if not named and not (root / DB_FILE).is_file():
+        return []  # no database yet: nothing to retire, and the database layer need not load
+    from fieldcode.store import Store, sqlite_url
+
+    url = named or sqlite_url(root / DB_FILE)
     try:
         store = Store(url, migrate=False)
         try:

@@ -64,9 +64,8 @@ from fieldcode.errors import Conflict, DamagedDatabase, InvalidInput, NewerDatab
 from fieldcode.study.settings import check_coder
 from fieldcode.store import Store, apply_merge, migrations, q_merge_view, sqlite_url
 from fieldcode.store.merge import here_state, integrity_problems
+from fieldcode.study.folder import DB_FILE
 
-CODEBOOK = "codebook.yaml"
-DB_FILE = "fieldcode.db"
 CONTENT = ("coder", "code", "interview", "start", "end", "memo")
 MERGE_ATTEMPTS = 3      # plan and write; planned again when a re-import or a coder got in between
 
