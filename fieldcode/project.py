@@ -18,7 +18,7 @@ from fieldcode.study.palette import next_colour
 from fieldcode.study.settings import Settings, resolve_coder
 from fieldcode.lazy import lazy_module
 from fieldcode.text import Turn as textmod_turn
-from fieldcode.study.folder import CODEBOOK, CODEBOOK_CACHE, DB_FILE, INTERVIEWS, find_root, init_project  # noqa: F401
+from fieldcode.study.folder import CODEBOOK, CODEBOOK_CACHE, DB_FILE, INTERVIEWS, REFI_JOURNAL, find_root, init_project  # noqa: F401
 
 if TYPE_CHECKING:  # the importer and the database layer load on first use (fast start-up)
     from fieldcode.exchange.importer import ImportReport, Progress
@@ -63,6 +63,7 @@ class Project:
     remarked: dict[str, str] = field(default_factory=dict)
     remark_pending: str = ""   # a read: the interviews whose stored turn marks are out of date
     remark_error: str = ""     # a read: why the current marks could not be computed
+    recovered: list[str] = field(default_factory=list)   # what an interrupted REFI-QDA import left
 
     @classmethod
     def open(cls, root: Path | None = None, *, db: str | None = None, coder: str | None = None,
@@ -70,7 +71,7 @@ class Project:
         """Open the project.  ``write=False`` for commands that only read: they never take
         the database's write lock, so they run while another process writes; a codebook.yaml
         changed since the database recorded it is then reported (``sync.pending``), not recorded."""
-        from fieldcode.store import Store, sqlite_url
+        from fieldcode.store import Store, SyncReport, sqlite_url
 
         root = find_root(root) if root is None or not (Path(root) / CODEBOOK).is_file() else Path(root).resolve()
         settings = settings or Settings.load()
@@ -80,8 +81,17 @@ class Project:
             refuse_empty_database(root / DB_FILE)
         who = resolve_coder(coder, settings)  # checked (length, control characters) before the store opens
         store = Store(url)
-        sync = store.sync_codebook(cb, write=write)
-        project = cls(root=root, codebook=cb, store=store, settings=settings, coder=who, sync=sync)
+        project = cls(root=root, codebook=cb, store=store, settings=settings, coder=who, sync=SyncReport())
+        if (root / REFI_JOURNAL).exists():
+            if write:   # before codebook.yaml is recorded: it may lack codes the import committed
+                from fieldcode.exchange.refi_journal import recover_on_open
+
+                project.recovered = recover_on_open(project)
+            else:
+                project.recovered = ["an earlier REFI-QDA import was interrupted (its journal "
+                                     f"{REFI_JOURNAL} is in the study folder); the next command that writes "
+                                     "finishes or clears it"]
+        project.sync = store.sync_codebook(project.codebook, write=write)
         # Counts must follow the turn settings and interviewer labels in force.  A command that
         # writes stores the new marks (and says so); one that only reads never writes: it computes
         # them in memory (the store's turn queries apply them) and says the stored ones are out of date.

@@ -203,8 +203,8 @@ def test_kill_between_commit_and_codebook_is_finished_by_the_next_import(world, 
                          "--coder", "imp", "import", str(f)], capture_output=True, text=True, timeout=300)
     assert pr.returncode == -sig.value
     assert _check_interrupted(root, before, after) == "database"
-    # another command meanwhile reads the old codebook.yaml and retires the new codes: retired,
-    # never deleted, so nothing is lost and the next import brings them back
+    # a command that only reads meanwhile changes nothing (it says an import was interrupted);
+    # the next import finishes it
     assert _cli(root, "summary").returncode == 0
     assert len(logical(root)[4]) == 96
     r = _cli(root, "import", str(f))
@@ -260,3 +260,26 @@ def test_codebook_edited_after_a_kill_in_the_window_is_not_overwritten(world, tm
     assert (root / "codebook.yaml").read_bytes() == edited          # the researcher's edit stays
     assert (root / ".codebook.refi-pending.yaml").exists()          # and the import's codes wait beside it
     assert len(logical(root)[4]) == 96                               # no coding was lost
+
+
+@pytest.mark.parametrize("sig", SIGNALS[:1], ids=lambda s: s.name)
+def test_kill_between_commit_and_codebook_is_finished_by_the_next_command_that_writes(world, tmp_path, sig):
+    """Not only the next import: any command that writes finishes the interrupted import before
+    it records codebook.yaml, so the imported codes are never retired, not even for a while."""
+    study, f, after, _ = world
+    before = state(study, _db(study))
+    root = _copy(study, tmp_path / "s")
+    pr = subprocess.run([sys.executable, "-c", CHILD, str(sig.value), "before-replace", "-C", str(root),
+                         "--coder", "imp", "import", str(f)], capture_output=True, text=True, timeout=300)
+    assert pr.returncode == -sig.value
+    assert _check_interrupted(root, before, after) == "database"
+    r = _cli(root, "summary")                      # a read says so and changes nothing
+    assert r.returncode == 0 and "interrupted" in r.stderr and "next command that writes" in r.stderr
+    assert _check_interrupted(root, before, after) == "database"
+    r = _cli(root, "codebook", "sync")             # a write finishes it first
+    assert r.returncode == 0, r.stderr
+    assert (f"had stored everything in the database but was stopped before codebook.yaml got its {N_NEW_CODES} "
+            "new code(s)") in r.stderr
+    assert "retired" not in r.stderr
+    assert logical(root) == after
+    assert not (root / ".fieldcode-refi-import.json").exists()

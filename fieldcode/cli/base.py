@@ -110,6 +110,8 @@ class State:
 
 
 def report_sync(p: Project) -> None:
+    for line in p.recovered:
+        err.print(f"[yellow]note:[/] {escape(line)}")
     s = p.sync
     for key, old, new in s.renamed:
         err.print(f"codebook: '{escape(key)}' renamed from '{escape(old)}' to '{escape(new)}' (its codings are kept)")

@@ -24,11 +24,12 @@ from fieldcode.store import exchange as storex
 from fieldcode.study import codebook as cbmod
 from fieldcode.study import codebook_edit
 from fieldcode.study.codebook import CodeDef
+from fieldcode.study.folder import REFI_JOURNAL
 
 
 # ---- the journal of an import in progress, and the recovery from an interrupted one ----------------
 CODEBOOK_NAME = "codebook.yaml"
-JOURNAL = ".fieldcode-refi-import.json"      # what an import in progress is about to do
+JOURNAL = REFI_JOURNAL                       # what an import in progress is about to do
 PENDING = ".codebook.refi-pending.yaml"      # codebook.yaml with the import's new codes, until the commit
 LOCK = ".fieldcode-refi-import.lock"         # held (flock) by the one REFI-QDA import running in this study
 JOURNAL_PROBES = 50
@@ -80,6 +81,23 @@ def import_lock(root: Path) -> Iterator[None]:
                                    f"{LOCK_WAIT} s; nothing was imported: wait for it to finish and import again") from None
                 time.sleep(0.2)
         yield
+    finally:
+        fh.close()
+
+
+def recover_on_open(project) -> list[str]:  # noqa: ANN001
+    """What :meth:`fieldcode.project.Project.open` runs, before it records codebook.yaml, when an
+    import's journal is in the study folder: finish or clear what an interrupted import left, so
+    that no command records a codebook.yaml still missing the codes whose codings the import
+    committed (it would retire them).  An import that is running now holds the lock: its journal
+    is its own, and is left alone."""
+    fh = open(project.root / LOCK, "a+b")  # noqa: SIM115
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []
+        return recover(project)
     finally:
         fh.close()
 

@@ -11,6 +11,7 @@ from fieldcode.errors import InvalidInput, NotFound
 
 CODEBOOK = "codebook.yaml"
 INTERVIEWS = "interviews"
+REFI_JOURNAL = ".fieldcode-refi-import.json"   # a REFI-QDA import in progress (fieldcode.exchange.refi_journal)
 DB_FILE = "fieldcode.db"   # the study's SQLite database (unless --db or settings name another)
 # the codebook as last validated, keyed by its bytes (fieldcode.study.codebook.load): a fast start
 CODEBOOK_CACHE = ".fieldcode/cache/codebook.json"
