@@ -137,6 +137,13 @@ def compare(store, *, arms: Sequence[str], unit: str = "per1000", pair_attr: str
         if missing:
             warnings.append(f"pair '{pr}' has no '{missing[0]}' interviews: left out of the comparison")
             continue
+        empty = [a for a in (focal, other) if sizes[pr][a].words == 0]
+        if unit == "per1000" and empty:
+            # no analysed words (all interviewer speech, or nothing left by the filters): a rate
+            # per 1,000 words does not exist, and a 0.0 would count as a difference
+            warnings.append(f"pair '{pr}': its '{empty[0]}' interviews have no analysed words, so no rate per "
+                            "1,000 words: left out of the comparison")
+            continue
         pairs.append(pr)
         a, b = sizes[pr][focal], sizes[pr][other]
         for what, x, y in (("interviews", a.interviews, b.interviews), ("analysed words", a.words, b.words)):
