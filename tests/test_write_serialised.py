@@ -37,26 +37,7 @@ from fieldcode.store import add_memo, memos
 
 REPO = Path(__file__).resolve().parents[1]
 
-CODEBOOK = """\
-study:
-  name: Races
-  arms: [improving, lagging]
-  interviewer_speakers: [Interviewer]
-codes:
-  - key: leadership
-    name: Leadership
-    hotkey: "1"
-  - key: housing
-    name: Housing
-    hotkey: "2"
-"""
-FRONT = "---\npair: Leeds\nneighbourhood: Ashcliffe\narm: improving\nrole: resident\n---\n"
-OLD = ("Interviewer: How was the estate back then?\n\n"
-       "Jean: It was alright in the eighties, to be honest. Everyone knew everyone.\n\n"
-       "Interviewer: And now?\n\n"
-       "Jean: The tenants' group runs everything now. We meet on Tuesdays.\n")
-INSERTED = "Interviewer: (The recording resumed after a break.)\n\n"
-NEW = OLD.replace("Jean: It was", INSERTED + "Jean: It was", 1)
+from race_helpers import CODEBOOK, FRONT, INSERTED, NEW, OLD  # noqa: F401
 
 FIRST = "It was alright in the eighties"       # ana's coding (leadership)
 BENS = "tenants' group runs everything"        # ben's coding (housing)
