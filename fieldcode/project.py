@@ -64,6 +64,8 @@ class Project:
     remark_pending: str = ""   # a read: the interviews whose stored turn marks are out of date
     remark_error: str = ""     # a read: why the current marks could not be computed
     recovered: list[str] = field(default_factory=list)   # what an interrupted REFI-QDA import left
+    turn_setting_changes: list[str] = field(default_factory=list)  # a write: turn settings taken from files
+    turn_setting_notes: list[str] = field(default_factory=list)    # files whose turn settings could not be read
 
     @classmethod
     def open(cls, root: Path | None = None, *, db: str | None = None, coder: str | None = None,
@@ -143,8 +145,17 @@ class Project:
         from fieldcode.study.design import turn_rule
         from fieldcode.text import detect_turns
 
+        from fieldcode.exchange.turn_settings import turn_settings_from_files
+
+        # turn settings edited in a transcript's front matter or attributes.csv since its import
+        files = turn_settings_from_files(self.store, self.root, self.study, self.store.all_attributes())
+        self.turn_setting_notes = files.notes
+        if write:
+            for iid, attrs in files.attributes.items():
+                self.store.set_attributes(iid, attrs)
+            self.turn_setting_changes = list(files.changes.values())
         relabel, redetect, record = [], [], {}
-        for st in tm.turn_states(self.store, self.study):
+        for st in tm.turn_states(self.store, self.study, None if write else files.attributes):
             if st.rule_changed:
                 text, stored = tm.stored_turns(self.store, st.id)
                 turns = detect_turns(text, turn_rule(st.attrs, self.study, st.name))

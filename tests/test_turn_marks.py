@@ -236,3 +236,46 @@ def test_the_import_names_the_paragraphs_it_is_unsure_of(shared, tmp_path):
     listing = run(root, None, "turns", "list", "watson")
     row3 = next(line for line in listing.output.splitlines() if re.match(r"\u2502 *3 ", line))
     assert "participant" in row3 and "corrected by ana" in row3
+
+
+def _dump(root: Path) -> list[str]:
+    con = sqlite3.connect(root / "fieldcode.db")
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+def test_front_matter_and_attributes_csv_changes_remark_on_the_next_write(mini_dir):
+    """Not only an import: a read already counts with the turn settings the files give now
+    (and writes nothing); the next command that writes, whatever it is, stores them and says so."""
+    root = mini_dir
+    assert run(root, None, "import").exit_code == 0
+    two_coders_code(root, None)
+    b = root / "interviews" / "b.md"
+    b.write_text(b.read_text().replace("role: resident\n", "role: resident\nturns: paragraphs\n"
+                                                           "interviewer_lines: 'Interviewer:'\n"))
+    (root / "interviews" / "attributes.csv").write_text("file,interviewer\na.md,Jean\n")
+    before = _dump(root)
+    assert analysed(root, None) == {"a.md": 0, "b.md": words(B_PARTICIPANT) + 1}   # the read: new settings
+    r = run(root, None, "crosstab")
+    assert r.exit_code == 0, r.output
+    assert "out of date" in r.stderr
+    assert _dump(root) == before                                                     # ... and no write
+    r = run(root, None, "code", "add", "b.md", "housing", "--quote", "Half of them", coder="ben")
+    assert r.exit_code == 0, r.output
+    assert "turn settings changed in the files of a.md: interviewer (none) -> Jean" in r.stderr
+    assert "turn settings changed in the files of b.md: turns (none) -> paragraphs" in r.stderr
+    assert "re-marked turns of 2 interview(s)" in r.stderr
+    assert analysed(root, None) == {"a.md": 0, "b.md": words(B_PARTICIPANT) + 1}
+    con = sqlite3.connect(root / "fieldcode.db")
+    try:
+        stored = dict(con.execute("select i.name, a.value from attribute a join interview i on i.id = a.interview_id "
+                                  "where a.name = 'interviewer'").fetchall())
+        coders = sorted(r[0] for r in con.execute("select coder from coding"))
+    finally:
+        con.close()
+    assert stored == {"a.md": "Jean"}
+    assert coders == ["ana", "ben", "ben"]            # the two earlier codings untouched, ben's new one added
+    r = run(root, None, "code", "add", "b.md", "housing", "--quote", "flats are damp", coder="ana")
+    assert r.exit_code == 0 and "turn settings changed" not in r.stderr and "re-marked" not in r.stderr

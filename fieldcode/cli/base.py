@@ -123,6 +123,10 @@ def report_sync(p: Project) -> None:
         err.print("[yellow]warning:[/] codebook.yaml has changed since the database recorded it; this command "
                   "only reads, so it shows the codes as last recorded. 'fieldcode codebook sync' (or any "
                   "command that writes) records the change.")
+    for line in p.turn_setting_changes:
+        err.print(f"turn settings changed in the files of {escape(line)}: stored for this interview")
+    for line in p.turn_setting_notes:
+        err.print(f"[yellow]warning:[/] {escape(line)}")
     report_remarked(p)
     if p.remark_pending:
         err.print(f"note: the stored turn marks of {escape(p.remark_pending)} are out of date (turn settings or "

@@ -92,6 +92,13 @@ def interview_sources(store) -> list[tuple[int, str, str, str]]:  # noqa: ANN001
                                                 Interview.sha256).order_by(Interview.name)).all()]
 
 
+def interview_files(store) -> list[tuple[int, str, str, datetime]]:  # noqa: ANN001
+    """``(id, name, source_path, updated_at)`` of every interview (no texts read)."""
+    with store.read() as s:
+        return [tuple(r) for r in s.exec(select(Interview.id, Interview.name, Interview.source_path,
+                                                Interview.updated_at).order_by(Interview.name)).all()]
+
+
 def codings_by_coder(store, ref: str | int) -> tuple[str, dict[str, int], int]:  # noqa: ANN001
     """An interview's name, its codings per coder and its number of memos."""
     with store.read() as s:
