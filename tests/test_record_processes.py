@@ -36,6 +36,7 @@ CODER = textwrap.dedent('''
     st = Store(url)
     iv = st.interview_ids()[0]
     n = st.interview(iv).n_chars
+    ids = {c.key: c.id for c in st.codes()}
     live, undo, redo = {}, [], []
     end = time.monotonic() + seconds
     ops = 0
@@ -43,7 +44,10 @@ CODER = textwrap.dedent('''
         op = rnd.choice(["add", "add", "remove", "undo", "redo"])
         if op == "add":
             s = rnd.randrange(0, n - 20); e = s + rnd.randrange(1, 20)
-            c = st.add_coding(iv, rnd.choice(["leadership", "housing"]), s, e, coder)
+            key = rnd.choice(["leadership", "housing"])
+            if [ids[key], s, e] in live.values():
+                continue   # an exact duplicate of one's own live coding is refused (tested elsewhere)
+            c = st.add_coding(iv, key, s, e, coder)
             state = [c.code_id, s, e]
             undo.append((c.uid, None, state)); redo.clear(); live[c.uid] = state
         elif op == "remove" and live:

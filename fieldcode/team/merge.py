@@ -192,6 +192,24 @@ def other_database(other: Path) -> Path:
     return db
 
 
+def cut_off(path: Path) -> str | None:
+    """Whether an SQLite file is shorter than SQLite's own header says, or not a whole number of
+    pages: a copy cut off (copied while being written, a transfer that stopped).  SQLite's
+    ``quick_check`` can pass such a file when the missing bytes were of a free page."""
+    with open(path, "rb") as fh:
+        head = fh.read(100)
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\0"):
+        return None   # not SQLite at all: named by the checks that follow
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages, size = int.from_bytes(head[28:32], "big"), path.stat().st_size
+    if page and size % page:
+        return f"the file is {size:,} bytes, not a whole number of its {page:,}-byte pages: it was cut off"
+    if pages * page > size:
+        return f"its header counts {pages:,} pages of {page:,} bytes but the file has {size:,} bytes: it was cut off"
+    return None
+
+
 def open_other(other: Path, tmp: Path) -> Store:
     """A Store over a copy, made in the folder ``tmp``, of the other project's database (never
     the original), checked before anything reads it: SQLite's ``quick_check`` must find it
@@ -207,7 +225,7 @@ def open_other(other: Path, tmp: Path) -> Store:
             shutil.copy2(side, Path(str(copy) + suffix))
     store = Store(sqlite_url(copy), migrate=False)
     try:
-        problems = integrity_problems(store)
+        problems = [cut] if (cut := cut_off(copy)) else integrity_problems(store)
         if problems:
             raise DamagedDatabase(str(copy), "; ".join(problems))
         revision = migrations.current(store.engine)
