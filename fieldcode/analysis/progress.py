@@ -5,6 +5,16 @@ interview list all show (see ``fieldcode.analysis.units`` for the analysed text)
 from __future__ import annotations
 
 from fieldcode.analysis.crosstabs import crosstab
+from fieldcode.analysis.units import analysed_words
+from fieldcode.store import q_interview_rows, q_turn_spans
+
+
+def analysed_word_counts(store) -> dict[int, int]:  # noqa: ANN001
+    """Interview id -> its analysed words (interviewer turns and speaker labels left out): the
+    base every rate stands on, as ``fieldcode summary`` and ``fieldcode interviews`` show it."""
+    turns = q_turn_spans(store)
+    return {iid: analysed_words(n_words, turns.get(iid, []), False)
+            for iid, (_name, n_words, _attrs) in q_interview_rows(store).items()}
 
 
 def coded_shares(store, coder: str | None = None) -> dict[int, float]:  # noqa: ANN001

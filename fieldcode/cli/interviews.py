@@ -38,7 +38,7 @@ def interviews_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from fieldcode.analysis.progress import coded_shares
+    from fieldcode.analysis.progress import analysed_word_counts, coded_shares
     from fieldcode.exchange.sources import interview_file_warnings
     from fieldcode.store.interview_ops import interview_sources
 
@@ -46,6 +46,7 @@ def interviews_cmd(
     infos = p.store.interview_infos(coder=coder)
     turn_counts = p.store.turn_counts()
     share = coded_shares(p.store, coder)   # one figure everywhere: coverage's share of analysed words
+    analysed = analysed_word_counts(p.store)
     grouping = ("pair", "arm", "neighbourhood")
     shown = {"interviewer", "source", "date", "participant", "turns", "interviewer_lines", *grouping}
     extra = sorted({k for i in infos for k in i.attributes} - shown - {"role"})
@@ -62,11 +63,12 @@ def interviews_cmd(
     t.add_column("id", justify="right", no_wrap=True, min_width=2)
     # id, role, words, codings, coded (and coders) take about 50 (80) columns with their borders
     t.add_column("interview", no_wrap=True, overflow="ellipsis",
-                 max_width=max(12, out.width - (104 if wide else 70) - 12 * len(extra)))
+                 max_width=max(12, out.width - (113 if wide else 79) - 12 * len(extra)))
     t.add_column("role", no_wrap=True, overflow="ellipsis", max_width=15)
     for a in extra:
         t.add_column(escape(a))
     t.add_column("words", justify="right", no_wrap=True, min_width=6)
+    t.add_column("analysed", justify="right", no_wrap=True, min_width=8)   # analysed words: the base
     t.add_column("turns", justify="right", no_wrap=True, min_width=5)
     t.add_column("interviewer", justify="right", no_wrap=True, min_width=11)  # interviewer turns
     t.add_column("codings", justify="right", no_wrap=True, min_width=7)
@@ -83,11 +85,12 @@ def interviews_cmd(
             t.add_row("", f"[bold]{escape(label)}[/]")
             last = head
         t.add_row(str(i.id), escape(Path(i.name).stem), escape(a.get("role", "—")), *[escape(a.get(x, "—")) for x in extra],
-                  f"{i.n_words:,}", *map(str, turn_counts.get(i.id, (0, 0))), str(i.n_codings),
+                  f"{i.n_words:,}", f"{analysed.get(i.id, 0):,}", *map(str, turn_counts.get(i.id, (0, 0))), str(i.n_codings),
                   f"{share.get(i.id, 0.0):.0%}",
                   *([escape(", ".join(i.coders))] if wide else []))
     out.print(t)
-    out.print(f"{len(infos)} interviews, {sum(i.n_words for i in infos):,} words")
+    out.print(f"{len(infos)} interviews, {sum(i.n_words for i in infos):,} words, "
+              f"{sum(analysed.get(i.id, 0) for i in infos):,} of them analysed (the base of every rate)")
     out.print(escape(CODED_NOTE), style="dim")
     no_turns = [Path(i.name).stem for i in infos if i.id not in turn_counts]
     no_interviewer = [Path(i.name).stem for i in infos if turn_counts.get(i.id, (0, 1))[1] == 0]

@@ -19,10 +19,13 @@ def print_summary(p: Project) -> None:
     out.print(f"[bold]{escape(p.study.name or p.root.name)}[/]  ({escape(p.root)})")
     out.print(f"database: {escape(p.store.safe_url)}")
     out.print(f"codebook: {len(codes)} codes, version {p.codebook.hash[:12]}")
+    from fieldcode.analysis.progress import analysed_word_counts
+
+    analysed = analysed_word_counts(p.store)   # the base every rate stands on
     words = sum(i.n_words for i in infos)
     ncod = sum(i.n_codings for i in infos)
-    out.print(f"interviews: {len(infos)} ({words:,} words); codings: {ncod:,}; coders: "
-              f"{escape(', '.join(p.store.coders())) or 'none yet'}")
+    out.print(f"interviews: {len(infos)} ({words:,} words, {sum(analysed.values()):,} of them analysed); "
+              f"codings: {ncod:,}; coders: {escape(', '.join(p.store.coders())) or 'none yet'}")
     if infos:
         from rich.table import Table  # tables load with the commands that print them (fast start)
 
@@ -37,9 +40,11 @@ def print_summary(p: Project) -> None:
             cells = []
             for arm in p.study.arms:
                 items = pairs[pair].get(arm, [])
-                cells.append(f"{len(items)} ({sum(x.n_words for x in items):,} words)" if items else "—")
+                cells.append(f"{len(items)} ({sum(analysed.get(x.id, 0) for x in items):,} words)" if items else "—")
             t.add_row(literal(pair), *cells)
         out.print(t)
+        out.print("words: analysed words (participant turns without their speaker labels; interviewer turns "
+                  "left out), the base of every rate", style="dim")
     for w in p.design_warnings():
         err.print(f"[yellow]warning:[/] {escape(w)}")
     if not infos:
