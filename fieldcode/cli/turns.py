@@ -56,7 +56,7 @@ def turns_list(ctx: typer.Context, interview: InterviewArg,
 def _set(ctx: typer.Context, interview: str, n: int, role: str | None) -> None:
     p = state(ctx).project()
     c = p.set_turn_role(interview, n, role)
-    what = f"turn {c['turn']} of {escape(p.store.interview(interview).name)} ({escape(c['speaker'])}: \u201c{escape(c['quote'])}\u201d)"
+    what = f"turn {c['turn']} of {escape(p.store.interview(interview).name)} ({escape(c['speaker'])}: \u201c{escape(' '.join(c['quote'].split()))}\u201d)"
     replaced = "; replaces " + ", ".join(f"{escape(r['coder'])}'s correction ({r['role']})" for r in c["replaced"]) \
         if c["replaced"] else ""
     if role is None:
