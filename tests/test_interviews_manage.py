@@ -401,3 +401,25 @@ def test_a_removal_or_restore_that_fails_half_way_changes_nothing(coded, monkeyp
         assert coding_dump(url) == before
     finally:
         p.close()
+
+
+def test_merge_keeps_codings_of_an_interview_removed_in_the_other_copy(coded, tmp_path):
+    """A colleague removing an interview (with its codings) in their copy is not a decision about
+    each coding: merging their copy keeps this copy's interview and its codings, and says how to
+    remove it here too."""
+    root, url = coded
+    if not url.startswith("sqlite"):
+        pytest.skip("merge reads another copy's SQLite file")
+    there = tmp_path / "there"
+    shutil.copytree(root, there)
+    shutil.copy2(sqlalchemy.make_url(url).database, there / "fieldcode.db")   # the colleague's copy
+    r = cli(there, None, "interviews", "remove", "b.md", "--with-codings", coder="ben")
+    assert r.exit_code == 0, r.output
+    before = coding_dump(url)
+    r = cli(root, url, "merge", str(there))
+    assert r.exit_code == 0, r.output
+    assert coding_dump(url) == before                 # b.md's two codings (ana's and ben's) still here
+    assert len(coding_dump(url, "interview_id = :i", i=iid(url, "b.md"))) == 2
+    out = " ".join(r.output.split())
+    assert "interview 'b.md' was removed in the other copy with its codings; here it keeps its 2 coding(s)" in out
+    assert "fieldcode interviews remove b.md --with-codings" in out

@@ -210,6 +210,18 @@ def cut_off(path: Path) -> str | None:
     return None
 
 
+def _went_with_interview(ev: dict) -> str | None:
+    """The interview's name when ``ev`` removed a coding along with its whole interview
+    (``fieldcode interviews remove --with-codings``), else None."""
+    if ev.get("action") != "remove" or not ev.get("detail"):
+        return None
+    try:
+        detail = json.loads(ev["detail"])
+    except ValueError:
+        return None
+    return detail.get("with_interview") if isinstance(detail, dict) else None
+
+
 def open_other(other: Path, tmp: Path) -> Store:
     """A Store over a copy, made in the folder ``tmp``, of the other project's database (never
     the original), checked before anything reads it: SQLite's ``quick_check`` must find it
@@ -338,6 +350,7 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
         plan.codebook_notes.append(f"code '{key}' is only in this codebook")
     # -- codings by uid --------------------------------------------------------------------------
     uids = sorted(set(T["codings"]) | set(T["events"]))
+    went: dict[str, int] = {}          # interview removed there -> codings of it kept here
     for uid in uids:
         o = T["codings"].get(uid)
         l_row = H["codings"].get(uid)
@@ -367,6 +380,11 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
             plan.conflicts.append(f"coding {uid[:8]} by {who}: {what}; left as it is here. "
                                   f"'fieldcode log --coding' in each copy shows its history")
             continue
+        if o is None and l_row is not None and (gone := _went_with_interview(new_o[-1])):
+            # removed there with its whole interview: that removal is an interview's, not a coder's
+            # decision about this coding, and this copy still has the interview: keep it, say so
+            went[gone] = went.get(gone, 0) + 1
+            continue
         if l_row is not None:
             plan.here_states[uid] = here_state(l_row)
         if o is None:
@@ -381,6 +399,10 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
                 plan.updates.append(row)
                 plan.count(o["coder"], "changed")
         plan.events += _copies(new_o, uid, ivmap, codemap, source)
+    for name, n in sorted(went.items()):
+        plan.unmatched.append(f"interview '{name}' was removed in the other copy with its codings; here it keeps "
+                              f"its {n} coding(s) from that copy. To remove it here too: 'fieldcode interviews "
+                              f"remove {name} --with-codings' (restorable with 'fieldcode interviews restore')")
     _plan_memos(plan, H, T, ivmap, codemap)
     return plan
 
