@@ -55,7 +55,8 @@ def test_compare_command(proj):  # noqa: F811
     r = run("-C", proj.root, "compare")
     body = rows(r.output)
     assert body["Housing"][0] == "500.0 / 444.4"
-    assert body["Housing"][1:] == ["1 of 1", "1.000"]
+    # 1 of 1 higher, 0 lower, p 1.000, and the smallest p one untied pair allows: 2 x 0.5^1 = 1
+    assert body["Housing"][1:] == ["1 of 1", "0", "1.000", "1"]
     assert "descriptive only" in r.output
     assert "pair 'P2' has no 'lagging' interviews" in r.stderr
 

@@ -75,7 +75,8 @@ NUMERIC = {
     "counts.csv": ["value", "interviews_in_group", "words_in_group"],
     "comparison.csv": ["focal_value", "comparison_value", "difference", "focal_interviews", "focal_words",
                        "comparison_interviews", "comparison_words"],
-    "comparison_summary.csv": ["pairs", "focal_higher", "focal_lower", "ties", "sign_test_p"],
+    "comparison_summary.csv": ["pairs", "focal_higher", "focal_lower", "ties", "sign_test_p", "untied_pairs",
+                               "min_p", "alpha"],
     "segments.csv": ["coding_id", "start", "end"],
     "memos.csv": [],
     "agreement.csv": ["units", "coded_units", "observed_agreement", "positive_agreement", "cohen_kappa",
@@ -83,7 +84,7 @@ NUMERIC = {
 }
 # an empty numeric cell must have its reason in this column of the same row
 REASON = {"counts.csv": {"value": "value_missing"},
-          "comparison_summary.csv": {"sign_test_p": "sign_test_missing"},
+          "comparison_summary.csv": {"sign_test_p": "sign_test_missing", "min_p": "min_p_missing"},
           "agreement.csv": {c: "missing_reason" for c in ("observed_agreement", "positive_agreement",
                                                            "cohen_kappa", "krippendorff_alpha")}}
 
@@ -145,6 +146,7 @@ def test_every_csv_export_has_numbers_or_nothing_in_its_numeric_columns(bundled_
     # the tied study has the missing values: no untied pair (no p), codes nobody used (no alpha)
     empty = check_numeric(export_all(tied.root, tmp_path / "tied"))
     assert ("comparison_summary.csv", "sign_test_p") in empty
+    assert ("comparison_summary.csv", "min_p") in empty
     assert ("agreement.csv", "krippendorff_alpha") in empty
 
 

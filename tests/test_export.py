@@ -255,8 +255,10 @@ def test_export_comparison_exact_bytes(tmp_path):
         "housing,Housing,place/housing,P4,per1000,improving,0.000,lagging,0.000,0.000,1,10,1,10,tie\n")
     # 2 of 2 non-tied pairs higher: p = 2 * (1/2)^2 = 0.5
     assert (tmp_path / "o" / "comparison_summary.csv").read_text() == (
-        "code,label,code_path,unit,pairs,focal_higher,focal_lower,ties,sign_test_p,sign_test_missing\n"
-        "housing,Housing,place/housing,per1000,3,2,0,1,0.500000,\n")
+        "code,label,code_path,unit,pairs,focal_higher,focal_lower,ties,sign_test_p,sign_test_missing,"
+        "untied_pairs,min_p,min_p_missing,alpha,min_p_above_alpha\n"
+        # 2 untied pairs: the smallest p is 2 x 0.5^2 = 0.5, above alpha 0.05
+        "housing,Housing,place/housing,per1000,3,2,0,1,0.500000,,2,0.500000,,0.05,true\n")
     side = json.loads((tmp_path / "o" / "comparison.json").read_text())
     assert side["pairs_compared"] == ["P1", "P2", "P4"] and side["balance_warnings"] == []
     assert "descriptive" in side["sign_test"]

@@ -181,14 +181,20 @@ def comparison_csv(cmp: Comparison) -> str:
 def comparison_summary_csv(cmp: Comparison) -> str:
     """One row per theme: pairs compared, in how many the focal arm is higher / lower / tied,
     and the exact two-sided sign test p-value (descriptive): a number, or empty with
-    ``sign_test_missing`` saying why (no untied pair)."""
+    ``sign_test_missing`` saying why (no untied pair); then the sign test's n (``untied_pairs``),
+    the smallest p that n allows (``min_p``, empty with ``min_p_missing``), the threshold
+    ``alpha`` and whether the smallest p is above it."""
     buf = io.StringIO()
     w = csv_writer(buf)
     w.writerow(["code", "label", "code_path", "unit", "pairs", "focal_higher", "focal_lower", "ties",
-                "sign_test_p", "sign_test_missing"])
+                "sign_test_p", "sign_test_missing", "untied_pairs", "min_p", "min_p_missing", "alpha",
+                "min_p_above_alpha"])
     for th in cmp.themes:
+        mp = th.min_p
         w.writerow([th.row.key, th.row.label, th.row.path, cmp.unit, len(th.pairs), th.higher, th.lower, th.ties,
-                    "" if th.p_value is None else f"{th.p_value:.6f}", NO_UNTIED_PAIR if th.p_value is None else ""])
+                    "" if th.p_value is None else f"{th.p_value:.6f}", NO_UNTIED_PAIR if th.p_value is None else "",
+                    th.untied, "" if mp is None else f"{mp:.6f}", NO_UNTIED_PAIR if mp is None else "",
+                    f"{cmp.alpha:g}", "" if mp is None else str(mp > cmp.alpha).lower()])
     return buf.getvalue()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fieldcode.analysis.crosstabs import Row, crosstab
 from fieldcode.analysis.units import MISSING
@@ -21,6 +21,10 @@ NORMALISED_UNITS = {
 # Decimal places a unit's values and differences are shown with.  A pair is tied when its
 # difference shows as zero at this precision, so the direction counted is the one printed.
 DIGITS = {"per1000": 1, "share": 2, "segments_per_interview": 2}
+DEFAULT_ALPHA = 0.05
+MIN_P_RULE = ("with n pairs that differ (ties dropped) the exact two-sided sign test cannot "
+              "go below 2 x 0.5^n, reached only when all n point the same way (0.25 with 3 pairs, 0.125 with "
+              "4, 0.0625 with 5, 0.03125 with 6)")
 SIGN_TEST_NOTE = ("descriptive only: coded segments are not independent observations, and the sign "
                   "test treats each pair as one observation")
 
@@ -64,6 +68,44 @@ def sign_test(higher: int, lower: int) -> float | None:
     return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n)
 
 
+def min_p(n: int) -> float | None:
+    """The smallest two-sided p the exact sign test can give with ``n`` untied pairs: 2 x 0.5^n
+    (all ``n`` pairs the same way), capped at 1.  None when ``n`` is 0 (no test)."""
+    if n < 0:
+        raise ValueError(f"a number of pairs cannot be negative ({n})")
+    return None if n == 0 else min(1.0, 2 * 0.5 ** n)
+
+
+def format_min_p(p: float | None) -> str:
+    """A smallest-p for a table: exact for the few pairs a study has (0.25, 0.0625, 0.03125),
+    "n/a" when there was no untied pair."""
+    return "n/a" if p is None else f"{p:.6g}"
+
+
+def check_alpha(alpha: float) -> float:
+    """``alpha`` when it is a threshold a reader could use (strictly between 0 and 1)."""
+    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
+        raise InvalidInput(f"--alpha must be a number between 0 and 1 (e.g. 0.05), not {alpha!r}")
+    return float(alpha)
+
+
+def min_p_warnings(themes: Sequence["ThemeComparison"], n_pairs: int, alpha: float) -> list[str]:
+    """Warnings when the design cannot reach ``alpha``: the number of pairs compared (the best
+    case, no ties), else the themes whose ties leave too few pairs to reach it."""
+    best = min_p(n_pairs)
+    if best is None:
+        return []
+    if best > alpha:
+        return [f"with {n_pairs} pair(s) the exact two-sided sign test cannot give a p below {format_min_p(best)} "
+                f"(2 x 0.5^{n_pairs}), which is above the threshold alpha = {alpha:g}: no theme can reach it, "
+                "whatever the codings show. Read the table as counts of pairs pointing each way, not as a test."]
+    short = [th.row.label for th in themes if th.untied and th.min_p > alpha]
+    if short:
+        return [f"{len(short)} theme(s) have so many tied pairs that the sign test cannot reach alpha = {alpha:g} "
+                f"(their smallest p is above it): {', '.join(short)}"]
+    return []
+
+
 @dataclass(frozen=True)
 class PairValue:
     pair: str
@@ -80,6 +122,24 @@ class ThemeComparison:
     lower: int
     ties: int
     p_value: float | None      # exact two-sided sign test, ties dropped; None: no untied pair
+
+    @property
+    def untied(self) -> int:
+        """n of the sign test: the pairs whose difference is not a tie."""
+        return self.higher + self.lower
+
+    @property
+    def min_p(self) -> float | None:
+        """The smallest p the sign test could give with this theme's untied pairs."""
+        return min_p(self.untied)
+
+    @property
+    def direction(self) -> str:
+        """Which way most untied pairs point: "higher", "lower", "even" (as many each way) or
+        "none" (no pair differs)."""
+        if not self.untied:
+            return "none"
+        return "higher" if self.higher > self.lower else "lower" if self.lower > self.higher else "even"
 
 
 @dataclass(frozen=True)
@@ -99,18 +159,27 @@ class Comparison:
     warnings: list[str]
     options: dict
     note: str = SIGN_TEST_NOTE
+    alpha: float = DEFAULT_ALPHA
+    min_p_warnings: list[str] = field(default_factory=list)   # the design cannot reach alpha
+
+    @property
+    def min_p(self) -> float | None:
+        """The smallest p the number of pairs compared allows (no ties)."""
+        return min_p(len(self.pairs))
 
 
 def compare(store, *, arms: Sequence[str], unit: str = "per1000", pair_attr: str = "pair", arm_attr: str = "arm",
             codes: list[str] | None = None, filters: dict[str, list[str]] | None = None,
             coders: list[str] | None = None, include_interviewer: bool = False, rollup: bool = False,
-            balance_ratio: float = 2.0, balance_share: float = 0.15) -> Comparison:
+            balance_ratio: float = 2.0, balance_share: float = 0.15, alpha: float = DEFAULT_ALPHA) -> Comparison:
     """For each theme and pair: the focal-arm value, the comparison-arm value and their
     difference on a normalised unit (NORMALISED_UNITS); across pairs, how often the focal arm is
     higher and an exact two-sided sign test (descriptive).  Balance warnings flag a pair whose
     arms differ by ``balance_ratio`` times or more in interviews or analysed words, or by
     ``balance_share`` or more in the share of text coded; a pair missing an arm is left out,
-    with a warning."""
+    with a warning.  ``alpha``: the threshold a reader would use; ``min_p_warnings`` says when
+    the number of pairs (or a theme's ties) keeps every p above it."""
+    alpha = check_alpha(alpha)
     if unit not in NORMALISED_UNITS:
         raise InvalidInput(f"unknown unit '{unit}' for a comparison (units: {', '.join(NORMALISED_UNITS)})")
     focal, other = arms[0], arms[1]
@@ -178,4 +247,5 @@ def compare(store, *, arms: Sequence[str], unit: str = "per1000", pair_attr: str
         higher, lower = counted.count("higher"), counted.count("lower")
         themes.append(ThemeComparison(row, pvs, higher, lower, len(pvs) - higher - lower, sign_test(higher, lower)))
     return Comparison(unit=unit, arms=(focal, other), pairs=pairs, themes=themes, sizes=sizes, warnings=warnings,
-                      options={**ct.options, "unit": unit, "arms": [focal, other]})
+                      options={**ct.options, "unit": unit, "arms": [focal, other], "alpha": alpha},
+                      alpha=alpha, min_p_warnings=min_p_warnings(themes, len(pairs), alpha))

@@ -19,6 +19,9 @@ from fieldcode.errors import InvalidInput
 
 analysis = lazy_module("fieldcode.analysis")  # pandas and the database layer load on first use
 export = lazy_module("fieldcode.analysis.export")
+paired = lazy_module("fieldcode.analysis.paired")
+paired_coders = lazy_module("fieldcode.analysis.paired_coders")
+paired_export = lazy_module("fieldcode.analysis.paired_export")
 
 
 # --- shared options -----------------------------------------------------------------------------
@@ -113,6 +116,52 @@ def crosstab_cmd(
         out.print(escape(n))
 
 
+AlphaOpt = Annotated[float, typer.Option("--alpha", help="The threshold a reader would use for the sign test's p (between 0 and 1): a warning says when the number of pairs keeps every p above it.")]
+ByCoderOpt = Annotated[bool, typer.Option("--by-coder", help="Also each coder's result (pairs each way, sign test p) beside the pooled one and each consensus coder's, and whether the coders' directions agree per theme. The coders are those named with --coder (two or more), by default every coder but the consensus coders; the pooled result pools them.")]
+
+
+def _comparison(p, *, by_coder: bool, coder, **kwargs):
+    """(pooled comparison, by-coder result or None) for the compare commands."""
+    with _working("comparing..."):
+        if by_coder:
+            bc = paired_coders.compare_by_coder(p.store, arms=p.study.arms, coders=coder, **kwargs)
+            return bc.pooled, bc
+        return analysis.compare(p.store, arms=p.study.arms, coders=coder, **kwargs), None
+
+
+def _sign_notes(cmp) -> list[str]:
+    return [f"k of n: the pairs where {cmp.arms[0]} is higher, of the n pairs that differ; a pair whose difference "
+            "shows as zero is a tie, counted apart and dropped from the test.",
+            f"Sign test: exact two-sided binomial over pairs with a non-zero difference (ties dropped); "
+            f"{analysis.SIGN_TEST_NOTE}.",
+            f"Smallest p: {paired.MIN_P_RULE}. This comparison has {len(cmp.pairs)} pair(s): the smallest p it "
+            f"allows is {paired.format_min_p(cmp.min_p)}; alpha = {cmp.alpha:g} (--alpha)."]
+
+
+def _by_coder_table(bc) -> Table:
+    focal = bc.pooled.arms[0]
+    t = Table(title=f"By coder: pairs where {escape(focal)} is higher (k of n) and the sign test p", title_justify="left")
+    t.add_column("theme")
+    t.add_column(escape("pooled\n" + ", ".join(bc.coders)), justify="right")
+    for c in bc.coders:
+        t.add_column(escape(c), justify="right")
+    for c in bc.consensus:
+        t.add_column(escape(f"{c}\n(consensus)"), justify="right")
+    t.add_column("coders", justify="left")
+
+    def cell(th) -> str:
+        if th is None:
+            return "—"
+        return (f"{th.higher} of {th.untied}" + (f" ({th.ties} tied)" if th.ties else "")
+                + f"\np {analysis.format_p(th.p_value)}")
+
+    top = min((th.depth for th in bc.themes), default=0)
+    for th in bc.themes:
+        t.add_row(escape("  " * (th.depth - top) + th.label), cell(th.pooled), *[cell(x) for x in th.coders.values()],
+                  *[cell(x) for x in th.consensus.values()], escape(th.agreement_text))
+    return t
+
+
 @app.command("compare")
 def compare_cmd(
     ctx: typer.Context,
@@ -123,24 +172,30 @@ def compare_cmd(
     where: WhereOpt = None,
     include_interviewer: InterviewerOpt = False,
     rollup: RollupOpt = False,
+    alpha: AlphaOpt = 0.05,
+    by_coder: ByCoderOpt = False,
 ) -> None:
-    """Paired comparison: each theme in the focal arm versus its twin, pair by pair, with an
-    exact sign test across pairs (descriptive) and balance warnings.
+    """Paired comparison: each theme in the focal arm versus its twin, pair by pair, with how
+    many pairs point each way (k of n, ties apart), an exact sign test across pairs
+    (descriptive), the smallest p the number of pairs allows (2 x 0.5^n: 0.25 with 3 pairs) with
+    a warning when it is above --alpha, and balance warnings.  --by-coder adds each coder's
+    result beside the pooled one and the consensus coder's.
 
-    Example: fieldcode compare --unit per1000
+    Example: fieldcode compare --unit per1000 --by-coder
     """
     p = state(ctx).project(write=False)
-    with _working("comparing..."):
-        cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
-                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
-                               rollup=rollup)
+    cmp, bc = _comparison(p, by_coder=by_coder, coder=coder, unit=unit, codes=_split(codes),
+                          filters=_filters(role, where), include_interviewer=include_interviewer, rollup=rollup,
+                          alpha=alpha)
     focal, other = cmp.arms
     t = Table(title=f"{escape(focal)} vs {escape(other)}: {analysis.NORMALISED_UNITS[unit]}", title_justify="left")
     t.add_column("theme")
     for pr in cmp.pairs:
         t.add_column(escape(f"{pr}\n{focal} / {other}\n(diff)"), justify="right")
-    t.add_column(f"pairs {escape(focal)}\nhigher", justify="right")
+    t.add_column(f"pairs {escape(focal)}\nhigher (k of n)", justify="right")
+    t.add_column("pairs\nlower", justify="right")
     t.add_column("sign test p\n(descriptive)", justify="right")
+    t.add_column("smallest p\nn allows", justify="right")
     top = min((th.row.depth for th in cmp.themes), default=0)
     fv = analysis.format_value
     for th in cmp.themes:
@@ -149,10 +204,16 @@ def compare_cmd(
                  for v in th.pairs]
         n = th.higher + th.lower
         t.add_row(escape("  " * (th.row.depth - top) + th.row.label), *cells,
-                  f"{th.higher} of {n}" + (f" ({th.ties} tied)" if th.ties else ""), analysis.format_p(th.p_value))
+                  f"{th.higher} of {n}" + (f" ({th.ties} tied)" if th.ties else ""), str(th.lower),
+                  analysis.format_p(th.p_value), paired.format_min_p(th.min_p))
     out.print(t)
-    out.print(f"Sign test: exact two-sided binomial over pairs with a non-zero difference (ties dropped); "
-              f"{analysis.SIGN_TEST_NOTE}.")
+    for n in _sign_notes(cmp):
+        out.print(escape(n))
+    for w in cmp.min_p_warnings:
+        out.print(f"[yellow]Warning:[/] {escape(w)}")
+    if bc is not None:
+        out.print(_by_coder_table(bc))
+        out.print(escape(f"Coders: {bc.rule}."))
     for n in _notes(cmp.options):
         out.print(escape(n))
     for w in cmp.warnings:
@@ -266,6 +327,16 @@ def _done(paths: list[Path]) -> None:
 
 
 ExactOpt = Annotated[bool, typer.Option("--exact-text", help="Keep CSV cells exactly as stored, even those a spreadsheet would run as a formula (= + - @); by default they get a leading '.")]
+PseudonymiseOpt = Annotated[bool, typer.Option("--pseudonymise", help="Replace every accepted identifying detail (see 'fieldcode pseudonyms') in every file of the export, codings kept on the same words; an anonymisation log (OUTPUT.anonymisation-log.csv: what category was replaced where, never the original) goes beside it. Nothing is written if a file would still name an accepted original. The stored transcripts are not changed.")]
+
+
+def _pseudonymiser(ctx: typer.Context, p, on: bool):  # noqa: ANN001, ANN202
+    """The export's pseudonymiser (fieldcode.privacy.exporting), or None without --pseudonymise."""
+    if not on:
+        return None
+    from fieldcode.privacy.exporting import Pseudonymiser
+
+    return Pseudonymiser.for_study(p.root).for_command(ctx)
 
 
 @export_app.command("counts")
@@ -320,28 +391,38 @@ def export_comparison(
     where: WhereOpt = None,
     include_interviewer: InterviewerOpt = False,
     rollup: RollupOpt = False,
+    alpha: AlphaOpt = 0.05,
+    by_coder: ByCoderOpt = False,
     exact_text: ExactOpt = False,
 ) -> None:
     """Write the paired comparison: theme x pair values of both arms with their difference and
-    denominators, a per-theme summary with the sign test (descriptive), and a JSON sidecar
-    holding the balance warnings.
+    denominators, a per-theme summary (pairs each way, the sign test p, descriptive, and the
+    smallest p the pairs allow), and a JSON sidecar holding the balance warnings and the warning
+    when the smallest p is above --alpha.  --by-coder also writes NAME_by_coder.csv: each
+    coder's result beside the pooled one and each consensus coder's.
 
     Example: fieldcode export comparison -o results/comparison.csv --unit per1000 --rollup
     """
     p = state(ctx).project(write=False)
-    with _working("comparing..."):
-        cmp = analysis.compare(p.store, arms=p.study.arms, unit=unit, codes=_split(codes),
-                               filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
-                               rollup=rollup)
+    cmp, bc = _comparison(p, by_coder=by_coder, coder=coder, unit=unit, codes=_split(codes),
+                          filters=_filters(role, where), include_interviewer=include_interviewer, rollup=rollup,
+                          alpha=alpha)
     output.parent.mkdir(parents=True, exist_ok=True)
     summary = output.with_name(output.stem + "_summary.csv")
+    coders_csv = output.with_name(output.stem + "_by_coder.csv") if bc is not None else None
     side = output.with_suffix(".json")
     with export.exact_csv(exact_text):
         export.write_text(output, export.comparison_csv(cmp))
         export.write_text(summary, export.comparison_summary_csv(cmp))
+        if coders_csv:
+            export.write_text(coders_csv, paired_export.by_coder_csv(bc))
         csv_text = export.csv_text_policy()
+    files = [output, summary] + ([coders_csv] if coders_csv else [])
+    by_coder_extra = {} if bc is None else {
+        "by_coder": {"coders": list(bc.coders), "consensus_coders": list(bc.consensus), "direction_rule": bc.rule,
+                     "columns": paired_export.BY_CODER_COLUMNS}}
     export.write_sidecar(side, export.sidecar(
-        "comparison", files=[output, summary], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store,
+        "comparison", files=files, codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store,
         options=cmp.options,
         extra={"csv_text": csv_text, "normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
                "sign_test": "exact two-sided binomial (p = 1/2) over pairs with a non-zero difference; "
@@ -349,11 +430,21 @@ def export_comparison(
                "columns": {"difference": "focal minus comparison value, unrounded",
                            "counted_as": "how the sign test counted the pair: higher, lower, or tie when the "
                                          "difference rounds to zero at the precision the tables print",
-                           "sign_test_p": "(summary) the p-value, empty when sign_test_missing says why"},
+                           "sign_test_p": "(summary) the p-value, empty when sign_test_missing says why",
+                           "untied_pairs": "(summary) n of the sign test: pairs whose difference is not a tie",
+                           "min_p": "(summary) the smallest p untied_pairs allows, 2 x 0.5^n; empty when "
+                                    "min_p_missing says why",
+                           "min_p_above_alpha": "(summary) true when even min_p is above alpha: no result of "
+                                                "this theme can reach the threshold"},
+               "alpha": cmp.alpha, "min_p": {"rule": paired.MIN_P_RULE, "pairs": len(cmp.pairs),
+                                             "smallest_p": cmp.min_p},
+               "min_p_warnings": cmp.min_p_warnings, **by_coder_extra,
                "balance_warnings": cmp.warnings}))
+    for w in cmp.min_p_warnings:
+        err.print(f"[yellow]warning:[/] {escape(w)}")
     for w in cmp.warnings:
         err.print(f"[yellow]balance:[/] {escape(w)}")
-    _done([output, summary, side])
+    _done(files + [side])
 
 
 @export_app.command("segments")
@@ -367,6 +458,7 @@ def export_segments(
     where: WhereOpt = None,
     exclude_interviewer: Annotated[bool, typer.Option("--exclude-interviewer", help="Leave out the segments that do not count: those covering no analysed word (only interviewer turns or speaker labels). By default every segment is written, and its 'counted' column says whether it counts.")] = False,
     exact_text: ExactOpt = False,
+    pseudonymise: PseudonymiseOpt = False,
 ) -> None:
     """Write every coded segment (interview, attributes, speaker, coder, code key and path, start,
     end, quoted text, memo, and 'counted': true when it covers at least one analysed word, so it
@@ -378,6 +470,8 @@ def export_segments(
     filters = _filters(role, where)
     segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
                              coders=coder, exclude_interviewer=exclude_interviewer)
+    if pz := _pseudonymiser(ctx, p, pseudonymise):
+        segs, output = pz.segments(p.store, segs), pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     xlsx = output.with_suffix(".xlsx")
     side = output.with_suffix(".json")
@@ -393,7 +487,7 @@ def export_segments(
         extra={"csv_text": csv_text, "segments": len(segs), "include_children": children,
                "speaker": "the speaker of the turn containing the segment's start",
                "counted": export.SEGMENT_COUNTED}))
-    _done([f for f in (output, xlsx, side) if f])
+    _done(pz.publish([output, xlsx, side]) if pz else [f for f in (output, xlsx, side) if f])
 
 
 @export_app.command("memos")
@@ -403,6 +497,7 @@ def export_memos(
     coder: CoderOpt = None,
     codes: CodesOpt = None,
     interview: Annotated[Optional[str], typer.Option("--interview", help="Only memos on this interview (name or id).")] = None,
+    pseudonymise: PseudonymiseOpt = False,
 ) -> None:
     """Write every memo (on interviews, passages, codes and codings) with author, times, what it
     is on and the quoted passage, to CSV with a JSON sidecar.
@@ -417,16 +512,19 @@ def export_memos(
     code_ids = {p.store.code(k).id for k in wanted} if wanted else None
     memos = [m for m in storemod.memos(p.store, interview_id=iv_id)
              if (not coder or m.author in coder) and (code_ids is None or m.code_id in code_ids)]
+    attrs = p.store.all_attributes()
+    if pz := _pseudonymiser(ctx, p, pseudonymise):
+        memos, attrs, output = pz.memos(p.store, memos), pz.attributes(attrs), pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     side = output.with_suffix(".json")
-    export.write_text(output, export.memos_csv(memos, p.store.all_attributes()))
+    export.write_text(output, export.memos_csv(memos, attrs))
     opts = {"codes": _split(codes), "coders": coder, "include_interviewer": True}
     export.write_sidecar(side, export.sidecar(
         "memos", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"memos": len(memos), "interview": interview,
                "kinds": "interview, passage (start/end), code, coding (a coding's own memo)",
                "times": "UTC, ISO 8601"}))
-    _done([output, side])
+    _done(pz.publish([output, side]) if pz else [output, side])
 
 
 @export_app.command("quotes")
@@ -440,6 +538,7 @@ def export_quotes(
     where: WhereOpt = None,
     include_interviewer: InterviewerOpt = False,
     max_quotes: Annotated[int, typer.Option("--max-quotes", help="Quotes per arm and pair (0 = all).")] = 5,
+    pseudonymise: PseudonymiseOpt = False,
 ) -> None:
     """Write a Markdown quote matrix: for each theme, the focal arm's quotes beside the
     comparison arm's, pair by pair, with a JSON sidecar.
@@ -451,12 +550,15 @@ def export_quotes(
     segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
                              coders=coder, exclude_interviewer=not include_interviewer)
     opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": include_interviewer}
-    md = export.quotes_markdown(segs, arms=p.study.arms, title=f"Quote matrix: {p.study.name}" if p.study.name else "",
-                                max_quotes=max_quotes, notes=_notes(opts))
+    title, notes, arms = f"Quote matrix: {p.study.name}" if p.study.name else "", _notes(opts), list(p.study.arms)
+    if pz := _pseudonymiser(ctx, p, pseudonymise):
+        segs, output = pz.segments(p.store, segs), pz.stage(output)
+        title, notes, arms = pz.field(title, item="title"), [pz.field(n, item="note") for n in notes], [pz.field(a, item="arm") for a in arms]
+    md = export.quotes_markdown(segs, arms=arms, title=title, max_quotes=max_quotes, notes=notes)
     output.parent.mkdir(parents=True, exist_ok=True)
     side = output.with_suffix(".json")
     export.write_text(output, md)
     export.write_sidecar(side, export.sidecar(
         "quotes", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"segments": len(segs), "max_quotes_per_arm_and_pair": max_quotes}))
-    _done([output, side])
+    _done(pz.publish([output, side]) if pz else [output, side])
