@@ -327,6 +327,16 @@ def _done(paths: list[Path]) -> None:
 
 
 ExactOpt = Annotated[bool, typer.Option("--exact-text", help="Keep CSV cells exactly as stored, even those a spreadsheet would run as a formula (= + - @); by default they get a leading '.")]
+PseudonymiseOpt = Annotated[bool, typer.Option("--pseudonymise", help="Replace every accepted identifying detail (see 'fieldcode pseudonyms') in every file of the export, codings kept on the same words; an anonymisation log (OUTPUT.anonymisation-log.csv: what category was replaced where, never the original) goes beside it. Nothing is written if a file would still name an accepted original. The stored transcripts are not changed.")]
+
+
+def _pseudonymiser(ctx: typer.Context, p, on: bool):  # noqa: ANN001, ANN202
+    """The export's pseudonymiser (fieldcode.privacy.exporting), or None without --pseudonymise."""
+    if not on:
+        return None
+    from fieldcode.privacy.exporting import Pseudonymiser
+
+    return Pseudonymiser.for_study(p.root).for_command(ctx)
 
 
 @export_app.command("counts")
@@ -448,6 +458,7 @@ def export_segments(
     where: WhereOpt = None,
     exclude_interviewer: Annotated[bool, typer.Option("--exclude-interviewer", help="Leave out the segments that do not count: those covering no analysed word (only interviewer turns or speaker labels). By default every segment is written, and its 'counted' column says whether it counts.")] = False,
     exact_text: ExactOpt = False,
+    pseudonymise: PseudonymiseOpt = False,
 ) -> None:
     """Write every coded segment (interview, attributes, speaker, coder, code key and path, start,
     end, quoted text, memo, and 'counted': true when it covers at least one analysed word, so it
@@ -459,6 +470,8 @@ def export_segments(
     filters = _filters(role, where)
     segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
                              coders=coder, exclude_interviewer=exclude_interviewer)
+    if pz := _pseudonymiser(ctx, p, pseudonymise):
+        segs, output = pz.segments(p.store, segs), pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     xlsx = output.with_suffix(".xlsx")
     side = output.with_suffix(".json")
@@ -474,7 +487,7 @@ def export_segments(
         extra={"csv_text": csv_text, "segments": len(segs), "include_children": children,
                "speaker": "the speaker of the turn containing the segment's start",
                "counted": export.SEGMENT_COUNTED}))
-    _done([f for f in (output, xlsx, side) if f])
+    _done(pz.publish([output, xlsx, side]) if pz else [f for f in (output, xlsx, side) if f])
 
 
 @export_app.command("memos")
@@ -484,6 +497,7 @@ def export_memos(
     coder: CoderOpt = None,
     codes: CodesOpt = None,
     interview: Annotated[Optional[str], typer.Option("--interview", help="Only memos on this interview (name or id).")] = None,
+    pseudonymise: PseudonymiseOpt = False,
 ) -> None:
     """Write every memo (on interviews, passages, codes and codings) with author, times, what it
     is on and the quoted passage, to CSV with a JSON sidecar.
@@ -498,16 +512,19 @@ def export_memos(
     code_ids = {p.store.code(k).id for k in wanted} if wanted else None
     memos = [m for m in storemod.memos(p.store, interview_id=iv_id)
              if (not coder or m.author in coder) and (code_ids is None or m.code_id in code_ids)]
+    attrs = p.store.all_attributes()
+    if pz := _pseudonymiser(ctx, p, pseudonymise):
+        memos, attrs, output = pz.memos(p.store, memos), pz.attributes(attrs), pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     side = output.with_suffix(".json")
-    export.write_text(output, export.memos_csv(memos, p.store.all_attributes()))
+    export.write_text(output, export.memos_csv(memos, attrs))
     opts = {"codes": _split(codes), "coders": coder, "include_interviewer": True}
     export.write_sidecar(side, export.sidecar(
         "memos", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"memos": len(memos), "interview": interview,
                "kinds": "interview, passage (start/end), code, coding (a coding's own memo)",
                "times": "UTC, ISO 8601"}))
-    _done([output, side])
+    _done(pz.publish([output, side]) if pz else [output, side])
 
 
 @export_app.command("quotes")
@@ -521,6 +538,7 @@ def export_quotes(
     where: WhereOpt = None,
     include_interviewer: InterviewerOpt = False,
     max_quotes: Annotated[int, typer.Option("--max-quotes", help="Quotes per arm and pair (0 = all).")] = 5,
+    pseudonymise: PseudonymiseOpt = False,
 ) -> None:
     """Write a Markdown quote matrix: for each theme, the focal arm's quotes beside the
     comparison arm's, pair by pair, with a JSON sidecar.
@@ -532,12 +550,15 @@ def export_quotes(
     segs = analysis.segments(p.store, codes=_split(codes), include_children=children, filters=filters or None,
                              coders=coder, exclude_interviewer=not include_interviewer)
     opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": include_interviewer}
-    md = export.quotes_markdown(segs, arms=p.study.arms, title=f"Quote matrix: {p.study.name}" if p.study.name else "",
-                                max_quotes=max_quotes, notes=_notes(opts))
+    title, notes, arms = f"Quote matrix: {p.study.name}" if p.study.name else "", _notes(opts), list(p.study.arms)
+    if pz := _pseudonymiser(ctx, p, pseudonymise):
+        segs, output = pz.segments(p.store, segs), pz.stage(output)
+        title, notes, arms = pz.field(title, item="title"), [pz.field(n, item="note") for n in notes], [pz.field(a, item="arm") for a in arms]
+    md = export.quotes_markdown(segs, arms=arms, title=title, max_quotes=max_quotes, notes=notes)
     output.parent.mkdir(parents=True, exist_ok=True)
     side = output.with_suffix(".json")
     export.write_text(output, md)
     export.write_sidecar(side, export.sidecar(
         "quotes", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"segments": len(segs), "max_quotes_per_arm_and_pair": max_quotes}))
-    _done([output, side])
+    _done(pz.publish([output, side]) if pz else [output, side])

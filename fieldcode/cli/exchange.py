@@ -58,6 +58,7 @@ def export_qdpx(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="The .qdpx file (default: <study>.qdpx in the project folder).")] = None,
     timestamp: Annotated[Optional[str], typer.Option(help="Pin the project's creation/modification time (ISO), for byte-identical exports.")] = None,
     schemas: SchemasOpt = None,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help="Replace every accepted identifying detail (see 'fieldcode pseudonyms') in the sources, names, memos and attributes, every coding moved onto the same words of the pseudonymised source; an anonymisation log (OUTPUT.anonymisation-log.csv: what category was replaced where, never the original) goes beside it. Nothing is written if any member of the archive would still name an accepted original. The stored transcripts are not changed.")] = False,
 ) -> None:
     """Write the whole study as a REFI-QDA project for NVivo, ATLAS.ti, MAXQDA or QualCoder:
     transcripts, codebook, coders, codings (one selection each, the quote in its name), memos and
@@ -68,6 +69,12 @@ def export_qdpx(
     """
     p = state(ctx).project(write=False)
     snap = refi_write.snapshot_of(p.store, p.study.name or p.root.name, p.study)
+    pz = None
+    if pseudonymise:
+        from fieldcode.privacy.exporting import Pseudonymiser
+
+        pz = Pseudonymiser.for_study(p.root).for_command(ctx)
+        snap = pz.snapshot(snap)
     data = refi_write.write_qdpx(snap, now=_when(timestamp))
     xsd = _schema(schemas, "Project.xsd")
     if xsd:
@@ -78,7 +85,12 @@ def export_qdpx(
     from fieldcode.study.codebook import slugify  # ruamel.yaml loads on first use (fast start-up)
 
     output = output or p.root / f"{slugify(p.study.name or p.root.name)}.qdpx"
-    _write(output, data)
+    if pz:
+        _write(pz.stage(output), data)
+        for extra in pz.publish([pz.stage(output)])[1:]:
+            out.print(f"wrote {escape(extra)}")
+    else:
+        _write(output, data)
     out.print(f"wrote {escape(output)}: {len(snap.interviews)} sources, {len(snap.codes)} codes, "
               f"{len(snap.codings)} codings, {len(snap.memos)} memos" + (" (validated)" if xsd else ""))
 
