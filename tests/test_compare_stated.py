@@ -217,6 +217,23 @@ def test_a_bad_alpha_is_refused_clearly(study, bad):
     assert "--alpha must be a number between 0 and 1" in r.output and "Traceback" not in r.output
 
 
+def test_by_coder_with_one_coder_is_refused_clearly(study):
+    r = runner.invoke(app, ["-C", str(study.root), "compare", "--by-coder", "--coder", "ana"])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert "needs two or more coders" in r.output and "--coder A --coder B" in r.output
+
+
+def test_a_coder_without_pairs_that_differ_reads_as_no_difference():
+    from fieldcode.analysis.paired_coders import agreement
+
+    assert agreement({"ana": "higher", "ben": "none"}, "improving") == (
+        "differ", "differ: ana higher, ben no difference")
+    assert agreement({"ana": "even", "ben": "none"}, "improving") == (
+        "no difference", "no direction: no coder's pairs lean one way")
+    assert agreement({"ana": "even", "ben": "higher"}, "improving")[0] == "differ"
+    assert agreement({"ana": "lower", "ben": "lower"}, "improving") == ("agree", "agree: improving lower")
+
+
 def test_compare_by_coder_table(study):
     r = run("-C", study.root, "compare", "--codes", "aspiration,housing", "--by-coder")
     assert "By coder" in r.stdout and "(consensus)" in r.stdout and "cons" in r.stdout

@@ -33,7 +33,7 @@ class ThemeByCoder:
     pooled: ThemeComparison
     coders: dict[str, ThemeComparison | None]      # None: that coder's table has no such row
     consensus: dict[str, ThemeComparison | None]
-    agreement: str                                  # "agree", "differ" or "no difference"
+    agreement: str                                  # "agree", "differ" or "no difference" (no direction)
     agreement_text: str                             # e.g. "agree: improving higher"
 
 
@@ -48,14 +48,18 @@ class ByCoder:
 
 def agreement(directions: dict[str, str], focal: str) -> tuple[str, str]:
     """("agree" | "differ" | "no difference", a sentence) for the coders' ``directions``
-    (coder -> ThemeComparison.direction)."""
+    (coder -> ThemeComparison.direction): agree when all point the same way, no difference when
+    none leans either way (no pair differs, or as many each way), differ otherwise."""
     ways = set(directions.values())
     if ways == {"none"}:
         return "no difference", "no difference: no pair differs for any coder"
+    if ways <= {"none", "even"}:
+        return "no difference", "no direction: no coder's pairs lean one way"
     if len(ways) == 1 and ways <= {"higher", "lower"}:
         way = ways.pop()
         return "agree", f"agree: {focal} {way}"
-    return "differ", "differ: " + ", ".join(f"{c} {d}" for c, d in directions.items())
+    said = {"higher": "higher", "lower": "lower", "even": "even", "none": "no difference"}
+    return "differ", "differ: " + ", ".join(f"{c} {said[d]}" for c, d in directions.items())
 
 
 def compare_by_coder(store, *, arms: Sequence[str], coders: list[str] | None = None, **kwargs) -> ByCoder:
