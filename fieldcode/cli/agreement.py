@@ -51,23 +51,33 @@ MinCodedOpt = Annotated[int, typer.Option("--min-coded", help=f"With --by: warn 
 
 AgreementUnitOpt = Annotated[str, typer.Option("--unit", help=f"char | word | sentence | turn | interview | unitized. {UNIT_HELP}; {UNITIZED_HELP}.")]
 LevelOpt = Annotated[Optional[int], typer.Option("--level", help=LEVEL_HELP)]
+CoefficientsOpt = Annotated[str, typer.Option("--coefficients", help="basic (the table above: observed and positive agreement, Cohen's kappa per pair, Krippendorff's alpha) or all: a second table with Gwet's AC1, Brennan-Prediger (chance agreement 1/q = 0.5), and for two coders PABAK with the prevalence and bias indices, for three or more Fleiss' kappa (PABAK per pair in the CSV). The CSV always has every coefficient.")]
+CiOpt = Annotated[bool, typer.Option("--ci", help="Percentile bootstrap intervals (95%) on every coefficient shown, resampling interviews with replacement (within each group with --by); the seed and number of resamples are printed and recorded (CSV columns ci_*, the sidecar).")]
+ResamplesOpt = Annotated[int, typer.Option("--resamples", help="With --ci: number of bootstrap resamples.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="With --ci: seed of the resampling (the same seed gives the same intervals).")]
 
 
 def _project(ctx: typer.Context, *, write: bool = True):
     return ctx.find_root().obj.project(write=write)
 
 
-def _compute(ctx, *, level=None, unit, coders, codes, role, where, include_interviewer, by, threshold, min_coded=MIN_CODED) -> tuple:
+def _compute(ctx, *, level=None, unit, coders, codes, role, where, include_interviewer, by, threshold, min_coded=MIN_CODED,
+             ci=False, resamples=1000, seed=1) -> tuple:
     if unit not in UNITS:
         raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
     if threshold < 0:
         raise InvalidInput(f"--threshold must be 0 or more, not {threshold:g}")
     if min_coded < 0:
         raise InvalidInput(f"--min-coded must be 0 or more, not {min_coded}")
+    if ci and not 1 <= resamples <= 100_000:
+        raise InvalidInput(f"--resamples must be between 1 and 100000, not {resamples}")
+    if ci and seed < 0:
+        raise InvalidInput(f"--seed must be 0 or more, not {seed}")
     p = _project(ctx, write=False)
     res = agreement(p.store, level=level, unit=unit, coders=split_list(coders), codes=split_list(codes),
                     filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
-                    order={"arm": list(p.study.arms)}, threshold=threshold, min_coded=min_coded)
+                    order={"arm": list(p.study.arms)}, threshold=threshold, min_coded=min_coded,
+                    ci=ci, resamples=resamples, seed=seed)
     return p, res
 
 
@@ -165,6 +175,10 @@ def agreement_cmd(
     by: ByOpt = None,
     threshold: ThresholdOpt = 0.1,
     min_coded: MinCodedOpt = MIN_CODED,
+    coefficients: CoefficientsOpt = "basic",
+    ci: CiOpt = False,
+    resamples: ResamplesOpt = 1000,
+    seed: SeedOpt = 1,
     format: Annotated[str, typer.Option("--format", help="table (the terminal) or csv (to standard output).")] = "table",
 ) -> None:
     """Intercoder agreement per code and overall: observed agreement, positive (specific)
@@ -178,7 +192,12 @@ def agreement_cmd(
     per arm, each coder's coded units per arm, and their difference, with a warning above
     --threshold where every coder coded at least --min-coded units with the code in every arm.
 
+    --coefficients all adds Gwet's AC1, Brennan-Prediger, PABAK with the prevalence and bias
+    indices (two coders) or Fleiss' kappa (three or more); --ci adds percentile bootstrap
+    intervals over interviews (--resamples, --seed; both printed and in the CSV).
+
     Example: fieldcode agreement --coders ana,ben --unit sentence --by arm
+    Example: fieldcode agreement --coefficients all --ci --resamples 2000 --seed 7
     """
     if unit == UNITIZED:
         from fieldcode.cli.unitized import unitized_command
@@ -187,15 +206,26 @@ def agreement_cmd(
                                 include_interviewer=include_interviewer, by=by, format=format)
     if format not in ("table", "csv"):
         raise InvalidInput(f"--format must be table or csv, not '{format}'")
+    if coefficients not in ("basic", "all"):
+        raise InvalidInput(f"--coefficients must be basic or all, not '{coefficients}'")
     _p, res = _compute(ctx, level=level, unit=unit, coders=coders, codes=codes, role=role, where=where,
-                       include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded)
+                       include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded,
+                       ci=ci, resamples=resamples, seed=seed)
     if format == "csv":
         sys.stdout.write(agreement_csv(res))
         sys.stdout.flush()
+        if ci:
+            from fieldcode.cli.coefficients import ci_note
+
+            err.print(escape(ci_note(res)))
     else:
         out.print(render(res))
         for n in notes(res):
             out.print(n)
+        from fieldcode.cli.coefficients import render_more
+
+        for part in render_more(res, all_coefficients=coefficients == "all", ci=ci):
+            out.print(part)
         if level is not None:
             out.print(level_note(level))
     for w in res.warnings:
@@ -215,17 +245,24 @@ def export_agreement(
     by: ByOpt = None,
     threshold: ThresholdOpt = 0.1,
     min_coded: MinCodedOpt = MIN_CODED,
+    ci: CiOpt = False,
+    resamples: ResamplesOpt = 1000,
+    seed: SeedOpt = 1,
 ) -> None:
     """Write intercoder agreement: one CSV row per code x group x set of coders (each pair, and
     all coders together when more than two) with units, coded units, observed and positive
     agreement, Cohen's kappa, Krippendorff's alpha and each coder's coded units ('(all codes)'
     rows count unit x code judgements, as column units_are says); and a JSON sidecar with the unit and
-    measure definitions, the coders and the differential-reliability warnings.
+    measure definitions, the coders and the differential-reliability warnings.  Every row also has
+    Gwet's AC1, Brennan-Prediger, PABAK with the prevalence and bias indices (pairs) and Fleiss'
+    kappa (three or more coders together); with --ci, percentile bootstrap intervals on each
+    coefficient (resampling interviews; the seed and resamples in columns ci_* and the sidecar).
 
     Example: fieldcode export agreement -o results/agreement.csv --coders ana,ben --by arm
     """
     p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
-                      include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded)
+                      include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded,
+                      ci=ci, resamples=resamples, seed=seed)
     output.parent.mkdir(parents=True, exist_ok=True)
     side = output.with_suffix(".json")
     export.write_text(output, agreement_csv(res))
@@ -293,16 +330,23 @@ def review_cmd(
     coders: Annotated[str, typer.Option("--coders", help="The two coders whose disagreements to settle, e.g. ana,ben.")],
     as_coder: Annotated[str, typer.Option("--as", help="The consensus coder the decisions are written as, e.g. consensus.")],
     code: Annotated[Optional[str], typer.Option("--code", help="Only this code (key); default: every code.")] = None,
-    unit: UnitOpt = "sentence",
+    unit: Annotated[str, typer.Option("--unit", help="passage | sentence | turn (u changes it in the screen; also char, "
+                                      "word, interview). passage: the sentences where they differ, merged while each "
+                                      "follows the last in the same turn (paragraph without speaker labels) and shares "
+                                      "a code they differ on.")] = "passage",
     role: RoleOpt = None,
     where: WhereOpt = None,
 ) -> None:
-    """Open the review screen: the two coders' disagreements one by one, both coders' codings
-    side by side on the transcript.  Keys: a keep the left coder's side, b the right one's, o
-    both, n neither (the codes both applied are kept), f both fitted to the unit's span, e both
-    over a span you type (adjust); g copies the codings they agree on; right/left, q to close.  Each decision writes codings of the consensus coder, each
-    linked in the event log to the codings it came from; progress shows "12 of 40 settled" and
-    survives a restart.  Then run the crosstab on the consensus coder (--coder NAME).
+    """Open the review screen: the two coders' disagreements one passage at a time, both coders'
+    codings side by side on the transcript in their codes' colours.  Keys: a keep the left coder's
+    side, b the right one's, o both, n neither (the codes both applied are kept), f both fitted to
+    the item's span, e adjust the span (w/s/t step by word, sentence or turn; right/left move its
+    end, shift+left/right its start; Enter writes both sides' codes over it; Esc cancels), E type
+    the span as offsets; u changes the unit; g copies the codings they agree on; right/left, q to
+    close.  Each decision writes codings of the consensus coder, each linked in the event log to
+    the codings it came from; an item an earlier decision covers shows as settled; progress shows
+    "12 of 40 settled · 28 open", and a restart reopens on the item where you stopped.  Then run
+    the crosstab on the consensus coder (--coder NAME).
 
     Example: fieldcode review --coders ana,ben --as consensus --code housing
     """

@@ -84,6 +84,21 @@ class Measures:
     alpha: float
     kappa: float = math.nan   # pairs only
     coder_units: tuple[tuple[str, int], ...] = ()   # (coder, units that coder coded), in coder order
+    # fieldcode.team.coefficients (put on by fieldcode.team.bootstrap.attach)
+    ac1: float = math.nan
+    bp: float = math.nan
+    pabak: float = math.nan      # pairs only, with the prevalence and bias indices
+    prevalence: float = math.nan
+    bias: float = math.nan
+    fleiss: float = math.nan     # three or more coders together only
+    ci: tuple[tuple[str, float, float], ...] = ()   # with --ci: (coefficient, low, high)
+
+    def interval(self, name: str) -> tuple[float, float]:
+        """The bootstrap interval of coefficient ``name`` (NaN, NaN when there is none)."""
+        for c, lo, hi in self.ci:
+            if c == name:
+                return lo, hi
+        return math.nan, math.nan
 
     def coded_by(self) -> str:
         """Each coder's coded units, e.g. ``ana=12;ben=0``."""
@@ -250,7 +265,8 @@ def agreement(store, *, level: int | None = None, unit: str = "sentence", coders
               codes: Sequence[str] | None = None, filters: dict[str, list[str]] | None = None,
               include_interviewer: bool = False, by: str | None = None,
               order: dict[str, Sequence[str]] | None = None, threshold: float = 0.1,
-              min_coded: int = MIN_CODED) -> Agreement:
+              min_coded: int = MIN_CODED, ci: bool = False, seed: int | None = None,
+              resamples: int | None = None, ci_level: float | None = None) -> Agreement:
     """Agreement per code and overall (see the module docstring for every definition).
 
     * ``unit``: one of ``fieldcode.team.agreement.UNITS``.
@@ -259,6 +275,8 @@ def agreement(store, *, level: int | None = None, unit: str = "sentence", coders
       each code gets the difference between groups (two groups: first minus second, in
       ``order``; more: largest minus smallest), with a warning when it exceeds ``threshold``
       and every coder compared coded at least ``min_coded`` units in every group.
+    * ``ci``: percentile bootstrap intervals on every coefficient (``fieldcode.team.bootstrap``;
+      ``seed``, ``resamples`` and ``ci_level`` default to its DEFAULT_*), recorded in ``options``.
     """
     from fieldcode.analysis import MISSING, load_code_tree
 
@@ -329,6 +347,12 @@ def agreement(store, *, level: int | None = None, unit: str = "sentence", coders
                        options={"unit": unit, "coders": list(scope.coders), "codes": list(codes) if codes else None,
                                 "filters": filters or {}, "include_interviewer": include_interviewer, "by": by,
                                 "threshold": threshold, "min_coded": min_coded})
+    from fieldcode.team import bootstrap as boot
+
+    result.options["ci"] = None
+    boot.attach(result, h, member, ci=ci, seed=boot.DEFAULT_SEED if seed is None else seed,
+                resamples=boot.DEFAULT_RESAMPLES if resamples is None else resamples,
+                level=boot.DEFAULT_LEVEL if ci_level is None else ci_level)
     if by:
         _differences(result)
     return result
@@ -395,7 +419,14 @@ def fmt(x: float, digits: int = 3) -> str:
 
 CSV_COLUMNS = ["code", "label", "code_path", "group_by", "group", "coders", "unit", "units", "coded_units",
                "observed_agreement", "positive_agreement", "cohen_kappa", "krippendorff_alpha", "weak",
-               "coded_units_by_coder", "units_are", "missing_reason"]
+               "coded_units_by_coder", "units_are", "missing_reason",
+               # fieldcode.team.coefficients; the intervals only with --ci (the bootstrap's seed and resamples)
+               "gwet_ac1", "brennan_prediger", "pabak", "prevalence_index", "bias_index", "fleiss_kappa",
+               *[f"{c}_ci_{e}" for c in ("cohen_kappa", "krippendorff_alpha", "gwet_ac1", "brennan_prediger", "pabak",
+                                         "fleiss_kappa") for e in ("low", "high")],
+               "ci_level", "ci_resamples", "ci_seed"]
+CI_NAMES = {"kappa": "cohen_kappa", "alpha": "krippendorff_alpha", "ac1": "gwet_ac1", "bp": "brennan_prediger",
+            "pabak": "pabak", "fleiss": "fleiss_kappa"}
 # (all codes) pools judgements: its units and coded units count unit x code judgements
 UNITS_ARE = {False: "units", True: "unit x code judgements"}
 
@@ -429,6 +460,9 @@ def agreement_csv(res: Agreement) -> str:
     def num(x: float) -> str:
         return "" if math.isnan(x) else repr(round(x, 12))
 
+    boot = res.options.get("ci") or {}
+    run = [boot.get("level", ""), boot.get("resamples", ""), boot.get("seed", "")]
+
     for row in res.rows:
         for g in res.groups:
             sets: list[tuple[str, Measures, int]] = []
@@ -439,15 +473,21 @@ def agreement_csv(res: Agreement) -> str:
             for who, ms, n_coders in sets:
                 w.writerow([row.key, row.label, row.path, res.by or "", g, who, res.unit, ms.units, ms.coded,
                             num(ms.observed), num(ms.positive), num(ms.kappa), num(ms.alpha), grade(ms.alpha),
-                            ms.coded_by(), UNITS_ARE[row.overall], missing_reason(ms, n_coders)])
+                            ms.coded_by(), UNITS_ARE[row.overall], missing_reason(ms, n_coders),
+                            num(ms.ac1), num(ms.bp), num(ms.pabak), num(ms.prevalence), num(ms.bias), num(ms.fleiss),
+                            *[num(x) for c in CI_NAMES for x in ms.interval(c)], *run])
     return buf.getvalue()
 
 
 def sidecar_extra(res: Agreement) -> dict:
     from fieldcode.analysis.export import csv_text_policy
+    from fieldcode.team.bootstrap import BOOTSTRAP_DEFINITION
+    from fieldcode.team.coefficients import COEFFICIENT_DEFINITIONS
 
     return {"unit": res.unit, "units": UNIT_DEFINITIONS, "csv_text": csv_text_policy(),
-            "measures": MEASURE_DEFINITIONS, "coders": res.coders, "interviews": res.n_interviews,
+            "measures": MEASURE_DEFINITIONS, "coefficients": COEFFICIENT_DEFINITIONS,
+            "bootstrap": ({**res.options["ci"], "definition": BOOTSTRAP_DEFINITION} if res.options.get("ci") else None),
+            "coders": res.coders, "interviews": res.n_interviews,
             "interviews_coded_by_two_or_more": res.n_compared,
             "differential": ({"by": res.by, "groups": res.compared(), "threshold": res.threshold,
                               "min_coded_units": res.min_coded,
