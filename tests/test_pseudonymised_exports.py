@@ -329,3 +329,54 @@ def test_time_to_pseudonymise_the_bundled_exports(study, tmp_path):
         res, _ = export(study, kind, tmp_path / kind, "--pseudonymise")
         assert res.exit_code == 0, res.output
         print(f"pseudonymised export {kind}: {time.perf_counter() - t0:.3f} s")
+
+
+# --- both database back ends: a small study worked by hand ------------------------------------
+
+MINI_KEY = {"Jean": ("person", "[Person J]"), "Sam": ("person", "[Person S]"),
+            "Ashcliffe": ("place", "[Place X]"), "Brookside": ("place", "[Place Y]")}
+
+
+def test_mini_study_on_sqlite_and_postgres(mini, mini_dir, db_url, tmp_path):
+    """Two coders on the mini study (tests/conftest.py), on both back ends: the quotes and
+    offsets of the pseudonymised segments and memos, worked out with str.replace and str.find."""
+    from fieldcode.privacy import review
+    from fieldcode.store import add_memo
+
+    for original, (cat, pseudo) in MINI_KEY.items():
+        review.add(mini.store, mini_dir, "ana", original, category=cat, as_text=pseudo)
+    a, b = mini.store.interview("a.md"), mini.store.interview("b.md")
+    qa, qb = "Jean: Twenty years.", "Sam: The flats are damp."
+    mini.store.add_coding("a.md", "leadership", a.text.index(qa), a.text.index(qa) + len(qa), "ana", "Jean leads")
+    mini.store.add_coding("b.md", "housing", b.text.index(qb), b.text.index(qb) + len(qb), "ben")
+    add_memo(mini.store, "ben", "Sam lives in Brookside", interview_id=b.id, start=b.text.index(qb),
+             end=b.text.index(qb) + len(qb))
+
+    def rows() -> list:
+        import sqlalchemy
+
+        with mini.store.engine.connect() as c:
+            return [c.execute(sqlalchemy.text(f"SELECT * FROM {t} ORDER BY id")).all()
+                    for t in ("interview", "coding", "memo", "code")]
+
+    before = rows()
+    out = tmp_path / "out"
+    for kind, path in (("segments", "seg.csv"), ("memos", "memos.csv")):
+        res = _run(mini_dir, "--db", db_url, "export", kind, "-o", str(out / path), "--pseudonymise")
+        assert res.exit_code == 0, res.output
+    # expected, by hand: each name replaced by its pseudonym in the stored text
+    pa = a.text.replace("Jean", "[Person J]")
+    pb = b.text.replace("Sam", "[Person S]")
+    ea, eb = "[Person J]: Twenty years.", "[Person S]: The flats are damp."
+    seg = {r["coder"]: r for r in csv.DictReader(io.StringIO((out / "seg.csv").read_text(encoding="utf-8")))}
+    assert set(seg) == {"ana", "ben"}
+    assert (seg["ana"]["text"], int(seg["ana"]["start"]), int(seg["ana"]["end"])) == (ea, pa.index(ea), pa.index(ea) + len(ea))
+    assert (seg["ben"]["text"], int(seg["ben"]["start"]), int(seg["ben"]["end"])) == (eb, pb.index(eb), pb.index(eb) + len(eb))
+    assert seg["ana"]["memo"] == "[Person J] leads"
+    assert seg["ana"]["neighbourhood"] == "[Place X]" and seg["ben"]["neighbourhood"] == "[Place Y]"
+    memo = [r for r in csv.DictReader(io.StringIO((out / "memos.csv").read_text(encoding="utf-8"))) if r["kind"] == "passage"]
+    assert [(m["memo"], m["quoted_text"], int(m["start"])) for m in memo] == [
+        ("[Person S] lives in [Place Y]", eb, pb.index(eb))]
+    for f in out.iterdir():
+        assert not any(o.lower() in t.lower() for t in file_texts(f) for o in MINI_KEY), f.name
+    assert rows() == before
