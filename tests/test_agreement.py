@@ -67,14 +67,20 @@ def test_issue_example_chars(thousand):
 def test_issue_example_csv_has_every_measure(thousand):
     res = agreement(thousand, unit="char", codes=["k1"])
     lines = agreement_csv(res).splitlines()
-    assert lines[0] == ("code,label,code_path,group_by,group,coders,unit,units,coded_units,observed_agreement,"
-                        "positive_agreement,cohen_kappa,krippendorff_alpha,weak,coded_units_by_coder,units_are,missing_reason")
+    assert lines[0].startswith("code,label,code_path,group_by,group,coders,unit,units,coded_units,observed_agreement,"
+                               "positive_agreement,cohen_kappa,krippendorff_alpha,weak,coded_units_by_coder,units_are,"
+                               "missing_reason,gwet_ac1,brennan_prediger,pabak,prevalence_index,bias_index,fleiss_kappa,")
     k1 = lines[1].split(",")
     assert k1[:9] == ["k1", "One", "k1", "", ALL, "ana+ben", "char", "1000", "150"]
     assert [float(x) for x in k1[9:13]] == pytest.approx([0.9, 0.5, 4 / 9, 1601 / 3600], abs=1e-12)
     assert k1[13] == "weak"
     # ana coded characters 0-99, ben 50-149: 100 each
-    assert k1[14:] == ["ana=100;ben=100", "units", ""]
+    assert k1[14:17] == ["ana=100;ben=100", "units", ""]
+    # 2x2: a = 50 both, b = c = 50 one only, d = 850 neither.  PABAK = 2*0.9 - 1 = 0.8 = BP;
+    # PI = |50 - 850|/1000 = 0.8, BI = 0; AC1: pi = 200/2000 = 0.1, pe = 2*0.1*0.9 = 0.18,
+    # (0.9 - 0.18)/0.82 = 0.72/0.82; Fleiss: two coders, empty; no intervals without --ci
+    assert [float(x) for x in k1[17:22]] == pytest.approx([0.72 / 0.82, 0.8, 0.8, 0.8, 0.0], abs=1e-12)
+    assert k1[22:] == [""] * 16
 
 
 # --- every unit, three coders, missing data, interviewer turns and labels left out --------------
