@@ -1,5 +1,9 @@
 """The disagreement review: headless decisions, and the screen driven by real key presses
-(Pilot), asserting on the database and on what the widgets render."""
+(Pilot), asserting on the database and on what the widgets render.
+
+These tests review by sentence (``unit="sentence"``): they were written when the sentence was
+the review's only item, and "Two." and "Three." below (both k2, ben only) would be one passage in
+the review's default unit now (tests/test_review_items.py and tests/test_tui_review_flow.py)."""
 
 from __future__ import annotations
 
@@ -54,14 +58,14 @@ def consensus_codings(s, who="cons"):
 
 
 def test_decisions_write_linked_consensus_codings_and_resume(store):
-    r = Review(store, coders=["ana", "ben"], consensus="cons")
+    r = Review(store, coders=["ana", "ben"], consensus="cons", unit="sentence")
     assert [it.disagreement.differing for it in r.items] == [["k1"], ["k2"], ["k2"]]
-    assert r.progress() == "0 of 3 settled"
+    assert r.progress() == "0 of 3 settled · 3 open"
     before = {(c.coder, c.uid, c.start, c.end, c.memo) for c in store.codings() if c.coder != "cons"}
     assert r.decide(0, "a") == 1                          # ana's k1 on "One"
     assert r.decide(1, "neither") == 0                    # nothing both applied on "Two."
     assert r.decide(2, "both") == 2                       # k1 "Three" (same span twice: once), k2 "Three."
-    assert r.progress() == "3 of 3 settled"
+    assert r.progress() == "3 of 3 settled · 0 open"
     assert consensus_codings(store) == [("k1", *at(Y, "One")), ("k1", *at(Y, "Three")), ("k2", *at(Y, "Three."))]
     # nobody else's work changed
     assert {(c.coder, c.uid, c.start, c.end, c.memo) for c in store.codings() if c.coder != "cons"} == before
@@ -73,8 +77,8 @@ def test_decisions_write_linked_consensus_codings_and_resume(store):
     three = at(Y, "Three")
     assert sorted([uid_of[("ana", *three, k1)], uid_of[("ben", *three, k1)]]) in srcs
     # resumable: a new Review (a restart) sees every item settled, and refuses to settle twice
-    r2 = Review(store, coders=["ana", "ben"], consensus="cons")
-    assert r2.progress() == "3 of 3 settled" and [it.decision for it in r2.items] == ["a", "neither", "both"]
+    r2 = Review(store, coders=["ana", "ben"], consensus="cons", unit="sentence")
+    assert r2.progress() == "3 of 3 settled · 0 open" and [it.decision for it in r2.items] == ["a", "neither", "both"]
     with pytest.raises(InvalidInput, match="already settled"):
         r2.decide(0, "b")
     # the consensus coder can be analysed like any coder: it agrees with ana on k1 at the sentence level
@@ -83,7 +87,7 @@ def test_decisions_write_linked_consensus_codings_and_resume(store):
 
 
 def test_fit_adjusts_the_span_to_the_unit(store):
-    r = Review(store, coders=["ana", "ben"], consensus="cons")
+    r = Review(store, coders=["ana", "ben"], consensus="cons", unit="sentence")
     assert r.decide(2, "fit") == 2                        # k1 and k2, each over exactly "Three."
     assert consensus_codings(store) == [("k1", *at(Y, "Three.")), ("k2", *at(Y, "Three."))]
 
@@ -99,7 +103,7 @@ async def test_review_screen_keys(tui_store):
 
     from fieldcode.tui.review import make_review_app
 
-    review = Review(store, coders=["ana", "ben"], consensus="cons")
+    review = Review(store, coders=["ana", "ben"], consensus="cons", unit="sentence")
     app = make_review_app(review)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
@@ -109,11 +113,12 @@ async def test_review_screen_keys(tui_store):
             return str(screen.query_one(wid, Static).render())
 
         assert "0 of 3 settled" in shown("#progress") and "item 1 of 3" in shown("#progress")
-        assert "k1 *" in shown("#codes-a") and "(no code here)" in shown("#codes-b")
+        name = {c.key: c.name for c in store.codes()}            # codes are shown by name now
+        assert f"{name['k1']} *" in shown("#codes-a") and "(no code here)" in shown("#codes-b")
         await pilot.press("b")                              # keep ben's side of item 1: nothing
         await pilot.pause()
         assert "1 of 3 settled" in shown("#progress") and "item 2 of 3" in shown("#progress")
-        assert "k2 *" in shown("#codes-b")
+        assert f"{name['k2']} *" in shown("#codes-b")
         await pilot.press("a")                              # item 2: keep ana's side (no codes)
         await pilot.press("f")                              # item 3: both, fitted to "Three."
         await pilot.pause()
@@ -124,14 +129,14 @@ async def test_review_screen_keys(tui_store):
         await pilot.press("q")
     assert consensus_codings(store) == [("k1", *at(Y, "Three.")), ("k2", *at(Y, "Three."))]
     # after a restart the screen opens on the progress so far
-    app2 = make_review_app(Review(store, coders=["ana", "ben"], consensus="cons"))
+    app2 = make_review_app(Review(store, coders=["ana", "ben"], consensus="cons", unit="sentence"))
     async with app2.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         assert "3 of 3 settled" in str(app2.screen.query_one("#progress", Static).render())
 
 
 def test_adopt_agreed_copies_what_both_coded_once(store):
-    r = Review(store, coders=["ana", "ben"], consensus="cons")
+    r = Review(store, coders=["ana", "ben"], consensus="cons", unit="sentence")
     # ana's codings: k1 "One" (a disagreement on k1: not copied), k1 "Three" (ben coded k1 there too:
     # the sentence "Three." differs only on k2, so k1 "Three" is agreed)
     assert r.adopt_agreed() == 1
@@ -139,7 +144,7 @@ def test_adopt_agreed_copies_what_both_coded_once(store):
     ev = [e for e in store.events(coder="cons", limit=50) if e.coding_uid]
     assert len(json.loads(ev[0].detail)["sources"]) == 2            # ana's and ben's k1 on "Three"
     assert r.adopt_agreed() == 0                                     # a source is copied once
-    assert Review(store, coders=["ana", "ben"], consensus="cons").adopted == 1
+    assert Review(store, coders=["ana", "ben"], consensus="cons", unit="sentence").adopted == 1
     # settling item 3 with "both" then does not copy ana's k1 "Three" a second time
     assert r.decide(2, "both") == 1
     assert consensus_codings(store) == [("k1", *at(Y, "Three")), ("k2", *at(Y, "Three."))]
@@ -151,12 +156,12 @@ async def test_adjust_span_through_the_prompt(tui_store):
 
     from fieldcode.tui.review import make_review_app
 
-    review = Review(store, coders=["ana", "ben"], consensus="cons")
+    review = Review(store, coders=["ana", "ben"], consensus="cons", unit="sentence")
     app = make_review_app(review)
     three = at(Y, "Three")
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("right", "right")                 # item 3, "Three."
-        await pilot.press("e")
+        await pilot.press("E")                               # the typed span (e adjusts by keys now)
         await pilot.pause()
         inp = app.screen.query_one(Input)
         assert inp.value == "%d-%d" % at(Y, "Three.")

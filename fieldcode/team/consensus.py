@@ -1,6 +1,6 @@
 """Settling two coders' disagreements as a consensus coder (the review screen drives this).
 
-Headless.  The items are ``fieldcode.team.agreement.disagreements`` of coders A and B; for each, the
+Headless.  The items are the passages (or units) where coders A and B differ; for each, the
 consensus coder decides:
 
 * ``a`` / ``b``: keep that coder's side: a copy of each of their codings that touches the unit;
@@ -12,7 +12,10 @@ consensus coder decides:
 Every copy is a new coding of the consensus coder, linked in the event log to the codings it
 came from (``detail = {"sources": [uid, ...]}``), and every decision is an event of its own, so
 the review is resumable: an item is settled once a decision for its interview and span exists,
-after any restart.  A source coding already copied for an earlier item is not copied again.
+after any restart, and also when an earlier decision covers it (a decision on a span containing
+it, in any unit, or its codings all copied already: ``fieldcode.team.review_items``).  A source
+coding already copied for an earlier item is not copied again.  The default unit is the
+passage (disagreeing sentences merged; ``fieldcode.team.review_items``).
 
 A review counts its passages in the texts it read when it opened: it notes their versions first,
 and a decision written after a re-import changed one of them is refused
@@ -24,7 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fieldcode.team.agreement import Disagreement, disagreements
+from fieldcode.team.agreement import Disagreement
+from fieldcode.team.review_items import REVIEW_UNITS, covering_decision, items_for
 from fieldcode.errors import InvalidInput
 from fieldcode.store import (
     q_code_rows,
@@ -54,16 +58,19 @@ class Item:
     disagreement: Disagreement
     sides: dict[str, list[SideCoding]]     # coder -> their codings touching the unit
     decision: str | None = None
+    covered: str = ""       # settled by an earlier decision over a wider span: which one
 
 
 class Review:
-    def __init__(self, store, *, coders: list[str], consensus: str, unit: str = "sentence",
+    def __init__(self, store, *, coders: list[str], consensus: str, unit: str = "passage",
                  codes: list[str] | None = None, filters: dict[str, list[str]] | None = None) -> None:
         if len(coders) != 2:
             raise InvalidInput("a review compares two coders: --coders A,B")
         consensus = (consensus or "").strip()
         if not consensus or consensus in coders:
             raise InvalidInput("name the consensus coder (--as NAME), different from the two coders reviewed")
+        if unit not in REVIEW_UNITS + ("char", "word", "interview"):
+            raise InvalidInput(f"unknown review unit '{unit}' (units: {', '.join(REVIEW_UNITS)}, char, word, interview)")
         self.store, self.coders, self.consensus, self.unit = store, list(coders), consensus, unit
         self.codes, self.filters = codes, filters
         self.reload()
@@ -73,8 +80,10 @@ class Review:
         (after a re-import refused a decision with :class:`~fieldcode.errors.TextChanged`)."""
         store, codes = self.store, self.codes
         self.keys = {cid: key for cid, key, *_ in q_code_rows(store)}
+        self.names = {c.key: c.name for c in store.codes(include_retired=True)}
+        self.colours = {c.key: c.colour for c in store.codes(include_retired=True)}
         self.shas = q_interview_shas(store)     # before the codings: a re-import after this is caught
-        found = disagreements(store, coders=self.coders, unit=self.unit, codes=codes, filters=self.filters)
+        found = items_for(store, coders=self.coders, unit=self.unit, codes=codes, filters=self.filters)
         self.items = [Item(d, self._sides(d, codes)) for d in found]
         self._load_decisions()
 
@@ -88,26 +97,58 @@ class Review:
             out[coder].append(SideCoding(uid, key, code_id, st, en, memo))
         return out
 
+    def set_unit(self, unit: str) -> None:
+        """Review in another unit (``REVIEW_UNITS``): the items are read again; decisions made
+        in any unit settle the items they cover."""
+        if unit not in REVIEW_UNITS + ("char", "word", "interview"):
+            raise InvalidInput(f"unknown review unit '{unit}' (units: {', '.join(REVIEW_UNITS)})")
+        self.unit = unit
+        self.reload()
+
     def _load_decisions(self) -> None:
         self.copied: set[str] = set()
+        self.decisions: list[dict] = []
         done = {}
         self.adopted = 0
         for det in q_consensus_decisions(self.store, self.consensus):
             if det.get("decision") == "agreed":
                 self.adopted += det.get("written", 0)
-            elif det.get("coders") == self.coders and det.get("unit") == self.unit:
-                done[(det["interview_id"], det["start"], det["end"])] = det["decision"]
+            elif sorted(det.get("coders") or []) == sorted(self.coders):
+                self.decisions.append(det)
+                if det.get("unit") == self.unit:
+                    done[(det["interview_id"], det["start"], det["end"])] = det["decision"]
             self.copied.update(det.get("copied", []))
         for it in self.items:
             d = it.disagreement
             it.decision = done.get((d.interview_id, d.start, d.end))
+        self._mark_covered()
+
+    def _mark_covered(self) -> None:
+        """Settle the open items an earlier decision covers (see ``fieldcode.team.review_items``)."""
+        for it in self.items:
+            if it.decision:
+                continue
+            d = it.disagreement
+            det = covering_decision(self.decisions, d.interview_id, d.start, d.end)
+            if det is not None:
+                it.decision = det["decision"]
+                it.covered = f"{det['decision']} on {det.get('unit', '?')} {det['start']}-{det['end']}"
+                continue
+            srcs = [sc.uid for c in self.coders for sc in it.sides[c] if sc.code_key in d.differing]
+            if srcs and all(u in self.copied for u in srcs):
+                it.decision = "copied"
+                it.covered = "its codings were copied by an earlier decision"
 
     @property
     def settled(self) -> int:
         return sum(1 for it in self.items if it.decision)
 
     def progress(self) -> str:
-        return f"{self.settled} of {len(self.items)} settled"
+        return f"{self.settled} of {len(self.items)} settled · {len(self.items) - self.settled} open"
+
+    def code_label(self, key: str) -> str:
+        """A code's name as the reviewer knows it (its key when the name is the same)."""
+        return self.names.get(key, key)
 
     def next_open(self, start: int = 0) -> int | None:
         for i in list(range(start, len(self.items))) + list(range(0, start)):
@@ -200,7 +241,8 @@ class Review:
         of codings written."""
         item = self.items[index]
         if item.decision:
-            raise InvalidInput(f"item {index + 1} is already settled ({item.decision})")
+            how = f" by an earlier decision: {item.covered}" if item.covered else ""
+            raise InvalidInput(f"item {index + 1} is already settled ({item.decision}{how})")
         rows = self.rows_for(item, decision, span)
         d = item.disagreement
         copied = [u for r in rows for u in r["sources"]] if decision not in ("fit", "adjust") else []
@@ -209,4 +251,7 @@ class Review:
             "start": d.start, "end": d.end, "copied": copied}, expect_shas=self.shas)
         item.decision = decision
         self.copied.update(copied)
+        self.decisions.append({"decision": decision, "coders": self.coders, "unit": self.unit,
+                               "interview_id": d.interview_id, "start": d.start, "end": d.end})
+        self._mark_covered()
         return n

@@ -66,6 +66,11 @@ GUIDE = [
                     "(or shift+← →) the start by a word; 0 restores the proposed span; o shows it in the "
                     "transcript; f reviews one code's suggestions only, F every code's. Esc closes; g again "
                     "resumes where you left off."),
+    ("Disagreements", "'Review disagreements' (ctrl+p) settles two coders' disagreements as a consensus "
+                      "coder, one passage at a time (u: passage, sentence or turn): a keeps the left coder's "
+                      "codings, b the right one's, o both, n neither, f both fitted to the passage; e adjusts "
+                      "the span (w, s, t step by word, sentence, turn; → ← its end, shift+← → its start; Enter "
+                      "writes). Items an earlier decision covers show as settled; reopening resumes there."),
     ("Memos", "m writes a memo: on your coding under the cursor, else on the selected passage (coded or "
               "not), else on the interview; with the codebook focused, on the highlighted code. M lists "
               "every memo, filtered by interview, code and coder; Enter opens its passage. Memos are "
