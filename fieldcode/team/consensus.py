@@ -125,11 +125,14 @@ class Review:
 
     def _mark_covered(self) -> None:
         """Settle the open items an earlier decision covers (see ``fieldcode.team.review_items``)."""
+        by_iv: dict[int, list[dict]] = {}
+        for det in self.decisions:
+            by_iv.setdefault(det.get("interview_id"), []).append(det)
         for it in self.items:
             if it.decision:
                 continue
             d = it.disagreement
-            det = covering_decision(self.decisions, d.interview_id, d.start, d.end)
+            det = covering_decision(by_iv, d.interview_id, d.start, d.end)
             if det is not None:
                 it.decision = det["decision"]
                 it.covered = f"{det['decision']} on {det.get('unit', '?')} {det['start']}-{det['end']}"

@@ -110,8 +110,10 @@ def items_for(store, *, coders, unit: str, codes=None, filters=None) -> list[Dis
 
 
 def covering_decision(decisions: list[dict], interview_id: int, start: int, end: int) -> dict | None:
-    """The first decision (event detail) whose span contains ``[start, end)`` of the interview."""
-    for det in decisions:
+    """The first decision (event detail) whose span contains ``[start, end)`` of the interview
+    (``decisions``: a list, or a dict interview id -> that interview's decisions)."""
+    pool = decisions.get(interview_id, []) if isinstance(decisions, dict) else decisions
+    for det in pool:
         if (det.get("interview_id") == interview_id and det.get("start") is not None
                 and det["start"] <= start and end <= det["end"]):
             return det
@@ -149,19 +151,21 @@ class Bounds:
     def step(self, span: tuple[int, int], unit: str, edge: str, outward: bool) -> tuple[int, int]:
         """``span`` with its ``edge`` ("start" or "end") moved by one ``unit``: outward (the span
         grows) or inward (it shrinks; never to nothing).  Unchanged when there is no further unit."""
+        import bisect
+
         starts, ends = self.units[unit]
         s, e = span
         if edge == "end":
             if outward:
-                cand = [x for x in ends if x > e]
-                return (s, cand[0]) if cand else span
-            cand = [x for x in ends if s < x < e]
-            return (s, cand[-1]) if cand else span
+                i = bisect.bisect_right(ends, e)
+                return (s, ends[i]) if i < len(ends) else span
+            i = bisect.bisect_left(ends, e) - 1
+            return (s, ends[i]) if i >= 0 and ends[i] > s else span
         if outward:
-            cand = [x for x in starts if x < s]
-            return (cand[-1], e) if cand else span
-        cand = [x for x in starts if s < x < e]
-        return (cand[0], e) if cand else span
+            i = bisect.bisect_left(starts, s) - 1
+            return (starts[i], e) if i >= 0 else span
+        i = bisect.bisect_right(starts, s)
+        return (starts[i], e) if i < len(starts) and starts[i] < e else span
 
 
 def bounds_of(store, interview_id: int, text: str) -> Bounds:
