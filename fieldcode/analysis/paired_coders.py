@@ -16,8 +16,9 @@ from fieldcode.errors import InvalidInput
 from fieldcode.store import q_consensus_decisions
 
 DIRECTION_RULE = ("a coder's direction is the way most of the pairs that differ point in that coder's codings "
-                  "(even: as many each way; none: no pair differs); the coders agree on a theme when every "
-                  "coder named points the same way (the consensus coder is shown, not counted)")
+                  "(even: as many each way; no difference, 'none' in CSV: no pair differs); the coders agree on "
+                  "a theme when every coder named points the same way, show no direction when none leans either "
+                  "way, and differ otherwise (the consensus coder is shown, not counted)")
 
 
 def consensus_coders(store) -> list[str]:
