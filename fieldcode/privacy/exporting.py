@@ -311,8 +311,8 @@ class Pseudonymiser:
 
 def output_texts(path: Path) -> list[str]:
     """Every text a file carries, for the leak check: the file decoded; for a zip (``.xlsx``,
-    ``.qdpx``) each member decoded; for XML also its text and attribute values, entities
-    resolved; for CSV also its cells as parsed."""
+    ``.qdpx``) each member decoded; for XML its text and attribute values, entities resolved
+    (the raw text when it does not parse); for CSV also its cells as parsed."""
     data = Path(path).read_bytes()
     if zipfile.is_zipfile(io.BytesIO(data)):
         out: list[str] = []
@@ -338,7 +338,7 @@ def _texts_of(name: str, data: bytes) -> list[str]:
                     pieces.append(el.text)
                 if isinstance(el.tail, str):
                     pieces.append(el.tail)
-            out.append(_SEP.join(pieces))
+            return [_SEP.join(pieces)]   # every text and attribute value, entities resolved: the raw markup adds none
     elif name.endswith(".csv"):
         with contextlib.suppress(csv.Error):
             out.append(_SEP.join(c for row in csv.reader(io.StringIO(text)) for c in row))
