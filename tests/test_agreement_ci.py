@@ -204,7 +204,8 @@ def test_cli_prints_and_records_seed_and_resamples(bundled_coded, tmp_path):
 
 
 @pytest.mark.parametrize("args,says", [(["--ci", "--resamples", "0"], "--resamples"),
-                                       (["--coefficients", "some"], "--coefficients must be basic or all")])
+                                       (["--coefficients", "some"], "--coefficients must be basic or all"),
+                                       (["--unit", "unitized", "--ci"], "not to --unit unitized")])
 def test_bad_options_are_refused_clearly(bundled_coded, tmp_path, args, says):
     from conftest import copy_study
 

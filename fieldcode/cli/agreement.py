@@ -200,6 +200,9 @@ def agreement_cmd(
     Example: fieldcode agreement --coefficients all --ci --resamples 2000 --seed 7
     """
     if unit == UNITIZED:
+        if ci or coefficients != "basic":
+            raise InvalidInput("--ci and --coefficients apply to the units char, word, sentence, turn and interview, "
+                               "not to --unit unitized (its alpha is over where passages start and end)")
         from fieldcode.cli.unitized import unitized_command
 
         return unitized_command(ctx, level=level, coders=coders, codes=codes, role=role, where=where,

@@ -27,7 +27,7 @@ def ci_note(res: Agreement) -> str:
     b = res.options.get("ci")
     if not b:
         return ""
-    within = f" within each {res.by} group" if res.by else ""
+    within = f"; for each {res.by} group in the CSV, from that group's" if res.by else ""
     return (f"Intervals: {b['level']:.0%} percentile bootstrap, {b['resamples']:,} resamples of the interviews "
             f"two or more coders coded (drawn with replacement{within}), seed {b['seed']}; "
             f"rerun with --seed {b['seed']} --resamples {b['resamples']} for the same intervals.")
