@@ -380,3 +380,36 @@ def test_mini_study_on_sqlite_and_postgres(mini, mini_dir, db_url, tmp_path):
     for f in out.iterdir():
         assert not any(o.lower() in t.lower() for t in file_texts(f) for o in MINI_KEY), f.name
     assert rows() == before
+
+
+# --- tables without quotes: counts and comparison name pairs by place ---------------------------
+
+TABLES = {"counts": (["export", "counts", "-o", "{out}/counts.csv", "--by", "pair,arm"], ["counts.csv", "counts_wide.csv"]),
+          "comparison": (["export", "comparison", "-o", "{out}/cmp.csv"], ["cmp.csv", "cmp_summary.csv"])}
+
+
+@pytest.mark.parametrize("kind", list(TABLES))
+def test_tables_name_no_place(study, tmp_path, kind, monkeypatch):
+    args, names = TABLES[kind]
+    plain, pseudo = tmp_path / "plain", tmp_path / "pseudo"
+    assert _run(study, *[a.format(out=plain) for a in args]).exit_code == 0
+    res = _run(study, *[a.format(out=pseudo) for a in args], "--pseudonymise")
+    assert res.exit_code == 0, res.output
+    assert "Leeds" in names_in((plain / names[0]).read_text(encoding="utf-8"))
+    for name in names:
+        got = list(csv.reader(io.StringIO((pseudo / name).read_text(encoding="utf-8"))))
+        want = [[naive_pseudonymise(c) for c in r] for r in csv.reader(io.StringIO((plain / name).read_text(encoding="utf-8")))]
+        assert got == want, name   # every number the same, every place replaced
+    for f in pseudo.iterdir():
+        assert names_in(f.read_text(encoding="utf-8")) == set(), f.name
+    assert "[Place G]" in (pseudo / names[0]).read_text(encoding="utf-8")
+    # a replacement that misses one place: refused, nothing written
+    from fieldcode.privacy import replace
+
+    real = replace.pseudonymise
+    monkeypatch.setattr(replace, "pseudonymise", lambda t, d: real(t, {o: p for o, p in d.items() if o != "Leeds"}))
+    out = tmp_path / "leak"
+    out.mkdir()
+    res = _run(study, *[a.format(out=out) for a in args], "--pseudonymise")
+    assert res.exit_code != 0 and "was not written" in res.output and "Leeds" not in res.output
+    assert list(out.iterdir()) == []

@@ -351,6 +351,7 @@ def export_counts(
     include_interviewer: InterviewerOpt = False,
     rollup: RollupOpt = False,
     exact_text: ExactOpt = False,
+    pseudonymise: PseudonymiseOpt = False,
 ) -> None:
     """Write the crosstab in all four units: a tidy long CSV (one row per code x group x unit,
     with value and denominators), a wide CSV (NAME_wide.csv) and a JSON sidecar (NAME.json).
@@ -362,6 +363,8 @@ def export_counts(
         ct = analysis.crosstab(p.store, unit="all", by=_split(by) or (), codes=_split(codes),
                                filters=_filters(role, where), coders=coder, include_interviewer=include_interviewer,
                                rollup=rollup, order={"arm": list(p.study.arms)})
+    if pz := _pseudonymiser(ctx, p, pseudonymise):   # group labels name pairs and places
+        output = pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     wide = output.with_name(output.stem + "_wide.csv")
     side = output.with_suffix(".json")
@@ -377,7 +380,7 @@ def export_counts(
                                                  "words_in_group": "analysed words in the group",
                                                  "value_missing": "why value is empty (per 1,000 of a group without "
                                                                   "analysed words), else empty"}}))
-    _done([output, wide, side])
+    _done(pz.publish([output, wide, side], cells=True) if pz else [output, wide, side])
 
 
 @export_app.command("comparison")
@@ -394,6 +397,7 @@ def export_comparison(
     alpha: AlphaOpt = 0.05,
     by_coder: ByCoderOpt = False,
     exact_text: ExactOpt = False,
+    pseudonymise: PseudonymiseOpt = False,
 ) -> None:
     """Write the paired comparison: theme x pair values of both arms with their difference and
     denominators, a per-theme summary (pairs each way, the sign test p, descriptive, and the
@@ -407,6 +411,8 @@ def export_comparison(
     cmp, bc = _comparison(p, by_coder=by_coder, coder=coder, unit=unit, codes=_split(codes),
                           filters=_filters(role, where), include_interviewer=include_interviewer, rollup=rollup,
                           alpha=alpha)
+    if pz := _pseudonymiser(ctx, p, pseudonymise):   # pairs are named by place
+        output = pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     summary = output.with_name(output.stem + "_summary.csv")
     coders_csv = output.with_name(output.stem + "_by_coder.csv") if bc is not None else None
@@ -444,7 +450,7 @@ def export_comparison(
         err.print(f"[yellow]warning:[/] {escape(w)}")
     for w in cmp.warnings:
         err.print(f"[yellow]balance:[/] {escape(w)}")
-    _done(files + [side])
+    _done(pz.publish(files + [side], cells=True) if pz else files + [side])
 
 
 @export_app.command("segments")

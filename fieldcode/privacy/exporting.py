@@ -99,7 +99,8 @@ class Pseudonymiser:
                    *, interview: str, item: str, field: str, where: str, lo: int = 0, hi: int | None = None) -> None:
         for (_os, _oe, ns, ne), (_s, _e, orig) in zip(spans, originals):
             if lo <= ns and (hi is None or ne <= hi):
-                self.log.append([interview, item, field, self.category(orig), self.decisions[orig], ns, ne, where])
+                self.log.append([self.string(interview), self.string(item), self.string(field), self.category(orig),
+                                 self.decisions[orig], ns, ne, where])
 
     def field(self, value, *, interview: str = "", item: str = "", field: str = ""):  # noqa: ANN001, ANN201
         """``value`` (a text; anything else is returned as it is) with every accepted detail
@@ -250,10 +251,11 @@ class Pseudonymiser:
             shutil.rmtree(self._stage, ignore_errors=True)
             self._stage = None
 
-    def publish(self, staged: Sequence[Path | None]) -> list[Path]:
+    def publish(self, staged: Sequence[Path | None], *, cells: bool = False) -> list[Path]:
         """Check each staged file (``None`` entries are skipped) and move them all into place;
         the anonymisation log goes beside the first.  A sidecar (``.json``) gets its strings
-        replaced and a ``pseudonymisation`` section first.  On a leak in any file nothing is
+        replaced and a ``pseudonymisation`` section first; with ``cells``, so does every cell of
+        each CSV (a table without quotes: counts, comparison).  On a leak in any file nothing is
         moved, the staging folder is removed and :class:`LeakFound` is raised."""
         files = [Path(s) for s in staged if s is not None]
         try:
@@ -262,6 +264,8 @@ class Pseudonymiser:
             for f in files:
                 if f.suffix == ".json":
                     self._rewrite_sidecar(f, log_path(first).name)
+                elif cells and f.suffix == ".csv":
+                    self._rewrite_cells(f)
             _write_log(log, self.log)
             files.append(log)
             for f in files:
@@ -278,6 +282,18 @@ class Pseudonymiser:
         if self._stage is None or staged.parent != self._stage:
             raise ValueError(f"{staged} was not staged by this export")
         return self._final_dir / staged.name
+
+    def _rewrite_cells(self, path: Path) -> None:
+        from fieldcode.analysis.export import csv_text, exact_csv, write_text
+
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+        if not rows:
+            return
+        head = rows[0]
+        new = [[self.field(c, item=f"row {i}", field=head[j] if j < len(head) else str(j)) for j, c in enumerate(r)]
+               for i, r in enumerate(rows)]
+        with exact_csv(True):   # the cells were neutralised (or not) when first written
+            write_text(path, csv_text(new[0], new[1:]))
 
     def _rewrite_sidecar(self, path: Path, log_name: str) -> None:
         data = self.sidecar(json.loads(path.read_text(encoding="utf-8")))
