@@ -30,11 +30,12 @@ from fieldcode.safe import clean
 from fieldcode.tui.applying import ApplyingMixin
 from fieldcode.tui.modals import InfoScreen, code_info
 from fieldcode.tui.code_ops import CodeOpsMixin
+from fieldcode.tui.coder_view import MINE, CoderViewMixin, view_label
 from fieldcode.tui.editing import EditingMixin
 from fieldcode.tui.keys import CODING_KEYS
 from fieldcode.tui.memos import MemoMixin
 from fieldcode.tui.moving import MovingMixin
-from fieldcode.tui.stripes import Stripes
+from fieldcode.tui.stripes import StripeLegend, Stripes
 from fieldcode.tui.study_actions import StudyActionsMixin
 from fieldcode.tui.textmap import (
     Span,
@@ -70,8 +71,8 @@ def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Spa
                 created_at=created_at, updated_at=updated_at)
 
 
-class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin, StudyActionsMixin,
-                   TurnMarksMixin, Screen):
+class CodingScreen(CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin,
+                   StudyActionsMixin, TurnMarksMixin, Screen):
     AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
     CodingScreen #side { width: 34; border-right: solid $primary-darken-2; }
@@ -80,7 +81,8 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
     CodingScreen .heading { background: $primary-darken-2; width: 100%; padding: 0 1; text-style: bold; }
     CodingScreen #centre { width: 1fr; }
     CodingScreen #text-row { height: 1fr; }
-    CodingScreen #iv-title { height: 1; padding: 0 1; background: $boost; }
+    CodingScreen #title-row { height: 1; }
+    CodingScreen #iv-title { height: 1; width: 1fr; padding: 0 1; background: $boost; }
     CodingScreen Transcript { height: 1fr; }
     CodingScreen.-short DetailsPanel { height: 5; }
     /* Wide terminals: the details panel becomes a column beside the transcript. */
@@ -107,7 +109,8 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
         self.store = project.store
         self.initial = interview
         self.me: str | None = project.coder
-        self.show_all = False
+        self.coder_view = MINE          # o: mine, everyone, one coder, consensus (tui/coder_view.py)
+        self.consensus: list[str] = []  # the consensus coders (read when o is pressed)
         self.iv_id: int | None = None
         self.iv_name = ""
         self.iv_words = 0
@@ -170,7 +173,9 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
                 yield Label("Codebook  (here/study)", classes="heading")
                 yield CodebookTree(id="codebook")
             with Vertical(id="centre"):
-                yield Static(id="iv-title")
+                with Horizontal(id="title-row"):
+                    yield Static(id="iv-title")
+                    yield StripeLegend(id="stripe-legend")
                 tr = Transcript(id="transcript", text=self.text, turns=self.turns)
                 with Horizontal(id="text-row"):
                     yield Stripes(tr, id="stripes")
@@ -259,7 +264,7 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
         self.title = f"fieldcode · {self.project.root.name}"
         who = self.me or "?"
         shown = "" if self.code_filter is None else f" · {len(self.code_filter)} of {len(self.codes)} codes (f)"
-        self.sub_title = f"coder: {who} · showing {'everyone' if self.show_all else 'mine'}{shown}"
+        self.sub_title = f"coder: {who} · showing {view_label(self.coder_view)}{shown}"
 
     # -- data -------------------------------------------------------------------------------
     def load_codes(self) -> None:
@@ -275,7 +280,7 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
                                         use_when=c.use_when, not_when=c.not_when, example=c.example,
                                         keywords=list(kws))
         self._bind_hotkeys()
-        self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
+        self.study_counts = self.store.code_counts(coder=self.counted_coder)
 
     def _bind_hotkeys(self) -> None:
         """One binding per codebook hotkey (id ``code.<key>``, remappable like any other)."""
@@ -304,13 +309,6 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
                 self.call_later(self.notify, msg, severity="warning", timeout=10)
 
     @property
-    def shown_spans(self) -> list[Span]:
-        spans = self.all_spans if self.show_all else [s for s in self.all_spans if s.coder == self.me]
-        if self.code_filter is not None:
-            spans = [s for s in spans if s.code_id in self.code_filter]
-        return spans
-
-    @property
     def colours(self) -> dict[int, str]:
         return {c.id: c.colour for c in self.codes.values()}
 
@@ -322,15 +320,16 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
         # Only a coding just added keeps everyone else's lanes; any other change re-lays them.
         full = event.full or not self._only_added
         self._only_added = False
-        self.query_one(Stripes).show(self.shown_spans, self.colours, self.me, self.coders, full=full)
+        self.query_one(Stripes).show(self.shown_spans, self.colours, self.me, self.coders, full=full,
+                                     memos=self.shown_memos)
 
     def refresh_navigator(self, infos: list | None = None) -> None:
         if infos is None:
-            infos = self.store.interview_infos(coder=None if self.show_all else self.me)
+            infos = self.store.interview_infos(coder=self.counted_coder)
         from fieldcode.analysis.progress import coded_shares
 
         # the share of analysed words coded, as 'fieldcode interviews' and 'fieldcode coverage' show it
-        shares = coded_shares(self.store, None if self.show_all else self.me)
+        shares = coded_shares(self.store, self.counted_coder)
         items = [InterviewItem(i.id, i.name, i.attributes, i.n_codings, shares.get(i.id, 0.0)) for i in infos]
         self.query_one(Navigator).show(items, self.project.study.arms, self.iv_id)
 
@@ -423,7 +422,7 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
         if self.iv_id is None:
             return
         self.all_spans = [span_of(*r) for r in self.store.coding_tuples(self.iv_id)]
-        self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
+        self.study_counts = self.store.code_counts(coder=self.counted_coder)
         self._paint_all()
         self.refresh_codebook()
         self.update_details()
@@ -547,16 +546,6 @@ class CodingScreen(ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsM
         self.apply_code(event.code_id)
 
     # -- views ------------------------------------------------------------------------------
-    def action_toggle_coders(self) -> None:
-        self.show_all = not self.show_all
-        self._update_title()
-        self.study_counts = self.store.code_counts(coder=None if self.show_all else self.me)
-        self._paint_all()
-        self.refresh_navigator()
-        self.refresh_codebook()
-        self.update_details()
-        self.notify("Showing everyone's codings." if self.show_all else "Showing only your codings.")
-
     def action_code_info(self) -> None:
         tree = self.query_one(CodebookTree)
         cid = None

@@ -46,7 +46,7 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("search_prev", "shift+f3,less_than_sign", "search_prev", "Previous match", False),
     # views
     ("retrieve", "r", "retrieve", "Retrieve", False),
-    ("toggle_coders", "o", "toggle_coders", "Mine/all", False),
+    ("toggle_coders", "o", "toggle_coders", "Whose codings: mine, everyone's, each coder's, consensus", False),
     ("filter_codes", "f", "filter_codes", "Show only chosen codes", False),
     ("code_info", "i", "code_info", "Code definition", False),
     ("toggle_sidebar", "f2", "toggle_sidebar", "Toggle side panel", False),

@@ -280,6 +280,8 @@ class MemoMixin:
         self.passage_memos = [(m.start, m.end, m.author) for m in
                               storemod.memos(self.store, interview_id=self.iv_id, codings=False)
                               if m.kind == "passage"]
+        for stripes in self.query("#stripes"):   # the memo marks beside the text
+            stripes.show_memos(self.shown_memos)
 
     def action_memos(self) -> None:
         def done(target: tuple[int, int, int] | None) -> None:

@@ -1,60 +1,89 @@
-"""Coding stripes beside the transcript, as NVivo and MAXQDA draw them: every coding on every
-visible line is its own coloured mark in its own lane, so three, four or more overlapping codes
-all stay visible whatever the text colours do.
+"""Coding stripes beside the transcript, as NVivo and MAXQDA draw them: every coding is its own
+coloured mark in its own lane on every screen row it covers, so three, four or more overlapping
+codes all stay visible whatever the text colours do.
 
-* Lanes are assigned once per interview (greedy interval colouring: a coding takes the lowest
-  lane free where it starts), so a coding keeps its lane from its first line to its last.
-* My codings draw ``▌`` in the code's colour; another coder's draw the first letter of that
-  coder's name in the code's colour (bold), so everyone's codings tell the coders apart.
-* The widget follows the transcript's soft-wrapped lines (one mark per screen row) through the
-  TextArea's public ``wrapped_document``; it only reads what the screen pushed into it.
+* Lanes are laid out on *screen rows* (the transcript's soft-wrapped lines): a coding occupies
+  the rows from the one holding its first character to the one holding its last, and takes the
+  lowest lane no coding on any of those rows uses (greedy interval colouring by first row, which
+  needs as few lanes as the most codings on one row).  So no two codings ever share a lane on a
+  row they both touch, at any width.
+* The layout is computed once per change of the codings or of the wrapping (the transcript
+  bumps ``wrap_generation`` on every resize), never per repaint; after a coding is added the
+  others keep their lanes.
+* My codings draw ``▌`` in the code's colour; another coder's draw a letter of that coder's name
+  in the code's colour (bold).  More codings on a row than lanes: the last lane shows ``+``.
+* The last column marks memos: ``✎`` on the first row of a coding with a memo or of a passage memo.
+* :class:`StripeLegend` names the marks' coders (and the memo mark) for what is shown.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Offset
+from rich.text import Text
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Static
 
-from fieldcode.tui.textmap import Span
+from fieldcode.safe import clean
+from fieldcode.tui.textmap import LineMap, Span
 
 MAX_LANES = 8
 MINE = "▌"
+MEMO = "✎"
+MEMO_COLOUR = "#ffd75f"
+MORE_COLOUR = "#d0d0d0"
+
+Rows = tuple[int, int]          # first and last screen row (inclusive)
 
 
-def assign_lanes(spans: Sequence[Span]) -> dict[int, int]:
-    """coding id -> lane (0, 1, ...): the lowest lane whose previous coding ended before this one
-    starts, taking codings by start (longer first)."""
+def row_starts(wraps: Sequence[Sequence[int]]) -> list[int]:
+    """The screen row each document line starts on, from each line's wrap offsets."""
+    out, y = [], 0
+    for w in wraps:
+        out.append(y)
+        y += len(w) + 1
+    return out
+
+
+def screen_rows(lines: LineMap, wraps: Sequence[Sequence[int]], starts: Sequence[int], span: Span) -> Rows:
+    """The screen rows holding the first and the last character of ``span``."""
+    def y(offset: int) -> int:
+        row, col = lines.to_location(offset)
+        return starts[row] + bisect_right(wraps[row], col)
+    return y(span.start), y(max(span.start, span.end - 1))
+
+
+def assign_lanes(rows: dict[int, Rows]) -> dict[int, int]:
+    """coding id -> lane (0, 1, ...) for codings occupying ``rows`` (id -> first, last row):
+    taking codings by first row (longer first), each takes the lowest lane whose last coding
+    ended on an earlier row."""
     lanes: dict[int, int] = {}
     ends: list[int] = []
-    for s in sorted(spans, key=lambda s: (s.start, -s.end, s.id)):
+    for sid, (a, b) in sorted(rows.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0])):
         for i, e in enumerate(ends):
-            if e <= s.start:
-                ends[i] = s.end
-                lanes[s.id] = i
+            if e < a:
+                ends[i] = b
+                lanes[sid] = i
                 break
         else:
-            lanes[s.id] = len(ends)
-            ends.append(s.end)
+            lanes[sid] = len(ends)
+            ends.append(b)
     return lanes
 
 
-def add_lanes(lanes: dict[int, int], spans: Sequence[Span]) -> dict[int, int]:
+def add_lanes(lanes: dict[int, int], rows: dict[int, Rows]) -> dict[int, int]:
     """``lanes`` kept for codings still present; each new coding takes the lowest lane that no
-    coding overlapping it uses."""
-    out = {s.id: lanes[s.id] for s in spans if s.id in lanes}
-    new = [s for s in spans if s.id not in out]
-    if not new:
-        return out
-    placed = [s for s in spans if s.id in out]
-    for s in sorted(new, key=lambda s: (s.start, -s.end, s.id)):
-        busy = {out[o.id] for o in placed if o.start < s.end and o.end > s.start}
-        out[s.id] = next(i for i in range(len(busy) + 1) if i not in busy)
-        placed.append(s)
+    coding sharing a row with it uses."""
+    out = {sid: lanes[sid] for sid in rows if sid in lanes}
+    new = [sid for sid in rows if sid not in out]
+    for sid in sorted(new, key=lambda i: (rows[i][0], -rows[i][1], i)):
+        a, b = rows[sid]
+        busy = {out[o] for o in out if rows[o][0] <= b and rows[o][1] >= a}
+        out[sid] = next(i for i in range(len(busy) + 1) if i not in busy)
     return out
 
 
@@ -72,8 +101,37 @@ def coder_marks(coders: Sequence[str], me: str | None) -> dict[str, str]:
     return marks
 
 
+def legend_text(spans: Sequence[Span], me: str | None, marks: dict[str, str], memos: bool, more: bool) -> Text:
+    """``▌ ana (you) · b ben · ✎ memo``: the marks drawn for ``spans``, each with its coder."""
+    t = Text(no_wrap=True, overflow="ellipsis")
+    shown = sorted({s.coder for s in spans}, key=lambda c: (c != me, c))
+    bits: list[tuple[str, str]] = []
+    for c in shown:
+        bits.append((MINE, f"{c} (you)") if c == me else (marks.get(c, "?"), c))
+    if more:
+        bits.append(("+", "more"))
+    if memos:
+        bits.append((MEMO, "memo"))
+    if not bits:
+        t.append("no codings shown (o: whose)", style="dim")
+    for i, (ch, name) in enumerate(bits):
+        if i:
+            t.append(" · ", style="dim")
+        t.append(ch, style=Style(bold=True, color=MEMO_COLOUR if ch == MEMO else None))
+        t.append(" " + clean(name))
+    return t
+
+
+class StripeLegend(Static):
+    """One line naming the stripes' marks: whose codings each mark is, and the memo mark."""
+
+    DEFAULT_CSS = """
+    StripeLegend { width: auto; max-width: 60%; height: 1; padding: 0 1; background: $boost; }
+    """
+
+
 class Stripes(Widget):
-    """The stripe column; :meth:`show` pushes the spans in, the screen calls ``refresh``."""
+    """The stripe column; :meth:`show` pushes the codings in (and repaints)."""
 
     DEFAULT_CSS = """
     Stripes { width: 2; height: 1fr; background: $surface; }
@@ -82,75 +140,151 @@ class Stripes(Widget):
     def __init__(self, transcript, *, id: str | None = None) -> None:  # noqa: A002, ANN001
         super().__init__(id=id)
         self.transcript = transcript
-        self._lanes: dict[int, int] = {}
+        self._spans: list[Span] = []
+        self._memos: list[tuple[int, int, str]] = []
         self._colours: dict[int, str] = {}
         self._me: str | None = None
         self._marks: dict[str, str] = {}
+        self._lanes: dict[int, int] = {}
+        self._rows: dict[int, Rows] = {}
+        self._by_row: dict[int, list[tuple[int, str, str]]] = {}
+        self._memo_rows: set[int] = set()
+        self._keep = False          # the next layout keeps the lanes (one coding was added)
+        self._sig: tuple | None = None
+        self._row_cache: dict[tuple[int, int], Rows] = {}   # (start, end) -> rows, for one wrapping
+        self._wrap_sig: tuple | None = None
         self._n = 0
+        self._more = False
+        self.layouts = 0            # how many layouts were computed (tests: once per change)
 
     def on_mount(self) -> None:
         self.watch(self.transcript, "scroll_y", lambda _v: self.refresh(), init=False)
+        # every re-wrap (a resize, F2, a scrollbar coming or going) lays the stripes out again
+        self.watch(self.transcript, "wrap_generation", lambda _v: self._rewrapped(), init=False)
+
+    def _rewrapped(self) -> None:
+        # after the transcript's own resize handling has re-wrapped it
+        self._sig = None
+        self.call_later(self._fit_width)
+        self.refresh()
 
     def show(self, spans: Sequence[Span], colours: dict[int, str], me: str | None, coders: Sequence[str],
-             *, full: bool = True) -> None:
-        """``full=False`` after one coding changed: codings keep their lanes, a new one takes the
-        lowest lane free over its span (no re-sort of every coding)."""
-        if full or not self._lanes:
-            self._lanes = assign_lanes(spans)
-        else:
-            self._lanes = add_lanes(self._lanes, spans)
+             *, full: bool = True, memos: Sequence[tuple[int, int, str]] | None = None) -> None:
+        """``full=False`` after one coding was added: codings keep their lanes, the new one takes
+        the lowest lane free over its rows.  ``memos``: the passage memos shown (start, end,
+        author); None keeps the last ones."""
+        self._keep = not full and bool(self._lanes)
+        self._spans = list(spans)
+        if memos is not None:
+            self._memos = list(memos)
         self._colours = dict(colours)
         self._me = me
         self._marks = coder_marks([*coders, *{s.coder for s in spans}], me)
+        self._sig = None
+        self._fit_width()
+        self.refresh()
+
+    def show_memos(self, memos: Sequence[tuple[int, int, str]]) -> None:
+        """New passage memos (start, end, author) to mark."""
+        self._memos = list(memos)
+        self._sig = None
+        self._fit_width()
+        self.refresh()
+
+    # -- layout (once per change, not per repaint) ---------------------------------------------
+    def _layout(self) -> None:
+        tr = self.transcript
+        # the wrapping (a resize bumps wrap_generation; another text brings another LineMap),
+        # then the text's shape
+        sig = (getattr(tr, "wrap_generation", 0), tr.wrap_width, id(tr.lines), len(tr.lines),
+               tr.document.line_count)
+        if sig == self._sig:
+            return
+        self.layouts += 1
+        lines = tr.lines
+        wd = tr.wrapped_document
+        n_lines = min(len(lines), tr.document.line_count)
+        try:
+            wraps = [wd.get_offsets(r) for r in range(n_lines)]
+        except (IndexError, ValueError):   # not wrapped yet (before the first resize)
+            return
+        starts = row_starts(wraps)
+        fits = [s for s in self._spans if lines.to_location(s.start)[0] < n_lines
+                and lines.to_location(max(s.start, s.end - 1))[0] < n_lines]
+        if sig[:3] != self._wrap_sig:          # a re-wrap: every coding's rows anew
+            self._row_cache, self._wrap_sig = {}, sig[:3]
+        cache = self._row_cache
+        rows = {}
+        for s in fits:
+            got = cache.get((s.start, s.end))
+            if got is None:
+                got = cache[(s.start, s.end)] = screen_rows(lines, wraps, starts, s)
+            rows[s.id] = got
+        keep = self._keep and self._sig is not None and self._sig[:3] == sig[:3]
+        self._lanes = add_lanes(self._lanes, rows) if keep else assign_lanes(rows)
+        self._keep = False
+        self._rows = rows
         self._n = min(MAX_LANES, max(self._lanes.values(), default=-1) + 1)
+        by_row: dict[int, list[tuple[int, str, str]]] = {}
+        over: set[int] = set()
+        for s in fits:
+            lane = self._lanes[s.id]
+            a, b = rows[s.id]
+            if lane >= self._n or lane >= MAX_LANES:
+                over.update(range(a, b + 1))
+                continue
+            mark = (lane, MINE if s.coder == self._me else self._marks.get(s.coder, "?"),
+                    self._colours.get(s.code_id, "#888888"))
+            for y in range(a, b + 1):
+                by_row.setdefault(y, []).append(mark)
+        for y in over:
+            by_row[y] = [m for m in by_row.get(y, []) if m[0] != MAX_LANES - 1] + [(MAX_LANES - 1, "+", MORE_COLOUR)]
+        self._by_row = {y: sorted(m) for y, m in by_row.items()}
+        memo_rows = {rows[s.id][0] for s in fits if s.memo}
+        for a, b, _who in self._memos:
+            if 0 <= a < len(lines.text) and lines.to_location(a)[0] < n_lines:
+                memo_rows.add(screen_rows(lines, wraps, starts, Span(-1, -1, "", a, max(a + 1, b)))[0])
+        self._memo_rows = memo_rows
+        self._more = bool(over)
+        self._sig = sig
+
+    def _fit_width(self) -> None:
+        self._layout()
         width = max(1, self._n) + 1
         if self.styles.width is None or self.styles.width.value != width:
             self.styles.width = width
-        self.refresh()
+        self._update_legend()
 
+    def _update_legend(self) -> None:
+        if not self.is_mounted:
+            return
+        for legend in self.screen.query(StripeLegend):
+            legend.update(legend_text(self._spans, self._me, self._marks, bool(self._memo_rows), self._more))
+
+    # -- reading -------------------------------------------------------------------------------
     @property
     def lanes(self) -> int:
         return self._n
 
+    def lane_of(self, coding_id: int) -> int | None:
+        """The lane of a coding (tests, and anything that points at one)."""
+        self._layout()
+        return self._lanes.get(coding_id)
+
+    def rows_of(self, coding_id: int) -> Rows | None:
+        """The first and last screen row (of the whole wrapped transcript) a coding covers."""
+        self._layout()
+        return self._rows.get(coding_id)
+
     def marks_at(self, y: int) -> list[tuple[int, str, str]]:
         """(lane, character, colour) drawn on screen row ``y`` (for the renderer and tests)."""
-        tr = self.transcript
-        sy = tr.scroll_offset.y + y
-        wd = tr.wrapped_document
-        # (the widget's virtual height: WrappedDocument.height sums every line on each call)
-        if not self._lanes or sy >= tr.virtual_size.height:
-            return []
-        try:
-            row, col = wd.offset_to_location(Offset(0, sy))
-        except (IndexError, ValueError):
-            return []
-        lines = tr.lines
-        if row >= len(lines):
-            return []
-        ls, le = lines.starts[row], lines.line_end(row)
-        nxt = [o for o in wd.get_offsets(row) if o > col]
-        a = ls + col
-        b = ls + nxt[0] if nxt else le + 1
-        seen: dict[int, Span] = {}
-        for _x, _y, cover in tr.runs(row):
-            for s in cover:
-                if s.start < b and s.end > a:
-                    seen[s.id] = s
-        out = []
-        over = False
-        for s in seen.values():
-            lane = self._lanes.get(s.id)
-            if lane is None:
-                continue
-            if lane >= self._n:
-                over = True
-                continue
-            colour = self._colours.get(s.code_id, "#888888")
-            ch = MINE if s.coder == self._me else self._marks.get(s.coder, "?")
-            out.append((lane, ch, colour))
-        if over and self._n:
-            out = [m for m in out if m[0] != self._n - 1] + [(self._n - 1, "+", "#d0d0d0")]
-        return sorted(out)
+        self._layout()
+        return list(self._by_row.get(self.transcript.scroll_offset.y + y, ()))
+
+    def memo_at(self, y: int) -> bool:
+        """Whether screen row ``y`` carries the memo mark."""
+        self._layout()
+        return self.transcript.scroll_offset.y + y in self._memo_rows
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -158,4 +292,6 @@ class Stripes(Widget):
         for lane, ch, colour in self.marks_at(y):
             if lane < width - 1:
                 cells[lane] = Segment(ch, Style(color=colour, bold=ch != MINE))
+        if width and self.memo_at(y):
+            cells[width - 1] = Segment(MEMO, Style(color=MEMO_COLOUR, bold=True))
         return Strip(cells, width)

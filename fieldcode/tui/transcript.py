@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
+from textual.reactive import var
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
@@ -96,6 +97,10 @@ class Transcript(TextArea, inherit_bindings=False):
         Binding("delete", "screen.remove_coding", "Remove coding", show=False, id="remove_coding_delete"),
     ]
 
+    # Bumped on every resize (after which TextArea re-wraps): the stripes beside the text lay
+    # themselves out again from the new wrapping, with no scroll needed.
+    wrap_generation: var[int] = var(0)
+
     class Painted(Message):
         """Posted after the spans were (re)painted: ``full`` for every line, else the lines of
         one changed coding."""
@@ -116,6 +121,9 @@ class Transcript(TextArea, inherit_bindings=False):
         self._colours: dict[int, str] = {}
         self.me: str | None = None
         self._index(text, turns)
+
+    def on_resize(self) -> None:
+        self.wrap_generation += 1
 
     # -- data pushed down by the screen ---------------------------------------------------------
     def show_text(self, text: str, turns: Sequence[tuple[int, int, int, str, bool]]) -> None:
