@@ -18,7 +18,7 @@ import sqlalchemy
 from typer.testing import CliRunner
 
 from fieldcode.cli import app
-from tests.conftest import copy_study
+from conftest import copy_study
 
 runner = CliRunner()
 

@@ -26,7 +26,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from fieldcode.cli.commands import app
-from tests.conftest import copy_study
+from conftest import copy_study
 
 # original -> (category, pseudonym), chosen by hand from the bundled transcripts and
 # examples/codings.csv (names and places that sit inside coded passages and memos)

@@ -20,7 +20,7 @@ from fieldcode.privacy.scan import Document, scan
 from fieldcode.project import Project
 from fieldcode.store import pseudonyms as pstore
 from fieldcode.study.settings import Settings
-from tests.conftest import REPO, copy_study
+from conftest import REPO, copy_study
 
 # --- the answer key, built by hand ------------------------------------------------------------
 # How: I read the bodies of the 14 bundled transcripts (interviews/*.md below the front matter,

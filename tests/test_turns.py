@@ -192,10 +192,11 @@ def test_import_warns_when_no_turns_or_no_interviewer_turns(tmp_path: Path) -> N
     assert res.exit_code == 0, res.output
     cells = [[c.strip() for c in line.split("\u2502")] for line in res.output.splitlines() if "\u2502" in line]
     rows = {c[1]: c for c in cells if c[0].isdigit()}
-    # columns: id, interview, role, words (labels count), turns, interviewer turns, codings, coded
-    assert rows["plain"][2:6] == ["—", "5", "0", "0"]
-    assert rows["nointerviewer"][2:6] == ["—", "6", "3", "0"]
-    assert rows["ok"][2:6] == ["—", "4", "2", "1"]
+    # columns: id, interview, role, words (labels count), analysed words (labels and interviewer
+    # turns do not; no turns: all words), turns, interviewer turns, codings, coded
+    assert rows["plain"][2:7] == ["—", "5", "5", "0", "0"]
+    assert rows["nointerviewer"][2:7] == ["—", "6", "3", "3", "0"]       # Hi, Hello, Bye
+    assert rows["ok"][2:7] == ["—", "4", "1", "2", "1"]                  # Mia's Hello
     flat = " ".join(res.output.split())
     assert "no speaker turns in plain:" in flat
     assert "no interviewer turns in nointerviewer:" in flat  # plain is named once, above
@@ -243,11 +244,17 @@ def test_changed_turn_settings_re_mark_an_imported_transcript_and_keep_every_cod
         'file,turns,interviewer_lines\noral.txt,paragraphs,"\\d+\\.\\d\\d\\t"\n', encoding="utf-8")
     p = Project.open(root, db=db_url, coder="ana")
     try:
+        # opening for a write already takes the new settings from attributes.csv and marks the
+        # turns again (any command that writes does, not only import); the import then has
+        # nothing left to do
+        assert p.turn_setting_changes == [
+            "oral.txt: turns (none) -> paragraphs, interviewer_lines (none) -> \\d+\\.\\d\\d\\t "
+            "(in interviews/oral.txt or attributes.csv)"]
+        assert p.remarked == {"oral.txt": "4 turn(s), were 0"}
         report = p.import_files()
         assert report.ok
         [outcome] = report.outcomes
-        assert outcome.status == "re-marked"
-        assert "turns marked again under the current settings: 4 turn(s), were 0" in " ".join(outcome.notes)
+        assert outcome.status == "unchanged"
         assert _turns(p, "oral.txt") == EXPECTED
         iv = p.store.interview("oral.txt")
         assert sorted((c.id, c.uid, c.coder, c.start, c.end) for c in p.store.codings(interview_id=iv.id)) == codings

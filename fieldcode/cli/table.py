@@ -22,8 +22,10 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("open", ("fieldcode.cli.coding",), "Open the coding screen (the same as running fieldcode with no command)."),
     ("crosstab", ("fieldcode.cli.analysis",), "Cross-tabulate codes against interview groups (by default pair x arm)."),
     ("compare", ("fieldcode.cli.analysis",),
-     "Paired comparison: each theme in the focal arm versus its twin, pair by pair, with an exact sign test "
-     "across pairs (descriptive) and balance warnings."),
+     "Paired comparison: each theme in the focal arm versus its twin, pair by pair, with how many pairs point "
+     "each way (k of n, ties apart), an exact sign test across pairs (descriptive), the smallest p the number "
+     "of pairs allows (2 x 0.5^n: 0.25 with 3 pairs) with a warning when it is above --alpha, and balance "
+     "warnings."),
     ("frequencies", ("fieldcode.cli.analysis",),
      "Code frequencies: segments, interviews mentioning each code, coded words and per 1,000."),
     ("cooccurrence", ("fieldcode.cli.analysis",),
@@ -39,8 +41,8 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "List the units where two coders differ: for each, the interview, the offsets, the text and each "
      "coder's codes on it (the codes only one of them applied are marked *)."),
     ("review", ("fieldcode.cli.agreement",),
-     "Open the review screen: the two coders' disagreements one by one, both coders' codings side by "
-     "side on the transcript."),
+     "Open the review screen: the two coders' disagreements one passage at a time, both coders' codings "
+     "side by side on the transcript in their codes' colours."),
     ("merge", ("fieldcode.cli.agreement",), "Merge another copy of this project (a coder's own laptop, say) into this one."),
     ("saturation", ("fieldcode.cli.saturation",),
      "Code saturation by Guest, Namey & Chen's (2020) rule, per coder and per arm, with its curve "
