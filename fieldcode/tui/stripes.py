@@ -18,6 +18,7 @@ codes all stay visible whatever the text colours do.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -60,18 +61,20 @@ def screen_rows(lines: LineMap, wraps: Sequence[Sequence[int]], starts: Sequence
 def assign_lanes(rows: dict[int, Rows]) -> dict[int, int]:
     """coding id -> lane (0, 1, ...) for codings occupying ``rows`` (id -> first, last row):
     taking codings by first row (longer first), each takes the lowest lane whose last coding
-    ended on an earlier row."""
+    ended on an earlier row (two heaps: busy lanes by last row, free lanes by number)."""
     lanes: dict[int, int] = {}
-    ends: list[int] = []
-    for sid, (a, b) in sorted(rows.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0])):
-        for i, e in enumerate(ends):
-            if e < a:
-                ends[i] = b
-                lanes[sid] = i
-                break
+    busy: list[tuple[int, int]] = []     # (last row, lane)
+    free: list[int] = []
+    n = 0
+    for a, neg_b, sid in sorted((a, -b, sid) for sid, (a, b) in rows.items()):
+        while busy and busy[0][0] < a:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        if free:
+            lane = heapq.heappop(free)
         else:
-            lanes[sid] = len(ends)
-            ends.append(b)
+            lane, n = n, n + 1
+        lanes[sid] = lane
+        heapq.heappush(busy, (-neg_b, lane))
     return lanes
 
 
