@@ -33,11 +33,10 @@ Importing this package loads SQLAlchemy: light commands reach it only through
 from __future__ import annotations
 
 from fieldcode.store.engine import BUSY_TIMEOUT_MS, make_engine, sqlite_url
+from fieldcode.store.reanchor import Move, Reanchor
 from fieldcode.store.record import (
     QUOTE_PREFIX_LEN,
     CodingRecord,
-    Move,
-    Reanchor,
     clean_memo,
     coding_snapshot,
     describe_event,

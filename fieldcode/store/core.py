@@ -40,7 +40,8 @@ from fieldcode.store.models import (
     utcnow,
 )
 from fieldcode.store.engine import make_engine
-from fieldcode.store.record import CodingRecord, Reanchor
+from fieldcode.store.reanchor import Reanchor
+from fieldcode.store.record import CodingRecord
 
 
 @dataclass(frozen=True)
