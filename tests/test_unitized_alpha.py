@@ -384,3 +384,50 @@ def test_interviewer_turns_join_the_continuum_when_included(store):
     questions = ["Hello there, welcome.", "Go on then.", "Next question please.", "Last one."]
     bodies = sum(len(b) for bs in BODIES.values() for b in bs)
     assert included_res.lengths["(all)"] == bodies + sum(len(q) for q in questions)
+
+
+def test_export_agreement_unitized_writes_the_table_and_sidecar(tmp_path):
+    """``export agreement --unit unitized`` writes what ``agreement --unit unitized --format csv``
+    prints, with a sidecar naming the unit and the continuum."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from fieldcode.cli import app
+    from fieldcode.project import Project
+
+    from conftest import MINI_A, MINI_B, MINI_CODEBOOK
+
+    root = tmp_path / "s"
+    (root / "interviews").mkdir(parents=True)
+    (root / "codebook.yaml").write_text(MINI_CODEBOOK, encoding="utf-8")
+    (root / "interviews" / "a.md").write_text(MINI_A, encoding="utf-8")
+    (root / "interviews" / "b.md").write_text(MINI_B, encoding="utf-8")
+    p = Project.open(root, coder="ana")
+    try:
+        assert p.import_files().ok
+        text = p.store.interview("a.md").text
+        s = text.index("Twenty years")
+        p.store.add_coding("a.md", "leadership", s, s + 12, "ana")
+        p.store.add_coding("a.md", "leadership", s, s + 20, "ben")
+        t = p.store.interview("b.md").text.index("The flats")
+        p.store.add_coding("b.md", "housing", t, t + 9, "ana")
+        p.store.add_coding("b.md", "housing", t, t + 9, "ben")
+    finally:
+        p.close()
+    runner = CliRunner()
+    printed = runner.invoke(app, ["-C", str(root), "agreement", "--coders", "ana,ben", "--unit", "unitized",
+                                  "--format", "csv"])
+    assert printed.exit_code == 0, printed.output
+    out = tmp_path / "u.csv"
+    r = runner.invoke(app, ["-C", str(root), "export", "agreement", "--coders", "ana,ben", "--unit", "unitized",
+                            "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_text(encoding="utf-8") == printed.stdout
+    side = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert side["unit"] == "unitized" and side["units"]["u-alpha"] and "continuum" in side
+    assert "segments" not in side["units"]          # the crosstab's units are not this export's
+    r = runner.invoke(app, ["-C", str(root), "export", "agreement", "--coders", "ana,ben", "--unit", "unitized",
+                            "--ci", "-o", str(tmp_path / "v.csv")])
+    assert r.exit_code != 0 and "--ci is not available with --unit unitized" in r.output
+    assert not (tmp_path / "v.csv").exists()

@@ -240,7 +240,7 @@ def export_agreement(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("-o", "--output", help="CSV path; the JSON sidecar (NAME.json) goes beside it.")] = Path("agreement.csv"),
     coders: CodersOpt = None,
-    unit: UnitOpt = "sentence",
+    unit: AgreementUnitOpt = "sentence",
     codes: CodesOpt = None,
     role: RoleOpt = None,
     where: WhereOpt = None,
@@ -263,6 +263,13 @@ def export_agreement(
 
     Example: fieldcode export agreement -o results/agreement.csv --coders ana,ben --by arm
     """
+    if unit == "unitized":
+        if ci:
+            raise InvalidInput("--ci is not available with --unit unitized (no bootstrap for unitizing alpha yet)")
+        from fieldcode.cli.unitized import unitized_export
+
+        return unitized_export(ctx, output, coders=coders, codes=codes, role=role, where=where,
+                               include_interviewer=include_interviewer, by=by)
     p, res = _compute(ctx, unit=unit, coders=coders, codes=codes, role=role, where=where,
                       include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded,
                       ci=ci, resamples=resamples, seed=seed)

@@ -76,4 +76,31 @@ def unitized_command(ctx: typer.Context, *, level=None, coders, codes, role, whe
         err.print(f"[yellow]reliability:[/] {escape(w)}")
 
 
-__all__ = ["render", "notes", "unitized_command"]
+def unitized_export(ctx: typer.Context, output, *, coders, codes, role, where, include_interviewer, by) -> None:  # noqa: ANN001
+    """The body of ``export agreement --unit unitized``: the CSV and its JSON sidecar (the
+    definitions, the continuum per group, the warnings)."""
+    from fieldcode.analysis import export
+    from fieldcode.team.unitized import unitized_agreement, unitized_csv
+
+    p = ctx.find_root().obj.project(write=False)
+    res = unitized_agreement(p.store, coders=split_list(coders), codes=split_list(codes),
+                             filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
+                             order={"arm": list(p.study.arms)})
+    output.parent.mkdir(parents=True, exist_ok=True)
+    side = output.with_suffix(".json")
+    export.write_text(output, unitized_csv(res))
+    export.write_sidecar(side, export.sidecar(
+        "agreement", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store,
+        options={**res.options, "unit": "unitized"}, n_interviews=res.n_in_scope,
+        extra={"unit": "unitized", "units": UNITIZED_DEFINITIONS,
+               "continuum": {g: {"interviews": res.n_interviews[g],
+                                                                       "characters": res.lengths[g]}
+                                                                   for g in res.groups},
+               "warnings": list(res.warnings)}))
+    for w in res.warnings:
+        err.print(f"[yellow]reliability:[/] {escape(w)}")
+    for pth in (output, side):
+        out.print(f"wrote {escape(pth)}")
+
+
+__all__ = ["render", "notes", "unitized_command", "unitized_export"]
