@@ -254,3 +254,17 @@ def test_methods_quotes_the_rules_and_thresholds_as_the_code_has_them():
     params = inspect.signature(compare).parameters
     assert (params["balance_ratio"].default, params["balance_share"].default) == (2.0, 0.15)
     assert "differ 2 times or\nmore" in methods and "15 percentage points" in methods
+
+
+def test_reference_order_does_not_depend_on_which_command_module_loads_first():
+    """The full app lists commands in the order their modules were imported; the reference keeps
+    the command table's order whatever a process imported first (CI's workers differ)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, fieldcode.cli.agreement, fieldcode.cli.exchange\n"
+             "from fieldcode.cli.reference import render\n"
+             "sys.stdout.write(render())\n")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == (REPO / "docs" / "reference.md").read_text(encoding="utf-8")

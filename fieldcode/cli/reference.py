@@ -54,9 +54,32 @@ def _context(cmd, name: str, parent=None, **settings):  # noqa: ANN001, ANN202
                              **settings)
 
 
+def _ordered(group, ctx, prefix: tuple[str, ...]) -> list[str]:  # noqa: ANN001
+    """A group's command names in a fixed order: the top level in the command table's order
+    (that of ``fieldcode --help``); a group's sub-commands by the table's order of the modules
+    that add them, then in the order each module registers them.  The full app's own order is
+    that in which its modules happened to be imported, which a test importing one module first
+    changes."""
+    from fieldcode.cli.table import COMMANDS
+
+    names = list(group.list_commands(ctx))
+    if not prefix:
+        rank = {name: i for i, (name, _m, _f) in enumerate(COMMANDS)}
+        return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))
+    modules = next((m for name, m, _f in COMMANDS if (name,) == prefix[:1]), ())
+    order = {m: i for i, m in enumerate(modules)}
+
+    def key(n: str) -> tuple[int, int]:
+        cmd = group.get_command(ctx, n)
+        module = getattr(getattr(cmd, "callback", None), "__module__", "")
+        return order.get(module, len(order)), names.index(n)
+
+    return sorted(names, key=key)
+
+
 def _walk(group, ctx, prefix: tuple[str, ...] = ()):  # noqa: ANN001, ANN202
     """(path, command, context) for every visible command and group, in help order."""
-    for name in group.list_commands(ctx):
+    for name in _ordered(group, ctx, prefix):
         cmd = group.get_command(ctx, name)
         if cmd is None or cmd.hidden:
             continue
@@ -116,7 +139,7 @@ def _section(path: tuple[str, ...], cmd, ctx) -> list[str]:  # noqa: ANN001
     for para in paragraphs:
         lines += [_escape(para), ""]
     if _is_group(cmd) and path:
-        subs = [n for n in cmd.list_commands(ctx) if not (c := cmd.get_command(ctx, n)) is None and not c.hidden]
+        subs = [n for n in _ordered(cmd, ctx, path) if not (c := cmd.get_command(ctx, n)) is None and not c.hidden]
         lines += ["Sub-commands: " + ", ".join(f"[`{n}`](#{_anchor(' '.join((*path, n)))})" for n in subs) + ".", ""]
     args, opts = _params(cmd, ctx)
     lines += _table("Arguments", args)
