@@ -148,14 +148,16 @@ class Project:
         from fieldcode.exchange.turn_settings import turn_settings_from_files
 
         # turn settings edited in a transcript's front matter or attributes.csv since its import
-        files = turn_settings_from_files(self.store, self.root, self.study, self.store.all_attributes())
+        stored = self.store.all_attributes()
+        files = turn_settings_from_files(self.store, self.root, self.study, stored)
         self.turn_setting_notes = files.notes
         if write:
             for iid, attrs in files.attributes.items():
                 self.store.set_attributes(iid, attrs)
             self.turn_setting_changes = list(files.changes.values())
+        # a write has just stored them; a read uses them in memory
         relabel, redetect, record = [], [], {}
-        for st in tm.turn_states(self.store, self.study, None if write else files.attributes):
+        for st in tm.turn_states(self.store, self.study, {**stored, **files.attributes}):
             if st.rule_changed:
                 text, stored = tm.stored_turns(self.store, st.id)
                 turns = detect_turns(text, turn_rule(st.attrs, self.study, st.name))

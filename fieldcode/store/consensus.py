@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 
 from fieldcode import text as textmod
-from fieldcode.errors import InvalidInput, TextChanged
+from fieldcode.errors import InvalidInput
 from fieldcode.store.models import Coding, Event, Interview
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 from fieldcode.store.record import coding_snapshot
@@ -49,14 +49,10 @@ def write_consensus(store, *, coder: str, rows: Sequence[dict], decision: dict,
         iids = {r["interview_id"] for r in rows}
         if decision.get("interview_id") is not None:
             iids.add(decision["interview_id"])
-        store.lock_interviews(s, iids)
-        for iid in sorted(iids & set(expect_shas or {})):
-            iv = s.get(Interview, iid)
-            if iv is not None and iv.sha256 != expect_shas[iid]:
-                raise TextChanged(iv.name, message=(
-                    f"interview '{iv.name}' was re-imported (its text changed) after this review read it, so its "
-                    "passages no longer count in the same text; nothing was written. The review must read the new "
-                    "text (the review screen does so itself; decisions already made are kept), then decide again."))
+        store.lock_interviews(s, iids, expect_shas, why=(
+            "interview '{name}' was re-imported (its text changed) after this review read it, so its "
+            "passages no longer count in the same text; nothing was written. The review must read the new "
+            "text (the review screen does so itself; decisions already made are kept), then decide again."))
         for r in rows:
             iv = s.get(Interview, r["interview_id"])
             if iv is None or not (0 <= r["start"] < r["end"] <= iv.n_chars):

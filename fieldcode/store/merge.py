@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from fieldcode import text as textmod
-from fieldcode.errors import Conflict, TextChanged
+from fieldcode.errors import Conflict
 from fieldcode.store.models import Code, Coding, Event, Interview, Memo, MemoDeletion
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 
@@ -191,13 +191,9 @@ def _lock_touched(store, s, inserts, updates, removals, memo_inserts, memo_updat
     muids = [d["uid"] for d in (*memo_updates, *memo_deletes)]
     if muids:
         iids |= {i for i in s.exec(select(Memo.interview_id).where(Memo.uid.in_(muids))).scalars() if i is not None}
-    store.lock_interviews(s, iids)
-    for iid in sorted(iids & set(text_shas or {})):
-        iv = s.get(Interview, iid)
-        if iv is not None and iv.sha256 != text_shas[iid]:
-            raise TextChanged(iv.name, message=(
-                f"interview '{iv.name}' was re-imported (its text changed) while this merge was being planned, "
-                "so the other copy's offsets no longer count in its text; nothing was merged. Run the merge again."))
+    store.lock_interviews(s, iids, text_shas, why=(
+        "interview '{name}' was re-imported (its text changed) while this merge was being planned, "
+        "so the other copy's offsets no longer count in its text; nothing was merged. Run the merge again."))
 
 
 def _check_here(s, states: Mapping[str, dict], uids: Sequence[str]) -> None:  # noqa: ANN001

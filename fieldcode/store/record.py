@@ -151,10 +151,15 @@ class CodingRecord:
             raise TextChanged(iv.name)
         return iv
 
-    def lock_interviews(self, s: Session, ids: Iterable[int]) -> None:
-        """Lock several interviews, always in id order (two writers never wait on each other)."""
+    def lock_interviews(self, s: Session, ids: Iterable[int], expect_shas: dict[int, str] | None = None,
+                        why: str | None = None) -> None:
+        """Lock several interviews, always in id order (two writers never wait on each other).
+        ``expect_shas``: interview id -> the text version the caller planned in; one re-imported
+        since raises :class:`TextChanged` (``why``: its message, ``{name}`` the interview's)."""
         for iid in sorted(set(ids)):
-            self.lock_interview(s, iid)
+            iv = self.lock_interview(s, iid)
+            if expect_shas and iid in expect_shas and iv.sha256 != expect_shas[iid]:
+                raise TextChanged(iv.name, message=why.format(name=iv.name) if why else None)
 
     def check_span(self, iv: Interview, start: int, end: int) -> None:
         """Refuse a span that does not fit the interview's text."""

@@ -224,8 +224,8 @@ class TurnState:
 
 def turn_states(store, study: Study, attributes: dict[int, dict[str, str]] | None = None) -> list[TurnState]:  # noqa: ANN001
     """Every interview's stored rule and labels with those the current settings give (no texts
-    read); ``attributes``: interview id -> attributes to use instead of the stored ones."""
-    attrs = {**store.all_attributes(), **(attributes or {})}
+    read); ``attributes``: every interview's attributes, when the caller has them (else read)."""
+    attrs = store.all_attributes() if attributes is None else attributes
     with store.engine.connect() as conn:
         rows = conn.execute(select(_IV.c.id, _IV.c.name, _IV.c.turn_rule, _IV.c.interviewer_labels)
                             .order_by(_IV.c.name)).all()

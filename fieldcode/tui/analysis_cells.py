@@ -121,9 +121,4 @@ def open_target(app, target: Target | None) -> None:  # noqa: ANN001
         return
     while app.screen is not screen:
         app.pop_screen()
-    iid, a, b = target
-    if iid != screen.iv_id:
-        screen.open_interview(iid, select=(a, b))
-    else:
-        screen.transcript.select_offsets(a, b)
-    screen.transcript.focus()
+    screen.show_target(target)

@@ -375,6 +375,18 @@ class CodingScreen(CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, Mem
         self.query_one("#iv-title", Static).update(title)
         self.update_details()
 
+    def show_target(self, target: tuple[int, int, int] | None) -> None:
+        """Show ``(interview_id, start, end)`` selected (what the retrieval and analysis screens
+        dismiss with): open the interview if needed, select the span, focus the transcript."""
+        if not target:
+            return
+        iid, a, b = target
+        if iid != self.iv_id:
+            self.open_interview(iid, select=(a, b))
+        else:
+            self.transcript.select_offsets(a, b)
+        self.transcript.focus()
+
     def open_interview(self, iid: int, *, select: tuple[int, int] | None = None) -> None:
         """Show another interview; without ``select``, at the place this coder left it."""
         if self.iv_id is not None and iid != self.iv_id:
@@ -569,16 +581,7 @@ class CodingScreen(CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, Mem
             cur = self.current(mine=False)
             code_id = tree.current_code if tree.has_focus or cur is None else cur.code_id
 
-        def done(target: tuple[int, int, int] | None) -> None:
-            if target:
-                iid, a, b = target
-                if iid != self.iv_id:
-                    self.open_interview(iid, select=(a, b))
-                else:
-                    self.transcript.select_offsets(a, b)
-                self.transcript.focus()
-
-        self.app.push_screen(RetrievalScreen(self.project, code_id, show_all=self.show_all), done)
+        self.app.push_screen(RetrievalScreen(self.project, code_id, show_all=self.show_all), self.show_target)
 
     def goto_code(self, code_id: int) -> None:
         """Command palette: the next coding of a code in this interview (or highlight it)."""
