@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from uuid import uuid4
 
-from sqlalchemy import Boolean, Column, Index, LargeBinary, Text, UniqueConstraint, true
+from sqlalchemy import Boolean, Column, Index, LargeBinary, Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 
@@ -235,6 +235,45 @@ class MemoDeletion(SQLModel, table=True):
     deleted there is deleted here), unless it was edited after the deletion."""
 
     __tablename__ = "memo_deletion"
+    uid: str = Field(max_length=32, primary_key=True)
+    author: str = Field(max_length=100)
+    deleted_at: datetime = Field(default_factory=utcnow)
+
+
+class FrameworkSummary(SQLModel, table=True):
+    """A framework-matrix summary: one coder's (``author``) short summary of an interview under a
+    code (a theme), or the cell's consensus summary (``consensus`` true, written under the
+    consensus coder's name).  One per author and cell.
+
+    ``cites`` is JSON: the passages it rests on, each ``{"uid", "code_id", "start", "end",
+    "sha"}`` of a coding as it was when cited (``sha`` = its ``quote_sha256``), so a citation
+    whose coding was later removed, recoded or re-anchored is found stale
+    (``fieldcode.store.framework``).  Every edit is an event (action ``summary``)."""
+
+    __tablename__ = "framework_summary"
+    __table_args__ = (
+        UniqueConstraint("author", "interview_id", "code_id", name="uq_framework_summary_cell"),
+        Index("ix_framework_summary_interview", "interview_id"),
+        {"sqlite_autoincrement": True},
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(default_factory=new_uid, max_length=32, unique=True)
+    author: str = Field(max_length=100)
+    consensus: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    interview_id: int = Field(foreign_key="interview.id", ondelete="RESTRICT")
+    code_id: int = Field(foreign_key="code.id", ondelete="RESTRICT")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    cites: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FrameworkSummaryDeletion(SQLModel, table=True):
+    """A framework summary that was deleted: its uid, author and when, so that ``merge`` neither
+    brings it back from a copy that still has it nor keeps one another copy deleted (as
+    :class:`MemoDeletion` does for memos)."""
+
+    __tablename__ = "framework_summary_deletion"
     uid: str = Field(max_length=32, primary_key=True)
     author: str = Field(max_length=100)
     deleted_at: datetime = Field(default_factory=utcnow)
