@@ -31,6 +31,9 @@ class CodebookVersion(SQLModel, table=True):
     n_codes: int
     recorded_at: datetime = Field(default_factory=utcnow)
     yaml_text: str = Field(sa_column=Column(Text, nullable=False))
+    # the coder whose command recorded it (None: recorded before fieldcode noted who, or by a
+    # command run without a coder)
+    synced_by: str | None = Field(default=None, max_length=100)
 
 
 class Code(SQLModel, table=True):
@@ -159,6 +162,30 @@ class Coding(SQLModel, table=True):
     memo: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The coding protocol (``fieldcode.store.pins``): the codebook version (its hash) the coding
+    # was made (or last confirmed) under, and the hash of its code's definition then (name,
+    # definition, use_when, not_when, example).  NULL: made before fieldcode recorded them,
+    # or brought in from a tool that does not say; never guessed.
+    codebook_hash: str | None = Field(default=None, max_length=64)
+    definition_hash: str | None = Field(default=None, max_length=64)
+    # whether its coder was blind to the study's hidden attributes when it was made (NULL: unknown)
+    blind: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
+
+
+class CodeLineage(SQLModel, table=True):
+    """A code merged into another (``kind`` merge: ``from_key`` -> ``to_key``) or split into
+    others (``kind`` split: one row per part), by whom and when, so analyses and agreement can
+    follow a code's codings across the change.  Keys, not ids: the same in every copy."""
+
+    __tablename__ = "code_lineage"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    from_key: str = Field(max_length=100, index=True)
+    to_key: str = Field(max_length=100, index=True)
+    by: str = Field(max_length=100)
+    at: datetime = Field(default_factory=utcnow)
+    codebook_hash: str | None = Field(default=None, max_length=64)
 
 
 class Event(SQLModel, table=True):
