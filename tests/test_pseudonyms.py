@@ -89,9 +89,14 @@ def test_scan_finds_every_speaker_and_attribute_and_the_hand_keys_names(docs, ca
     assert len(speakers) == 14
     for sp in speakers:
         assert by_fold[fold(sp)].category == "speaker", sp
-    values = {a[k] for a, _b in bodies.values() for k in ("participant", "neighbourhood")}
-    assert len(values) == 14 + 6
+    values = {a[k] for a, _b in bodies.values() for k in ("participant", "neighbourhood", "pair")}
+    assert len(values) == 14 + 6 + 3          # 14 participants, 6 neighbourhoods, 3 towns the pairs are named by
     assert values <= {c.text for c in found}
+    assert {by_fold[fold(v)].category for v in ("Liverpool", "Middlesbrough", "Leeds")} == {"place"}
+    # the design's other attributes name no one: arms, roles, the interviewer's role, dates, 'fictional'
+    for a, _b in bodies.values():
+        for k in ("arm", "role", "interviewer", "date", "source"):
+            assert fold(a[k]) not in by_fold or by_fold[fold(a[k])].category not in {"place", "name", k}, (k, a[k])
 
     # a key name is found when every place it occurs (as written, whole word) lies inside a
     # candidate's occurrence: accepting the candidates would take it out

@@ -117,7 +117,8 @@ def scan_study(store, root: Path, study, coder: str, *, spacy_model: str | None 
         key = keymod.load(root, create=True)
         known = [(e.original, e.category) for e in key.entries.values() if e.state != "rejected"]
         found = scan(docs, interviewer_labels=study.interviewer_speakers,
-                     identifying=getattr(study, "identifying", ()), known=known, spacy_model=spacy_model)
+                     identifying=getattr(study, "identifying", ()), known=known, spacy_model=spacy_model,
+                     arms=getattr(study, "arms", ()))
         rep = ScanReport(candidates=len(found), new=0)
         for c in found:
             occ: dict[str, list[tuple[int, int]]] = {}

@@ -5,9 +5,11 @@ What is proposed, with its category:
 * ``speaker``      every speaker label that is not an interviewer role (``Interviewer``,
                    ``Q`` ...: the study's ``interviewer_speakers`` and the usual roles)
 * ``participant``, ``place`` or the attribute's name: the values of the identifying
-                   attributes (``participant`` and ``neighbourhood``, and any the codebook lists
-                   under ``study: identifying:``), wherever they occur (also when nowhere in the
-                   text: exports carry attributes)
+                   attributes (``participant``, ``neighbourhood``, ``pair`` and other names of
+                   places, schools and people; any the codebook lists under ``study:
+                   identifying:``; and any other attribute of the design whose value reads as
+                   a proper name), wherever they occur (also when nowhere in the text: exports
+                   carry attributes)
 * the categories of the details already in the key (names known to the study: found or added
                    before, and not rejected), found again wherever they occur
 * ``name`` / ``person`` / ``place``: capitalised words that are not at a sentence start and
@@ -39,7 +41,15 @@ from fieldcode.errors import InvalidInput
 from fieldcode.privacy.replace import fold, occurrences
 
 DEFAULT_IDENTIFYING = ("participant", "neighbourhood")
-ATTRIBUTE_CATEGORY = {"participant": "participant", "neighbourhood": "place"}
+# attribute names whose values identify by their name alone: always proposed
+ATTRIBUTE_CATEGORY = {"participant": "participant", "neighbourhood": "place", "pair": "place", "city": "place",
+                      "town": "place", "village": "place", "area": "place", "site": "place", "location": "place",
+                      "locality": "place", "ward": "place", "district": "place", "borough": "place",
+                      "county": "place", "region": "place", "estate": "place", "street": "place",
+                      "address": "address", "school": "organisation", "organisation": "organisation",
+                      "organization": "organisation", "employer": "organisation", "workplace": "organisation",
+                      "company": "organisation", "name": "person", "interviewee": "person", "person": "person",
+                      "interviewer": "person", "postcode": "postcode", "email": "email", "phone": "phone"}
 ROLE_LABELS = ("interviewer", "int", "i", "q", "a", "r", "facilitator", "moderator", "researcher", "respondent",
                "participant", "interviewee", "speaker", "unknown")
 COMMON_ZIPF = 5.5          # at or above: a common word, never proposed on its own
@@ -254,13 +264,52 @@ def _spacy_entities(pool: _Pool, docs: Sequence[Document], model: str) -> None:
                 pool.add(ent.text, cat, f"spaCy {model}: {ent.label_} in {d.name}")
 
 
+def _attribute_values(pool: _Pool, docs: Sequence[Document], identifying: Iterable[str], roles: set[str],
+                      arms: Iterable[str]) -> None:
+    """The values of identifying attributes.  An attribute identifies when the codebook lists it
+    (``identifying:``), when its name says so (:data:`ATTRIBUTE_CATEGORY`: participant,
+    neighbourhood, pair, city, school ...), or, for any other attribute of the study design,
+    when its value reads as a proper name: it starts with a capital, is not one of the study's
+    arms, a role label, a date or a number, and is not a common word (the capitalised-word test
+    of the text: Zipf below 5.5 and never written in lower case in the transcripts).  So a
+    matched-pair design's ``pair: Liverpool`` is proposed, ``role: resident`` and ``arm:
+    improving`` are not."""
+    listed = list(dict.fromkeys([*DEFAULT_IDENTIFYING, *identifying]))
+    skip = {fold(a) for a in arms} | roles
+    lower = _lower_words(docs)
+    zipf = _zipf()
+
+    def proper(v: str) -> bool:
+        words = re.findall(r"[^\W\d_]+", v)
+        return v[0].isupper() and fold(v) not in skip and any(
+            w.casefold() not in lower and zipf(w.casefold()) < COMMON_ZIPF for w in words)
+
+    for d in docs:
+        for a, raw in sorted(d.attributes.items()):
+            v = " ".join(str(raw or "").split())
+            if not v:
+                continue
+            if a in listed:               # the codebook's own list names the category (school -> [School 1])
+                cat = ATTRIBUTE_CATEGORY[a] if a in DEFAULT_IDENTIFYING else a
+            elif a in ATTRIBUTE_CATEGORY:
+                if fold(v) in skip:
+                    continue                   # interviewer: Interviewer names a role
+                cat = ATTRIBUTE_CATEGORY[a]
+            elif proper(v):
+                cat = "name"
+            else:
+                continue
+            pool.add(v, cat, f"attribute {a} of {d.name}")
+
+
 def scan(docs: Sequence[Document], *, interviewer_labels: Iterable[str] = (), identifying: Iterable[str] = (),
-         known: Iterable[tuple[str, str]] = (), spacy_model: str | None = None) -> list[Candidate]:
+         known: Iterable[tuple[str, str]] = (), spacy_model: str | None = None,
+         arms: Iterable[str] = ()) -> list[Candidate]:
     """Every candidate in ``docs``, with every place it occurs, ordered by category and text.
 
     ``interviewer_labels``: speaker labels that name a role, not a person; ``identifying``:
-    attribute names beyond participant and neighbourhood; ``known``: (text, category) already
-    in the key and not rejected."""
+    attribute names the codebook lists beyond the known ones; ``arms``: the study's arms (their
+    values never identify); ``known``: (text, category) already in the key and not rejected."""
     pool = _Pool()
     roles = {fold(x) for x in interviewer_labels} | set(ROLE_LABELS)
     for d in docs:
@@ -268,12 +317,7 @@ def scan(docs: Sequence[Document], *, interviewer_labels: Iterable[str] = (), id
             sp = " ".join((t.speaker or "").split())
             if sp and fold(sp) not in roles:
                 pool.add(sp, "speaker", f"speaker label in {d.name}")
-    attrs = list(dict.fromkeys([*DEFAULT_IDENTIFYING, *identifying]))
-    for d in docs:
-        for a in attrs:
-            v = (d.attributes.get(a) or "").strip()
-            if v:
-                pool.add(v, ATTRIBUTE_CATEGORY.get(a, a), f"attribute {a} of {d.name}")
+    _attribute_values(pool, docs, identifying, roles, arms)
     for text, cat in known:
         pool.add(text, cat, "already in the key")
     for d in docs:
