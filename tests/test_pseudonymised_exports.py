@@ -413,3 +413,38 @@ def test_tables_name_no_place(study, tmp_path, kind, monkeypatch):
     res = _run(study, *[a.format(out=out) for a in args], "--pseudonymise")
     assert res.exit_code != 0 and "was not written" in res.output and "Leeds" not in res.output
     assert list(out.iterdir()) == []
+
+
+# --- the REFI-QDA codebook (.qdc): its examples quote transcripts -----------------------------
+
+def test_qdc_codebook_names_no_one(study, tmp_path):
+    """A code's example (and definition) can quote a transcript: the codebook export replaces
+    them, writes its log, and the plain export still names them (so the check can fail)."""
+    from test_refi_cli import XSD
+
+    cb = study / "codebook.yaml"
+    text = cb.read_text(encoding="utf-8")
+    old = 'example: "It was the head at the primary who got everyone round one table and said right, what are we doing about this."'
+    assert old in text
+    cb.write_text(text.replace(old, 'example: "It was Pat Quinlan who got the Fernbank forum going, not Leeds council."'),
+                  encoding="utf-8")
+    from fieldcode.project import Project
+    from fieldcode.study.settings import Settings
+
+    Project.open(study, coder="ana", settings=Settings()).close()   # a write records the edited codebook
+    schemas = ["--schemas", str(XSD)] if XSD.is_dir() else []
+    out = tmp_path / "out"
+    out.mkdir()
+    res = _run(study, "export", "qdc", "-o", str(out / "plain.qdc"), *schemas)
+    assert res.exit_code == 0, res.output
+    assert names_in((out / "plain.qdc").read_text(encoding="utf-8")) == {"Pat Quinlan", "Pat", "Fernbank", "Leeds"}
+    res = _run(study, "export", "qdc", "-o", str(out / "book.qdc"), "--pseudonymise", *schemas)
+    assert res.exit_code == 0, res.output
+    xml = (out / "book.qdc").read_text(encoding="utf-8")
+    assert names_in(xml) == set()
+    assert "It was [Person A] who got the [Place B] forum going, not [Place G] council." in html.unescape(xml)
+    rows = list(csv.DictReader(io.StringIO(log_of(out / "book.qdc").read_text(encoding="utf-8"))))
+    assert sorted((r["item"], r["category"], r["pseudonym"]) for r in rows) == [
+        ("code leadership", "person", "[Person A]"), ("code leadership", "place", "[Place B]"),
+        ("code leadership", "place", "[Place G]")]
+    assert sorted(p.name for p in out.iterdir()) == ["book.qdc", "book.qdc.anonymisation-log.csv", "plain.qdc"]

@@ -100,6 +100,7 @@ def export_qdc(
     ctx: typer.Context,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="The .qdc file (default: codebook.qdc in the project folder).")] = None,
     schemas: SchemasOpt = None,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help="Replace every accepted identifying detail (see 'fieldcode pseudonyms') in the code names, definitions and examples (an example often quotes a transcript); an anonymisation log (OUTPUT.anonymisation-log.csv, never the original) goes beside it. Nothing is written if the codebook would still name an accepted original.")] = False,
 ) -> None:
     """Write the codebook alone as a REFI-QDA codebook (.qdc): hierarchy, colours and
     definitions (use-when, not-when and example ride in the description).
@@ -108,6 +109,12 @@ def export_qdc(
     """
     p = state(ctx).project(write=False)
     snap = refi_write.snapshot_of(p.store, p.study.name or p.root.name)
+    pz = None
+    if pseudonymise:
+        from fieldcode.privacy.exporting import Pseudonymiser
+
+        pz = Pseudonymiser.for_study(p.root).for_command(ctx)
+        snap = pz.codebook(snap)
     data = refi_write.codebook_xml(snap)
     xsd = _schema(schemas, "Codebook.xsd")
     if xsd:
@@ -115,7 +122,12 @@ def export_qdc(
         if problems:
             raise InvalidInput("the export does not validate against Codebook.xsd (nothing written):\n" + "\n".join(problems[:20]))
     output = output or p.root / "codebook.qdc"
-    _write(output, data)
+    if pz:
+        _write(pz.stage(output), data)
+        for extra in pz.publish([pz.stage(output)])[1:]:
+            out.print(f"wrote {escape(extra)}")
+    else:
+        _write(output, data)
     out.print(f"wrote {escape(output)}: {len(snap.codes)} codes" + (" (validated)" if xsd else ""))
 
 

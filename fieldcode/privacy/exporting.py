@@ -216,6 +216,13 @@ class Pseudonymiser:
             codings=[moved(c, "coding") for c in snap.codings], memos=[moved(m, "memo") for m in snap.memos],
             study={k: self.field(v, item="study", field=k) for k, v in snap.study.items()})
 
+    def codebook(self, snap):  # noqa: ANN001, ANN201
+        """A REFI-QDA ``Snapshot`` for a codebook (``.qdc``): every text of every code replaced
+        (names, definitions, use-when, not-when and the example, which often quotes a transcript
+        and can name a person or a street) and the project's name."""
+        return dataclasses.replace(snap, name=self.field(snap.name, item="project", field="name"),
+                                   codes=[self._row(c, item=f"code {c.get('key', '')}") for c in snap.codes])
+
     def _row(self, row: dict, *, interview: str = "", item: str = "", skip: Sequence[str] = ()) -> dict:
         return {k: (v if k in skip or k == "uid" else self.field(v, interview=interview, item=item, field=k))
                 for k, v in row.items()}
