@@ -180,6 +180,7 @@ def agreement_cmd(
     resamples: ResamplesOpt = 1000,
     seed: SeedOpt = 1,
     format: Annotated[str, typer.Option("--format", help="table (the terminal) or csv (to standard output).")] = "table",
+    independent: Annotated[bool, typer.Option("--independent", help="Only codings made blind and before their coder's first hand-in of the interview (independent passes); says how many it left out.")] = False,
 ) -> None:
     """Intercoder agreement per code and overall: observed agreement, positive (specific)
     agreement, Cohen's kappa for each pair of coders and Krippendorff's alpha (nominal, any
@@ -211,6 +212,10 @@ def agreement_cmd(
         raise InvalidInput(f"--format must be table or csv, not '{format}'")
     if coefficients not in ("basic", "all"):
         raise InvalidInput(f"--coefficients must be basic or all, not '{coefficients}'")
+    if independent:   # fieldcode.protocol.independent: the store's reads keep only independent codings
+        from fieldcode.protocol.independent import only_independent
+
+        err.print(escape(only_independent(_project(ctx, write=False), split_list(coders), parse_filters(role, where))))
     _p, res = _compute(ctx, level=level, unit=unit, coders=coders, codes=codes, role=role, where=where,
                        include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded,
                        ci=ci, resamples=resamples, seed=seed)
@@ -390,13 +395,22 @@ def merge_cmd(
     skipped; a coding the other copy changed or removed, and this one did not, takes the other
     copy's state; one changed in both copies is reported as a conflict and left as it is here.
     All or nothing; running it twice changes nothing; the other copy is never written to.
+    Pseudonym decisions come across too, into the database and this copy's key (the other
+    copy's pseudonyms.key.yaml is read when it is in the folder named): when two reviewers
+    decided one detail apart, accepted wins over rejected and the newer of two pseudonyms wins,
+    each reported.
 
     Example: fieldcode merge ../laptop-ben/study --dry-run
     """
+    from fieldcode.privacy import merging as pn_merging
     from fieldcode.team.merge import merge
 
     p = _project(ctx)
+    pn_merging.check_other_key(other)
     plan = merge(p.store, other, dry_run=dry_run, workdir=p.root / ".fieldcode")
+    # pseudonym decisions: into this database and this copy's key file (fieldcode.privacy.merging)
+    pn = pn_merging.merge_decisions(p.store, p.root, plan.pn_decisions, other=other,
+                                    coder=p.coder or "merge", dry_run=dry_run)
     head = "would merge" if dry_run else "merged"
     lines = plan.summary()
     out.print(f"{head} {escape(lines[0])}")
@@ -408,6 +422,15 @@ def merge_cmd(
         err.print(f"codebook: {escape(n)}")
     for n in plan.conflicts:
         err.print(f"[red]conflict:[/] {escape(n)}")
+    for ln in pn.summary():
+        out.print(escape(ln))
+    for n in pn.conflicts:
+        err.print(f"[red]pseudonym conflict:[/] {escape(n)}")
+    if pn.unknown:
+        err.print(f"[yellow]pseudonyms:[/] {len(pn.unknown)} decision(s) of the other copy name details this key "
+                  "does not have (added by hand there, or its key was made apart): they are in the database; merge "
+                  "again with the other copy's pseudonyms.key.yaml beside its fieldcode.db, or run 'fieldcode "
+                  "pseudonyms scan' (a detail it finds takes the decision)")
     if dry_run:
         out.print("dry run: nothing was changed")
 

@@ -91,12 +91,18 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _commit(store, key: Key, coder: str, decisions: list[tuple[str, dict]]) -> None:
+def commit(store, key: Key, coder: str, decisions: list[tuple[str, dict]], *,
+           carried: Sequence[pstore.Decision] = ()) -> None:
+    """Write ``coder``'s decision events (and another copy's ``carried`` ones, with their own
+    coder and time) and the key together: if either fails, neither changes."""
     old = key.path.read_bytes() if key.path.exists() else None
     saved = False
     try:
         with store.transaction():
-            pstore.log_decisions(store, coder, decisions)
+            if carried:                 # first: this copy's settling of them follows them in the log
+                pstore.carry_decisions(store, carried)
+            if decisions:
+                pstore.log_decisions(store, coder, decisions)
             keymod.save(key)
             saved = True
     except BaseException:
@@ -116,6 +122,7 @@ def scan_study(store, root: Path, study, coder: str, *, spacy_model: str | None 
     with keymod.locked(root):
         key = keymod.load(root, create=True)
         known = [(e.original, e.category) for e in key.entries.values() if e.state != "rejected"]
+        logged = pstore.last_by_entry(pstore.q_decisions(store))
         found = scan(docs, interviewer_labels=study.interviewer_speakers,
                      identifying=getattr(study, "identifying", ()), known=known, spacy_model=spacy_model,
                      arms=getattr(study, "arms", ()))
@@ -127,16 +134,30 @@ def scan_study(store, root: Path, study, coder: str, *, spacy_model: str | None 
             ident = key.entry_id(c.text)
             entry = key.entries.get(ident)
             if entry is None:
-                key.entries[ident] = Entry(ident, c.text, c.category, evidence=list(c.evidence), occurrences=occ)
+                entry = key.entries[ident] = Entry(ident, c.text, c.category, evidence=list(c.evidence),
+                                                   occurrences=occ)
                 rep.new += 1
+                if (d := logged.get(ident)) is not None:    # decided in another copy, carried by merge
+                    _take(key, entry, d)
             else:
                 entry.occurrences = occ
                 entry.evidence = list(dict.fromkeys([*entry.evidence, *c.evidence]))[:6]
             rep.by_category[c.category] += 1
         rep.open = sum(1 for e in key.entries.values() if e.state == "open")
-        _commit(store, key, coder, [("pn-scan", {"candidates": rep.candidates, "new": rep.new,
+        commit(store, key, coder, [("pn-scan", {"candidates": rep.candidates, "new": rep.new,
                                                  "by_category": dict(rep.by_category)})])
     return rep
+
+
+def _take(key: Key, entry: Entry, d: pstore.Decision) -> None:
+    """Give a new entry a decision logged for its id (in another copy, carried by a merge)."""
+    entry.state = pstore.state_of(d)
+    entry.category = str(d.detail.get("category") or entry.category)
+    p = d.detail.get("pseudonym") if entry.state == "accepted" else None
+    if p and any(e.pseudonym == p and e.id != entry.id for e in key.entries.values()):
+        p = next_pseudonym(key, entry.category)       # one pseudonym never stands for two details
+    entry.pseudonym, entry.by = p, d.coder
+    entry.at = d.at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _clean(text: str, what: str) -> str:
@@ -177,7 +198,7 @@ def accept(store, root: Path, coder: str, refs: Sequence[str] = (), *, all_open:
             p = as_text or e.pseudonym or _default_pseudonym(key, e)
             _check_pseudonym(key, p, e)
             e.state, e.pseudonym, e.by, e.at = "accepted", p, coder, at
-        _commit(store, key, coder, [("pn-accept", {"entry": e.id, "category": e.category, "pseudonym": e.pseudonym})
+        commit(store, key, coder, [("pn-accept", {"entry": e.id, "category": e.category, "pseudonym": e.pseudonym})
                                     for e in entries])
     return entries
 
@@ -192,7 +213,7 @@ def reject(store, root: Path, coder: str, refs: Sequence[str]) -> list[Entry]:
         at = _now()
         for e in entries:
             e.state, e.pseudonym, e.by, e.at = "rejected", None, coder, at
-        _commit(store, key, coder, [("pn-reject", {"entry": e.id, "category": e.category}) for e in entries])
+        commit(store, key, coder, [("pn-reject", {"entry": e.id, "category": e.category}) for e in entries])
     return entries
 
 
@@ -222,7 +243,7 @@ def add(store, root: Path, coder: str, text: str, *, category: str = "name", as_
         p = as_text or (e.pseudonym if e.state == "accepted" else None) or _default_pseudonym(key, e)
         _check_pseudonym(key, p, e)
         e.state, e.pseudonym, e.by, e.at = "accepted", p, coder, _now()
-        _commit(store, key, coder, [("pn-add", {"entry": e.id, "category": e.category, "pseudonym": p})])
+        commit(store, key, coder, [("pn-add", {"entry": e.id, "category": e.category, "pseudonym": p})])
     return e
 
 

@@ -9,11 +9,13 @@ Why events and no table of their own: the key file (``pseudonyms.key.yaml``) alr
 current state of every entry beside its original, which exports need anyway; the database
 keeps the audit trail (who decided what, when; two coders' decisions both kept), which is what
 the event log is for, and it needs no schema change.  Actions: ``pn-scan``, ``pn-accept``,
-``pn-reject``, ``pn-add`` (``event.action`` holds 16 characters).
+``pn-reject``, ``pn-add``, and ``pn-merge`` (a merge settling two copies' conflicting decisions,
+or relabelling a clashing pseudonym; ``detail`` has the state kept) (``event.action`` holds 16
+characters).
 
 ``merge`` carries them with :func:`carry_decisions` (another copy's decisions that this copy
-lacks, matched on time, coder, action and detail, so carrying twice adds nothing).  The key
-files must be merged apart (their entries match by id only between copies of one key).
+lacks, matched on time, coder, action and detail, so carrying twice adds nothing);
+``fieldcode.privacy.merging`` applies them to the key file.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from sqlalchemy import select
 
 from fieldcode.store.models import Event
 
-ACTIONS = ("pn-scan", "pn-accept", "pn-reject", "pn-add")
+ACTIONS = ("pn-scan", "pn-accept", "pn-reject", "pn-add", "pn-merge")
+DECIDING = ("pn-accept", "pn-reject", "pn-add", "pn-merge")     # those that set an entry's state
 
 
 @dataclass(frozen=True)
@@ -83,3 +86,21 @@ def carry_decisions(store, theirs: Iterable[Decision]) -> int:
             s.add(Event(at=d.at, coder=d.coder, action=d.action, state="final",
                         detail=json.dumps(d.detail, sort_keys=True)))
     return len(new)
+
+
+def state_of(d: Decision) -> str:
+    """The state a deciding event leaves its entry in: accepted or rejected."""
+    if d.action == "pn-reject":
+        return "rejected"
+    if d.action == "pn-merge":
+        return str(d.detail.get("state") or "accepted")
+    return "accepted"
+
+
+def last_by_entry(decisions: Iterable[Decision]) -> dict[str, Decision]:
+    """Each key entry's last deciding event (by time; the log's order breaks ties)."""
+    out: dict[str, Decision] = {}
+    for d in sorted((d for d in decisions if d.action in DECIDING and d.detail.get("entry")),
+                    key=lambda d: _naive(d.at)):
+        out[d.detail["entry"]] = d
+    return out
