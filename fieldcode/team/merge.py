@@ -25,9 +25,6 @@ merge, which copies events as they are).  For each coding the other copy knows:
 * both copies changed it since their common history -> a **conflict**, reported and left alone
   for the user.
 
-**The coding protocol's steps** (hand-ins, reopenings, unblindings, order seeds: events with a
-uid of their own and no coding, ``fieldcode.store.protocol``) are copied when this copy lacks them.
-
 **Pseudonym decisions** (events naming a key entry by id) are read from the other copy into
 ``MergePlan.pn_decisions``; ``fieldcode.privacy.merging`` carries them into this database and
 key file (the rule for two reviewers' conflicting decisions is there).
@@ -70,8 +67,7 @@ from pathlib import Path
 from fieldcode.errors import Conflict, DamagedDatabase, InvalidInput, NewerDatabase, NotFieldcodeDatabase
 from fieldcode.study.settings import check_coder
 from fieldcode.store import Store, apply_merge, migrations, q_merge_view, sqlite_url
-from fieldcode.store.merge import PROTOCOL_FIELDS, here_state, integrity_problems, lineage_key
-from fieldcode.store.protocol import PROTOCOL_ACTIONS
+from fieldcode.store.merge import here_state, integrity_problems
 from fieldcode.store.pseudonyms import q_decisions
 from fieldcode.study.folder import DB_FILE
 
@@ -103,7 +99,6 @@ class MergePlan:
     # uid -> this copy's coding as the plan saw it, for those it updates or removes (checked at write)
     here_states: dict[str, dict] = field(default_factory=dict)
     replanned: list[str] = field(default_factory=list)    # why an earlier plan was not written
-    lineage: list[dict] = field(default_factory=list)     # the other copy's code merges / splits to record
     # the other copy's pseudonym decisions (events naming key entries by id, never an original):
     # carried into this database and key by fieldcode.privacy.merging, which the command calls
     pn_decisions: list = field(default_factory=list)
@@ -111,7 +106,7 @@ class MergePlan:
     @property
     def changes(self) -> int:
         return (len(self.inserts) + len(self.updates) + len(self.removals) + len(self.memo_inserts)
-                + len(self.memo_updates) + len(self.memo_deletes) + len(self.lineage))
+                + len(self.memo_updates) + len(self.memo_deletes))
 
     def count(self, coder: str, what: str) -> None:
         self.by_coder.setdefault(coder, {"added": 0, "changed": 0, "removed": 0})[what] += 1
@@ -287,8 +282,7 @@ def _content(d: dict | None, codes: dict, ivmap: dict | None = None) -> tuple | 
     if d is None:
         return None
     iv = d["interview_id"] if ivmap is None else ivmap.get(d["interview_id"])
-    return (d["coder"], codes[d["code_id"]][0], iv, d["start"], d["end"], d["memo"],
-            *(d.get(k) for k in PROTOCOL_FIELDS))
+    return (d["coder"], codes[d["code_id"]][0], iv, d["start"], d["end"], d["memo"])
 
 
 def _translate(snapshot: str | None, ivmap: dict, codemap: dict) -> str | None:
@@ -376,15 +370,12 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
         if o is not None and (o["interview_id"] not in ivmap or o["code_id"] not in codemap):
             continue                                   # reported above, per interview / code
         o_c = None if o is None else (o["coder"], T["codes"][o["code_id"]][0], ivmap[o["interview_id"]],
-                                      o["start"], o["end"], o["memo"], *(o.get(k) for k in PROTOCOL_FIELDS))
+                                      o["start"], o["end"], o["memo"])
         l_c = _content(l_row, H["codes"])
         if o_c == l_c:
             if o is not None:
                 plan.skipped += 1
-            # a coding's history, or the coding protocol's steps (a uid of their own, no coding)
-            carried = l_row is not None or (o is None and bool(o_events) and all(
-                ev["action"] in PROTOCOL_ACTIONS for ev in o_events))
-            plan.events += _copies(new_o, uid, ivmap, codemap, source) if carried else []
+            plan.events += _copies(new_o, uid, ivmap, codemap, source) if l_row is not None else []
             continue
         if not new_o:
             if l_row is not None or new_l:
@@ -421,8 +412,6 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
                               f"its {n} coding(s) from that copy. To remove it here too: 'fieldcode interviews "
                               f"remove {name} --with-codings' (restorable with 'fieldcode interviews restore')")
     _plan_memos(plan, H, T, ivmap, codemap)
-    known = {lineage_key(d) for d in H["lineage"]}   # code merges and splits travel too
-    plan.lineage = [d for d in T["lineage"] if lineage_key(d) not in known]
     plan.pn_decisions = q_decisions(there)
     return plan
 
@@ -536,7 +525,7 @@ def merge(here: Store, other: Path, *, dry_run: bool = False, workdir: Path | No
                     apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals,
                                 events=plan.events, memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates,
                                 memo_deletes=plan.memo_deletes, text_shas=plan.text_shas,
-                                here_states=plan.here_states, lineage=plan.lineage)
+                                here_states=plan.here_states)
                     return plan
                 except Conflict as exc:      # a re-import or a coder got in between: nothing was written
                     if attempt == MERGE_ATTEMPTS:
