@@ -93,7 +93,7 @@ class Project:
                 project.recovered = ["an earlier REFI-QDA import was interrupted (its journal "
                                      f"{REFI_JOURNAL} is in the study folder); the next command that writes "
                                      "finishes or clears it"]
-        project.sync = store.sync_codebook(project.codebook, write=write)
+        project.sync = store.sync_codebook(project.codebook, write=write, by=who)
         # Counts must follow the turn settings and interviewer labels in force.  A command that
         # writes stores the new marks (and says so); one that only reads never writes: it computes
         # them in memory (the store's turn queries apply them) and says the stored ones are out of date.
@@ -279,7 +279,7 @@ class Project:
         edit, cb = plan
         cbedit.commit(edit)
         self.codebook = cb
-        self.sync = self.store.sync_codebook(cb)
+        self.sync = self.store.sync_codebook(cb, by=self.coder)
 
     def add_code(self, name: str, *, key: str | None = None, parent: str | None = None,
                  colour: str | None = None, definition: str = "", hotkey: str | None = None) -> CodeDef:
@@ -352,7 +352,7 @@ class Project:
         storemod.rekey_code(self.store, c.key, new_key, by=who, on_commit=lambda: cbedit.commit(edit),
                             on_abort=lambda: cbedit.restore(edit))
         self.codebook = cb
-        self.sync = self.store.sync_codebook(cb)
+        self.sync = self.store.sync_codebook(cb, by=self.coder)
         return cb.by_key()[new_key]
 
     def merge_codes(self, source: str, target: str) -> tuple[CodeDef, int]:
@@ -366,10 +366,10 @@ class Project:
         moved = storemod.merge_codes(self.store, src.key, tgt.key, by=who, on_commit=lambda: cbedit.commit(edit),
                                     on_abort=lambda: cbedit.restore(edit))
         self.codebook = cb
-        self.sync = self.store.sync_codebook(cb)
+        self.sync = self.store.sync_codebook(cb, by=self.coder)
         return cb.by_key()[tgt.key], moved
 
     def reload_codebook(self) -> SyncReport:
         self.codebook = cbmod.load(self.root / CODEBOOK)
-        self.sync = self.store.sync_codebook(self.codebook)
+        self.sync = self.store.sync_codebook(self.codebook, by=self.coder)
         return self.sync

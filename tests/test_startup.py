@@ -45,7 +45,9 @@ def test_init_and_codebook_check_load_no_database_layer(tmp_path) -> None:
     assert sorted(loaded_by("init", str(tmp_path / "s"))) == base  # not even the YAML parser
     # a file named on the command line is parsed (ruamel.yaml), the project's own codebook is
     # read from the validated cache once a command has opened the project
-    assert sorted(loaded_by("codebook", "check", str(tmp_path / "s" / "codebook.yaml"))) == base + ["ruamel.yaml"]
+    # (the codebook group's commands live in cli.project and cli.recheck: history, diff)
+    group = sorted(base + ["fieldcode.cli.recheck"])
+    assert sorted(loaded_by("codebook", "check", str(tmp_path / "s" / "codebook.yaml"))) == group + ["ruamel.yaml"]
     assert "ruamel.yaml" in loaded_by("-C", str(tmp_path / "s"), "codebook", "check")  # no cache yet
     assert loaded_by("-C", str(tmp_path / "s"), "codebook", "sync") != []               # opens it: writes the cache
     # with a database beside it the check reads it (does this edit retire codes that have
@@ -54,7 +56,7 @@ def test_init_and_codebook_check_load_no_database_layer(tmp_path) -> None:
     assert "fieldcode.store" in with_db
     assert not {"spacy", "pandas", "textual"} & set(with_db)
     (tmp_path / "s" / "fieldcode.db").unlink()
-    assert sorted(loaded_by("-C", str(tmp_path / "s"), "codebook", "check")) == base
+    assert sorted(loaded_by("-C", str(tmp_path / "s"), "codebook", "check")) == group
 
 
 def test_commands_without_nlp_never_import_spacy(tmp_path) -> None:

@@ -52,7 +52,7 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "--sentence N and --turn N take."),
     ("search", ("fieldcode.cli.search",),
      "Find passages across the study, keyword-in-context, with hits counted by pair x arm."),
-    ("codebook", ("fieldcode.cli.project",), "Check and show codebook.yaml."),
+    ("codebook", ("fieldcode.cli.project", "fieldcode.cli.recheck"), "Check and show codebook.yaml."),
     ("code", ("fieldcode.cli.coding",),
      "Open the coding screen (fieldcode code [INTERVIEW]), or add, list, change and remove codings."),
     ("export", ("fieldcode.cli.analysis", "fieldcode.cli.exchange", "fieldcode.cli.agreement"),
@@ -71,10 +71,13 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("pseudonyms", ("fieldcode.cli.pseudonyms",),
      "Find identifying details in the transcripts (names, places, ages, dates, addresses, ...), review "
      "them and keep their pseudonyms in a key file apart from the database."),
+    ("recheck", ("fieldcode.cli.recheck",),
+     "List the codings made under an older definition of their code (the re-check queue), and keep, recode "
+     "or remove them."),
 )
 MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
 # every command module, in the order fieldcode.cli imports them (the order of each group's listing)
 ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.interviews", "fieldcode.cli.coding", "fieldcode.cli.analysis",
                                 "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.saturation", "fieldcode.cli.codes",
                                 "fieldcode.cli.show", "fieldcode.cli.turns", "fieldcode.cli.search", "fieldcode.cli.learn",
-                                "fieldcode.cli.pseudonyms")
+                                "fieldcode.cli.pseudonyms", "fieldcode.cli.recheck")

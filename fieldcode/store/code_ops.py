@@ -22,6 +22,7 @@ from sqlmodel import Session
 from fieldcode.errors import Conflict, InvalidInput, NotFound
 from fieldcode.store.models import Code, Coding, CodebookVersion, Event, Interview, Memo, utcnow
 from fieldcode.store.record import coding_snapshot
+from fieldcode.store.pins import record_lineage
 
 
 def codebook_stamp(store) -> int:
@@ -81,6 +82,7 @@ def merge_codes(store, source: str, target: str, *, by: str, on_commit=None, on_
             s.exec(update(Code).where(Code.parent_id == src.id).values(parent_id=tgt.id))
             src.retired_at = now
             src.hotkey = None
+            record_lineage(s, "merge", src.key, tgt.key, by)   # its codings keep their pins: re-checked
             abort = _file_change(s, on_commit, on_abort)
     except BaseException:
         if abort is not None:

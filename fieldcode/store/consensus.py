@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from fieldcode import text as textmod
 from fieldcode.errors import InvalidInput
-from fieldcode.store.models import Coding, Event, Interview
+from fieldcode.store.models import Code, Coding, Event, Interview
+from fieldcode.store.pins import pins_for
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 from fieldcode.store.record import coding_snapshot
 
@@ -59,7 +60,8 @@ def write_consensus(store, *, coder: str, rows: Sequence[dict], decision: dict,
                 raise InvalidInput(f"consensus coding [{r['start']}, {r['end']}) does not fit its interview")
             q = iv.text[r["start"]:r["end"]]
             row = Coding(interview_id=iv.id, code_id=r["code_id"], coder=coder, start=r["start"], end=r["end"],
-                         memo=r.get("memo") or "", quote_prefix=q[:QP], quote_sha256=textmod.sha256(q))
+                         memo=r.get("memo") or "", quote_prefix=q[:QP], quote_sha256=textmod.sha256(q),
+                         **pins_for(s, s.get(Code, r["code_id"])))   # decided under the definitions now
             s.add(row)
             s.flush()
             s.add(Event(coder=coder, action="consensus", coding_id=row.id, coding_uid=row.uid,

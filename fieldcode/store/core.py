@@ -42,6 +42,7 @@ from fieldcode.store.models import (
 from fieldcode.store.engine import make_engine
 from fieldcode.store.reanchor import Reanchor
 from fieldcode.store.record import CodingRecord
+from fieldcode.store.recheck import RecheckRecord
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def bulk_insert(conn: Connection, model, columns: tuple[str, ...], rows: list[tu
     conn.exec_driver_sql(sql, rows)
 
 
-class Store(CodingRecord):
+class Store(CodingRecord, RecheckRecord):
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
@@ -192,14 +193,15 @@ class Store(CodingRecord):
         with self.read() as s:
             return s.exec(select(CodebookVersion.hash).order_by(CodebookVersion.id.desc()).limit(1)).scalars().first()
 
-    def sync_codebook(self, cb: Codebook, *, write: bool = True) -> SyncReport:
+    def sync_codebook(self, cb: Codebook, *, write: bool = True, by: str | None = None) -> SyncReport:
         """Make the code table match codebook.yaml: add new codes, update names and fields
         (keys are stable, so a renamed code keeps its codings), retire codes no longer in the
         file (never delete), record the codebook version hash.
 
         Only a read when the database already recorded this codebook.  With ``write=False``
         (read-only commands) nothing is written: a changed codebook is reported as
-        ``pending`` and the codes stay as last recorded."""
+        ``pending`` and the codes stay as last recorded.  ``by``: the coder whose command
+        records it (``fieldcode codebook history`` shows who)."""
         rep = SyncReport(version_hash=cb.hash)
         recorded = self.recorded_codebook_hash()
         if recorded == cb.hash:
@@ -250,7 +252,8 @@ class Store(CodingRecord):
             last = s.exec(select(CodebookVersion).order_by(CodebookVersion.id.desc()).limit(1)).scalars().first()
             if last is None or last.hash != cb.hash:
                 s.add(CodebookVersion(hash=cb.hash, n_codes=len(cb.codes),
-                                      yaml_text=cb.path.read_text(encoding="utf-8") if cb.path.exists() else ""))
+                                      yaml_text=cb.path.read_text(encoding="utf-8") if cb.path.exists() else "",
+                                      synced_by=by))
                 rep.new_version = True
         return rep
 

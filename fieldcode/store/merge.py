@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict
-from fieldcode.store.models import Code, Coding, Event, Interview, Memo, MemoDeletion
+from fieldcode.store.models import Code, CodeLineage, Coding, Event, Interview, Memo, MemoDeletion
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
 
 _CODE = Code.__table__
@@ -49,20 +49,29 @@ def q_merge_view(store) -> dict:
     """Everything a merge compares, as plain data: interviews (id -> (name, sha256)), codes
     (id -> (key, name)), codings (uid -> dict), events by coding uid (uid -> [dict], in log
     order), memos on interviews, passages and codes (uid -> dict) and memo deletions (uid ->
-    dict: author, deleted_at), with times as naive ISO strings."""
+    dict: author, deleted_at) and code lineage (a list of dicts: kind, from_key, to_key, by, at,
+    codebook_hash), with times as naive ISO strings.  A coding's dict carries its pins
+    (codebook_hash, definition_hash) and blind, which travel with it."""
     c, e, m = _CODING.c, Event.__table__.c, _MEMO.c
     out: dict = {"interviews": {}, "codes": {}, "codings": {}, "events": defaultdict(list), "memos": {},
-                 "memo_deletions": {}}
+                 "memo_deletions": {}, "lineage": []}
     with store.engine.connect() as conn:
         for iid, name, sha in conn.execute(select(_IV.c.id, _IV.c.name, _IV.c.sha256)):
             out["interviews"][iid] = (name, sha)
         for cid, key, name in conn.execute(select(_CODE.c.id, _CODE.c.key, _CODE.c.name)):
             out["codes"][cid] = (key, name)
         for r in conn.execute(select(c.id, c.uid, c.interview_id, c.code_id, c.coder, c.start, c.end, c.memo,
-                                     c.created_at, c.updated_at)):
+                                     c.created_at, c.updated_at, c.codebook_hash, c.definition_hash, c.blind)):
             out["codings"][r.uid] = {"id": r.id, "uid": r.uid, "interview_id": r.interview_id, "code_id": r.code_id,
                                      "coder": r.coder, "start": r.start, "end": r.end, "memo": r.memo,
-                                     "created_at": _naive_iso(r.created_at), "updated_at": _naive_iso(r.updated_at)}
+                                     "created_at": _naive_iso(r.created_at), "updated_at": _naive_iso(r.updated_at),
+                                     "codebook_hash": r.codebook_hash, "definition_hash": r.definition_hash,
+                                     "blind": None if r.blind is None else bool(r.blind)}
+        lin = CodeLineage.__table__.c
+        for r in conn.execute(select(lin.kind, lin.from_key, lin.to_key, lin.by, lin.at, lin.codebook_hash)
+                              .order_by(lin.id)):
+            out["lineage"].append({"kind": r.kind, "from_key": r.from_key, "to_key": r.to_key, "by": r.by,
+                                   "at": _naive_iso(r.at), "codebook_hash": r.codebook_hash})
         for r in conn.execute(select(e.id, e.at, e.coder, e.action, e.coding_uid, e.interview_id, e.before, e.after,
                                      e.detail).where(e.coding_uid.is_not(None)).order_by(e.id)):
             out["events"][r.coding_uid].append(
@@ -95,7 +104,7 @@ def integrity_problems(store, limit: int = 5) -> list[str]:
 def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], removals: Sequence[str],
                 events: Sequence[dict], memo_inserts: Sequence[dict] = (), memo_updates: Sequence[dict] = (),
                 memo_deletes: Sequence[dict] = (), text_shas: Mapping[int, str] | None = None,
-                here_states: Mapping[str, dict] | None = None) -> None:
+                here_states: Mapping[str, dict] | None = None, lineage: Sequence[dict] = ()) -> None:
     """Write a merge in ONE transaction (all or nothing).
 
     * ``inserts``: coding dicts (uid, interview_id, code_id, coder, start, end, memo, created_at,
@@ -115,7 +124,12 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
       :class:`TextChanged`, nothing written.
     * ``here_states``: uid -> the state (:data:`HERE_FIELDS`) this copy's coding had when the
       plan was made, for the codings it updates or removes; a coding changed here since
-      (another coder's write, a re-anchoring) refuses the merge with :class:`Conflict`."""
+      (another coder's write, a re-anchoring) refuses the merge with :class:`Conflict`.
+    * ``lineage``: the other copy's code merges and splits this copy lacks (``q_merge_view``'s
+      dicts), recorded here with their own time and author.
+
+    Every coding keeps its pins (codebook_hash, definition_hash) and blind as the other copy
+    has them: where they are absent from a dict they are unknown (NULL), never this copy's."""
     with store.write() as s:
         _lock_touched(store, s, inserts, updates, removals, memo_inserts, memo_updates, memo_deletes, text_shas)
         _check_here(s, here_states or {}, [d["uid"] for d in updates] + list(removals))
@@ -135,13 +149,16 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
                 raise Conflict(f"coding {d['uid']} appeared here while merging; nothing was merged, run it again")
             s.add(Coding(uid=d["uid"], interview_id=d["interview_id"], code_id=d["code_id"], coder=d["coder"],
                          start=d["start"], end=d["end"], memo=d["memo"], **quote_fields(d),
-                         created_at=_utc(d["created_at"]), updated_at=_utc(d["updated_at"])))
+                         created_at=_utc(d["created_at"]), updated_at=_utc(d["updated_at"]),
+                         **{k: d.get(k) for k in PROTOCOL_FIELDS}))
         for d in updates:
             row = s.exec(select(Coding).where(Coding.uid == d["uid"])).scalars().first()
             if row is None:
                 raise Conflict(f"coding {d['uid']} was removed here while merging; nothing was merged, run it again")
             for k in ("interview_id", "code_id", "start", "end", "memo"):
                 setattr(row, k, d[k])
+            for k in PROTOCOL_FIELDS:
+                setattr(row, k, d.get(k))
             for k, v in quote_fields(d).items():
                 setattr(row, k, v)
             row.updated_at = _utc(d["updated_at"])
@@ -155,6 +172,9 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
                         coding_id=ids.get(ev["coding_uid"]), coding_uid=ev["coding_uid"],
                         interview_id=ev["interview_id"], before=ev["before"], after=ev["after"],
                         detail=ev["detail"], state="final"))
+        for d in lineage:
+            s.add(CodeLineage(kind=d["kind"], from_key=d["from_key"], to_key=d["to_key"], by=d["by"],
+                              at=_utc(d["at"]), codebook_hash=d.get("codebook_hash")))
         for d in memo_inserts:
             if s.exec(select(Memo.id).where(Memo.uid == d["uid"])).first() is not None:
                 raise Conflict(f"memo {d['uid']} appeared here while merging; nothing was merged, run it again")
@@ -172,7 +192,13 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
             s.merge(MemoDeletion(uid=d["uid"], author=d["author"], deleted_at=_utc(d["deleted_at"])))
 
 
-HERE_FIELDS = ("interview_id", "code_id", "coder", "start", "end", "memo")
+HERE_FIELDS = ("interview_id", "code_id", "coder", "start", "end", "memo", "codebook_hash", "definition_hash")
+PROTOCOL_FIELDS = ("codebook_hash", "definition_hash", "blind")   # travel with a coding
+
+
+def lineage_key(d: dict) -> tuple:
+    """What makes two copies' lineage rows the same one."""
+    return (d["kind"], d["from_key"], d["to_key"], d["at"])
 
 
 def here_state(d: dict) -> dict:

@@ -41,11 +41,13 @@ from fieldcode.errors import Conflict, InvalidInput, NotFound, TextChanged
 from fieldcode.store.memo import move_passage_memos
 from fieldcode.store.duplicates import duplicate_groups, duplicate_of, refuse_duplicate
 from fieldcode.store.models import Code, Coding, Event, Interview, TextChange, new_uid, utcnow
+from fieldcode.store.pins import pins_for
 from fieldcode.store.reanchor import Reanchor
 
 QUOTE_PREFIX_LEN = 80
 CHANGE_ACTIONS = ("add", "remove", "update")
 SNAPSHOT_FIELDS = ("interview_id", "code_id", "coder", "start", "end", "memo")
+PIN_FIELDS = ("codebook_hash", "definition_hash")   # compared by undo/redo when a snapshot has them
 UNDO_RETRIES = 5
 
 
@@ -57,6 +59,7 @@ def coding_snapshot(c: Coding, text_sha256: str) -> dict:
         "start": c.start, "end": c.end, "quote_prefix": c.quote_prefix,
         "quote_sha256": c.quote_sha256, "memo": c.memo, "text_sha256": text_sha256,
         "created_at": c.created_at.isoformat(), "updated_at": c.updated_at.isoformat(),
+        "codebook_hash": c.codebook_hash, "definition_hash": c.definition_hash, "blind": c.blind,
     }
 
 
@@ -230,10 +233,14 @@ class CodingRecord:
                     continue
                 quote = iv.text[r["start"]:r["end"]]
                 now = utcnow()
+                # pins: the row's own (another copy's), a coder's new coding's now, else unknown
+                pins = ({k: r.get(k) for k in PIN_FIELDS} if "definition_hash" in r
+                        else pins_for(s, c) if action == "add" else {})
                 row = Coding(uid=uid, interview_id=iv.id, code_id=c.id, coder=r["coder"], start=r["start"],
                              end=r["end"], quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
                              memo=clean_memo(r.get("memo")), created_at=r.get("created_at") or now,
-                             updated_at=r.get("updated_at") or r.get("created_at") or now)
+                             updated_at=r.get("updated_at") or r.get("created_at") or now,
+                             blind=r.get("blind"), **pins)
                 s.add(row)
                 s.flush()
                 sha = shas.setdefault(iv.id, iv.sha256)
@@ -257,7 +264,7 @@ class CodingRecord:
         now = utcnow()
         row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
                      quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
-                     memo=clean_memo(memo), created_at=now, updated_at=now)
+                     memo=clean_memo(memo), created_at=now, updated_at=now, **pins_for(s, c))
         s.add(row)
         s.flush()
         self._log(s, coder, "add", row, None, coding_snapshot(row, iv.sha256), detail=detail)
@@ -270,7 +277,7 @@ class CodingRecord:
 
     def update_coding(self, coding_id: int, coder: str, *, code: str | int | None = None,
                       start: int | None = None, end: int | None = None, memo: str | None = None,
-                      expect_sha: str | None = None) -> Coding:
+                      expect_sha: str | None = None, detail: dict | None = None) -> Coding:
         """Change one of ``coder``'s codings.  New offsets count in the interview's current
         text; with ``expect_sha`` the change is refused (:class:`TextChanged`) if the interview
         was re-imported since the caller read that version."""
@@ -284,6 +291,9 @@ class CodingRecord:
                 if c.retired_at is not None:
                     raise InvalidInput(f"code '{c.key}' is retired; add it back to codebook.yaml to use it")
                 _require_codable(c)
+                if c.id != row.code_id:   # a new judgement: made under the code's definition now
+                    for k, v in pins_for(s, c).items():
+                        setattr(row, k, v)
                 row.code_id = c.id
             if start is not None or end is not None:
                 st = row.start if start is None else start
@@ -300,17 +310,18 @@ class CodingRecord:
                 return row
             row.updated_at = utcnow()
             s.flush()
-            self._log(s, coder, "update", row, before, coding_snapshot(row, sha))
+            self._log(s, coder, "update", row, before, coding_snapshot(row, sha), detail=detail)
             return row
 
-    def remove_coding(self, coding_id: int, coder: str, *, expect_sha: str | None = None) -> Coding:
+    def remove_coding(self, coding_id: int, coder: str, *, expect_sha: str | None = None,
+                      detail: dict | None = None) -> Coding:
         with self.write() as s:
             iv = self._lock_coding(s, coding_id, expect_sha)
             row = self._own(s, coding_id, coder)
             before = coding_snapshot(row, iv.sha256)
             s.delete(row)
             s.flush()
-            self._log(s, coder, "remove", row, before, None)
+            self._log(s, coder, "remove", row, before, None, detail=detail)
             return row
 
     def _lock_coding(self, s: Session, coding_id: int, expect_sha: str | None) -> Interview:
@@ -417,6 +428,8 @@ class CodingRecord:
             raise Conflict(f"cannot {what}: its interview or code no longer exists. Nothing was changed.")
         quote = iv.text[make_d["start"]:make_d["end"]]
         fields = {k: make_d[k] for k in SNAPSHOT_FIELDS}
+        if row is None or "definition_hash" in make_d:   # a snapshot from before pins: unknown
+            fields.update({k: make_d.get(k) for k in (*PIN_FIELDS, "blind")})
         fields.update(quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
                       updated_at=datetime.fromisoformat(make_d["updated_at"]))
         if row is None:
@@ -431,7 +444,8 @@ class CodingRecord:
     def _matches(row: Coding | None, snap: dict | None) -> bool:
         if snap is None or row is None:
             return snap is None and row is None
-        return all(getattr(row, k) == snap[k] for k in SNAPSHOT_FIELDS)
+        return (all(getattr(row, k) == snap[k] for k in SNAPSHOT_FIELDS)
+                and all(getattr(row, k) == snap[k] for k in PIN_FIELDS if k in snap))
 
     def _current_version(self, s: Session, ev: Event, snapshot: str | None, iv_sha: str | None,
                          what: str) -> dict | None:

@@ -67,7 +67,7 @@ from pathlib import Path
 from fieldcode.errors import Conflict, DamagedDatabase, InvalidInput, NewerDatabase, NotFieldcodeDatabase
 from fieldcode.study.settings import check_coder
 from fieldcode.store import Store, apply_merge, migrations, q_merge_view, sqlite_url
-from fieldcode.store.merge import here_state, integrity_problems
+from fieldcode.store.merge import PROTOCOL_FIELDS, here_state, integrity_problems, lineage_key
 from fieldcode.store.pseudonyms import q_decisions
 from fieldcode.study.folder import DB_FILE
 
@@ -99,6 +99,7 @@ class MergePlan:
     # uid -> this copy's coding as the plan saw it, for those it updates or removes (checked at write)
     here_states: dict[str, dict] = field(default_factory=dict)
     replanned: list[str] = field(default_factory=list)    # why an earlier plan was not written
+    lineage: list[dict] = field(default_factory=list)     # the other copy's code merges / splits to record
     # the other copy's pseudonym decisions (events naming key entries by id, never an original):
     # carried into this database and key by fieldcode.privacy.merging, which the command calls
     pn_decisions: list = field(default_factory=list)
@@ -106,7 +107,7 @@ class MergePlan:
     @property
     def changes(self) -> int:
         return (len(self.inserts) + len(self.updates) + len(self.removals) + len(self.memo_inserts)
-                + len(self.memo_updates) + len(self.memo_deletes))
+                + len(self.memo_updates) + len(self.memo_deletes) + len(self.lineage))
 
     def count(self, coder: str, what: str) -> None:
         self.by_coder.setdefault(coder, {"added": 0, "changed": 0, "removed": 0})[what] += 1
@@ -282,7 +283,8 @@ def _content(d: dict | None, codes: dict, ivmap: dict | None = None) -> tuple | 
     if d is None:
         return None
     iv = d["interview_id"] if ivmap is None else ivmap.get(d["interview_id"])
-    return (d["coder"], codes[d["code_id"]][0], iv, d["start"], d["end"], d["memo"])
+    return (d["coder"], codes[d["code_id"]][0], iv, d["start"], d["end"], d["memo"],
+            *(d.get(k) for k in PROTOCOL_FIELDS))
 
 
 def _translate(snapshot: str | None, ivmap: dict, codemap: dict) -> str | None:
@@ -370,7 +372,7 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
         if o is not None and (o["interview_id"] not in ivmap or o["code_id"] not in codemap):
             continue                                   # reported above, per interview / code
         o_c = None if o is None else (o["coder"], T["codes"][o["code_id"]][0], ivmap[o["interview_id"]],
-                                      o["start"], o["end"], o["memo"])
+                                      o["start"], o["end"], o["memo"], *(o.get(k) for k in PROTOCOL_FIELDS))
         l_c = _content(l_row, H["codes"])
         if o_c == l_c:
             if o is not None:
@@ -412,6 +414,8 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
                               f"its {n} coding(s) from that copy. To remove it here too: 'fieldcode interviews "
                               f"remove {name} --with-codings' (restorable with 'fieldcode interviews restore')")
     _plan_memos(plan, H, T, ivmap, codemap)
+    known = {lineage_key(d) for d in H["lineage"]}   # code merges and splits travel too
+    plan.lineage = [d for d in T["lineage"] if lineage_key(d) not in known]
     plan.pn_decisions = q_decisions(there)
     return plan
 
@@ -525,7 +529,7 @@ def merge(here: Store, other: Path, *, dry_run: bool = False, workdir: Path | No
                     apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals,
                                 events=plan.events, memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates,
                                 memo_deletes=plan.memo_deletes, text_shas=plan.text_shas,
-                                here_states=plan.here_states)
+                                here_states=plan.here_states, lineage=plan.lineage)
                     return plan
                 except Conflict as exc:      # a re-import or a coder got in between: nothing was written
                     if attempt == MERGE_ATTEMPTS:

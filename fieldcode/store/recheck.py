@@ -1,0 +1,90 @@
+"""A coder's decisions on their re-check queue (``fieldcode.store.pins``): a coding made under a
+definition of its code that has changed since is **kept** under the new definition, **recoded**
+or **removed**.  Mixed into ``Store`` (it uses the coding record's lock, ownership check and
+event log), so each decision is one committed transaction with its event, undone and redone
+like any other change of the coder's:
+
+* keep: an ``update`` event whose snapshots differ only in the pins (``before`` has the old
+  definition's, ``after`` the current one's); its undo puts the coding back in the queue;
+* recode: an ``update`` event (the code changes, and with it the pins);
+* remove: a ``remove`` event.
+
+Each event's ``detail`` says ``{"recheck": "keep" | "recode" | "remove", "code": key,
+"from_definition": hash, "to_definition": hash}``, so the audit trail shows which changes were
+re-check decisions.  A coding not in the queue (pins unknown, or already current) is refused:
+there is nothing to decide.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from fieldcode.errors import Conflict, InvalidInput
+from fieldcode.store.models import Code, Coding
+from fieldcode.store.pins import pins_for
+from fieldcode.store.record import coding_snapshot
+from fieldcode.study.codebook_history import code_definition_hash
+
+
+def _queued(s: Session, row: Coding) -> tuple[Code, str]:
+    """The coding's code and its definition hash now; refused when the coding is not queued."""
+    code = s.get(Code, row.code_id)
+    now = code_definition_hash(code)
+    if row.definition_hash is None:
+        raise InvalidInput(f"coding #{row.id} has no recorded definition (made before fieldcode recorded "
+                           "them), so it is not in the re-check queue; 'fieldcode recheck' lists the queue")
+    if row.definition_hash == now:
+        raise Conflict(f"coding #{row.id} is already under the current definition of '{code.key}'; "
+                       "nothing to re-check")
+    return code, now
+
+
+class RecheckRecord:
+    """Re-check decisions, mixed into ``Store`` beside ``CodingRecord``."""
+
+    def recheck_keep(self, coding_id: int, coder: str) -> Coding:
+        """Keep one of ``coder``'s queued codings under its code's current definition."""
+        with self.write() as s:
+            iv = self._lock_coding(s, coding_id, None)
+            row = self._own(s, coding_id, coder)
+            code, now = _queued(s, row)
+            before = coding_snapshot(row, iv.sha256)
+            for k, v in pins_for(s, code).items():
+                setattr(row, k, v)
+            s.flush()
+            self._log(s, coder, "update", row, before, coding_snapshot(row, iv.sha256),
+                      detail={"recheck": "keep", "code": code.key, "from_definition": before["definition_hash"],
+                              "to_definition": now})
+            return row
+
+    def recheck_recode(self, coding_id: int, coder: str, code: str | int) -> Coding:
+        """Recode one of ``coder``'s queued codings (to another code, or to the same one, which
+        then counts as coded again under its definition now)."""
+        with self.read() as s:
+            row = self._own(s, coding_id, coder)
+            old, now = _queued(s, row)
+            target = self.code_in(s, code)
+            before_def = row.definition_hash
+        detail = {"recheck": "recode", "code": old.key, "to_code": target.key, "from_definition": before_def,
+                  "to_definition": now}
+        if target.id == old.id:
+            with self.write() as s:   # the same code: a keep, recorded as a recode decision
+                iv = self._lock_coding(s, coding_id, None)
+                row = self._own(s, coding_id, coder)
+                _queued(s, row)
+                before = coding_snapshot(row, iv.sha256)
+                for k, v in pins_for(s, target).items():
+                    setattr(row, k, v)
+                s.flush()
+                self._log(s, coder, "update", row, before, coding_snapshot(row, iv.sha256), detail=detail)
+                return row
+        return self.update_coding(coding_id, coder, code=target.id, detail=detail)
+
+    def recheck_remove(self, coding_id: int, coder: str) -> Coding:
+        """Remove one of ``coder``'s queued codings: it is no instance of the code as now defined."""
+        with self.read() as s:
+            row = self._own(s, coding_id, coder)
+            code, now = _queued(s, row)
+            detail = {"recheck": "remove", "code": code.key, "from_definition": row.definition_hash,
+                      "to_definition": now}
+        return self.remove_coding(coding_id, coder, detail=detail)
