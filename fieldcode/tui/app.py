@@ -78,6 +78,8 @@ class FieldcodeApp(App):
                 id="command_palette"),
         Binding("ctrl+c", "help_quit", "", show=False, id="help_quit"),
         Binding("a", "analysis", "Analysis", id="analysis"),
+        Binding("P", "pseudonyms", "Pseudonyms", id="pseudonyms"),
+        Binding("I", "mark_identifying", "Mark identifying", show=False, id="mark_identifying"),
     ]
 
     def __init__(self, project, interview: str | int | None = None) -> None:  # noqa: ANN001
@@ -151,6 +153,20 @@ class FieldcodeApp(App):
         from fieldcode.tui.analysis_screen import push_analysis
 
         push_analysis(self)
+
+    def action_pseudonyms(self) -> None:
+        """P: review the pseudonym key (fieldcode.tui.pseudonyms) from the coding screen."""
+        from fieldcode.tui.pseudonyms import open_pseudonyms
+
+        if (screen := _coding_screen(self)) is not None and self.screen is screen:
+            open_pseudonyms(self, screen)
+
+    def action_mark_identifying(self) -> None:
+        """I: mark the transcript's selection as identifying, wherever it occurs."""
+        from fieldcode.tui.pseudonyms import mark_selection
+
+        if (screen := _coding_screen(self)) is not None and self.screen is screen:
+            mark_selection(self, screen)
 
     def get_system_commands(self, screen):  # noqa: ANN001, ANN201
         yield from super().get_system_commands(screen)
