@@ -19,7 +19,7 @@ codes all stay visible whatever the text colours do.
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections.abc import Sequence
 
 from rich.segment import Segment
@@ -159,6 +159,13 @@ class Stripes(Widget):
         self._n = 0
         self._more = False
         self.layouts = 0            # how many layouts were computed (tests: once per change)
+        self._wrap_key: tuple | None = None
+        self._wraps: list = []
+        self._starts: list[int] = []
+        self._laid: dict[int, tuple] = {}   # what each laid-out coding was laid out as
+        self._memo_sig: tuple | None = None
+        self._laid_sig: tuple | None = None  # the shape and wrapping the lanes were laid out for
+        self._legend_key: tuple | None = None
 
     def on_mount(self) -> None:
         self.watch(self.transcript, "scroll_y", lambda _v: self.refresh(), init=False)
@@ -195,27 +202,46 @@ class Stripes(Widget):
         self.refresh()
 
     # -- layout (once per change, not per repaint) ---------------------------------------------
+    def _wrapping(self, sig: tuple) -> tuple[list, list[int]] | None:
+        """Each document line's wrap offsets and the screen row it starts on, kept per wrapping."""
+        if self._wrap_key == sig:
+            return self._wraps, self._starts
+        tr = self.transcript
+        wd = tr.wrapped_document
+        try:
+            wraps = [wd.get_offsets(r) for r in range(sig[4])]
+        except (IndexError, ValueError):   # not wrapped yet (before the first resize)
+            return None
+        self._wraps, self._starts, self._wrap_key = wraps, row_starts(wraps), sig
+        return wraps, self._starts
+
     def _layout(self) -> None:
         tr = self.transcript
         # the wrapping (a resize bumps wrap_generation; another text brings another LineMap),
         # then the text's shape
         sig = (getattr(tr, "wrap_generation", 0), tr.wrap_width, id(tr.lines), len(tr.lines),
-               tr.document.line_count)
+               min(len(tr.lines), tr.document.line_count))
         if sig == self._sig:
             return
-        self.layouts += 1
         lines = tr.lines
-        wd = tr.wrapped_document
-        n_lines = min(len(lines), tr.document.line_count)
-        try:
-            wraps = [wd.get_offsets(r) for r in range(n_lines)]
-        except (IndexError, ValueError):   # not wrapped yet (before the first resize)
+        n_lines = sig[4]
+        got = self._wrapping(sig)
+        if got is None:
             return
-        starts = row_starts(wraps)
-        fits = [s for s in self._spans if lines.to_location(s.start)[0] < n_lines
-                and lines.to_location(max(s.start, s.end - 1))[0] < n_lines]
+        wraps, starts = got
+        self.layouts += 1
+        keep = self._keep and self._wrap_sig == sig[:3] and self._laid_sig == sig
         if sig[:3] != self._wrap_sig:          # a re-wrap: every coding's rows anew
             self._row_cache, self._wrap_sig = {}, sig[:3]
+        self._keep = False
+        if keep and self._add_only(lines, wraps, starts):
+            self._sig = self._laid_sig = sig
+            return
+        if n_lines >= len(lines):             # the whole text is wrapped: every coding fits
+            fits = self._spans
+        else:
+            fits = [s for s in self._spans if lines.to_location(s.start)[0] < n_lines
+                    and lines.to_location(max(s.start, s.end - 1))[0] < n_lines]
         cache = self._row_cache
         rows = {}
         for s in fits:
@@ -223,9 +249,7 @@ class Stripes(Widget):
             if got is None:
                 got = cache[(s.start, s.end)] = screen_rows(lines, wraps, starts, s)
             rows[s.id] = got
-        keep = self._keep and self._sig is not None and self._sig[:3] == sig[:3]
         self._lanes = add_lanes(self._lanes, rows) if keep else assign_lanes(rows)
-        self._keep = False
         self._rows = rows
         self._n = min(MAX_LANES, max(self._lanes.values(), default=-1) + 1)
         by_row: dict[int, list[tuple[int, str, str]]] = {}
@@ -236,8 +260,7 @@ class Stripes(Widget):
             if lane >= self._n or lane >= MAX_LANES:
                 over.update(range(a, b + 1))
                 continue
-            mark = (lane, MINE if s.coder == self._me else self._marks.get(s.coder, "?"),
-                    self._colours.get(s.code_id, "#888888"))
+            mark = (lane, self._mark(s), self._colours.get(s.code_id, "#888888"))
             for y in range(a, b + 1):
                 by_row.setdefault(y, []).append(mark)
         for y in over:
@@ -250,6 +273,52 @@ class Stripes(Widget):
         self._memo_rows = memo_rows
         self._more = bool(over)
         self._sig = sig
+        self._laid_sig = sig
+        self._laid = {s.id: (s.start, s.end, s.code_id, s.coder, bool(s.memo)) for s in fits}
+        self._memo_sig = self._memo_key()
+
+    def _mark(self, s: Span) -> str:
+        return MINE if s.coder == self._me else self._marks.get(s.coder, "?")
+
+    def _add_only(self, lines: LineMap, wraps: list, starts: list[int]) -> bool:
+        """After codings were only added (same wrapping, every earlier coding unchanged and no
+        row past the lanes): lay out just the new ones, each in the lowest lane no coding on its
+        rows uses, as :func:`add_lanes` would.  False when that does not apply (then the caller
+        lays everything out)."""
+        if self._more or self._memo_sig != self._memo_key():
+            return False
+        old = self._rows
+        new = [s for s in self._spans if s.id not in old]
+        if len(self._spans) - len(new) != len(old) or not new or len(lines) != len(wraps):
+            return False
+        if any(self._laid.get(s.id) != (s.start, s.end, s.code_id, s.coder, bool(s.memo))
+               for s in self._spans if s.id in old):
+            return False
+        added: dict[int, tuple[Rows, int]] = {}
+        for s in sorted(new, key=lambda x: (x.start, -x.end, x.id)):
+            a, b = self._row_cache.get((s.start, s.end)) or screen_rows(lines, wraps, starts, s)
+            busy = {m[0] for y in range(a, b + 1) for m in self._by_row.get(y, ())}
+            busy.update(lane for r, lane in added.values() if r[0] <= b and r[1] >= a)
+            lane = next(i for i in range(len(busy) + 1) if i not in busy)
+            if lane >= MAX_LANES:
+                return False
+            added[s.id] = ((a, b), lane)
+        for s in new:
+            (a, b), lane = added[s.id]
+            self._row_cache[(s.start, s.end)] = (a, b)
+            self._rows[s.id] = (a, b)
+            self._lanes[s.id] = lane
+            mark = (lane, self._mark(s), self._colours.get(s.code_id, "#888888"))
+            for y in range(a, b + 1):
+                insort(self._by_row.setdefault(y, []), mark)
+            if s.memo:
+                self._memo_rows.add(a)
+            self._laid[s.id] = (s.start, s.end, s.code_id, s.coder, bool(s.memo))
+            self._n = max(self._n, lane + 1)
+        return True
+
+    def _memo_key(self) -> tuple:
+        return (tuple(self._memos), self._me, tuple(sorted(self._marks.items())), tuple(sorted(self._colours.items())))
 
     def _fit_width(self) -> None:
         self._layout()
@@ -261,8 +330,16 @@ class Stripes(Widget):
     def _update_legend(self) -> None:
         if not self.is_mounted:
             return
-        for legend in self.screen.query(StripeLegend):
+        # unchanged after most codings: updating it anyway costs a layout of the whole screen
+        key = (frozenset(s.coder for s in self._spans), self._me, tuple(sorted(self._marks.items())),
+               bool(self._memo_rows), self._more)
+        legends = list(self.screen.query(StripeLegend))
+        if key == self._legend_key and all(getattr(lg, "_shown_key", None) == key for lg in legends):
+            return
+        self._legend_key = key
+        for legend in legends:
             legend.update(legend_text(self._spans, self._me, self._marks, bool(self._memo_rows), self._more))
+            legend._shown_key = key
 
     # -- reading -------------------------------------------------------------------------------
     @property

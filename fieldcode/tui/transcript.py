@@ -17,7 +17,7 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import TextArea
-from textual.widgets.text_area import Selection
+from textual.widgets.text_area import Selection, WrappedDocument
 
 from fieldcode.study.palette import BACKGROUND, contrast
 from fieldcode.tui.textmap import LineMap, Run, Span, blend, paint_lines
@@ -77,6 +77,29 @@ MOVE_KEYS: list[tuple[str, str, str, str]] = [
 ]
 
 
+class CountedWraps(WrappedDocument):
+    """TextArea's wrapped document with its height kept between re-wraps.  TextArea asks for the
+    height on every painted line, and WrappedDocument sums it over every document line each
+    time: on a 50,000-word transcript that sum was most of a repaint after a coding.  The
+    offsets change only in ``wrap`` and ``wrap_range``, which forget the kept height."""
+
+    _height: int | None = None
+
+    def wrap(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self._height = None
+        super().wrap(*args, **kwargs)
+
+    def wrap_range(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        self._height = None
+        return super().wrap_range(*args, **kwargs)
+
+    @property
+    def height(self) -> int:
+        if self._height is None:
+            self._height = WrappedDocument.height.fget(self)
+        return self._height
+
+
 class Transcript(TextArea, inherit_bindings=False):
     """Read-only transcript with coded spans painted in their code's colour."""
 
@@ -124,6 +147,17 @@ class Transcript(TextArea, inherit_bindings=False):
 
     def on_resize(self) -> None:
         self.wrap_generation += 1
+
+    # TextArea assigns a new WrappedDocument whenever a text is loaded: each one keeps its height.
+    @property
+    def wrapped_document(self) -> WrappedDocument:
+        return self._wrapped
+
+    @wrapped_document.setter
+    def wrapped_document(self, wrapped: WrappedDocument) -> None:
+        if type(wrapped) is WrappedDocument:
+            wrapped.__class__ = CountedWraps
+        self._wrapped = wrapped
 
     # -- data pushed down by the screen ---------------------------------------------------------
     def show_text(self, text: str, turns: Sequence[tuple[int, int, int, str, bool]]) -> None:
