@@ -92,12 +92,13 @@ class PseudonymScreen(Screen[tuple[int, int, int] | None]):
 
     def on_mount(self) -> None:
         t = self.query_one(DataTable)
-        t.add_column("category", width=12, key="category")
-        t.add_column("detail", width=24, key="detail")
-        t.add_column("×", width=4, key="times")
+        wide = self.app.size.width >= 120
+        t.add_column("category", width=12 if wide else 11, key="category")
+        t.add_column("detail", width=40 if wide else 21, key="detail")
+        t.add_column("×", width=4 if wide else 3, key="times")
         t.add_column("state", width=8, key="state")
-        t.add_column("pseudonym", width=18, key="pseudonym")
-        t.add_column("by", width=8, key="by")
+        t.add_column("pseudonym", width=24 if wide else 16, key="pseudonym")
+        t.add_column("by", width=12 if wide else 6, key="by")
         self.reload()
         t.focus()
 
@@ -131,7 +132,7 @@ class PseudonymScreen(Screen[tuple[int, int, int] | None]):
         n = {s: sum(1 for e in every if e.state == s) for s in ("open", "accepted", "rejected")}
         self.query_one("#pn-progress", Static).update(Text(
             f"Pseudonyms · {n['open']} open · {n['accepted']} accepted · {n['rejected']} rejected · showing "
-            f"{self.filter} ({len(self.entries)}) · key: {review.keymod.KEY_FILE}"))
+            f"{self.filter} ({len(self.entries)})"))
         if self.entries:
             table.move_cursor(row=max(0, min(row, len(self.entries) - 1)))
         self.occurrence = 0
