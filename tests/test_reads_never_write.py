@@ -35,11 +35,11 @@ WRITERS = {
     "codes rekey", "suggest search", "suggest keywords", "suggest accept", "suggest reject", "suggest run",
     "suggest train", "interviews rename", "interviews remove", "interviews restore", "turns set", "turns clear",
     "memo add", "memo edit", "memo remove", "pseudonyms scan", "pseudonyms accept", "pseudonyms reject",
-    "pseudonyms add",
+    "pseudonyms add", "framework set", "framework delete",
 }
 NO_DATABASE = {"settings", "codebook check", "codebook show"}   # they never open the database
 SLOW = {"suggest evaluate"}   # cross-validation takes seconds: run after one of the two changes
-MAY_REFUSE = {"pseudonyms list"}   # needs a key file the bundled study has not got: refuses, clearly
+MAY_REFUSE = {"pseudonyms list", "framework history"}   # needs a key file the bundled study has not got: refuses, clearly
 SCREENS = {"open", "review", "code", "code open", "suggest review"}
 
 
@@ -57,6 +57,7 @@ def read_commands(out: Path) -> dict[str, list[str]]:
         "suggest list": [], "suggest evaluate": [],
         "interviews": [], "turns list": [iv], "saturation": [],
         "pseudonyms list": [],
+        "framework list": [], "framework history": [iv, "place"], "export framework": ["-o", str(out / "fw.xlsx")],
     }
 
 

@@ -88,7 +88,7 @@ def test_only_the_invoked_commands_module_is_imported() -> None:
     assert cli_modules("crosstab", "--help") == sorted(INFRA + ["fieldcode.cli.analysis"])
     assert cli_modules("--coder", "ana", "-C", "x", "agreement", "--help") == sorted(INFRA + ["fieldcode.cli.agreement"])
     assert cli_modules("export", "--help") == sorted(INFRA + ["fieldcode.cli.agreement", "fieldcode.cli.analysis",
-                                                              "fieldcode.cli.exchange"])
+                                                              "fieldcode.cli.exchange", "fieldcode.cli.framework"])
 
 
 def test_command_table_matches_the_app() -> None:

@@ -55,7 +55,7 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("codebook", ("fieldcode.cli.project", "fieldcode.cli.recheck"), "Check and show codebook.yaml."),
     ("code", ("fieldcode.cli.coding",),
      "Open the coding screen (fieldcode code [INTERVIEW]), or add, list, change and remove codings."),
-    ("export", ("fieldcode.cli.analysis", "fieldcode.cli.exchange", "fieldcode.cli.agreement"),
+    ("export", ("fieldcode.cli.analysis", "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.framework"),
      "Write counts, coded segments or a quote matrix to files for the write-up."),
     ("codes", ("fieldcode.cli.codes",),
      "Create, rename, recolour, move, merge and re-key codes (codebook.yaml is edited for you)."),
@@ -68,6 +68,9 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("turns", ("fieldcode.cli.turns",),
      "List an interview's speaker turns and who speaks each, and correct a single turn's role "
      "(interviewer or participant)."),
+    ("framework", ("fieldcode.cli.framework",),
+     "Write, list and delete framework-matrix summaries: each coder's short summary of an interview under a "
+     "theme, citing the coded passages it rests on, and the cell's consensus summary."),
     ("pseudonyms", ("fieldcode.cli.pseudonyms",),
      "Find identifying details in the transcripts (names, places, ages, dates, addresses, ...), review "
      "them and keep their pseudonyms in a key file apart from the database."),
@@ -79,5 +82,5 @@ MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
 # every command module, in the order fieldcode.cli imports them (the order of each group's listing)
 ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.interviews", "fieldcode.cli.coding", "fieldcode.cli.analysis",
                                 "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.saturation", "fieldcode.cli.codes",
-                                "fieldcode.cli.show", "fieldcode.cli.turns", "fieldcode.cli.search", "fieldcode.cli.learn",
+                                "fieldcode.cli.show", "fieldcode.cli.turns", "fieldcode.cli.framework", "fieldcode.cli.search", "fieldcode.cli.learn",
                                 "fieldcode.cli.pseudonyms", "fieldcode.cli.recheck")

@@ -78,6 +78,7 @@ class FieldcodeApp(App):
                 id="command_palette"),
         Binding("ctrl+c", "help_quit", "", show=False, id="help_quit"),
         Binding("a", "analysis", "Analysis", id="analysis"),
+        Binding("F", "framework", "Framework", id="framework"),
         Binding("P", "pseudonyms", "Pseudonyms", id="pseudonyms"),
         Binding("I", "mark_identifying", "Mark identifying", show=False, id="mark_identifying"),
     ]
@@ -167,6 +168,11 @@ class FieldcodeApp(App):
 
         if (screen := _coding_screen(self)) is not None and self.screen is screen:
             mark_selection(self, screen)
+
+    def action_framework(self) -> None:
+        from fieldcode.tui.framework import push_framework
+
+        push_framework(self)
 
     def get_system_commands(self, screen):  # noqa: ANN001, ANN201
         yield from super().get_system_commands(screen)
