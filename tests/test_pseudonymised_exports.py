@@ -323,12 +323,24 @@ def test_refused_without_an_accepted_detail(bundled_coded, tmp_path):
 
 
 def test_time_to_pseudonymise_the_bundled_exports(study, tmp_path):
-    """Measured and printed (no timed assertion): the four exports of the bundled study."""
+    """Measured and printed: each export of the bundled study with and without --pseudonymise
+    (best of three, in process), and what pseudonymising adds.  The issue asks under a second;
+    the assertion leaves room for a loaded machine (the exports alone take longer than that)."""
+    added = {}
     for kind in KINDS:
-        t0 = time.perf_counter()
-        res, _ = export(study, kind, tmp_path / kind, "--pseudonymise")
-        assert res.exit_code == 0, res.output
-        print(f"pseudonymised export {kind}: {time.perf_counter() - t0:.3f} s")
+        best = {}
+        for flag in ((), ("--pseudonymise",)):
+            times = []
+            for i in range(3):
+                t0 = time.perf_counter()
+                res, _ = export(study, kind, tmp_path / f"{kind}{len(flag)}{i}", *flag)
+                times.append(time.perf_counter() - t0)
+                assert res.exit_code == 0, res.output
+            best[bool(flag)] = min(times)
+        added[kind] = best[True] - best[False]
+        print(f"export {kind}: {best[False]:.3f} s plain, {best[True]:.3f} s pseudonymised (+{added[kind]:.3f} s)")
+    print(f"pseudonymising all four exports adds {sum(added.values()):.3f} s")
+    assert all(v < 1.0 for v in added.values()), added
 
 
 # --- both database back ends: a small study worked by hand ------------------------------------
