@@ -294,8 +294,25 @@ def summary_history(store, uid: str) -> list[dict]:  # noqa: ANN001
 
 # --- merge ------------------------------------------------------------------------------------------
 
-def q_summary_merge_view(store, iso) -> dict:  # noqa: ANN001
-    """Summaries (uid -> dict, times as ``iso(t)``) and summary deletions (uid -> dict) of a copy."""
+def _iso(t) -> str:  # noqa: ANN001
+    """A time as naive UTC ISO text (microseconds), the same from SQLite and PostgreSQL."""
+    from datetime import timezone
+
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc)
+    return t.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def _parse(iso: str) -> datetime:
+    from datetime import timezone
+
+    return datetime.fromisoformat(iso).replace(tzinfo=timezone.utc)
+
+
+def q_summary_merge_view(store) -> dict:  # noqa: ANN001
+    """Summaries (uid -> dict, times as naive UTC ISO text) and summary deletions (uid -> dict)
+    of a copy."""
+    iso = _iso
     out: dict = {"summaries": {}, "deletions": {}}
     with store.read() as s:
         for r in s.exec(select(FrameworkSummary)).scalars():
@@ -309,12 +326,13 @@ def q_summary_merge_view(store, iso) -> dict:  # noqa: ANN001
 
 
 def write_summary_merge(s: Session, *, inserts: Sequence[dict], updates: Sequence[dict], deletes: Sequence[dict],
-                        parse, source: str) -> None:  # noqa: ANN001
+                        source: str) -> None:
     """Inside a merge's transaction: add the other copy's summaries (``inserts``, in local ids),
     take its newer edits (``updates``: by uid, or by the cell when the same author wrote this
     cell's summary independently in each copy; ``uid`` of the row here in ``here_uid``), and
-    record its deletions (``deletes``), deleting the summary here when it is still here.
-    ``parse``: ISO text -> aware datetime.  Each change is logged (action ``summary``)."""
+    record its deletions (``deletes``), deleting the summary here when it is still here.  Each
+    change is logged (action ``summary``, by the summary's author, ``merged_from`` in detail)."""
+    parse = _parse
     def log(row: FrameworkSummary, before: dict | None, change: str) -> None:
         s.add(Event(coder=row.author, action=ACTION, interview_id=row.interview_id, state="final",
                     before=json.dumps(before, ensure_ascii=False) if before else None,

@@ -20,6 +20,7 @@ from fieldcode import text as textmod
 from fieldcode.errors import Conflict
 from fieldcode.store.models import Code, CodeLineage, Coding, Event, Interview, Memo, MemoDeletion
 from fieldcode.store.record import QUOTE_PREFIX_LEN as QP
+from fieldcode.store.framework import write_summary_merge
 
 _CODE = Code.__table__
 _CODING = Coding.__table__
@@ -104,7 +105,8 @@ def integrity_problems(store, limit: int = 5) -> list[str]:
 def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], removals: Sequence[str],
                 events: Sequence[dict], memo_inserts: Sequence[dict] = (), memo_updates: Sequence[dict] = (),
                 memo_deletes: Sequence[dict] = (), text_shas: Mapping[int, str] | None = None,
-                here_states: Mapping[str, dict] | None = None, lineage: Sequence[dict] = ()) -> None:
+                here_states: Mapping[str, dict] | None = None, lineage: Sequence[dict] = (),
+                summaries: dict | None = None) -> None:
     """Write a merge in ONE transaction (all or nothing).
 
     * ``inserts``: coding dicts (uid, interview_id, code_id, coder, start, end, memo, created_at,
@@ -127,6 +129,8 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
       (another coder's write, a re-anchoring) refuses the merge with :class:`Conflict`.
     * ``lineage``: the other copy's code merges and splits this copy lacks (``q_merge_view``'s
       dicts), recorded here with their own time and author.
+    * ``summaries``: framework summaries to add, update and delete
+      (``fieldcode.team.framework_merge.SummaryPlan.write_args``).
 
     Every coding keeps its pins (codebook_hash, definition_hash) and blind as the other copy
     has them: where they are absent from a dict they are unknown (NULL), never this copy's."""
@@ -190,6 +194,8 @@ def apply_merge(store, *, inserts: Sequence[dict], updates: Sequence[dict], remo
         for d in memo_deletes:
             s.exec(delete(Memo).where(Memo.uid == d["uid"]))
             s.merge(MemoDeletion(uid=d["uid"], author=d["author"], deleted_at=_utc(d["deleted_at"])))
+        if summaries:    # framework summaries (fieldcode.store.framework), in the same transaction
+            write_summary_merge(s, **summaries)
 
 
 HERE_FIELDS = ("interview_id", "code_id", "coder", "start", "end", "memo", "codebook_hash", "definition_hash")

@@ -69,6 +69,7 @@ from fieldcode.study.settings import check_coder
 from fieldcode.store import Store, apply_merge, migrations, q_merge_view, sqlite_url
 from fieldcode.store.merge import PROTOCOL_FIELDS, here_state, integrity_problems, lineage_key
 from fieldcode.store.pseudonyms import q_decisions
+from fieldcode.team.framework_merge import SummaryPlan, plan_summaries
 from fieldcode.study.folder import DB_FILE
 
 CONTENT = ("coder", "code", "interview", "start", "end", "memo")
@@ -103,11 +104,13 @@ class MergePlan:
     # the other copy's pseudonym decisions (events naming key entries by id, never an original):
     # carried into this database and key by fieldcode.privacy.merging, which the command calls
     pn_decisions: list = field(default_factory=list)
+    framework: SummaryPlan | None = None    # framework summaries (fieldcode.team.framework_merge)
 
     @property
     def changes(self) -> int:
         return (len(self.inserts) + len(self.updates) + len(self.removals) + len(self.memo_inserts)
-                + len(self.memo_updates) + len(self.memo_deletes) + len(self.lineage))
+                + len(self.memo_updates) + len(self.memo_deletes) + len(self.lineage)
+                + (self.framework.changes if self.framework else 0))
 
     def count(self, coder: str, what: str) -> None:
         self.by_coder.setdefault(coder, {"added": 0, "changed": 0, "removed": 0})[what] += 1
@@ -124,6 +127,7 @@ class MergePlan:
                          f"{deleting} to delete (deleted there); {self.memos_skipped} already here, "
                          f"{self.memos_kept_deleted} kept deleted (deleted here)")
             lines.extend(f"  {n}" for n in self.memo_notes)
+        lines.extend(self.framework.lines() if self.framework else [])
         lines.extend(f"planned again: {why}" for why in self.replanned)
         return lines
 
@@ -417,6 +421,9 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
     known = {lineage_key(d) for d in H["lineage"]}   # code merges and splits travel too
     plan.lineage = [d for d in T["lineage"] if lineage_key(d) not in known]
     plan.pn_decisions = q_decisions(there)
+    plan.framework = plan_summaries(here, there, ivmap, codemap, source=source,
+                                    names={i: n for i, (n, _s) in H["interviews"].items()},
+                                    keys={c: k for c, (k, _n) in H["codes"].items()})
     return plan
 
 
@@ -529,7 +536,8 @@ def merge(here: Store, other: Path, *, dry_run: bool = False, workdir: Path | No
                     apply_merge(here, inserts=plan.inserts, updates=plan.updates, removals=plan.removals,
                                 events=plan.events, memo_inserts=plan.memo_inserts, memo_updates=plan.memo_updates,
                                 memo_deletes=plan.memo_deletes, text_shas=plan.text_shas,
-                                here_states=plan.here_states, lineage=plan.lineage)
+                                here_states=plan.here_states, lineage=plan.lineage,
+                                summaries=plan.framework.write_args() if plan.framework else None)
                     return plan
                 except Conflict as exc:      # a re-import or a coder got in between: nothing was written
                     if attempt == MERGE_ATTEMPTS:
