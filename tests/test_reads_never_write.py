@@ -56,6 +56,7 @@ def read_commands(out: Path) -> dict[str, list[str]]:
         "export qdc": ["-o", str(out / "s.qdc")], "export agreement": ["-o", str(out / "agr.csv")],
         "suggest list": [], "suggest evaluate": [],
         "interviews": [], "turns list": [iv], "saturation": [],
+        "report": ["-o", str(out / "report"), "--resamples", "20", "--format", "html,md"],   # files only
         "pseudonyms list": [],
         "framework list": [], "framework history": [iv, "place"], "export framework": ["-o", str(out / "fw.xlsx")],
     }

@@ -47,6 +47,8 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("saturation", ("fieldcode.cli.saturation",),
      "Code saturation by Guest, Namey & Chen's (2020) rule, per coder and per arm, with its curve "
      "and a bootstrap over interview orders."),
+    ("report", ("fieldcode.cli.report",),
+     "Write the methods appendix: a self-contained HTML report, its Markdown twin and a Word copy."),
     ("show", ("fieldcode.cli.show",),
      "Print an interview's numbered sentences (or speaker turns) with speaker and text: the numbers that "
      "--sentence N and --turn N take."),
@@ -81,6 +83,6 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
 # every command module, in the order fieldcode.cli imports them (the order of each group's listing)
 ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.interviews", "fieldcode.cli.coding", "fieldcode.cli.analysis",
-                                "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.saturation", "fieldcode.cli.codes",
+                                "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.saturation", "fieldcode.cli.report", "fieldcode.cli.codes",
                                 "fieldcode.cli.show", "fieldcode.cli.turns", "fieldcode.cli.framework", "fieldcode.cli.search", "fieldcode.cli.learn",
                                 "fieldcode.cli.pseudonyms", "fieldcode.cli.recheck")
