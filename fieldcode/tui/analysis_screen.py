@@ -95,6 +95,7 @@ class AnalysisScreen(Screen[Target | None]):
         Binding("f", "cycle_role", "Role", id="analysis.role"),
         Binding("d", "toggle_denominators", "Denom.", id="analysis.denominators"),
         Binding("v", "toggle_view", "Paired", id="analysis.view"),
+        Binding("ctrl+e", "export", "Export", id="analysis.export"),
     ]
 
     def __init__(self, project, options: Options | None = None) -> None:  # noqa: ANN001
@@ -189,6 +190,12 @@ class AnalysisScreen(Screen[Target | None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_export(self) -> None:
+        """What 'fieldcode export counts' (crosstab) or 'export comparison' writes for the options shown."""
+        from fieldcode.tui.exporting import analysis_job, start_export
+
+        start_export(self, analysis_job(self.project, self.options))
 
     # -- computing -----------------------------------------------------------------------------
     def recompute(self) -> None:

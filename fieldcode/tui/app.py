@@ -81,6 +81,7 @@ class FieldcodeApp(App):
         Binding("F", "framework", "Framework", id="framework"),
         Binding("P", "pseudonyms", "Pseudonyms", id="pseudonyms"),
         Binding("I", "mark_identifying", "Mark identifying", show=False, id="mark_identifying"),
+        Binding("A", "agreement", "Agreement", id="agreement", show=False),
     ]
 
     def __init__(self, project, interview: str | int | None = None) -> None:  # noqa: ANN001
@@ -154,6 +155,11 @@ class FieldcodeApp(App):
         from fieldcode.tui.analysis_screen import push_analysis
 
         push_analysis(self)
+
+    def action_agreement(self) -> None:
+        from fieldcode.tui.agreement_panel import push_agreement
+
+        push_agreement(self)
 
     def action_pseudonyms(self) -> None:
         """P: review the pseudonym key (fieldcode.tui.pseudonyms) from the coding screen."""

@@ -75,6 +75,15 @@ GUIDE = [
                       "codings, b the right one's, o both, n neither, f both fitted to the passage; e adjusts "
                       "the span (w, s, t step by word, sentence, turn; → ← its end, shift+← → its start; Enter "
                       "writes). Items an earlier decision covers show as settled; reopening resumes there."),
+    ("Team figures and exports", "A opens the agreement panel: per code, observed and positive agreement, "
+                                 "Cohen's kappa per pair and Krippendorff's alpha, the numbers of 'fieldcode "
+                                 "agreement'; u changes the unit (char, word, sentence, turn, interview), b shows "
+                                 "them by arm with alpha's difference, c compares everyone or one pair, i counts "
+                                 "interviewer turns. ctrl+e there, on the retrieval list (r), the analysis tables "
+                                 "(a) and the memo list (M) writes the files the matching 'fieldcode export' "
+                                 "command writes for what is shown (CSV, XLSX, the JSON sidecar naming that "
+                                 "command); it asks where (default: results/ in the study folder) and never "
+                                 "overwrites without a second Enter."),
     ("Memos", "m writes a memo: on your coding under the cursor, else on the selected passage (coded or "
               "not), else on the interview; with the codebook focused, on the highlighted code. M lists "
               "every memo, filtered by interview, code and coder; Enter opens its passage. Memos are "

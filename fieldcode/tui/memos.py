@@ -54,6 +54,7 @@ class MemoListScreen(Screen[tuple[int, int, int] | None]):
         Binding("o", "cycle_coder", "Coder", id="memos.coder"),
         Binding("e", "edit", "Edit", id="memos.edit"),
         Binding("x", "delete", "Delete", id="memos.delete"),
+        Binding("ctrl+e", "export", "Export", id="memos.export"),
     ]
 
     def __init__(self, project, *, interview_id: int | None, code_id: int | None = None,  # noqa: ANN001
@@ -184,6 +185,15 @@ class MemoListScreen(Screen[tuple[int, int, int] | None]):
             return
         self.notify("Memo deleted.")
         self.refill()
+
+    def action_export(self) -> None:
+        """What 'fieldcode export memos' writes for the filters shown (ctrl+e)."""
+        from fieldcode.tui.exporting import memos_job, start_export
+
+        store = self.project.store
+        code = store.code(self.code_id).key if self.code_id is not None else None
+        iv = store.interview(self.interview_id).name if self.interview_id is not None else None
+        start_export(self, memos_job(self.project, interview=iv, code=code, coder=self.coder))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -86,6 +86,7 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
         Binding("escape", "close", "Back to coding", id="retrieval.close"),
         Binding("ctrl+o", "toggle_children", "With children", id="retrieval.children"),
         Binding("ctrl+r", "refresh_results", "Refresh", id="retrieval.refresh"),
+        Binding("ctrl+e", "export", "Export", id="retrieval.export"),
     ]
 
     def __init__(self, project, code_id: int | None = None, *, show_all: bool = True) -> None:  # noqa: ANN001
@@ -204,6 +205,12 @@ class RetrievalScreen(Screen[tuple[int, int, int] | None]):
     def _open(self, event: OptionList.OptionSelected) -> None:
         s = self.segments[int(event.option.id)]
         self.dismiss((s.interview_id, s.start, s.end))
+
+    def action_export(self) -> None:
+        """What 'fieldcode export segments' writes for the filters shown (ctrl+e)."""
+        from fieldcode.tui.exporting import segments_job, start_export
+
+        start_export(self, segments_job(self.project, **self._params()))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,181 @@
+"""The agreement panel (A) driven by real keys, on a real SQLite copy of the bundled study coded by
+ana and ben (examples/codings.csv): every figure it shows must be the figure 'fieldcode agreement
+--format csv' prints for the same options, at two units and by arm.  The CSV is read with the csv
+module and formatted here (3 decimals, a dash when empty), not by the panel's code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from fieldcode import cli
+from fieldcode.project import Project
+from fieldcode.tui import make_app
+from fieldcode.tui.agreement_panel import AgreementPanel
+from fieldcode.tui.coding import CodingScreen
+
+
+@pytest.fixture
+def study(bundled_coded, tmp_path):
+    dst = tmp_path / "study"
+    shutil.copytree(bundled_coded, dst)
+    p = Project.open(dst, coder="ana")
+    yield p
+    p.close()
+
+
+def cli_rows(p, *args) -> list[dict]:
+    r = CliRunner().invoke(cli.app, ["--project", str(p.root), "--db", p.store.url, "agreement", "--format", "csv", *args])
+    assert r.exit_code == 0, r.output
+    return list(csv.DictReader(io.StringIO(r.stdout)))
+
+
+def three(v: str) -> str:
+    return "—" if v == "" else f"{float(v):.3f}"
+
+
+async def ready(app, pilot) -> None:
+    for _ in range(300):
+        await pilot.pause()
+        if isinstance(app.screen, CodingScreen) and app.screen.iv_id is not None:
+            return
+    raise AssertionError("the coding screen did not open")
+
+
+async def settle(screen, pilot) -> None:
+    for _ in range(600):
+        await pilot.pause()
+        if not screen.busy:
+            await pilot.pause()
+            return
+    raise AssertionError("the agreement did not finish")
+
+
+def shown(screen) -> dict[str, dict[str, str]]:
+    """code key -> column key -> the cell's text, read off the DataTable."""
+    from textual.widgets import DataTable
+
+    dt = screen.query_one(DataTable)
+    out = {}
+    for rk in dt.rows:
+        out[rk.value] = {ck.value: str(dt.get_cell(rk, ck)) for ck in dt.columns if ck.value != "code"}
+    return out
+
+
+def check_overall(table: dict, rows: list[dict]) -> int:
+    n = 0
+    for r in rows:
+        assert r["group"] == "(all)" and r["coders"] == "ana+ben"
+        cells = table[r["code"]]
+        assert cells["units:(all)"] == f"{int(r['units']):,}", r["code"]
+        assert cells["coded:(all)"] == f"{int(r['coded_units']):,}", r["code"]
+        assert cells["observed:(all)"] == three(r["observed_agreement"]), r["code"]
+        assert cells["positive:(all)"] == three(r["positive_agreement"]), r["code"]
+        assert cells["kappa:ana/ben:(all)"] == three(r["cohen_kappa"]), r["code"]
+        assert cells["alpha:(all)"] == three(r["krippendorff_alpha"]), r["code"]
+        n += 1
+    return n
+
+
+async def test_panel_shows_the_cli_figures_at_two_units_and_by_arm(study):
+    app = make_app(study)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("A")
+        screen = app.screen
+        assert isinstance(screen, AgreementPanel)
+        await settle(screen, pilot)
+        assert screen.unit == "sentence"
+        rows = cli_rows(study, "--unit", "sentence")
+        table = shown(screen)
+        assert set(table) == {r["code"] for r in rows}       # every code and '(all codes)'
+        assert check_overall(table, rows) >= 10
+        # a figure that differs between units, so the test fails if the unit is not passed on
+        sentence_alpha = table["(all codes)"]["alpha:(all)"]
+
+        await pilot.press("u")                               # sentence -> turn
+        await settle(screen, pilot)
+        assert screen.unit == "turn"
+        rows = cli_rows(study, "--unit", "turn")
+        table = shown(screen)
+        check_overall(table, rows)
+        assert table["(all codes)"]["alpha:(all)"] != sentence_alpha
+
+        await pilot.press("b")                               # by arm
+        await settle(screen, pilot)
+        rows = cli_rows(study, "--unit", "turn", "--by", "arm")
+        table = shown(screen)
+        arms = [g for g in dict.fromkeys(r["group"] for r in rows) if g not in ("(all)", "(missing)")]
+        assert arms == ["improving", "lagging"]
+        checked = 0
+        for r in rows:
+            if r["group"] not in arms:
+                continue
+            cells, g = table[r["code"]], r["group"]
+            assert cells[f"observed:{g}"] == three(r["observed_agreement"]), (r["code"], g)
+            assert cells[f"positive:{g}"] == three(r["positive_agreement"]), (r["code"], g)
+            assert cells[f"kappa:ana/ben:{g}"] == three(r["cohen_kappa"]), (r["code"], g)
+            assert cells[f"alpha:{g}"] == three(r["krippendorff_alpha"]), (r["code"], g)
+            checked += 1
+        assert checked == 2 * len(table)
+        # the difference column: improving minus lagging, from the CSV's own alphas
+        by = {(r["code"], r["group"]): r["krippendorff_alpha"] for r in rows}
+        for code, cells in table.items():
+            a, b = by[(code, "improving")], by[(code, "lagging")]
+            want = "—" if "" in (a, b) else f"{float(a) - float(b):+.3f}"
+            assert cells["delta"] == want, code
+
+        status = str(screen.query_one("#agreement-status").render())
+        assert "unit: turn" in status and "by arm" in status and "Agreement of ana, ben" in status
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+
+
+async def test_one_pair_of_three_coders_and_the_interviewer_turns(study):
+    """With a third coder, c picks the pair ana/ben: the figures are 'agreement --coders ana,ben'
+    (not everyone's); i counts interviewer turns as '--include-interviewer' does."""
+    iv = study.store.interview_infos()[0]
+    text = study.store.interview(iv.id).text
+    study.store.add_coding(iv.id, "housing", 0, len(text) // 2, "cal")
+    app = make_app(study)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("A")
+        screen = app.screen
+        await settle(screen, pilot)
+        assert screen.result.coders == ["ana", "ben", "cal"]
+        table = shown(screen)
+        assert {"kappa:ana/ben:(all)", "kappa:ana/cal:(all)", "kappa:ben/cal:(all)"} <= set(table["housing"])
+        await pilot.press("c")                               # the first pair
+        await settle(screen, pilot)
+        assert screen.coders == ["ana", "ben"]
+        check_overall(shown(screen), cli_rows(study, "--unit", "sentence", "--coders", "ana,ben"))
+        await pilot.press("i")
+        await settle(screen, pilot)
+        check_overall(shown(screen), cli_rows(study, "--unit", "sentence", "--coders", "ana,ben",
+                                              "--include-interviewer"))
+
+
+async def test_fewer_than_two_coders_says_why(tmp_path, bundled_imported):
+    dst = tmp_path / "one"
+    shutil.copytree(bundled_imported, dst)
+    p = Project.open(dst, coder="ana")
+    try:
+        iv = p.store.interview_infos()[0]
+        p.store.add_coding(iv.id, "housing", 0, 40, "ana")
+        app = make_app(p)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(app, pilot)
+            await pilot.press("A")
+            screen = app.screen
+            await settle(screen, pilot)
+            assert screen.result is None
+            notes = str(screen.query_one("#agreement-notes").render())
+            assert "No figures" in notes and "two or more coders" in notes
+    finally:
+        p.close()
