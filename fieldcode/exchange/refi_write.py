@@ -47,6 +47,8 @@ class Snapshot:
     memos: list[dict] = field(default_factory=list)        # uid, author, interview_id, code_id, start, end, text, ...
     # the study's turn settings as project-level variables: name -> value (see refi_keep)
     study: dict[str, str] = field(default_factory=dict)
+    # framework summaries: uid, author, consensus, interview_id, code_id, text, cites (coding uids), times
+    summaries: list[dict] = field(default_factory=list)
 
 
 def snapshot_of(store, name: str, study=None) -> Snapshot:  # noqa: ANN001
@@ -55,7 +57,10 @@ def snapshot_of(store, name: str, study=None) -> Snapshot:  # noqa: ANN001
     from fieldcode.exchange.refi_keep import study_variables
     from fieldcode.store import exchange_rows
 
-    return Snapshot(name=name, **exchange_rows(store), study=study_variables(study) if study is not None else {})
+    from fieldcode.store.framework import summary_rows
+
+    return Snapshot(name=name, **exchange_rows(store), study=study_variables(study) if study is not None else {},
+                    summaries=summary_rows(store))
 
 
 def derived_guid(kind: str, ident: str) -> str:
@@ -191,7 +196,8 @@ def project_xml(snap: Snapshot, *, now: datetime) -> tuple[bytes, dict[str, str]
         if m.get("code_id") is not None:
             memos_code.setdefault(m["code_id"], []).append(g)
 
-    people = sorted({c["coder"] for c in snap.codings} | {m["author"] for m in snap.memos})
+    people = sorted({c["coder"] for c in snap.codings} | {m["author"] for m in snap.memos}
+                    | {m["author"] for m in snap.summaries})
     if people:
         users = etree.SubElement(root, P + "Users")
         for name in people:
@@ -257,10 +263,13 @@ def project_xml(snap: Snapshot, *, now: datetime) -> tuple[bytes, dict[str, str]
                 _sub(sel, P + "NoteRef", targetGUID=derived_guid("passage", c["uid"]))
         for m in memos_iv.get(i["id"], []):
             _sub(src, P + "NoteRef", targetGUID=as_guid(m["uid"]))
+        for m in sorted((m for m in snap.summaries if m["interview_id"] == i["id"]), key=lambda m: m["uid"]):
+            _sub(src, P + "NoteRef", targetGUID=as_guid(m["uid"]))   # a framework summary: a note on the interview
     for m in sorted(snap.memos, key=lambda m: m["uid"]):
         is_passage = m.get("interview_id") is not None and m.get("start") is not None and m.get("end") is not None
         g = derived_guid("passage", m["uid"]) if is_passage else as_guid(m["uid"])
         notes.append((g, m["author"], m["text"], m.get("created_at"), m.get("updated_at")))
+    links = summary_notes(snap, codes, notes)
     if notes:
         notes_el = etree.SubElement(root, P + "Notes")
         for g, who, text, created, modified in sorted(notes):
@@ -268,7 +277,36 @@ def project_xml(snap: Snapshot, *, now: datetime) -> tuple[bytes, dict[str, str]
             _set(n, guid=g, name=_note_name(text), creatingUser=user_guid(who), creationDateTime=_time(created),
                  modifyingUser=user_guid(who), modifiedDateTime=_time(modified))
             etree.SubElement(n, P + "PlainTextContent").text = xml_safe(text)
+    if links:   # each summary's link to the selections (codings) it cites
+        links_el = etree.SubElement(root, P + "Links")
+        for g, name, origin, target in links:
+            _sub(links_el, P + "Link", guid=g, name=name, direction="OneWay", originGUID=origin, targetGUID=target)
     return _serialise(root), files
+
+
+SUMMARY_NOTE = "Framework summary"
+
+
+def summary_note_text(m: dict, code: dict | None) -> str:
+    """A framework summary as a note's text: a first line naming it (theme, author), then the text."""
+    theme = f"{code['name']} ({code['key']})" if code else "?"
+    who = "consensus" if m.get("consensus") else m["author"]
+    return f"{SUMMARY_NOTE} \u2014 {theme}, {who}:\n{m['text']}"
+
+
+def summary_notes(snap: Snapshot, codes: dict[int, dict], notes: list) -> list[tuple[str, str, str, str]]:
+    """Add each framework summary to ``notes`` (a note on its interview, guid its uid) and return
+    its links to the cited codings' selections: (guid, name, origin note, target selection).  A
+    cited coding not in the export (removed since) has no selection to link to."""
+    present = {c["uid"] for c in snap.codings}
+    links = []
+    for m in sorted(snap.summaries, key=lambda m: m["uid"]):
+        notes.append((as_guid(m["uid"]), m["author"], summary_note_text(m, codes.get(m["code_id"])),
+                      m.get("created_at"), m.get("updated_at")))
+        for u in m["cites"]:
+            if u in present:
+                links.append((derived_guid("cites", f"{m['uid']}:{u}"), "cites", as_guid(m["uid"]), as_guid(u)))
+    return links
 
 
 def write_qdpx(snap: Snapshot, *, now: datetime | None = None) -> bytes:

@@ -214,7 +214,9 @@ class Pseudonymiser:
             snap, name=self.field(snap.name, item="project", field="name"), interviews=ivs,
             codes=[self._row(c, item=f"code {c.get('key', '')}") for c in snap.codes],
             codings=[moved(c, "coding") for c in snap.codings], memos=[moved(m, "memo") for m in snap.memos],
-            study={k: self.field(v, item="study", field=k) for k, v in snap.study.items()})
+            study={k: self.field(v, item="study", field=k) for k, v in snap.study.items()},
+            summaries=[self._row(m, interview=names.get(m["interview_id"], ""), item=f"summary {m['uid']}")
+                       for m in snap.summaries])
 
     def codebook(self, snap):  # noqa: ANN001, ANN201
         """A REFI-QDA ``Snapshot`` for a codebook (``.qdc``): every text of every code replaced

@@ -371,3 +371,13 @@ def coding_uids(store, ids: Sequence[int]) -> dict[int, str]:  # noqa: ANN001
         return {}
     with store.read() as s:
         return dict(s.exec(select(Coding.id, Coding.uid).where(Coding.id.in_(list(ids)))).all())
+
+
+def summary_rows(store) -> list[dict]:  # noqa: ANN001
+    """Every summary as a plain row for a REFI-QDA export: uid, author, consensus, interview_id,
+    code_id, text, cites (coding uids, in order), created_at, updated_at."""
+    with store.read() as s:
+        return [{"uid": r.uid, "author": r.author, "consensus": bool(r.consensus), "interview_id": r.interview_id,
+                 "code_id": r.code_id, "text": r.text, "cites": [c["uid"] for c in json.loads(r.cites or "[]")],
+                 "created_at": r.created_at, "updated_at": r.updated_at}
+                for r in s.exec(select(FrameworkSummary).order_by(FrameworkSummary.uid)).scalars()]
