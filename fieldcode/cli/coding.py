@@ -273,6 +273,10 @@ def log(
 
             d = json.loads(e.detail)
             action += escape(f": {d['old_name']} -> {d['new_name']}" if e.action == "iv-rename" else f": {d.get('name', '?')}")
+        elif e.action in ("update", "remove") and e.detail and '"recheck"' in e.detail:   # fieldcode recheck
+            import json
+
+            action += escape(f" (re-check: {json.loads(e.detail).get('recheck', '?')})")
         t.add_row(str(e.id), e.at.strftime("%Y-%m-%d %H:%M:%S"), escape(e.coder), action,
                   f"#{e.coding_id}" if e.coding_id else "", (e.coding_uid or "")[:8], e.state)
     out.print(t)

@@ -165,6 +165,12 @@ def recheck(
     p = state(ctx).project(write=False)
     who = coder or p.coder
     items = recheck_queue(p.store, who)
+    b = getattr(p, "blinder", None)     # a blind coder sees interviews by their labels only
+
+    def shown(text: str, width: int | None = None) -> str:
+        text = text if b is None else b.mask_output(text)     # masked before it is shortened
+        return escape(text if width is None else _short(text, width))
+
     versions = _versions(p)
     scope = f"of {who}" if who else "of every coder"
     if not items:
@@ -175,8 +181,8 @@ def recheck(
         for col in ("coding", "coder", "interview", "code", "span", "made under", "text"):
             t.add_column(col)
         for it in items:
-            t.add_row(f"#{it.coding_id}", escape(it.coder), escape(it.interview), escape(it.code_key),
-                      f"[{it.start}, {it.end})", version_label(versions, it.codebook_hash), escape(_short(it.quote, 40)))
+            t.add_row(f"#{it.coding_id}", escape(it.coder), shown(it.interview), escape(it.code_key),
+                      f"[{it.start}, {it.end})", version_label(versions, it.codebook_hash), shown(it.quote, 40))
         out.print(t)
         out.print("decide, as the coding's coder: fieldcode recheck keep|remove CODING, fieldcode recheck recode "
                   "CODING CODE ('fieldcode codebook diff' shows what changed)")

@@ -266,7 +266,7 @@ def agreement(store, *, level: int | None = None, unit: str = "sentence", coders
               include_interviewer: bool = False, by: str | None = None,
               order: dict[str, Sequence[str]] | None = None, threshold: float = 0.1,
               min_coded: int = MIN_CODED, ci: bool = False, seed: int | None = None,
-              resamples: int | None = None, ci_level: float | None = None) -> Agreement:
+              resamples: int | None = None, ci_level: float | None = None, same_version: bool = False) -> Agreement:
     """Agreement per code and overall (see the module docstring for every definition).
 
     * ``unit``: one of ``fieldcode.team.agreement.UNITS``.
@@ -277,6 +277,9 @@ def agreement(store, *, level: int | None = None, unit: str = "sentence", coders
       and every coder compared coded at least ``min_coded`` units in every group.
     * ``ci``: percentile bootstrap intervals on every coefficient (``fieldcode.team.bootstrap``;
       ``seed``, ``resamples`` and ``ci_level`` default to its DEFAULT_*), recorded in ``options``.
+    * ``same_version``: the caller restricted the codings read to those made under their code's
+      current definition (``fieldcode.team.pinned``); said in the warnings and ``options``.  Either
+      way a code whose compared codings were made under different definitions is warned about.
     """
     from fieldcode.analysis import MISSING, load_code_tree
 
@@ -348,7 +351,10 @@ def agreement(store, *, level: int | None = None, unit: str = "sentence", coders
                                 "filters": filters or {}, "include_interviewer": include_interviewer, "by": by,
                                 "threshold": threshold, "min_coded": min_coded})
     from fieldcode.team import bootstrap as boot
+    from fieldcode.team.pinned import definition_notes
 
+    result.warnings += definition_notes(store, scope, same_version=same_version)
+    result.options["same_version"] = same_version
     result.options["ci"] = None
     boot.attach(result, h, member, ci=ci, seed=boot.DEFAULT_SEED if seed is None else seed,
                 resamples=boot.DEFAULT_RESAMPLES if resamples is None else resamples,

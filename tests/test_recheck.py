@@ -1,0 +1,188 @@
+"""The re-check queue: a code's definition changes, each coder's older codings of it are queued
+for that coder, and each decision (keep, recode, remove) is an undoable event.  Two coders, the
+CLI on SQLite and PostgreSQL, the TUI screen with real keys; expected values from plain SQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from fieldcode.cli import app
+
+runner = CliRunner()
+
+
+def cli(root, db, coder, *args, ok=True):
+    r = runner.invoke(app, ["--project", str(root), "--db", db, "--coder", coder, *args], env={})
+    if ok:
+        assert r.exit_code == 0, r.output
+    return r
+
+
+def sql(store, q, **kw):
+    with store.engine.connect() as c:
+        return [tuple(r) for r in c.execute(sa.text(q), kw)]
+
+
+def span(p, iv, quote):
+    t = p.store.interview(iv).text
+    i = t.index(quote)
+    return i, i + len(quote)
+
+
+def redefine(root, key_line: str, definition: str) -> None:
+    path = root / "codebook.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(key_line, f"{key_line}\n    definition: {definition}"), encoding="utf-8")
+
+
+@pytest.fixture
+def queued(mini, db_url):
+    """ana: two leadership codings and one housing; ben: one leadership; then ben's command
+    records a new definition of leadership."""
+    p = mini
+    ids = {
+        "ana1": p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ana").id,
+        "ana2": p.store.add_coding("a.md", "leadership", *span(p, "a.md", "We meet on Tuesdays."), "ana").id,
+        "ana3": p.store.add_coding("b.md", "housing", *span(p, "b.md", "The flats are damp."), "ana").id,
+        "ben1": p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ben").id,
+    }
+    redefine(p.root, "name: Leadership", "People taking the lead")
+    cli(p.root, db_url, "ben", "codebook", "sync")
+    return p, ids
+
+
+def test_queue_is_per_coder_and_decisions_are_events(queued, db_url):
+    p, ids = queued
+    root = p.root
+    lead = p.store.code("leadership").id
+    old = sql(p.store, "SELECT definition_hash FROM coding WHERE id = :i", i=ids["ana1"])[0][0]
+    # the queue, by plain SQL: leadership codings still pinned to the definition they had
+    want = sql(p.store, "SELECT coder, id FROM coding WHERE code_id = :c AND definition_hash = :h ORDER BY coder, id",
+               c=lead, h=old)
+    assert want == [("ana", ids["ana1"]), ("ana", ids["ana2"]), ("ben", ids["ben1"])]
+    out = cli(root, db_url, "ana", "recheck").output
+    assert "re-check queue of ana: 2 coding(s)" in out
+    assert f"#{ids['ana1']}" in out and f"#{ids['ana2']}" in out and f"#{ids['ben1']}" not in out
+    assert "ana: 1 coding(s) under the current definitions, 2 under an older one (queued), 0 with no" in " ".join(out.split())
+    out = cli(root, db_url, "ana", "recheck", "--coder", "ben").output
+    assert "re-check queue of ben: 1 coding(s)" in out
+
+    # a coder decides only on their own codings
+    r = cli(root, db_url, "ana", "recheck", "keep", str(ids["ben1"]), ok=False)
+    assert r.exit_code != 0 and "belongs to coder 'ben'" in r.output and "Traceback" not in r.output
+    # a coding not in the queue is refused, clearly
+    r = cli(root, db_url, "ana", "recheck", "keep", str(ids["ana3"]), ok=False)
+    assert r.exit_code != 0 and "already under the current definition of 'housing'" in r.output
+
+    cli(root, db_url, "ana", "recheck", "keep", str(ids["ana1"]))
+    cli(root, db_url, "ana", "recheck", "recode", str(ids["ana2"]), "housing")
+    cli(root, db_url, "ben", "recheck", "remove", str(ids["ben1"]))
+    new = sql(p.store, "SELECT definition_hash FROM coding WHERE id = :i", i=ids["ana1"])[0][0]
+    assert new != old
+    assert sql(p.store, "SELECT code_id FROM coding WHERE id = :i", i=ids["ana2"]) == [(p.store.code("housing").id,)]
+    assert sql(p.store, "SELECT count(*) FROM coding WHERE id = :i", i=ids["ben1"]) == [(0,)]
+    assert sql(p.store, "SELECT count(*) FROM coding WHERE code_id = :c AND definition_hash = :h", c=lead, h=old) == [(0,)]
+    evs = sql(p.store, "SELECT coder, action, coding_id, detail FROM event WHERE detail LIKE '%recheck%' ORDER BY id")
+    got = [(c, a, i, json.loads(d)["recheck"]) for c, a, i, d in evs]
+    assert got == [("ana", "update", ids["ana1"], "keep"), ("ana", "update", ids["ana2"], "recode"),
+                   ("ben", "remove", ids["ben1"], "remove")]
+    assert json.loads(evs[0][3])["from_definition"] == old and json.loads(evs[0][3])["to_definition"] == new
+    assert "empty" in cli(root, db_url, "ana", "recheck").output
+    assert "update (re-check: keep)" in cli(root, db_url, "ana", "log").output
+
+    # undo puts a decision back: ben's coding returns to his queue, ana's recode is taken back
+    cli(root, db_url, "ben", "undo")
+    assert sql(p.store, "SELECT coder, definition_hash FROM coding WHERE id = :i", i=ids["ben1"]) == [("ben", old)]
+    cli(root, db_url, "ana", "undo")
+    assert sql(p.store, "SELECT code_id, definition_hash FROM coding WHERE id = :i", i=ids["ana2"]) == [(lead, old)]
+    out = cli(root, db_url, "ana", "recheck").output
+    assert "re-check queue of ana: 1 coding(s)" in out and f"#{ids['ana2']}" in out
+    cli(root, db_url, "ana", "redo")
+    assert "empty" in cli(root, db_url, "ana", "recheck").output
+
+
+def test_unknown_pins_are_said_and_never_queued(queued, db_url):
+    p, ids = queued
+    with p.store.engine.begin() as c:     # as the migration leaves a coding made before pins
+        c.execute(sa.text("UPDATE coding SET codebook_hash = NULL, definition_hash = NULL WHERE id = :i"),
+                  {"i": ids["ana2"]})
+    out = " ".join(cli(p.root, db_url, "ana", "recheck").output.split())
+    assert "re-check queue of ana: 1 coding(s)" in out
+    assert "1 with no recorded definition" in out and "never put in the queue" in out
+    r = cli(p.root, db_url, "ana", "recheck", "keep", str(ids["ana2"]), ok=False)
+    assert r.exit_code != 0 and "no recorded definition" in r.output
+
+
+async def test_recheck_screen_keeps_recodes_removes_with_keys(mini_dir, tmp_path):
+    """ben's re-check screen at 80x24: R opens it on his two queued codings only; k keeps the
+    first, c + typing + Enter recodes the second, u undoes that, x x removes it; the database
+    and the screen say so."""
+    from textual.widgets import Static
+
+    from fieldcode.project import Project
+    from fieldcode.tui import make_app
+    from fieldcode.tui.coding import CodingScreen
+    from fieldcode.tui.recheck import RecheckScreen
+
+    p = Project.open(mini_dir, coder="ana")
+    assert p.import_files().ok
+    ana = p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ana").id
+    b1 = p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ben").id
+    b2 = p.store.add_coding("a.md", "leadership", *span(p, "a.md", "We meet on Tuesdays."), "ben").id
+    redefine(p.root, "name: Leadership", "People taking the lead")
+    p.close()
+    p = Project.open(mini_dir, coder="ben")
+    old = sql(p.store, "SELECT definition_hash FROM coding WHERE id = :i", i=ana)[0][0]
+    app = make_app(p)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(100):
+                await pilot.pause()
+                if isinstance(app.screen, CodingScreen) and app.screen.iv_id is not None:
+                    break
+            await pilot.press("R")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, RecheckScreen)
+            assert [i.coding_id for i in screen.items] == [b1, b2]          # ben's only, not ana's
+            shown = str(screen.query_one("#progress", Static).render())
+            assert "coding 1 of 2" in shown and "2 to decide" in shown
+            detail = str(screen.query_one("#detail", Static).render())
+            assert "v1: (empty)" in " ".join(detail.split()) and "now: People taking the lead" in detail
+            await pilot.press("k")
+            await pilot.pause()
+            assert sql(p.store, "SELECT definition_hash != :h FROM coding WHERE id = :i", h=old, i=b1) == [(True,)]
+            assert screen.current.coding_id == b2
+            await pilot.press("c")
+            await pilot.pause()
+            for ch in "housing":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert sql(p.store, "SELECT code_id FROM coding WHERE id = :i", i=b2) == [(p.store.code("housing").id,)]
+            assert "RECODED TO HOUSING" in str(screen.query_one("#what", Static).render())
+            await pilot.press("u")
+            await pilot.pause()
+            assert sql(p.store, "SELECT code_id, definition_hash FROM coding WHERE id = :i", i=b2) == [
+                (p.store.code("leadership").id, old)]
+            await pilot.press("x")
+            await pilot.pause()
+            assert sql(p.store, "SELECT count(*) FROM coding WHERE id = :i", i=b2) == [(1,)]   # once: asks
+            await pilot.press("x")
+            await pilot.pause()
+            assert sql(p.store, "SELECT count(*) FROM coding WHERE id = :i", i=b2) == [(0,)]
+            assert "0 to decide" in str(screen.query_one("#progress", Static).render())
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, CodingScreen)
+        # ana's coding was never touched
+        assert sql(p.store, "SELECT definition_hash FROM coding WHERE id = :i", i=ana) == [(old,)]
+        evs = [json.loads(d)["recheck"] for (d,) in sql(p.store, "SELECT detail FROM event WHERE coder = 'ben' AND "
+                                                                 "detail LIKE '%recheck%' ORDER BY id")]
+        assert evs == ["keep", "recode", "remove"]
+    finally:
+        p.close()
