@@ -81,6 +81,7 @@ class FieldcodeApp(App):
         Binding("F", "framework", "Framework", id="framework"),
         Binding("P", "pseudonyms", "Pseudonyms", id="pseudonyms"),
         Binding("I", "mark_identifying", "Mark identifying", show=False, id="mark_identifying"),
+        Binding("R", "recheck", "Re-check", show=False, id="recheck"),
         Binding("A", "agreement", "Agreement", id="agreement", show=False),
     ]
 
@@ -179,6 +180,13 @@ class FieldcodeApp(App):
         from fieldcode.tui.framework import push_framework
 
         push_framework(self)
+
+    def action_recheck(self) -> None:
+        """R: re-check your codings made under an older definition of their code (fieldcode.tui.recheck)."""
+        from fieldcode.tui.recheck import push_recheck
+
+        if (screen := _coding_screen(self)) is not None and self.screen is screen:
+            push_recheck(self)
 
     def get_system_commands(self, screen):  # noqa: ANN001, ANN201
         yield from super().get_system_commands(screen)
