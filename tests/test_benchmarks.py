@@ -25,6 +25,9 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
         rf"^sentence\s+units\s+[\d,]+: baseline .* ratio {RATIO} .*results equal$",
         rf"^char\s+units\s+[\d,]+: baseline .* ratio {RATIO} .*results equal$",
     ]),
+    "bench_bootstrap.py": (["--quick"], [
+        rf"^sentence units, [\d,]+ resamples of \d+ interviews: baseline .* ratio {RATIO} .*interval ends equal$",
+    ]),
     "bench_coding_keys.py": (["--quick"], [r"^(keys per coding: median \d|skipped: )"]),
     "bench_crosstab.py": (["--quick"], [
         *(rf"^fieldcode crosstab \+ CSV, {unit}\s+interviewer turns {which}.*ratio {RATIO}"
@@ -42,6 +45,9 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
         rf"^ana\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+{RATIO}$",
         rf"^ben\s+\d+\s+\d+\s+[\d.]+\s+[\d.]+\s+{RATIO}$",
         rf"^both coders: fieldcode [\d.]+ s, raw spaCy [\d.]+ s, ratio {RATIO}; target < 60 s",
+    ]),
+    "bench_report.py": (["--quick"], [
+        rf"^fieldcode report on the bundled study .* ratio to the commands alone {RATIO}; target < 10 s: (met|NOT met)$",
     ]),
     "bench_search.py": (["--quick"], [
         *(rf"^{q}\s+[\d,]+\s+[\d.]+\s+[\d.]+\s+\d+\.\dx\s+(met|NOT met)" for q in ("regeneration", "moved", "job", "food bank")),
