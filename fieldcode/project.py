@@ -66,6 +66,7 @@ class Project:
     recovered: list[str] = field(default_factory=list)   # what an interrupted REFI-QDA import left
     turn_setting_changes: list[str] = field(default_factory=list)  # a write: turn settings taken from files
     turn_setting_notes: list[str] = field(default_factory=list)    # files whose turn settings could not be read
+    blinder: object = None     # a blind coder's fieldcode.protocol.blinding.Blinder, else None
 
     @classmethod
     def open(cls, root: Path | None = None, *, db: str | None = None, coder: str | None = None,
@@ -103,6 +104,9 @@ class Project:
             if write:
                 raise
             project.remark_error = str(exc)
+        from fieldcode.protocol.blinding import blinder_for
+
+        project.blinder = blinder_for(project)
         return project
 
     def close(self) -> None:

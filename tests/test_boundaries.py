@@ -41,7 +41,7 @@ from pathlib import Path  # noqa: E402
 
 PACKAGE = Path(fieldcode.__file__).parent
 GROUND_FLOOR = {"__init__", "text", "spans", "errors", "safe", "lazy", "runinfo", "project"}
-ROOMS = {"cli", "tui", "report", "analysis", "team", "find", "exchange", "privacy", "store", "ingest", "study"}
+ROOMS = {"cli", "tui", "report", "analysis", "team", "find", "exchange", "privacy", "store", "ingest", "study", "protocol"}
 
 
 def module_name(path: Path) -> str:

@@ -35,7 +35,7 @@ WRITERS = {
     "codes rekey", "suggest search", "suggest keywords", "suggest accept", "suggest reject", "suggest run",
     "suggest train", "interviews rename", "interviews remove", "interviews restore", "turns set", "turns clear",
     "memo add", "memo edit", "memo remove", "pseudonyms scan", "pseudonyms accept", "pseudonyms reject",
-    "pseudonyms add", "recheck keep", "recheck recode", "recheck remove", "framework set", "framework delete",
+    "pseudonyms add", "blind end", "blind unblind", "handin", "reopen", "next", "recheck keep", "recheck recode", "recheck remove", "framework set", "framework delete",
 }
 NO_DATABASE = {"settings", "codebook check", "codebook show"}   # they never open the database
 SLOW = {"suggest evaluate"}   # cross-validation takes seconds: run after one of the two changes
@@ -58,6 +58,7 @@ def read_commands(out: Path) -> dict[str, list[str]]:
         "interviews": [], "turns list": [iv], "saturation": [],
         "report": ["-o", str(out / "report"), "--resamples", "20", "--format", "html,md"],   # files only
         "pseudonyms list": [],
+        "blind status": [],
         "recheck": [], "codebook history": [], "codebook diff": ["1"],
         "framework list": [], "framework history": [iv, "place"], "export framework": ["-o", str(out / "fw.xlsx")],
     }

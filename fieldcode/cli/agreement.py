@@ -180,6 +180,7 @@ def agreement_cmd(
     resamples: ResamplesOpt = 1000,
     seed: SeedOpt = 1,
     format: Annotated[str, typer.Option("--format", help="table (the terminal) or csv (to standard output).")] = "table",
+    independent: Annotated[bool, typer.Option("--independent", help="Only codings made blind and before their coder's first hand-in of the interview (independent passes); says how many it left out.")] = False,
 ) -> None:
     """Intercoder agreement per code and overall: observed agreement, positive (specific)
     agreement, Cohen's kappa for each pair of coders and Krippendorff's alpha (nominal, any
@@ -211,6 +212,10 @@ def agreement_cmd(
         raise InvalidInput(f"--format must be table or csv, not '{format}'")
     if coefficients not in ("basic", "all"):
         raise InvalidInput(f"--coefficients must be basic or all, not '{coefficients}'")
+    if independent:   # fieldcode.protocol.independent: the store's reads keep only independent codings
+        from fieldcode.protocol.independent import only_independent
+
+        err.print(escape(only_independent(_project(ctx, write=False), split_list(coders), parse_filters(role, where))))
     _p, res = _compute(ctx, level=level, unit=unit, coders=coders, codes=codes, role=role, where=where,
                        include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded,
                        ci=ci, resamples=resamples, seed=seed)

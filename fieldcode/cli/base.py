@@ -105,6 +105,9 @@ class State:
             from fieldcode.project import Project
 
             self._project = Project.open(self.project_dir, db=self.db, coder=self.coder, write=write)
+            from fieldcode.cli.blind_gate import guard   # a blind coder: refused, or shown masked output
+
+            guard(self._project, getattr(self, "ctx", None))
             report_sync(self._project)
         return self._project
 
@@ -170,7 +173,9 @@ def parse_filters(role: list[str] | None, where: list[str] | None) -> dict[str, 
 
 
 def state(ctx: typer.Context) -> State:
-    return ctx.find_root().obj
+    st = ctx.find_root().obj
+    st.ctx = ctx          # the command running (the blind gate reads its name and options)
+    return st
 
 
 # --- the root: global options, and the coding screen when no command is given -------------
@@ -191,6 +196,7 @@ def main_callback(
 ) -> None:
     """Without a command: open the coding screen."""
     ctx.obj = State(project, db, coder)
+    ctx.obj.ctx = ctx     # the blind gate (fieldcode.cli.blind) reads the command running from it
     if ctx.invoked_subcommand is None:
         open_main(ctx.obj, None)
 

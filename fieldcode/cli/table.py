@@ -76,6 +76,16 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("pseudonyms", ("fieldcode.cli.pseudonyms",),
      "Find identifying details in the transcripts (names, places, ages, dates, addresses, ...), review "
      "them and keep their pseudonyms in a key file apart from the database."),
+    # the coding protocol (fieldcode.protocol): blinding, hand-ins, each coder's order
+    ("blind", ("fieldcode.cli.blind",),
+     "Blind coding: who is blind, and the lead's ending of it (for everyone or one coder)."),
+    ("handin", ("fieldcode.cli.handin",),
+     "Hand an interview in: your pass on it is done, and it is closed to your further coding until reopened."),
+    ("reopen", ("fieldcode.cli.handin",),
+     "Reopen an interview that was handed in, so its coder may code it again (logged with who and why)."),
+    ("next", ("fieldcode.cli.handin",),
+     "Print your next interview: the first not handed in, in your own order (shuffled per coder with a "
+     "recorded seed)."),
     ("recheck", ("fieldcode.cli.recheck",),
      "List the codings made under an older definition of their code (the re-check queue), and keep, recode "
      "or remove them."),
@@ -85,4 +95,4 @@ MODULES: dict[str, tuple[str, ...]] = {name: mods for name, mods, _ in COMMANDS}
 ALL_MODULES: tuple[str, ...] = ("fieldcode.cli.project", "fieldcode.cli.interviews", "fieldcode.cli.coding", "fieldcode.cli.analysis",
                                 "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.saturation", "fieldcode.cli.report", "fieldcode.cli.codes",
                                 "fieldcode.cli.show", "fieldcode.cli.turns", "fieldcode.cli.framework", "fieldcode.cli.search", "fieldcode.cli.learn",
-                                "fieldcode.cli.pseudonyms", "fieldcode.cli.recheck")
+                                "fieldcode.cli.pseudonyms", "fieldcode.cli.blind", "fieldcode.cli.handin", "fieldcode.cli.recheck")

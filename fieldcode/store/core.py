@@ -301,6 +301,10 @@ class Store(CodingRecord, RecheckRecord):
                 cands = [i for i in s.exec(select(Interview)).scalars() if Path(i.name).stem == ref]
                 if len(cands) == 1:
                     iv = cands[0]
+        if iv is None and isinstance(ref, str) and self.interview_labels:   # a blind coder's label
+            name = next((n for n, label in self.interview_labels.items() if label == ref), None)
+            if name is not None:
+                iv = s.exec(select(Interview).where(Interview.name == name)).scalars().first()
         if iv is None:
             raise NotFound(f"no interview '{ref}': 'fieldcode interviews' lists them")
         return iv

@@ -182,7 +182,7 @@ _SENT = SentenceRow.__table__
 
 def q_coders_by_interview(store, ids: Sequence[int] | None = None) -> dict[int, set[str]]:
     """interview id -> the coders with at least one coding (any code) in it."""
-    q = select(_CODING.c.interview_id, _CODING.c.coder).distinct()
+    q = select(_CODING.c.interview_id, _CODING.c.coder).distinct().where(*store.coding_where)
     out: dict[int, set[str]] = defaultdict(set)
     with store.engine.connect() as conn:
         for chunk in ([None] if ids is None else _chunks(ids)):
@@ -199,7 +199,7 @@ def q_coding_arrays_by_coder(store, *, interview_ids: Sequence[int] | None, code
     c = _CODING.c
     item, packed = _coding_item(store)
     q = (select(c.interview_id, c.coder, func.aggregate_strings(item, ","))
-         .where(c.coder.in_(list(coders))).group_by(c.interview_id, c.coder))
+         .where(c.coder.in_(list(coders)), *store.coding_where).group_by(c.interview_id, c.coder))
     if code_ids is not None:
         q = q.where(c.code_id.in_(list(code_ids)))
     out = {}

@@ -39,6 +39,7 @@ from fieldcode.ingest import align
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict, InvalidInput, NotFound, TextChanged
 from fieldcode.store.memo import move_passage_memos
+from fieldcode.store.protocol import BlindPolicy, blind_in, check_open
 from fieldcode.store.duplicates import duplicate_groups, duplicate_of, refuse_duplicate
 from fieldcode.store.models import Code, Coding, Event, Interview, TextChange, new_uid, utcnow
 from fieldcode.store.pins import pins_for
@@ -81,6 +82,16 @@ def describe_event(ev: Event) -> str:
 class CodingRecord:
     """Coding writes and the event log.  Mixed into ``Store``: uses its ``read``/``write``
     sessions and its interview and code look-ups (``interview_in``, ``code_in``)."""
+
+    # The study's blinding, set by fieldcode.protocol.blinding when a project opens: every coding
+    # records whether its coder was blind; a coder's hand-in closes an interview to them.
+    blind_policy: BlindPolicy = BlindPolicy()
+    interview_labels: dict[str, str] = {}     # a blind coder's: name -> neutral label (never mutated)
+    coding_where: tuple = ()   # conditions agreement's reads of codings apply (agreement --independent)
+
+    def protocol_check(self, s: Session, coder: str, iv: Interview) -> None:
+        """Refuse a coding write by ``coder`` on an interview they handed in."""
+        check_open(s, coder, iv.id, self.interview_labels.get(iv.name, iv.name))
 
     # -- reads --------------------------------------------------------------------------------
     def codings(self, interview_id: int | None = None, *, code_ids: Iterable[int] | None = None,
@@ -227,6 +238,7 @@ class CodingRecord:
                 _require_codable(c)
                 self.check_span(iv, r["start"], r["end"])
                 if action == "add":
+                    self.protocol_check(s, r["coder"], iv)
                     refuse_duplicate(s, iv, c, r["coder"], r["start"], r["end"])
                 elif duplicate_of(s, iv.id, c.id, r["coder"], r["start"], r["end"]) is not None:
                     skipped += 1
@@ -241,6 +253,8 @@ class CodingRecord:
                              memo=clean_memo(r.get("memo")), created_at=r.get("created_at") or now,
                              updated_at=r.get("updated_at") or r.get("created_at") or now,
                              blind=r.get("blind"), **pins)
+                if action == "add" and r.get("blind") is None:
+                    row.blind = blind_in(s, self.blind_policy, r["coder"])
                 s.add(row)
                 s.flush()
                 sha = shas.setdefault(iv.id, iv.sha256)
@@ -259,12 +273,14 @@ class CodingRecord:
             raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
         _require_codable(c)
         self.check_span(iv, start, end)
+        self.protocol_check(s, coder, iv)
         refuse_duplicate(s, iv, c, coder, start, end)
         quote = iv.text[start:end]
         now = utcnow()
         row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
                      quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
                      memo=clean_memo(memo), created_at=now, updated_at=now, **pins_for(s, c))
+        row.blind = blind_in(s, self.blind_policy, coder)
         s.add(row)
         s.flush()
         self._log(s, coder, "add", row, None, coding_snapshot(row, iv.sha256), detail=detail)
@@ -284,6 +300,7 @@ class CodingRecord:
         with self.write() as s:
             iv = self._lock_coding(s, coding_id, expect_sha)
             row = self._own(s, coding_id, coder)
+            self.protocol_check(s, coder, iv)
             sha = iv.sha256
             before = coding_snapshot(row, sha)
             if code is not None:
@@ -308,6 +325,8 @@ class CodingRecord:
                 row.memo = clean_memo(memo)
             if all(getattr(row, k) == before[k] for k in SNAPSHOT_FIELDS):
                 return row
+            if row.blind and not blind_in(s, self.blind_policy, coder):
+                row.blind = False     # changed after its coder was unblinded: no longer made blind
             row.updated_at = utcnow()
             s.flush()
             self._log(s, coder, "update", row, before, coding_snapshot(row, sha), detail=detail)
@@ -318,6 +337,7 @@ class CodingRecord:
         with self.write() as s:
             iv = self._lock_coding(s, coding_id, expect_sha)
             row = self._own(s, coding_id, coder)
+            self.protocol_check(s, coder, iv)
             before = coding_snapshot(row, iv.sha256)
             s.delete(row)
             s.flush()
@@ -373,6 +393,9 @@ class CodingRecord:
                         self.lock_interview(s, ev.interview_id)
                     except NotFound:
                         pass   # _restore says the interview is gone
+                iv_now = s.get(Interview, ev.interview_id) if ev.interview_id is not None else None
+                if iv_now is not None:
+                    self.protocol_check(s, coder, iv_now)
                 frm, to = ("undone", "done") if redo else ("done", "undone")
                 claimed = s.exec(update(Event).where(Event.id == ev.id, Event.state == frm).values(state=to))
                 if claimed.rowcount != 1:

@@ -43,11 +43,12 @@ CODE_FIELDS = {
     "example", "keywords", "codable",
 }
 STUDY_FIELDS = {"name", "arms", "interviewer_speakers", "required_attributes", "turns", "interviewer_lines",
-                "identifying"}
+                "identifying", "blind", "lead", "blind_terms"}
 TURN_MODES = ("labels", "paragraphs", "auto", "questions")  # how turns are marked: see fieldcode.text.TurnRule
 DEFAULT_ARMS = ("improving", "lagging")
 DEFAULT_INTERVIEWERS = ("Interviewer", "Int", "I", "Q", "Facilitator", "Moderator", "Researcher")
 DEFAULT_REQUIRED = ("pair", "neighbourhood", "arm", "role")
+BLIND_FIELDS = ("blind", "lead", "blind_terms")   # left out of the hash when unset (older hashes stay)
 
 
 class CodebookError(InvalidInput):
@@ -87,6 +88,15 @@ class Study:
     # Attributes whose values identify someone, beyond participant and neighbourhood (always
     # proposed by `fieldcode pseudonyms scan`).
     identifying: tuple[str, ...] = ()
+    # Blind coding (fieldcode.protocol.blinding): the attributes coders other than the lead must
+    # not see, the lead (not blind; ends blinding, unblinds a coder), further words to mask.
+    blind: tuple[str, ...] = ()
+    lead: str = ""
+    blind_terms: tuple[str, ...] = ()
+
+    @property
+    def is_blind(self) -> bool:
+        return bool(self.blind or self.blind_terms)
 
     @property
     def focal_arm(self) -> str:
@@ -109,7 +119,8 @@ class Codebook:
         payload = {
             # turn settings at their defaults are left out, so older codebooks keep their hash
             "study": {k: v for k, v in asdict(self.study).items()
-                      if not (k in ("turns", "interviewer_lines") and v == getattr(Study, k))},
+                      if not (k in ("turns", "interviewer_lines") and v == getattr(Study, k))
+                      and not (k in BLIND_FIELDS and not v)},
             # codable at its default is left out too, for the same reason
             "codes": [{k: v for k, v in asdict(c).items() if k != "line" and not (k == "codable" and v is True)}
                       for c in self.codes],
@@ -402,7 +413,33 @@ def _load_study(node: object, where: str, problems: list[str], line: int) -> Stu
         except re.error as exc:
             problems.append(f"{where}:{_line(node, 'interviewer_lines')}: study.interviewer_lines is not a valid "
                             f"regular expression ({exc})")
+    _load_blinding(node, study, where, problems)
     return study
+
+
+def _load_blinding(node: CommentedMap, study: Study, where: str, problems: list[str]) -> None:
+    """``blind: [arm, pair, neighbourhood]``, ``lead: NAME``, ``blind_terms: [...]``."""
+    for key in ("blind", "blind_terms"):
+        if key in node:
+            vals = _str_list(node[key])
+            if vals is None or not all(v.strip() for v in vals):
+                example = "[arm, pair, neighbourhood]" if key == "blind" else "[Ashcliffe, Brook Street]"
+                problems.append(f"{where}:{_line(node, key)}: study.{key} must be a list of non-empty strings, "
+                                f"e.g. {key}: {example}")
+            else:
+                setattr(study, key, tuple(v.strip() for v in vals))
+    if "lead" in node:
+        lead = node["lead"]
+        if not isinstance(lead, (str, int)) or not str(lead).strip() or len(str(lead)) > 100 \
+                or any(ch.isspace() and ch != " " or not ch.isprintable() for ch in str(lead)):
+            problems.append(f"{where}:{_line(node, 'lead')}: study.lead must be one coder's name (as they give it "
+                            "with --coder), e.g. lead: ana")
+        else:
+            study.lead = str(lead).strip()
+    if study.is_blind and not study.lead and "lead" not in node:
+        key = "blind" if "blind" in node else "blind_terms"
+        problems.append(f"{where}:{_line(node, key)}: study.{key} makes the study blind, so it needs "
+                        "'lead: NAME': the coder who is not blind and who alone ends blinding")
 
 
 def _text(node: CommentedMap, k: str) -> str:

@@ -25,6 +25,9 @@ merge, which copies events as they are).  For each coding the other copy knows:
 * both copies changed it since their common history -> a **conflict**, reported and left alone
   for the user.
 
+**The coding protocol's steps** (hand-ins, reopenings, unblindings, order seeds: events with a
+uid of their own and no coding, ``fieldcode.store.protocol``) are copied when this copy lacks them.
+
 **Pseudonym decisions** (events naming a key entry by id) are read from the other copy into
 ``MergePlan.pn_decisions``; ``fieldcode.privacy.merging`` carries them into this database and
 key file (the rule for two reviewers' conflicting decisions is there).
@@ -68,6 +71,7 @@ from fieldcode.errors import Conflict, DamagedDatabase, InvalidInput, NewerDatab
 from fieldcode.study.settings import check_coder
 from fieldcode.store import Store, apply_merge, migrations, q_merge_view, sqlite_url
 from fieldcode.store.merge import PROTOCOL_FIELDS, here_state, integrity_problems, lineage_key
+from fieldcode.store.protocol import PROTOCOL_ACTIONS
 from fieldcode.store.pseudonyms import q_decisions
 from fieldcode.team.framework_merge import SummaryPlan, plan_summaries
 from fieldcode.study.folder import DB_FILE
@@ -381,7 +385,10 @@ def plan_merge(here: Store, there: Store, *, source: str) -> MergePlan:
         if o_c == l_c:
             if o is not None:
                 plan.skipped += 1
-            plan.events += _copies(new_o, uid, ivmap, codemap, source) if l_row is not None else []
+            # a coding's history, or the coding protocol's steps (a uid of their own, no coding)
+            carried = l_row is not None or (o is None and bool(o_events) and all(
+                ev["action"] in PROTOCOL_ACTIONS for ev in o_events))
+            plan.events += _copies(new_o, uid, ivmap, codemap, source) if carried else []
             continue
         if not new_o:
             if l_row is not None or new_l:

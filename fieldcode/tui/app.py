@@ -89,19 +89,27 @@ class FieldcodeApp(App):
         super().__init__()
         self.project = project
         self.initial_interview = interview
+        from fieldcode.tui.blind_view import install   # a blind coder: labels, masks, own codings
+
+        install(self)
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout=None,  # noqa: ANN001
                markup: bool = True) -> None:
         """Every notification shows names, memos and error text literally: terminal controls
         are removed and, for markup messages, '[...]' is escaped (no screen here writes markup
         into a notification on purpose)."""
+        from fieldcode.tui.blind_view import masked   # a blind coder: names as labels, hidden values masked
+
+        message, title = masked(self, message), masked(self, title)
         super().notify(plain(message) if markup else clean(message), title=clean(title), severity=severity,
                        timeout=timeout, markup=markup)
 
     def format_title(self, title: str, sub_title: str):  # noqa: ANN201
         """Every screen's title and sub-title show names literally (Textual never reads them as
         markup) and without terminal controls: one place, like :meth:`notify`."""
-        return super().format_title(clean(title), clean(sub_title))
+        from fieldcode.tui.blind_view import masked
+
+        return super().format_title(clean(masked(self, title)), clean(masked(self, sub_title)))
 
     def get_default_screen(self):  # noqa: ANN201
         # The coding screen is the first screen (no empty default screen to mount and replace),
@@ -153,11 +161,19 @@ class FieldcodeApp(App):
             screen.action_retrieve(code_id)
 
     def action_analysis(self) -> None:
+        from fieldcode.tui.blind_view import refused
+
+        if refused(self, "The analysis screen"):
+            return
         from fieldcode.tui.analysis_screen import push_analysis
 
         push_analysis(self)
 
     def action_agreement(self) -> None:
+        from fieldcode.tui.blind_view import refused
+
+        if refused(self, "The agreement panel"):
+            return
         from fieldcode.tui.agreement_panel import push_agreement
 
         push_agreement(self)
@@ -177,6 +193,10 @@ class FieldcodeApp(App):
             mark_selection(self, screen)
 
     def action_framework(self) -> None:
+        from fieldcode.tui.blind_view import refused
+
+        if refused(self, "The framework matrix"):
+            return
         from fieldcode.tui.framework import push_framework
 
         push_framework(self)
@@ -190,6 +210,8 @@ class FieldcodeApp(App):
 
     def get_system_commands(self, screen):  # noqa: ANN001, ANN201
         yield from super().get_system_commands(screen)
+        if self.project.blinder is not None:    # a blind coder: no review, study search or suggestions
+            return
         from fieldcode.tui.review import open_review  # the disagreement review (fieldcode review)
 
         yield SystemCommand("Review disagreements", "Settle two coders' disagreements as a consensus coder",

@@ -28,6 +28,7 @@ from fieldcode import store as storemod
 from fieldcode.errors import FieldcodeError, TextChanged
 from fieldcode.safe import clean
 from fieldcode.tui.applying import ApplyingMixin
+from fieldcode.tui.blind_view import BlindMixin
 from fieldcode.tui.modals import InfoScreen, code_info
 from fieldcode.tui.code_ops import CodeOpsMixin
 from fieldcode.tui.coder_view import MINE, CoderViewMixin, view_label
@@ -71,7 +72,7 @@ def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Spa
                 created_at=created_at, updated_at=updated_at)
 
 
-class CodingScreen(CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin,
+class CodingScreen(BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin,
                    StudyActionsMixin, TurnMarksMixin, Screen):
     AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
@@ -576,6 +577,8 @@ class CodingScreen(CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, Mem
     def action_retrieve(self, code_id: int | None = None) -> None:
         from fieldcode.tui.retrieval import RetrievalScreen
 
+        if self.blind_refused("Retrieval across the study"):
+            return
         if code_id is None:
             tree = self.query_one(CodebookTree)
             cur = self.current(mine=False)

@@ -31,6 +31,7 @@ CODING_KEYS: list[tuple[str, str, str, str, bool]] = [
     ("redo", "ctrl+y", "redo", "Redo", False),
     ("manage_codes", "k", "manage_codes", "Manage codes (new, rename, colour, move, merge, key)", False),
     ("suggestions", "g", "suggestions", "Review your suggestions (accept, reject, skip, adjust)", False),
+    ("handin", "H", "handin", "Hand this interview in (press twice): closed to your further coding", False),
     # memos
     ("memo", "m", "memo", "Memo", True),
     ("memos", "M", "memos", "Memos", True),
