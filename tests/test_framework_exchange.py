@@ -106,3 +106,31 @@ def test_pseudonymised_framework_export_names_no_one(study, tmp_path):
     r = run(root, "export", "framework", "-o", str(plain), "--format", "md")
     assert r.exit_code == 0, r.output
     assert "[ana] Shazia sees fly-tipping as the sore point." in plain.read_text(encoding="utf-8")
+
+
+def test_summary_notes_on_import(study, bundled_imported, tmp_path):
+    """Imported into the study it came from, a summary's note adds nothing (the summary is here);
+    into another study it becomes a memo on the interview, its first line naming theme and author."""
+    root, _cited = study
+    out = tmp_path / "s.qdpx"
+    assert run(root, "export", "qdpx", "-o", str(out)).exit_code == 0
+
+    def memo_texts(r):
+        p = Project.open(r, coder="ana")
+        try:
+            with p.store.engine.connect() as c:
+                return sorted(t for (t,) in c.execute(sql("select text from memo")))
+        finally:
+            p.close()
+
+    before = memo_texts(root)
+    r = run(root, "import", str(out), coder="ana")
+    assert r.exit_code == 0, r.output
+    assert memo_texts(root) == before
+    other = tmp_path / "other"
+    shutil.copytree(bundled_imported, other)
+    r = run(other, "import", str(out), coder="ana")
+    assert r.exit_code == 0, r.output
+    got = [t for t in memo_texts(other) if t.startswith("Framework summary")]
+    assert got == ["Framework summary \u2014 Place and environment (place), ana:\nShazia sees fly-tipping as the sore point.",
+                   "Framework summary \u2014 Place and environment (place), ben:\nRepairs matter most to Shazia."]

@@ -38,6 +38,7 @@ from pathlib import Path
 from fieldcode.study import codebook as cbmod
 from fieldcode import store as storemod
 from fieldcode.store import exchange as storex
+from fieldcode.store.framework import existing_summary_uids
 from fieldcode import text as textmod
 from fieldcode.study.codebook import CodeDef
 from fieldcode.study.settings import check_coder
@@ -428,9 +429,10 @@ def _import_file(project, rf: RefiFile, *, counting: str | None, coder: str | No
                                   created_at=src.created, updated_at=src.created))
     code_notes = {n: rc.guid for rc, _ in rf.all_codes() for n in rc.notes}
     src_notes = {n: src.guid for src, _ in usable for n in src.notes}
+    summaries_here = existing_summary_uids(store, rf.notes)   # notes a fieldcode export wrote from them
     loose = 0
     for g, note in sorted(rf.notes.items()):
-        if g in used_notes or not note.text.strip():
+        if g in used_notes or not note.text.strip() or g in summaries_here:
             continue
         text = note.text if not note.name or note.text.startswith(note.name.rstrip("\u2026")) else f"{note.name}\n\n{note.text}"
         if g in src_notes or g in code_notes:

@@ -381,3 +381,15 @@ def summary_rows(store) -> list[dict]:  # noqa: ANN001
                  "code_id": r.code_id, "text": r.text, "cites": [c["uid"] for c in json.loads(r.cites or "[]")],
                  "created_at": r.created_at, "updated_at": r.updated_at}
                 for r in s.exec(select(FrameworkSummary).order_by(FrameworkSummary.uid)).scalars()]
+
+
+def existing_summary_uids(store, uids: Iterable[str]) -> set[str]:  # noqa: ANN001
+    """Which of ``uids`` are framework summaries (or deleted ones) of this study: a REFI-QDA
+    import skips their notes, which a fieldcode export wrote from them."""
+    uids = list(uids)
+    if not uids:
+        return set()
+    with store.read() as s:
+        live = set(s.exec(select(FrameworkSummary.uid).where(FrameworkSummary.uid.in_(uids))).scalars())
+        gone = set(s.exec(select(FrameworkSummaryDeletion.uid).where(FrameworkSummaryDeletion.uid.in_(uids))).scalars())
+    return live | gone
