@@ -63,6 +63,12 @@ SCRIPTS: dict[str, tuple[list[str], list[str]]] = {
         rf"^first paint\s+bare TextArea\s+[\d.]+ ms\s+fieldcode\s+[\d.]+ ms\s+ratio\s+{RATIO}",
         rf"^key -> repaint\s+bare TextArea\s+[\d.]+ ms\s+fieldcode\s+[\d.]+ ms\s+ratio\s+{RATIO}",
     ]),
+    "bench_tui_scale.py": (["--quick"], [
+        rf"^\s+first paint\s+bare TextArea\s+[\d.]+ ms\s+fieldcode\s+[\d.]+ ms\s+ratio\s+{RATIO}",
+        rf"^\s+key -> repaint\s+bare TextArea\s+[\d.]+ ms\s+fieldcode\s+[\d.]+ ms\s+ratio\s+{RATIO}",
+        r"^\s+navigator refresh .*\s[\d.]+ ms",
+        r"^\s+\} \(next interview\) -> its transcript painted\s+[\d.]+ ms",
+    ]),
     # not benchmarks, but scripts in benchmarks/ that must keep working
     "readme_examples.py": (["--quick"], [r"^\$ fieldcode crosstab --unit interviews"]),
     "corpus.py": (["--check"], [r"^ok   same seed gives identical bytes$", r"^digest \(12 x 2000 words, seed 7\): [0-9a-f]{64}$"]),

@@ -1,0 +1,123 @@
+"""What keeps the coding screen fast must not change what it shows (no timings here: the ratios
+are benchmarks/bench_tui.py's).  After a code is applied by key, the stripes lay out only the new
+coding: the result must be what a layout from scratch under the same rule gives (each earlier
+coding keeps its lane, the new one takes the lowest lane no coding on its rows uses, no two
+codings on one row share a lane, every coding's rows as the wrapping puts them), once per
+change.  The transcript keeps its wrapped height between re-wraps: it must equal the sum over
+the lines after every re-wrap.  A real SQLite copy of the bundled study coded by ana and ben."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from fieldcode.project import Project
+from fieldcode.tui import make_app
+from fieldcode.tui.coding import CodingScreen
+from fieldcode.tui.stripes import MAX_LANES, Stripes, row_starts, screen_rows
+
+IV = "leeds-improving-01-resident"
+
+
+@pytest.fixture
+def study(bundled_coded, tmp_path):
+    dst = tmp_path / "study"
+    shutil.copytree(bundled_coded, dst)
+    p = Project.open(dst, coder="ana")
+    yield p
+    p.close()
+
+
+async def ready(app, pilot) -> CodingScreen:
+    for _ in range(300):
+        await pilot.pause()
+        if isinstance(app.screen, CodingScreen) and app.screen.iv_id is not None:
+            await pilot.pause()
+            return app.screen
+    raise AssertionError("the coding screen did not open")
+
+
+def fresh_rows(tr, spans) -> dict[int, tuple[int, int]]:
+    """Every coding's first and last screen row, from the transcript's wrapping as it is now."""
+    wd = tr.wrapped_document
+    wraps = [wd.get_offsets(r) for r in range(tr.document.line_count)]
+    starts = row_starts(wraps)
+    return {s.id: screen_rows(tr.lines, wraps, starts, s) for s in spans}
+
+
+def true_height(tr) -> int:
+    wd = tr.wrapped_document
+    return sum(len(wd.get_offsets(r)) + 1 for r in range(tr.document.line_count))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_stripes_after_each_added_coding_are_a_layout_from_scratch(study, size):
+    app = make_app(study, IV)
+    async with app.run_test(size=size) as pilot:
+        screen = await ready(app, pilot)
+        await pilot.press("o")                       # everyone's codings: ana's and ben's
+        await pilot.pause()
+        stripes = screen.query_one(Stripes)
+        tr = screen.transcript
+        tr.focus()
+        added = 0
+        for step in range(6):
+            before = {s.id: stripes.lane_of(s.id) for s in screen.shown_spans}
+            n_layouts = stripes.layouts
+            await pilot.press("down", "down", "down", "s", "1")
+            await pilot.pause()
+            spans = screen.shown_spans
+            new = [s for s in spans if s.id not in before]
+            assert len(new) == 1 and new[0].coder == "ana", step
+            added += 1
+            assert stripes.layouts == n_layouts + 1              # once per change
+            rows = fresh_rows(tr, spans)
+            lanes = {s.id: stripes.lane_of(s.id) for s in spans}
+            for sid, lane in before.items():                      # earlier codings keep their lanes
+                assert lanes[sid] == lane
+            for s in spans:
+                assert stripes.rows_of(s.id) == rows[s.id]
+            a, b = rows[new[0].id]
+            used = {lanes[o] for o in lanes if o != new[0].id and rows[o][0] <= b and rows[o][1] >= a}
+            assert lanes[new[0].id] == min(set(range(len(used) + 1)) - used)
+            for x in spans:                                      # never two on one row in one lane
+                for y in spans:
+                    if x.id < y.id and rows[x.id][0] <= rows[y.id][1] and rows[y.id][0] <= rows[x.id][1]:
+                        assert lanes[x.id] != lanes[y.id]
+            # what is drawn on each visible row: the lanes of the codings on it
+            top = tr.scroll_offset.y
+            for yy in range(tr.size.height):
+                want = sorted(lanes[s.id] for s in spans
+                              if rows[s.id][0] <= top + yy <= rows[s.id][1] and lanes[s.id] < MAX_LANES)
+                got = [m[0] for m in stripes.marks_at(yy)]
+                if "+" not in {m[1] for m in stripes.marks_at(yy)}:
+                    assert got == want, (step, yy)
+        assert added == 6
+
+
+async def test_wrapped_height_is_kept_only_between_rewraps(study):
+    app = make_app(study, IV)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        tr = screen.transcript
+        h0 = tr.wrapped_document.height
+        assert h0 == true_height(tr) and h0 > tr.document.line_count
+        await pilot.press("f2")                      # the side panel goes: wider lines, fewer rows
+        await pilot.pause()
+        await pilot.pause()
+        h1 = tr.wrapped_document.height
+        assert h1 == true_height(tr) and h1 < h0
+        await pilot.resize_terminal(70, 30)          # narrower: more rows
+        await pilot.pause()
+        await pilot.pause()
+        h2 = tr.wrapped_document.height
+        assert h2 == true_height(tr) and h2 > h1
+        assert tr.virtual_size.height == h2
+        await pilot.press("right_curly_bracket")     # another transcript: another wrapped document
+        for _ in range(50):
+            await pilot.pause()
+            if screen.transcript.lines.text != "" and screen.iv_name != IV:
+                break
+        assert screen.iv_name != IV
+        assert screen.transcript.wrapped_document.height == true_height(screen.transcript)
