@@ -79,7 +79,7 @@ class FieldcodeApp(App):
         Binding("ctrl+c", "help_quit", "", show=False, id="help_quit"),
         Binding("a", "analysis", "Analysis", id="analysis"),
         Binding("F", "framework", "Framework", id="framework"),
-        Binding("P", "pseudonyms", "Pseudonyms", id="pseudonyms"),
+        Binding("P", "pseudonyms", "Pseudonyms", show=False, id="pseudonyms"),
         Binding("I", "mark_identifying", "Mark identifying", show=False, id="mark_identifying"),
         Binding("R", "recheck", "Re-check", show=False, id="recheck"),
         Binding("A", "agreement", "Agreement", id="agreement", show=False),
@@ -224,6 +224,8 @@ class FieldcodeApp(App):
                                 coding.action_study_search)
             yield SystemCommand("Review suggestions", "Accept, reject, skip or adjust the codings proposed to you (g)",
                                 coding.action_suggestions)
+            yield SystemCommand("Review pseudonyms", "Accept or reject the identifying details the scan found (P); "
+                                "I marks the selection as identifying", self.action_pseudonyms)
 
     def action_help(self) -> None:
         screen = _coding_screen(self)
