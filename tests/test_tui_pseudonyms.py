@@ -196,3 +196,29 @@ async def test_nothing_decided_without_a_key_and_no_selection_is_refused(study):
         assert [a for _c, a, *_ in events(p.store)] == ["pn-scan"]
     finally:
         p.close()
+
+
+async def test_a_blind_coder_is_refused_the_review(study):
+    """The key names the neighbourhoods and pairs a blind coder's labels hide: P and I refuse."""
+    cb = study / "codebook.yaml"
+    text = cb.read_text(encoding="utf-8")
+    anchor = "study:\n"
+    assert anchor in text
+    cb.write_text(text.replace(anchor, anchor + "  blind: [arm, pair, neighbourhood]\n  lead: ben\n", 1), encoding="utf-8")
+    before = (study / "pseudonyms.key.yaml").read_bytes()
+    p = Project.open(study, coder="ana", settings=Settings())
+    try:
+        assert p.blinder is not None
+        app = make_app(p)
+        async with app.run_test(size=(80, 24)) as pilot:
+            coding = await ready(app, pilot)
+            await pilot.press("P")
+            await pilot.pause()
+            assert app.screen is coding
+            coding.transcript.select_offsets(0, 4)
+            await pilot.press("I")
+            await pilot.pause()
+            assert app.screen is coding
+        assert (study / "pseudonyms.key.yaml").read_bytes() == before
+    finally:
+        p.close()

@@ -271,12 +271,21 @@ def ask_category(app, text: str, then) -> None:  # noqa: ANN001
 
 
 def open_pseudonyms(app, coding) -> None:  # noqa: ANN001 - the app and its CodingScreen
-    """Push the review screen; what it dismisses with is shown in the transcript."""
+    """Push the review screen; what it dismisses with is shown in the transcript.  A blind
+    coder is refused: the key names the neighbourhoods and pairs their labels hide."""
+    from fieldcode.tui.blind_view import refused
+
+    if refused(app, "The pseudonym review"):
+        return
     app.push_screen(PseudonymScreen(app.project), coding.show_target)
 
 
 def mark_selection(app, coding) -> None:  # noqa: ANN001 - the app and its CodingScreen
     """Mark the transcript's selection as identifying (accepted at once, wherever it occurs)."""
+    from fieldcode.tui.blind_view import refused
+
+    if refused(app, "Marking identifying details"):
+        return
     a, b = coding.transcript.selection_offsets
     text = " ".join(coding.text[a:b].split())
     if not text:
