@@ -54,6 +54,9 @@ from fieldcode.privacy.replace import find_spans
 from fieldcode.store import pseudonyms as pstore
 from fieldcode.store.pseudonyms import Decision
 
+SHOWN = 20          # changed details listed one by one in the merge's summary
+
+
 @dataclass
 class KeyMerge:
     carried: int = 0                                     # decision events new to this database
@@ -70,7 +73,10 @@ class KeyMerge:
         src = f" (with the other copy's key {self.other_key})" if self.other_key else " (the other copy's key was not read)"
         lines = [f"pseudonyms: {self.carried} decision(s) carried{src}; {len(self.applied)} detail(s) decided "
                  f"differently here now, {self.added} new to this key, {len(self.conflicts)} conflict(s)"]
-        lines += [f"  {x}" for x in self.applied + self.relabelled]
+        changes = self.applied + self.relabelled
+        lines += [f"  {x}" for x in changes[:SHOWN]]
+        if len(changes) > SHOWN:
+            lines.append(f"  ... and {len(changes) - SHOWN} more ('fieldcode pseudonyms list' shows every entry)")
         return lines
 
 
