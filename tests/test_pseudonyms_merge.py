@@ -207,3 +207,29 @@ def test_keys_made_apart_line_up_by_their_originals(mini_dir, tmp_path):
         _no_original_in(here)
     finally:
         here.close()
+
+
+def test_dry_run_changes_nothing_and_a_damaged_other_key_stops_the_merge(mini_dir, tmp_path):
+    ana_dir, ben_dir, here, there = _two_copies(mini_dir, tmp_path, f"sqlite:///{mini_dir / 'fieldcode.db'}")
+    k = keymod.load(ana_dir)
+    try:
+        review.accept(there.store, ben_dir, "ben", [k.entry_id("Sam")])
+    finally:
+        here.close()
+        there.close()
+    before_key = (ana_dir / keymod.KEY_FILE).read_bytes()
+    res = _run(ana_dir, "merge", str(ben_dir), "--dry-run", coder="ana")
+    assert res.exit_code == 0, res.output
+    assert "pseudonyms: 1 decision(s) carried" in res.output and "entry " + k.entry_id("Sam") in res.output
+    assert (ana_dir / keymod.KEY_FILE).read_bytes() == before_key
+    here = Project.open(ana_dir, coder="ana", settings=Settings())
+    try:
+        assert [a for _c, a, _e, _s in _events(here)] == ["pn-scan"]
+    finally:
+        here.close()
+    # the other key damaged: refused before anything is merged, the file named, no traceback
+    (ben_dir / keymod.KEY_FILE).write_text("secret: [\n", encoding="utf-8")
+    res = _run(ana_dir, "merge", str(ben_dir), coder="ana")
+    assert res.exit_code != 0 and "Traceback" not in res.output
+    assert "nothing was merged" in res.output and str(ben_dir / keymod.KEY_FILE) in res.output.replace("\n", "")
+    assert (ana_dir / keymod.KEY_FILE).read_bytes() == before_key

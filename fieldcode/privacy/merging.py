@@ -224,4 +224,4 @@ def check_other_key(other: Path) -> None:
         try:
             keymod.load(path.parent)
         except InvalidInput as exc:
-            raise InvalidInput(f"the other copy's {exc}") from None
+            raise InvalidInput(f"nothing was merged: in the other copy, {exc}") from None
