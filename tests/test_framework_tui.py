@@ -250,3 +250,60 @@ async def test_export_cell_by_cell_matches_what_was_typed(root, tmp_path):
     texts = [[c.text for c in r.cells] for t in d.tables for r in t.rows]
     hit = [r for r in texts if r[1].startswith(f"{IV} (") and "[ana] Repairs kept people" in r[1]]
     assert len(hit) == 1 and hit[0][2].splitlines()[1] == "[ana] Damp empty flats"
+
+
+async def test_chosen_themes_and_the_consensus_summary(root, tmp_path):
+    """t chooses the themes (here place and its child housing, not rolled up after r); o shows the
+    consensus summaries, which ana writes and the log records as hers.  Counts compared with
+    'export counts --coder ana' (no roll-up)."""
+    counts = tmp_path / "counts.csv"
+    r = CliRunner().invoke(cli.app, ["-C", str(root), "export", "counts", "--by", "interview", "--coder", "ana",
+                                     "-o", str(counts)])
+    assert r.exit_code == 0, r.output
+    segs = {(row["code"], row["interview"]): int(row["value"]) for row in csv.DictReader(counts.open(encoding="utf-8"))
+            if row["unit"] == "segments"}
+    p = Project.open(root, coder="ana")
+    try:
+        app = make_app(p)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(app, pilot)
+            await pilot.press("F")
+            await wait_for(app, pilot, FrameworkScreen)
+            screen = app.screen
+            await pilot.press("r")                                   # sub-themes apart
+            await pilot.press("t")
+            await pilot.pause()
+            await type_text(pilot, "place,housing")
+            await pilot.press("enter")
+            for _ in range(50):
+                await pilot.pause()
+                if isinstance(app.screen, FrameworkScreen) and [t.key for t in screen.matrix.themes] == ["place", "housing"]:
+                    break
+            table = screen.query_one("#fw-table")
+            assert len(table.columns) == 5
+            # row 0: the Leeds pair's first interviews; columns place|improving, place|lagging, housing|...
+            for col, key, iv in ((1, "place", IV), (2, "place", TWIN), (3, "housing", IV), (4, "housing", TWIN)):
+                assert int(str(table.get_cell_at((0, col))).split()[0]) == segs[(key, iv)], (key, iv)
+            await pilot.press("o")                                   # the consensus summaries
+            await pilot.pause()
+            assert screen.author == "consensus"
+            await pilot.press("right", "right")                      # housing, improving
+            await pilot.press("enter")
+            await wait_for(app, pilot, FrameworkCellScreen)
+            assert app.screen.editable
+            await pilot.press("tab")
+            await type_text(pilot, "Agreed repairs")
+            await pilot.press("ctrl+s")
+            await wait_for(app, pilot, FrameworkScreen)
+    finally:
+        p.close()
+    p = Project.open(root, coder="ben")
+    try:
+        with p.store.engine.connect() as c:
+            row = c.execute(sql("select s.author, s.consensus, s.text, k.key from framework_summary s "
+                                "join code k on k.id = s.code_id")).one()
+            ev = c.execute(sql("select coder from event where action = 'summary'")).scalars().all()
+        assert (row[0], bool(row[1]), row[2], row[3]) == ("consensus", True, "Agreed repairs", "housing")
+        assert ev == ["ana"]
+    finally:
+        p.close()

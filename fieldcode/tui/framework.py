@@ -6,7 +6,7 @@ full (every coder's summary and the consensus one).
 
 Keys: arrows move, Enter opens the cell (its passages beside an editor,
 :mod:`fieldcode.tui.framework_cell`), ``o`` whose summaries and counts (mine, consensus, each
-other coder), ``r`` sub-themes rolled up or not, Esc back.  The numbers come from
+other coder), ``r`` sub-themes rolled up or not, ``t`` which themes (code keys), Esc back.  The numbers come from
 :func:`fieldcode.analysis.framework.build_matrix` (the crosstab's segments).
 """
 
@@ -71,6 +71,7 @@ class FrameworkScreen(Screen[None]):
         Binding("enter", "open_cell", "Open cell", id="framework.open", priority=True),
         Binding("o", "cycle_author", "Whose", id="framework.author"),
         Binding("r", "toggle_rollup", "Roll-up", id="framework.rollup"),
+        Binding("t", "choose_themes", "Themes", id="framework.themes"),
     ]
 
     def __init__(self, project, *, author: str | None = None, rollup: bool = True) -> None:  # noqa: ANN001
@@ -78,6 +79,7 @@ class FrameworkScreen(Screen[None]):
         self.project = project
         self.author = author or project.coder
         self.rollup = rollup
+        self.codes: list[str] | None = None      # None: every top-level theme
         self.matrix: Matrix | None = None
         self.positions: dict[tuple[int, int], tuple[int, str, str, str] | None] = {}
 
@@ -104,7 +106,8 @@ class FrameworkScreen(Screen[None]):
     def refresh_matrix(self, keep: tuple[int, int] | None = None) -> None:
         p = self.project
         try:
-            self.matrix = build_matrix(p.store, p.study.arms, rollup=self.rollup, coders=[self.author])
+            self.matrix = build_matrix(p.store, p.study.arms, codes=self.codes, rollup=self.rollup,
+                                       coders=[self.author])
         except FieldcodeError as exc:
             self.notify(str(exc), severity="error")
             return
@@ -187,6 +190,23 @@ class FrameworkScreen(Screen[None]):
     def action_toggle_rollup(self) -> None:
         self.rollup = not self.rollup
         self.refresh_matrix()
+
+    def action_choose_themes(self) -> None:
+        from fieldcode.tui.modals import Prompt
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            before = self.codes
+            self.codes = [k.strip() for k in value.split(",") if k.strip()] or None
+            self.refresh_matrix()
+            if self.matrix is None or (self.codes and [t.key for t in self.matrix.themes] != self.codes):
+                self.codes = before          # refused (unknown key): keep what was shown
+                self.refresh_matrix()
+
+        current = ",".join(self.codes or [])
+        self.app.push_screen(Prompt("Themes: code keys, comma-separated (empty: every top-level theme)", current,
+                                    "Enter shows them · Esc cancels"), chosen)
 
     def cursor(self) -> tuple[int, int]:
         c = self.query_one(DataTable).cursor_coordinate
