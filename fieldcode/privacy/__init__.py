@@ -14,6 +14,8 @@ for leaks.
 * ``review``   the review queue's operations: scan into the key, accept, reject, add; each
                decision also logged as an event in the database (who, when, the key entry's
                id, never the original)
+* ``merging``  ``fieldcode merge``'s share: another copy's decisions into this database and
+               key file, with the rule for two reviewers' conflicting decisions
 
 Layer: a domain room beside ``team``, ``find`` and ``exchange`` (independent of them); it may
 import ``analysis``, ``store``, ``ingest``, ``study`` and the ground floor.
