@@ -120,6 +120,9 @@ async def test_panel_shows_the_cli_figures_at_two_units_and_by_arm(study):
             assert cells[f"positive:{g}"] == three(r["positive_agreement"]), (r["code"], g)
             assert cells[f"kappa:ana/ben:{g}"] == three(r["cohen_kappa"]), (r["code"], g)
             assert cells[f"alpha:{g}"] == three(r["krippendorff_alpha"]), (r["code"], g)
+            # 'ana=16;ben=11' in the CSV is '16/11' on screen, as the CLI's table shows it
+            by_coder = dict(x.split("=") for x in r["coded_units_by_coder"].split(";"))
+            assert cells[f"coded:{g}"] == f"{int(by_coder['ana']):,}/{int(by_coder['ben']):,}", (r["code"], g)
             checked += 1
         assert checked == 2 * len(table)
         # the difference column: improving minus lagging, from the CSV's own alphas

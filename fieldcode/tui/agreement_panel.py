@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
-from fieldcode.team.reliability import ALL, TENTATIVE, WEAK, fmt, grade
+from fieldcode.team.reliability import ALL, TENTATIVE, WEAK, differs, fmt, grade
 from fieldcode.tui.exporting import EXPORT_KEY, agreement_job, start_export
 
 BY = "arm"
@@ -36,17 +36,21 @@ def signed(x: float) -> str:
     return "—" if math.isnan(x) else f"{x:+.3f}"
 
 
-def columns(res) -> list[tuple[str, str]]:  # noqa: ANN001
+def columns(res, narrow: bool = False) -> list[tuple[str, str]]:  # noqa: ANN001
     """(key, header) of the table's columns after the code column, for ``res``: overall, units,
     coded, observed, positive, kappa per pair and alpha; by arm, per arm observed, positive,
-    kappa (per pair) and alpha, then alpha's difference between the arms."""
+    kappa (per pair) and alpha, then alpha's difference between the arms.  ``narrow``: short
+    headers (obs., pos.), so that alpha fits at 80 columns."""
+    obs, pos = ("obs.", "pos.") if narrow else ("observed", "positive")
     groups = res.compared() if res.by else [ALL]
     cols: list[tuple[str, str]] = []
     if not res.by:
         cols += [(f"units:{ALL}", "units"), (f"coded:{ALL}", "coded")]
     for g in groups:
         head = "" if g == ALL else f"\n{g}"
-        cols += [(f"observed:{g}", "observed" + head), (f"positive:{g}", "positive" + head)]
+        if g != ALL:
+            cols.append((f"coded:{g}", "coded" + head))
+        cols += [(f"observed:{g}", obs + head), (f"positive:{g}", pos + head)]
         cols += [(f"kappa:{a}/{b}:{g}", f"κ {a}/{b}" + head) for a, b in res.pairs]
         cols.append((f"alpha:{g}", "α" + head))
     if res.by:
@@ -62,13 +66,19 @@ def cells(res, row) -> dict[str, str]:  # noqa: ANN001
         e = row.everyone[g]
         if g == ALL:
             out[f"units:{g}"], out[f"coded:{g}"] = f"{e.units:,}", f"{e.coded:,}"
+        else:   # each coder's coded units in the arm, as the CLI shows them
+            out[f"coded:{g}"] = "/".join(f"{n:,}" for _c, n in e.coder_units)
         out[f"observed:{g}"], out[f"positive:{g}"] = fmt(e.observed), fmt(e.positive)
         for pk in res.pairs:
             out[f"kappa:{pk[0]}/{pk[1]}:{g}"] = fmt(row.pairs[pk][g].kappa)
         out[f"alpha:{g}"] = fmt(e.alpha)
     if res.by:
         out["delta"] = signed(row.difference.get("alpha", math.nan))
-    out["mark"] = mark(row.everyone[ALL].alpha)
+    if res.by:   # the CLI's flag: a difference above the threshold, or too few coded to say
+        over = any(not math.isnan(d) and abs(d) > res.threshold for d in row.difference.values())
+        out["mark"] = f"differs > {res.threshold:g}" if differs(row, res) else "few coded" if over else ""
+    else:
+        out["mark"] = mark(row.everyone[ALL].alpha)
     return out
 
 
@@ -79,6 +89,7 @@ class AgreementPanel(Screen[None]):
     AgreementPanel #agreement-status { height: auto; max-height: 3; padding: 0 1; background: $boost; }
     AgreementPanel #agreement-table { height: 1fr; scrollbar-size: 1 1; }
     AgreementPanel #agreement-notes { height: auto; max-height: 6; padding: 0 1; color: $text-muted; }
+    AgreementPanel.-small #agreement-notes { max-height: 3; }
     """
     BINDINGS = [
         Binding("escape", "close", "Back", id="agreement.close"),
@@ -108,6 +119,9 @@ class AgreementPanel(Screen[None]):
         yield DataTable(id="agreement-table", cursor_type="row", fixed_columns=1, zebra_stripes=True)
         yield Static("", id="agreement-notes")
         yield Footer(compact=True)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 30, "-small")
 
     def on_mount(self) -> None:
         self.title = "Agreement"
@@ -200,18 +214,20 @@ class AgreementPanel(Screen[None]):
         if res is None:
             notes.update(Text(f"No figures: {self.error}", style="bold red"))
             return
-        cols = columns(res)
+        cols = columns(res, narrow=self.size.width < 100)
         dt.header_height = 2 if res.by else 1
-        dt.add_column(Text("code", style="bold"), key="code")
+        top = min((r.depth for r in res.rows), default=0)
+        labels = [("" if r.overall else "  " * (r.depth - top)) + r.label for r in res.rows]
+        # a set width: Textual squeezed the fixed code column to its header once the table scrolled sideways
+        dt.add_column(Text("code", style="bold"), key="code", width=min(32, max(map(len, labels), default=4)))
         for key, head in cols:
             dt.add_column(Text(head, justify="right"), key=key)
-        top = min((r.depth for r in res.rows), default=0)
-        for r in res.rows:
-            label = Text(("" if r.overall else "  " * (r.depth - top)) + r.label, style="bold" if r.overall else "")
+        for r, text in zip(res.rows, labels):
+            label = Text(text, style="bold" if r.overall else "", no_wrap=True, overflow="ellipsis")
             vals = cells(res, r)
             row = [label]
             for key, _h in cols:
-                style = "bold red" if key == "mark" and vals[key].startswith("weak") else \
+                style = "bold red" if key == "mark" and vals[key].startswith(("weak", "differs")) else \
                     "yellow" if key == "mark" and vals[key] else ""
                 row.append(Text(vals[key], justify="right", style=style))
             dt.add_row(*row, key=r.key)
