@@ -43,8 +43,9 @@ def _where(e) -> str:  # noqa: ANN001
 def pn_scan(ctx: typer.Context) -> None:
     """Scan every transcript for identifying details and put them in the review queue.
 
-    Proposes speaker labels, the values of identifying attributes (participant, neighbourhood
-    and those listed under 'identifying:' in the codebook's study section), names already in
+    Proposes speaker labels, the values of identifying attributes (participant, neighbourhood,
+    pair and others named for places, schools or people; those listed under 'identifying:' in
+    the codebook's study section; any other whose value reads as a proper name), names already in
     the key, capitalised words that are neither at a sentence start nor common words, ages,
     dates, addresses, UK postcodes, phone numbers, e-mail addresses and web addresses, and,
     when your settings name an installed trained spaCy pipeline (spacy_model), its person,
