@@ -106,25 +106,40 @@ def figure(spec: Figure):  # noqa: ANN201
     return fig
 
 
-def svg(spec: Figure) -> str:
-    """The figure as an SVG document (no XML prolog: it can be inlined in HTML as it is)."""
-    import matplotlib
-
-    with matplotlib.rc_context({**RC, "svg.hashsalt": f"fieldcode-{spec.name}"}):
-        buf = io.StringIO()
-        figure(spec).savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+def _svg_text(fig) -> str:  # noqa: ANN001
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
 
-def png(spec: Figure, dpi: int = 150) -> bytes:
-    """The figure as PNG (for Word, which does not take SVG everywhere)."""
-    import matplotlib
-
-    with matplotlib.rc_context(RC):
-        buf = io.BytesIO()
-        figure(spec).savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+def _png_bytes(fig, dpi: int) -> bytes:  # noqa: ANN001
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
-__all__ = ["svg", "png", "figure", "COLOURS"]
+def render(spec: Figure, *, svg: bool = True, png: bool = False, dpi: int = 120) -> tuple[str | None, bytes | None]:
+    """(SVG document without its XML prolog, so it can be inlined in HTML; PNG for Word, which
+    does not take SVG everywhere), drawn once; None for a format not asked for."""
+    import matplotlib
+
+    with matplotlib.rc_context({**RC, "svg.hashsalt": f"fieldcode-{spec.name}"}):
+        fig = figure(spec)
+        text = _svg_text(fig) if svg else None
+        if svg and png:
+            fig.set_layout_engine("none")   # laid out by the first save: the second keeps it
+        return text, (_png_bytes(fig, dpi) if png else None)
+
+
+def svg(spec: Figure) -> str:
+    """The figure as an SVG document (no XML prolog: it can be inlined in HTML as it is)."""
+    return render(spec)[0]
+
+
+def png(spec: Figure, dpi: int = 120) -> bytes:
+    """The figure as PNG."""
+    return render(spec, svg=False, png=True, dpi=dpi)[1]
+
+
+__all__ = ["render", "svg", "png", "figure", "COLOURS"]

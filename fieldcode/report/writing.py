@@ -28,7 +28,8 @@ def render_files(report: Report, *, formats: tuple[str, ...], date: str) -> dict
     """File name -> bytes of every file of the report (nothing written)."""
     figs = report.figures()
     files: dict[str, bytes] = {}
-    svgs = {f.name: figures.svg(f) for f in figs} if ("html" in formats or "md" in formats) else {}
+    drawn = {f.name: figures.render(f, svg="html" in formats or "md" in formats, png="docx" in formats) for f in figs}
+    svgs = {name: d[0] for name, d in drawn.items()}
     if "html" in formats:
         files[f"{STEM}.html"] = html.render(report, svgs).encode("utf-8")
     if "md" in formats:
@@ -36,7 +37,7 @@ def render_files(report: Report, *, formats: tuple[str, ...], date: str) -> dict
         for f in figs:
             files[figure_file(f.name)] = svgs[f.name].encode("utf-8")
     if "docx" in formats:
-        files[f"{STEM}.docx"] = word.render(report, {f.name: figures.png(f) for f in figs}, date)
+        files[f"{STEM}.docx"] = word.render(report, {name: d[1] for name, d in drawn.items()}, date)
     return files
 
 
