@@ -41,6 +41,7 @@ either fails, neither changes.  Merging twice changes nothing the second time.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -124,7 +125,7 @@ def merge_decisions(store, root: Path, theirs: Sequence[Decision], *, other: Pat
     rep = KeyMerge(other_key=other_key_path(other) if other is not None else None)
     if not theirs and rep.other_key is None:
         return rep
-    with keymod.locked(root):
+    with contextlib.nullcontext() if dry_run else keymod.locked(root):   # a dry run writes nothing, not even the lock
         key = keymod.load(root, create=True)
         okey = keymod.load(rep.other_key.parent) if rep.other_key else None
         idmap: dict[str, str] = {}
