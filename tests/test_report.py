@@ -396,3 +396,36 @@ def test_pseudonymised_report_names_no_pair(study, tmp_path):
     assert "[Place G]" in got["report.html"] and "[Place G]" in got["figure-crosstab.svg"]
     log = out / "report.html.anonymisation-log.csv"
     assert log.exists() and "[Place G]" in log.read_text(encoding="utf-8")
+
+
+# --- on SQLite and PostgreSQL ---------------------------------------------------------------------
+
+def test_report_reads_either_database(mini, tmp_path):
+    """Two coders code the mini study through the command line; the report, read from the same
+    database (a SQLite file or PostgreSQL), counts them and the design's words as counted here."""
+    root, url = mini.root, mini.store.url
+
+    def cli(*args: str, coder: str | None = None):
+        pre = ["-C", str(root), "--db", url] + (["--coder", coder] if coder else [])
+        return CliRunner().invoke(app, [*pre, *args])
+
+    for coder, quotes in (("ana", ["tenants' group runs everything", "Much better since the repairs"]),
+                          ("ben", ["tenants' group", "The flats are damp"])):
+        for q in quotes:
+            iv = "b" if "flats" in q else "a"
+            r = cli("code", "add", iv, "housing" if "repairs" in q or "flats" in q else "leadership", "--quote", q,
+                    coder=coder)
+            assert r.exit_code == 0, r.output
+    out = tmp_path / "rep"
+    r = cli("report", "-o", str(out), "--resamples", "50", "--date", DATE, "--format", "html", "--base", "1",
+            "--run", "1")
+    assert r.exit_code == 0, r.output
+    page = out / "report.html"
+    coders = by_label(table(page, "Coders"))
+    assert coders["ana"][1:3] == ["2", "1"] and coders["ben"][1:3] == ["2", "2"]
+    # analysed words by hand: Jean's three turns (8 + 4 + 9 words), Sam's one (9); no labels, no interviewer
+    design = by_label(table(page, "Interviews and analysed words per cell"))
+    assert design["Leeds"][1:] == ["1 interviews, 21 words", "1 interviews, 9 words"]
+    text = page.read_text(encoding="utf-8")
+    assert f"Database: {'postgresql' if url.startswith('postgresql') else 'sqlite'}." in text
+    assert "Agreement of ana, ben at the sentence unit" in text
