@@ -109,12 +109,21 @@ async def test_two_coders_review_in_the_coding_screen(study):
             assert shown(screen, "#pn-progress").startswith("Pseudonyms · 2 open · 2 accepted · 1 rejected")
             await pilot.press("f")                                   # accepted ones
             assert [r[1] for r in table_rows(screen)] == ["Jean", "Ashcliffe"]
+            await pilot.press("down", "c")                           # Ashcliffe is an estate: its own category
+            await pilot.pause()
+            await pilot.press(*["backspace"] * 12)
+            await type_text(pilot, "estate")
+            await pilot.press("enter")
+            await pilot.pause()
+            e = key_entries(root)["Ashcliffe"]
+            assert (e["state"], e["category"], e["pseudonym"]) == ("accepted", "estate", "[Estate 1]")
             await pilot.press("q")
             await pilot.pause()
             assert not isinstance(app.screen, PseudonymScreen)
         assert events(p.store)[1:] == [("ana", "pn-accept", ids["Jean"], "[Participant 1]"),
                                        ("ana", "pn-accept", ids["Ashcliffe"], "[Estate A]"),
-                                       ("ana", "pn-reject", ids["Leeds"], None)]
+                                       ("ana", "pn-reject", ids["Leeds"], None),
+                                       ("ana", "pn-accept", ids["Ashcliffe"], "[Estate 1]")]
     finally:
         p.close()
 

@@ -9,6 +9,10 @@ Deterministic: every GUID is derived from fieldcode's stable identities (code ke
 uids, memo uids, interview names, coder names), everything is sorted, and the only clock read is
 the project's own creation/modification time, which ``now`` pins.  A coding's uid *is* its
 selection's GUID, so a round trip through fieldcode keeps the coding's identity.
+
+What REFI-QDA cannot carry is left out, not smuggled into descriptions: a coding's codebook
+version and definition hash (``fieldcode.store.pins``), whether its coder was blind, re-check
+decisions and code lineage (docs/exchange.md says so; ``fieldcode merge`` carries them).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The screen lists the key's entries (open ones first; ``f`` shows accepted, rejec
 their category, how often they occur and their pseudonym; below, the highlighted entry's
 evidence and one of its occurrences in context (``n``/``N`` step through them, ``enter`` shows
 it in the transcript).  ``a`` accepts it with its category's next label (``[Place B]``), ``p``
-with a pseudonym you type, ``r`` rejects it, ``A`` accepts every open entry shown (after a
+with a pseudonym you type, ``c`` with another category (its label), ``r`` rejects it, ``A`` accepts every open entry shown (after a
 confirmation), ``+`` adds a detail by hand.  An entry is one detail wherever it occurs: accepting
 it replaces every occurrence in every pseudonymised export (consistent pseudonyms).
 
@@ -61,6 +61,7 @@ class PseudonymScreen(Screen[tuple[int, int, int] | None]):
         Binding("a", "accept", "Accept", id="pn.accept"),
         Binding("p", "accept_as", "Accept as…", id="pn.accept_as"),
         Binding("r", "reject", "Reject", id="pn.reject"),
+        Binding("c", "accept_category", "Accept as category…", show=False, id="pn.accept_category"),
         Binding("A", "accept_all", "Accept all shown", id="pn.accept_all"),
         Binding("plus", "add", "Add", id="pn.add", key_display="+"),
         Binding("f", "cycle_filter", "Filter", id="pn.filter"),
@@ -209,6 +210,20 @@ class PseudonymScreen(Screen[tuple[int, int, int] | None]):
         self.app.push_screen(Prompt(f"Replace “{clean(e.original)}” ({e.category}) everywhere by:",
                                     e.pseudonym or review.next_pseudonym(review.keymod.load(self.root), e.category),
                                     "Enter accepts it with this pseudonym · Esc cancels"), chosen)
+
+    def action_accept_category(self) -> None:
+        """Accept with another category (the scan took "Pat" for a place): that category's label."""
+        e = self.current()
+        if e is None:
+            return
+
+        def chosen(value: str | None) -> None:
+            if value and value.strip():
+                self._decide(review.accept, [e.id], category=value.strip().lower())
+
+        self.app.push_screen(Prompt(f"Accept “{clean(e.original)}” as category:", e.category,
+                                    CATEGORY_HINT + " · Enter accepts it with that category's label · Esc cancels"),
+                             chosen)
 
     def action_reject(self) -> None:
         e = self.current()
