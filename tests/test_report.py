@@ -236,7 +236,8 @@ def test_crosstab_and_design_equal_export_counts(study, written, tmp_path):
             cell = by_label(mentions)[x["label"]][column(mentions[0], x["pair"], x["arm"])]
             assert cell == f"{int(x['value'])}/{int(x['interviews_in_group'])}", x
             d = design[x["pair"]][design_head.index(x["arm"])]
-            assert d == f"{int(x['interviews_in_group']):,} interviews, {int(x['words_in_group']):,} words"
+            n_iv = int(x["interviews_in_group"])
+            assert d == f"{n_iv:,} interview{'' if n_iv == 1 else 's'}, {int(x['words_in_group']):,} words"
             n += 1
     assert n == 2 * 14 * 6   # 14 codes x 6 cells, two units (the any-code row is not in the report's table)
 
@@ -425,7 +426,7 @@ def test_report_reads_either_database(mini, tmp_path):
     assert coders["ana"][1:3] == ["2", "1"] and coders["ben"][1:3] == ["2", "2"]
     # analysed words by hand: Jean's three turns (8 + 4 + 9 words), Sam's one (9); no labels, no interviewer
     design = by_label(table(page, "Interviews and analysed words per cell"))
-    assert design["Leeds"][1:] == ["1 interviews, 21 words", "1 interviews, 9 words"]
+    assert design["Leeds"][1:] == ["1 interview, 21 words", "1 interview, 9 words"]
     text = page.read_text(encoding="utf-8")
     assert f"Database: {'postgresql' if url.startswith('postgresql') else 'sqlite'}." in text
     assert "Agreement of ana, ben at the sentence unit" in text

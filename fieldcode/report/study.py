@@ -18,6 +18,11 @@ def _n(x) -> str:  # noqa: ANN001
     return f"{int(x):,}"
 
 
+def _cell(interviews, words) -> str:  # noqa: ANN001
+    n = int(interviews)
+    return f"{n:,} interview{'' if n == 1 else 's'}, {_n(words)} words"
+
+
 def design_section(project, ct) -> Section:
     """Pairs, arms, interviews and analysed words per cell (``ct``: the crosstab by pair x arm
     the crosstab section shows, so the cells are the same numbers)."""
@@ -29,8 +34,7 @@ def design_section(project, ct) -> Section:
     cell = {g: (ct.group_interviews[i], ct.group_words[i]) for i, g in enumerate(ct.groups)}
     rows = []
     for pr in pairs:
-        rows.append((pr, *[(f"{_n(cell[(pr, a)][0])} interviews, {_n(cell[(pr, a)][1])} words" if (pr, a) in cell
-                            else "—") for a in arms]))
+        rows.append((pr, *[(_cell(*cell[(pr, a)]) if (pr, a) in cell else "—") for a in arms]))
     extra = sorted({g[1] for g in ct.groups} - set(arms))
     for a in extra:   # an arm value the study does not name (or a missing one): shown, not hidden
         rows.append((f"(arm '{a}')", *["—"] * len(arms)))
