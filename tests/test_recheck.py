@@ -117,6 +117,36 @@ def test_unknown_pins_are_said_and_never_queued(queued, db_url):
     assert r.exit_code != 0 and "no recorded definition" in r.output
 
 
+def test_agreement_warns_about_mixed_definitions_and_same_version_leaves_them_out(queued, db_url):
+    p, ids = queued
+    root = p.root
+    # ben codes again under the new definition; ana keeps one of hers, so both have current codings
+    p.store.add_coding("a.md", "leadership", *span(p, "a.md", "We meet on Tuesdays."), "ben")
+    cli(root, db_url, "ana", "recheck", "keep", str(ids["ana1"]))
+    r = cli(root, db_url, "ana", "agreement", "--codes", "leadership")
+    text = " ".join(r.output.split())
+    assert "'leadership': the compared codings were made under different definitions of the code" in text
+    assert "ana 1 under the current definition, 1 under an older one (re-check queue)" in text
+    assert "ben 1 under the current definition, 1 under an older one" in text
+    r = cli(root, db_url, "ana", "agreement", "--codes", "leadership", "--same-version", "--format", "csv")
+    text = " ".join(r.output.split())
+    assert "2 coding(s) under an older definition and 0 with no recorded definition left out" in text
+    # with only the current codings: ana coded "Twenty years.", ben "We meet on Tuesdays.";
+    # on sentences of a.md they agree on no coded sentence: positive agreement 0
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    lead = [row for row in rows if row.get("code") == "leadership" and row.get("group", "(all)") in ("(all)", "all", "")]
+    assert lead, rows[:2]
+    assert float(lead[0]["positive_agreement"]) == 0.0
+    # with every coding: both coded both sentences (the older codings too): full agreement
+    r = cli(root, db_url, "ana", "agreement", "--codes", "leadership", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    lead = [row for row in rows if row.get("code") == "leadership" and row.get("group", "(all)") in ("(all)", "all", "")]
+    assert float(lead[0]["positive_agreement"]) == 1.0
+
+
 async def test_recheck_screen_keeps_recodes_removes_with_keys(mini_dir, tmp_path):
     """ben's re-check screen at 80x24: R opens it on his two queued codings only; k keeps the
     first, c + typing + Enter recodes the second, u undoes that, x x removes it; the database

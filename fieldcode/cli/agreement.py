@@ -54,6 +54,7 @@ LevelOpt = Annotated[Optional[int], typer.Option("--level", help=LEVEL_HELP)]
 CoefficientsOpt = Annotated[str, typer.Option("--coefficients", help="basic (the table above: observed and positive agreement, Cohen's kappa per pair, Krippendorff's alpha) or all: a second table with Gwet's AC1, Brennan-Prediger (chance agreement 1/q = 0.5), and for two coders PABAK with the prevalence and bias indices, for three or more Fleiss' kappa (PABAK per pair in the CSV). The CSV always has every coefficient.")]
 CiOpt = Annotated[bool, typer.Option("--ci", help="Percentile bootstrap intervals (95%) on every coefficient shown, resampling interviews with replacement (within each group with --by); the seed and number of resamples are printed and recorded (CSV columns ci_*, the sidecar).")]
 ResamplesOpt = Annotated[int, typer.Option("--resamples", help="With --ci: number of bootstrap resamples.")]
+SameVersionOpt = Annotated[bool, typer.Option("--same-version", help="Only codings made under their code's current definition (codings in the re-check queue, or with no recorded definition, are left out; how many is said).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="With --ci: seed of the resampling (the same seed gives the same intervals).")]
 
 
@@ -62,7 +63,7 @@ def _project(ctx: typer.Context, *, write: bool = True):
 
 
 def _compute(ctx, *, level=None, unit, coders, codes, role, where, include_interviewer, by, threshold, min_coded=MIN_CODED,
-             ci=False, resamples=1000, seed=1) -> tuple:
+             ci=False, resamples=1000, seed=1, same_version=False) -> tuple:
     if unit not in UNITS:
         raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
     if threshold < 0:
@@ -74,10 +75,14 @@ def _compute(ctx, *, level=None, unit, coders, codes, role, where, include_inter
     if ci and seed < 0:
         raise InvalidInput(f"--seed must be 0 or more, not {seed}")
     p = _project(ctx, write=False)
+    if same_version:   # fieldcode.team.pinned: the store's reads keep only codings under the current definitions
+        from fieldcode.team.pinned import restrict_to_current_definitions
+
+        restrict_to_current_definitions(p.store)
     res = agreement(p.store, level=level, unit=unit, coders=split_list(coders), codes=split_list(codes),
                     filters=parse_filters(role, where), include_interviewer=include_interviewer, by=by,
                     order={"arm": list(p.study.arms)}, threshold=threshold, min_coded=min_coded,
-                    ci=ci, resamples=resamples, seed=seed)
+                    ci=ci, resamples=resamples, seed=seed, same_version=same_version)
     return p, res
 
 
@@ -180,6 +185,7 @@ def agreement_cmd(
     resamples: ResamplesOpt = 1000,
     seed: SeedOpt = 1,
     format: Annotated[str, typer.Option("--format", help="table (the terminal) or csv (to standard output).")] = "table",
+    same_version: SameVersionOpt = False,
     independent: Annotated[bool, typer.Option("--independent", help="Only codings made blind and before their coder's first hand-in of the interview (independent passes); says how many it left out.")] = False,
 ) -> None:
     """Intercoder agreement per code and overall: observed agreement, positive (specific)
@@ -198,9 +204,17 @@ def agreement_cmd(
     intervals over interviews (--resamples, --seed; both printed and in the CSV).
 
     Example: fieldcode agreement --coders ana,ben --unit sentence --by arm
+    A code whose compared codings were made under different definitions (codebook.yaml
+    changed while coding) is warned about; --same-version compares only the codings made under
+    each code's current definition and says how many it left out.
+
     Example: fieldcode agreement --coefficients all --ci --resamples 2000 --seed 7
+    Example: fieldcode agreement --same-version
     """
     if unit == UNITIZED:
+        if same_version:
+            raise InvalidInput("--same-version applies to the units char, word, sentence, turn and interview, "
+                               "not yet to --unit unitized")
         if ci or coefficients != "basic":
             raise InvalidInput("--ci and --coefficients apply to the units char, word, sentence, turn and interview, "
                                "not to --unit unitized (its alpha is over where passages start and end)")
@@ -218,7 +232,7 @@ def agreement_cmd(
         err.print(escape(only_independent(_project(ctx, write=False), split_list(coders), parse_filters(role, where))))
     _p, res = _compute(ctx, level=level, unit=unit, coders=coders, codes=codes, role=role, where=where,
                        include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded,
-                       ci=ci, resamples=resamples, seed=seed)
+                       ci=ci, resamples=resamples, seed=seed, same_version=same_version)
     if format == "csv":
         sys.stdout.write(agreement_csv(res))
         sys.stdout.flush()
