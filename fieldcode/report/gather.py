@@ -91,7 +91,7 @@ def build(project, opts: Options) -> Report:
     by = opts.by
     if by and not any(by in attrs for _n, _w, attrs in _interviews(store)):
         raise InvalidInput(f"--by: no interview has the attribute '{by}' (give an attribute the interviews carry, "
-                           "e.g. arm, or --no-by)")
+                           "e.g. arm, or --by '' for none)")
     ct = crosstab(store, unit="all", by=("pair", "arm"), include_interviewer=opts.include_interviewer, order=order)
     agreements: list[tuple[str, object]] = []
     for u in opts.units:
