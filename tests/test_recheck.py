@@ -216,3 +216,101 @@ async def test_recheck_screen_keeps_recodes_removes_with_keys(mini_dir, tmp_path
         assert evs == ["keep", "recode", "remove"]
     finally:
         p.close()
+
+
+DECIDER = '''
+import random, sys
+from fieldcode.store import Store
+from fieldcode.store.pins import recheck_queue
+url, seed = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(seed)
+st = Store(url)
+iv = st.interview_ids()[0]
+print("READY", flush=True)
+for it in recheck_queue(st):
+    choice = rnd.choice(["keep", "keep", "remove", "recode", "add"])
+    if choice == "keep":
+        st.recheck_keep(it.coding_id, it.coder)
+    elif choice == "remove":
+        st.recheck_remove(it.coding_id, it.coder)
+    elif choice == "recode":
+        st.recheck_recode(it.coding_id, it.coder, "housing")
+    else:
+        c = st.add_coding(iv, "leadership", it.start, it.end + 1, it.coder)
+        print("ADDED", c.uid, flush=True)
+        continue
+    print("DONE", it.uid, choice, flush=True)
+'''
+
+
+def test_sigkill_during_recheck_decisions_leaves_whole_decisions(tmp_path):
+    """Two coders' queued codings decided by a process killed at random moments: after every kill
+    the file is sound, each coding is either decided whole (pins or code or absence, and its
+    event) or untouched, every decision reported is there, and every new coding is pinned."""
+    import random
+    import shutil
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from fieldcode.project import Project
+    from fieldcode.study.settings import Settings
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path / "s"
+    (root / "interviews").mkdir(parents=True)
+    shutil.copy(repo / "codebook.yaml", root / "codebook.yaml")
+    shutil.copy(repo / "interviews" / "leeds-improving-01-resident.md", root / "interviews")
+    p = Project.open(root, coder="ana", settings=Settings())
+    assert p.import_files().ok
+    iv = p.store.interview_ids()[0]
+    sents = p.store.sentence_spans(iv)
+    for i, (a, b) in enumerate(sents[:60]):
+        p.store.add_coding(iv, "leadership", a, b, "ana" if i % 2 else "ben")
+    old = sql(p.store, "SELECT DISTINCT definition_hash FROM coding")[0][0]
+    text = (root / "codebook.yaml").read_text(encoding="utf-8")
+    (root / "codebook.yaml").write_text(text.replace("People or organisations taking the lead",
+                                                     "People or groups taking the lead", 1), encoding="utf-8")
+    p.reload_codebook()
+    lead, housing = p.store.code("leadership").id, p.store.code("housing").id
+    p.close()
+    db = root / "fieldcode.db"
+    url = f"sqlite:///{db}"
+    rnd = random.Random(11)
+    reported: dict[str, str] = {}
+    added: set[str] = set()
+    for trial in range(6):
+        pr = subprocess.Popen([sys.executable, "-c", DECIDER, url, str(trial)], stdout=subprocess.PIPE, text=True)
+        assert pr.stdout.readline().startswith("READY")
+        time.sleep(0.2 + rnd.random() * 0.8)
+        pr.send_signal(signal.SIGKILL)
+        out, _ = pr.communicate()
+        for line in out.splitlines():
+            parts = line.split()
+            if parts[0] == "DONE":
+                reported[parts[1]] = parts[2]
+            elif parts[0] == "ADDED":
+                added.add(parts[1])
+        with sqlite3.connect(db) as c:
+            assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            rows = {uid: (code, dh) for uid, code, dh in c.execute("SELECT uid, code_id, definition_hash FROM coding")}
+            decisions = {}
+            for uid, action, detail in c.execute("SELECT coding_uid, action, detail FROM event WHERE detail LIKE "
+                                                 "'%recheck%' ORDER BY id"):
+                decisions[uid] = json.loads(detail)["recheck"]
+        for uid, d in decisions.items():           # a decision's event and its effect, together
+            if d == "remove":
+                assert uid not in rows
+            elif d == "recode":
+                assert rows[uid][0] == housing and rows[uid][1] not in (old, None)
+            else:
+                assert rows[uid][0] == lead and rows[uid][1] not in (old, None)
+        for uid, (code, dh) in rows.items():
+            if uid not in decisions and uid not in added:
+                assert (code, dh) == (lead, old)    # untouched: still queued
+        assert {u: d for u, d in decisions.items() if u in reported} == reported   # every reported one is there
+        assert all(rows[u][1] not in (old, None) for u in added if u in rows)   # new codings are pinned now
+    assert len(reported) > 5, reported
