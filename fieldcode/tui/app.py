@@ -78,7 +78,7 @@ class FieldcodeApp(App):
                 id="command_palette"),
         Binding("ctrl+c", "help_quit", "", show=False, id="help_quit"),
         Binding("a", "analysis", "Analysis", id="analysis"),
-        Binding("F", "framework", "Framework", id="framework"),
+        Binding("F", "framework", "Framework", show=False, id="framework"),
         Binding("P", "pseudonyms", "Pseudonyms", show=False, id="pseudonyms"),
         Binding("I", "mark_identifying", "Mark identifying", show=False, id="mark_identifying"),
         Binding("R", "recheck", "Re-check", show=False, id="recheck"),

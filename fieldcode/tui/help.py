@@ -84,6 +84,12 @@ GUIDE = [
                                  "command writes for what is shown (CSV, XLSX, the JSON sidecar naming that "
                                  "command); it asks where (default: results/ in the study folder) and never "
                                  "overwrites without a second Enter."),
+    ("Framework matrix", "F opens the framework matrix: themes as columns, pairs as rows, each improving "
+                         "interview beside its lagging twin; a cell shows your passages there and your summary "
+                         "(— none, ! a cited passage changed since). Enter opens the cell: Space cites a passage, "
+                         "q pulls its quote into the summary, ctrl+s saves. o shows the consensus summaries or "
+                         "another coder's, r rolls sub-themes up or not, t chooses the themes. 'fieldcode export "
+                         "framework' writes it as XLSX, Markdown and DOCX."),
     ("Memos", "m writes a memo: on your coding under the cursor, else on the selected passage (coded or "
               "not), else on the interview; with the codebook focused, on the highlighted code. M lists "
               "every memo, filtered by interview, code and coder; Enter opens its passage. Memos are "
