@@ -314,3 +314,17 @@ def test_sigkill_during_recheck_decisions_leaves_whole_decisions(tmp_path):
         assert {u: d for u, d in decisions.items() if u in reported} == reported   # every reported one is there
         assert all(rows[u][1] not in (old, None) for u in added if u in rows)   # new codings are pinned now
     assert len(reported) > 5, reported
+
+
+def test_a_handed_in_interview_is_closed_to_recheck_decisions(queued, db_url):
+    p, ids = queued
+    r = cli(p.root, db_url, "ana", "handin", "a.md", ok=False)
+    if r.exit_code != 0:
+        pytest.skip(f"hand-ins need a blind study here: {r.output.strip()[:120]}")
+    r = cli(p.root, db_url, "ana", "recheck", "keep", str(ids["ana1"]), ok=False)
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    before = sql(p.store, "SELECT definition_hash FROM coding WHERE id = :i", i=ids["ana1"])
+    assert sql(p.store, "SELECT count(*) FROM event WHERE detail LIKE '%recheck%'") == [(0,)]
+    # ben did not hand it in: his decision goes through
+    cli(p.root, db_url, "ben", "recheck", "keep", str(ids["ben1"]))
+    assert sql(p.store, "SELECT definition_hash FROM coding WHERE id = :i", i=ids["ana1"]) == before

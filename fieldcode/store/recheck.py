@@ -2,7 +2,8 @@
 definition of its code that has changed since is **kept** under the new definition, **recoded**
 or **removed**.  Mixed into ``Store`` (it uses the coding record's lock, ownership check and
 event log), so each decision is one committed transaction with its event, undone and redone
-like any other change of the coder's:
+like any other change of the coder's (and, like them, refused on an interview the coder handed
+in: ``fieldcode.store.protocol``):
 
 * keep: an ``update`` event whose snapshots differ only in the pins (``before`` has the old
   definition's, ``after`` the current one's); its undo puts the coding back in the queue;
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from fieldcode.errors import Conflict, InvalidInput
 from fieldcode.store.models import Code, Coding
 from fieldcode.store.pins import pins_for
+from fieldcode.store.protocol import blind_in
 from fieldcode.store.record import coding_snapshot
 from fieldcode.study.codebook_history import code_definition_hash
 
@@ -42,16 +44,24 @@ def _queued(s: Session, row: Coding) -> tuple[Code, str]:
 class RecheckRecord:
     """Re-check decisions, mixed into ``Store`` beside ``CodingRecord``."""
 
+    def _confirm(self, s: Session, row: Coding, code: Code, coder: str) -> None:
+        """Pin ``row`` to ``code``'s definition now; a coding made blind and confirmed after its
+        coder was unblinded is no longer one made blind (as ``update_coding`` rules)."""
+        for k, v in pins_for(s, code).items():
+            setattr(row, k, v)
+        if row.blind and not blind_in(s, self.blind_policy, coder):
+            row.blind = False
+        s.flush()
+
     def recheck_keep(self, coding_id: int, coder: str) -> Coding:
         """Keep one of ``coder``'s queued codings under its code's current definition."""
         with self.write() as s:
             iv = self._lock_coding(s, coding_id, None)
             row = self._own(s, coding_id, coder)
+            self.protocol_check(s, coder, iv)     # an interview the coder handed in is closed to them
             code, now = _queued(s, row)
             before = coding_snapshot(row, iv.sha256)
-            for k, v in pins_for(s, code).items():
-                setattr(row, k, v)
-            s.flush()
+            self._confirm(s, row, code, coder)
             self._log(s, coder, "update", row, before, coding_snapshot(row, iv.sha256),
                       detail={"recheck": "keep", "code": code.key, "from_definition": before["definition_hash"],
                               "to_definition": now})
@@ -71,11 +81,10 @@ class RecheckRecord:
             with self.write() as s:   # the same code: a keep, recorded as a recode decision
                 iv = self._lock_coding(s, coding_id, None)
                 row = self._own(s, coding_id, coder)
+                self.protocol_check(s, coder, iv)
                 _queued(s, row)
                 before = coding_snapshot(row, iv.sha256)
-                for k, v in pins_for(s, target).items():
-                    setattr(row, k, v)
-                s.flush()
+                self._confirm(s, row, target, coder)
                 self._log(s, coder, "update", row, before, coding_snapshot(row, iv.sha256), detail=detail)
                 return row
         return self.update_coding(coding_id, coder, code=target.id, detail=detail)
