@@ -404,8 +404,7 @@ class CodingScreen(BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, Editi
                 self.call_after_refresh(self.transcript.scroll_cursor_visible, True)
                 self.update_details()
         self._cursor = self.transcript.cursor_offset
-        self.refresh_navigator()
-        self.refresh_codebook()
+        self._schedule_side_refresh()   # the navigator's counts (a study crosstab) after the text paints
         self.save_position()
 
     def reload_if_reimported(self, why: str = "") -> bool:
