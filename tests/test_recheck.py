@@ -331,3 +331,21 @@ def test_a_handed_in_interview_is_closed_to_recheck_decisions(queued, db_url):
     # ben did not hand it in: his decision goes through
     cli(p.root, db_url, "ben", "recheck", "keep", str(ids["ben1"]))
     assert sql(p.store, "SELECT definition_hash FROM coding WHERE id = :i", i=ids["ana1"]) == before
+
+
+def test_a_blind_coder_sees_only_their_own_queue_under_labels(queued, db_url):
+    p, ids = queued
+    path = p.root / "codebook.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  arms: [improving, lagging]\n",
+                                 "  arms: [improving, lagging]\n  blind: [arm, pair, neighbourhood]\n  lead: ana\n"),
+                    encoding="utf-8")
+    cli(p.root, db_url, "ana", "codebook", "sync")
+    r = cli(p.root, db_url, "ben", "recheck", "--coder", "ana", ok=False)
+    assert r.exit_code != 0 and "codes blind" in r.output and "Traceback" not in r.output
+    out = cli(p.root, db_url, "ben", "recheck").output
+    assert f"#{ids['ben1']}" in out and f"#{ids['ana1']}" not in out
+    for hidden in ("a.md", "Ashcliffe", "Leeds", "improving", "ana"):
+        assert hidden not in out, hidden
+    out = cli(p.root, db_url, "ben", "codebook", "diff", "1", "2").output
+    assert "codings made under the v1 definition: 1 (ben 1)" in " ".join(out.split())

@@ -120,6 +120,11 @@ def codebook_diff(
     from fieldcode.study.codebook_history import diff_versions, version_codes
 
     p = state(ctx).project(write=False)
+    blinder = getattr(p, "blinder", None)
+
+    def say(text: str) -> None:      # a blind coder: a definition naming a hidden value is masked
+        out.print(escape(text if blinder is None else blinder.mask_output(text)))
+
     versions = _versions(p)
     if not versions:
         raise InvalidInput("no codebook version recorded yet: nothing to compare")
@@ -131,11 +136,15 @@ def codebook_diff(
     pinned = definitions_pinned(p.store)
     for ch in changes:
         mark = " (definition)" if ch.kind == "changed" and ch.definition_changed else ""
-        out.print(escape(f"{ch.key}: {ch.kind}{mark}"))
+        say(f"{ch.key}: {ch.kind}{mark}")
         for f, was, now in ch.fields:
-            out.print(escape(f"  {f}: {_short(was)}  ->  {_short(now)}"))
+            if blinder is not None:                # masked whole, then shortened
+                was, now = blinder.mask_output(_short(was, 10_000)), blinder.mask_output(_short(now, 10_000))
+            say(f"  {f}: {_short(was)}  ->  {_short(now)}")
         if ch.key in old and ch.definition_changed:
             by = pinned.get((ch.key, old[ch.key].definition_hash), {})
+            if blinder is not None:     # a blind coder learns of their own codings only
+                by = {c: n for c, n in by.items() if c == p.coder}
             if by:
                 who = ", ".join(f"{c} {n}" for c, n in sorted(by.items()))
                 out.print(escape(f"  codings made under the v{ia + 1} definition: {sum(by.values())} ({who})"))
@@ -163,9 +172,12 @@ def recheck(
     from fieldcode.store.pins import pin_counts, recheck_queue
 
     p = state(ctx).project(write=False)
+    b = getattr(p, "blinder", None)     # a blind coder sees interviews by their labels only, and only their own codings
+    if b is not None and coder not in (None, p.coder):
+        raise InvalidInput(f"{p.coder} codes blind: only their own re-check queue is shown until the lead ends "
+                           "blinding ('fieldcode blind status')")
     who = coder or p.coder
     items = recheck_queue(p.store, who)
-    b = getattr(p, "blinder", None)     # a blind coder sees interviews by their labels only
 
     def shown(text: str, width: int | None = None) -> str:
         text = text if b is None else b.mask_output(text)     # masked before it is shortened

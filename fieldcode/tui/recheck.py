@@ -147,7 +147,13 @@ class RecheckScreen(Screen[None]):
     def _passage(self, t: Text, it: pins.RecheckItem, code) -> Text:  # noqa: ANN001
         t.append("\n")
         text = self._text(it.interview_id)
-        lo, hi = max(0, it.start - CONTEXT), min(len(text), it.end + CONTEXT)
+        box = self.query_one("#body", VerticalScroll).content_region
+        room = max(CONTEXT, box.width * max(1, box.height - 8) // 2)    # a larger terminal shows more
+        lo, hi = max(0, it.start - room), min(len(text), it.end + room)
+        while lo > 0 and not text[lo - 1].isspace() and lo < it.start:   # whole words at both ends
+            lo += 1
+        while hi < len(text) and not text[hi].isspace() and hi > it.end:
+            hi -= 1
         t.append("Passage\n", style="bold underline")
         t.append(("… " if lo else "") + self._m(text[lo:it.start]))
         bg = blend(code.colour, BASE_BG, 0.55)
