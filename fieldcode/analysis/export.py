@@ -391,6 +391,9 @@ def sidecar(kind: str, *, files: Sequence[Path], codebook, coders_in_data: Seque
         prov = store.provenance()
         data["codings_per_coder"] = prov["codings_per_coder"]
         data["transcripts"] = prov["interviews"]
+        from fieldcode.store.protocol import sidecar_protocol   # blinding, hand-ins, codings made blind
+
+        data["coding_protocol"] = sidecar_protocol(store, codebook.study)
     if extra:
         data.update(extra)
     return data

@@ -101,11 +101,13 @@ class Blinder:
         for name, label in self.labels.items():
             aliases[name] = label
             stem = PurePath(name).stem
-            if stem != name:
+            # a file stem stands for its interview unless it could be an ordinary word ("a", "notes")
+            if stem != name and (len(stem) >= 8 or not stem.isalpha()) and len(stem) >= 3:
                 aliases.setdefault(stem, label)
         keys = sorted(aliases, key=len, reverse=True)
         self._aliases = aliases
-        self._name_re = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+        self._name_re = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(k) for k in keys) + r")(?![\w-])") \
+            if keys else None
 
     # -- labels -----------------------------------------------------------------------------
     def label(self, name: str) -> str:

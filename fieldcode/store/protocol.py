@@ -162,7 +162,7 @@ def independence_counts(store, coders, interview_ids) -> dict[str, int]:  # noqa
     """How the compared coders' codings in scope divide: kept, and left out because made seeing
     (blind false), blind unknown (made before the protocol), or made or changed after (or
     without) the coder's hand-in."""
-    from sqlalchemy import and_, func, not_
+    from sqlalchemy import func
 
     kept = independent_clause()
     q = select(func.count()).select_from(Coding).where(Coding.coder.in_(list(coders)),
@@ -172,5 +172,32 @@ def independence_counts(store, coders, interview_ids) -> dict[str, int]:  # noqa
         out["kept"] = s.exec(q.where(kept)).scalar_one()
         out["seeing"] = s.exec(q.where(Coding.blind == False)).scalar_one()  # noqa: E712
         out["unknown"] = s.exec(q.where(Coding.blind.is_(None))).scalar_one()
-        out["after_handin"] = s.exec(q.where(and_(Coding.blind == True, not_(kept)))).scalar_one()  # noqa: E712
+        # blind but not kept: the kept condition is NULL (not false) without a hand-in, so subtract
+        out["after_handin"] = s.exec(q.where(Coding.blind == True)).scalar_one() - out["kept"]  # noqa: E712
     return out
+
+
+def sidecar_protocol(store, study) -> dict:  # noqa: ANN001
+    """The coding protocol as an export's sidecar records it: what was hidden from whom, every
+    ending of blindness (who, when, why), hand-ins and reopenings per coder, and each coder's
+    codings by whether they were made blind."""
+    all_steps = steps(store)
+    per: dict[str, dict[str, int]] = {}
+    for st in all_steps:
+        if st.action in (HANDIN, REOPEN):
+            d = per.setdefault(st.target, {"handins": 0, "reopenings": 0})
+            d["handins" if st.action == HANDIN else "reopenings"] += 1
+    counts = {coder: {"made_blind": d.get(True, 0), "made_seeing": d.get(False, 0),
+                      "unknown_made_before_recorded": d.get(None, 0)}
+              for coder, d in sorted(blind_counts(store).items())}
+    return {
+        "blind_study": bool(study.blind or study.blind_terms),
+        "hidden_attributes": list(study.blind),
+        "blind_terms": len(study.blind_terms),
+        "lead": study.lead or None,
+        "unblinding": [{"at": st.at.isoformat(timespec="seconds"), "by": st.actor,
+                        "what": "blinding ended" if st.action == BLIND_END else f"unblinded {st.target}",
+                        "why": st.reason} for st in all_steps if st.action in (BLIND_END, UNBLIND)],
+        "handins_per_coder": per,
+        "codings_by_blindness": counts,
+    }

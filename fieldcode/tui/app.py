@@ -180,6 +180,10 @@ class FieldcodeApp(App):
 
     def action_pseudonyms(self) -> None:
         """P: review the pseudonym key (fieldcode.tui.pseudonyms) from the coding screen."""
+        from fieldcode.tui.blind_view import refused
+
+        if refused(self, "The pseudonym review"):
+            return
         from fieldcode.tui.pseudonyms import open_pseudonyms
 
         if (screen := _coding_screen(self)) is not None and self.screen is screen:
@@ -187,6 +191,10 @@ class FieldcodeApp(App):
 
     def action_mark_identifying(self) -> None:
         """I: mark the transcript's selection as identifying, wherever it occurs."""
+        from fieldcode.tui.blind_view import refused
+
+        if refused(self, "Marking identifying details"):
+            return
         from fieldcode.tui.pseudonyms import mark_selection
 
         if (screen := _coding_screen(self)) is not None and self.screen is screen:

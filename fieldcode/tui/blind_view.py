@@ -28,6 +28,9 @@ def install(app) -> None:  # noqa: ANN001
 
     if not isinstance(app.project.store, BlindStore):
         app.project.store = BlindStore(app.project.store, b)
+    # the palette's analysis commands are refused anyway, and their lines name the study's arms
+    # (by class name: importing fieldcode.tui.app here would make an import circle)
+    app.COMMANDS = {c for c in type(app).COMMANDS if c.__name__ != "AnalysisCommands"}
 
 
 def masked(app, text: str) -> str:  # noqa: ANN001
