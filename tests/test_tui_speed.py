@@ -121,3 +121,25 @@ async def test_wrapped_height_is_kept_only_between_rewraps(study):
                 break
         assert screen.iv_name != IV
         assert screen.transcript.wrapped_document.height == true_height(screen.transcript)
+
+
+async def test_whose_codings_cycled_twice_rewraps_the_text_at_most_in_the_first_round(study):
+    """o changes the lanes in use; the stripe column only grows within one transcript, so the
+    text (re-wrapped on every width change, seconds on a long transcript) re-wraps at most
+    while the column first widens, never in the second round, and every lane still fits."""
+    app = make_app(study, IV)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+        stripes = screen.query_one(Stripes)
+        tr = screen.transcript
+        seen = []
+        for _ in range(12):                          # mine, everyone, ben, ana, consensus ... twice and more
+            await pilot.press("o")
+            await pilot.pause()
+            await pilot.pause()
+            seen.append((tr.wrap_generation, stripes.size.width, stripes.lanes))
+        assert max(n for _g, _w, n in seen) > min(n for _g, _w, n in seen)   # the lanes did change
+        for _g, w, n in seen:
+            assert w >= max(1, n) + 1
+        half = len(seen) // 2
+        assert seen[half][0] == seen[-1][0]          # no re-wrap in the second half

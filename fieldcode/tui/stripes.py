@@ -166,6 +166,7 @@ class Stripes(Widget):
         self._memo_sig: tuple | None = None
         self._laid_sig: tuple | None = None  # the shape and wrapping the lanes were laid out for
         self._legend_key: tuple | None = None
+        self._width_text: int | None = None  # the transcript (its LineMap) the width was fitted to
 
     def on_mount(self) -> None:
         self.watch(self.transcript, "scroll_y", lambda _v: self.refresh(), init=False)
@@ -323,6 +324,12 @@ class Stripes(Widget):
     def _fit_width(self) -> None:
         self._layout()
         width = max(1, self._n) + 1
+        # Within one transcript the column only grows: a narrower column re-wraps the whole
+        # text (over a second for 200,000 words), so o back to fewer lanes keeps the width.
+        text = id(self.transcript.lines)
+        if text == self._width_text and self.styles.width is not None:
+            width = max(width, int(self.styles.width.value))
+        self._width_text = text
         if self.styles.width is None or self.styles.width.value != width:
             self.styles.width = width
         self._update_legend()
