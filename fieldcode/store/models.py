@@ -203,6 +203,8 @@ class Event(SQLModel, table=True):
     __table_args__ = (
         Index("ix_event_coder_id", "coder", "id"),
         Index("ix_event_coding_uid", "coding_uid"),
+        # the coding protocol's steps (hand-ins, unblindings), read by every coding write
+        Index("ix_event_action_interview", "action", "interview_id"),
         {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
