@@ -160,7 +160,9 @@ def blinder_for(project) -> Blinder | None:  # noqa: ANN001
     if not sp.is_blind(store, store.blind_policy, project.coder):
         store.interview_labels = {}
         return None
-    b = build(project.coder, project.study, ((i.name, i.attributes) for i in store.interview_infos()))
+    attrs = store.all_attributes()      # two light reads, not the coding progress interview_infos adds
+    b = build(project.coder, project.study,
+              ((name, attrs.get(iid, {})) for name, (iid, _sha) in store.interview_versions().items()))
     store.interview_labels = dict(b.labels)
     return b
 
