@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -180,5 +181,37 @@ async def test_fewer_than_two_coders_says_why(tmp_path, bundled_imported):
             assert screen.result is None
             notes = str(screen.query_one("#agreement-notes").render())
             assert "No figures" in notes and "two or more coders" in notes
+    finally:
+        p.close()
+
+
+async def test_by_arm_without_arms_says_so(tmp_path):
+    """Transcripts without front matter have no arm: by arm has nothing to show, and says so
+    instead of an empty table."""
+    root = tmp_path / "plain"
+    (root / "interviews").mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parents[1] / "codebook.yaml", root / "codebook.yaml")
+    (root / "interviews" / "one.txt").write_text(
+        "Interviewer: How long have you lived here?\n\nMo: Ten years. The flats are damp. We fixed the roof.\n",
+        encoding="utf-8")
+    p = Project.open(root, coder="ana")
+    try:
+        assert p.import_files().ok
+        text = p.store.interview("one").text
+        a = text.index("The flats")
+        p.store.add_coding("one", "housing", a, a + len("The flats are damp."), "ana")
+        p.store.add_coding("one", "housing", a, text.index("roof.") + 5, "ben")
+        app = make_app(p)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ready(app, pilot)
+            await pilot.press("A")
+            screen = app.screen
+            await settle(screen, pilot)
+            assert shown(screen)["housing"]["observed:(all)"] != "—"
+            await pilot.press("b")
+            await settle(screen, pilot)
+            assert screen.result is not None and screen.result.compared() == []
+            notes = str(screen.query_one("#agreement-notes").render())
+            assert notes.startswith("No interview in scope has a value of 'arm'")
     finally:
         p.close()

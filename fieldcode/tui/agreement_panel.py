@@ -232,11 +232,14 @@ class AgreementPanel(Screen[None]):
                 row.append(Text(vals[key], justify="right", style=style))
             dt.add_row(*row, key=r.key)
         n = Text()
+        if res.by and not res.compared():
+            n.append(f"No interview in scope has a value of '{res.by}' (all are '(missing)'): nothing to show "
+                     "by arm; b shows the figures overall.\n", style="bold yellow")
         n.append(f"Unit: {res.unit} = {UNIT_DEFINITIONS[res.unit]}; {UNIT_DEFINITIONS['coded']}.\n")
         n.append(f"Missing data: {UNIT_DEFINITIONS['missing']}. Observed, positive and α over all the coders "
                  f"together; κ is Cohen's, per pair. α below {WEAK} weak !, below {TENTATIVE} tentative; "
                  "— = undefined.")
-        if res.by:
+        if res.by and res.compared():
             n.append(f" Δα: {' minus '.join(res.compared()[:2]) if len(res.compared()) == 2 else 'largest minus smallest'}.")
         for w in res.warnings:
             n.append(f"\n{w}", style="yellow")
