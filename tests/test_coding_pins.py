@@ -188,3 +188,43 @@ def test_pins_decisions_and_lineage_travel_with_merge(mini_dir, tmp_path):
         assert again.changes == 0 and not again.lineage
     finally:
         a.close()
+
+
+def test_refi_export_and_import_leave_pins_unknown(mini, tmp_path, db_url):
+    """REFI-QDA has no place for pins: a study exported and imported elsewhere has codings with
+    unknown pins (never queued), as docs/exchange.md says."""
+    from refi_helpers import new_study
+
+    from fieldcode.exchange import refi_import, refi_read
+    from fieldcode.store.pins import pin_counts, recheck_queue
+
+    p = mini
+    p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ana")
+    p.store.add_coding("b.md", "housing", *span(p, "b.md", "The flats are damp."), "ben")
+    f = tmp_path / "s.qdpx"
+    f.write_bytes(_qdpx_bytes(p))
+    target = Project.open(new_study(tmp_path / "t", 'study:\n  name: "T"\n  arms: [improving, lagging]\n'),
+                          db=f"sqlite:///{tmp_path / 't.db'}", coder="imp")   # another study's own file
+    try:
+        res = refi_import.import_file(target, refi_read.read(f))
+        assert res.codings_added == 2
+        assert sql(target.store, "SELECT coder, codebook_hash, definition_hash FROM coding ORDER BY coder") == [
+            ("ana", None, None), ("ben", None, None)]
+        assert recheck_queue(target.store) == []
+        assert pin_counts(target.store) == {"ana": {"current": 0, "older": 0, "unknown": 1},
+                                            "ben": {"current": 0, "older": 0, "unknown": 1}}
+    finally:
+        target.close()
+
+
+def _qdpx_bytes(p: Project) -> bytes:
+    """The project as a REFI-QDA file, as 'fieldcode export qdpx' writes it."""
+    from typer.testing import CliRunner
+
+    from fieldcode.cli import app
+
+    out = p.root / "out.qdpx"
+    r = CliRunner().invoke(app, ["--project", str(p.root), "--db", p.store.url, "--coder", "ana",
+                                 "export", "qdpx", "-o", str(out)], env={})
+    assert r.exit_code == 0, r.output
+    return out.read_bytes()
