@@ -31,7 +31,7 @@ SAMPLE = "leeds-improving-01-resident.md"   # Interviewer and Shazia speak
 # Commands that write to the database (not run here), and screens (not run here).
 WRITERS = {
     "init", "import", "undo", "redo", "merge", "codebook sync", "code add", "code import", "code remove",
-    "code memo", "code change", "codes new", "codes rename", "codes recolour", "codes move", "codes merge",
+    "code memo", "code change", "codes new", "codes rename", "codes recolour", "codes move", "codes merge", "codes split",
     "codes rekey", "suggest search", "suggest keywords", "suggest accept", "suggest reject", "suggest run",
     "suggest train", "interviews rename", "interviews remove", "interviews restore", "turns set", "turns clear",
     "memo add", "memo edit", "memo remove", "pseudonyms scan", "pseudonyms accept", "pseudonyms reject",

@@ -114,3 +114,70 @@ def codes_rekey(ctx: typer.Context, code: CodeArg,
     old = p.code_def(code).key
     c = p.rekey_code(code, key)
     _say(f"key '{old}' is now '{c.key}' ('{c.name}'; its codings moved with it)")
+
+
+@codes_app.command("split")
+def codes_split(
+    ctx: typer.Context, code: CodeArg,
+    into: Annotated[str, typer.Option("--into", help="The new codes' keys, comma-separated (two or more), e.g. housing-cost,housing-repair.")],
+    names: Annotated[Optional[list[str]], typer.Option("--name", help="A new code's display name, in the order of --into (default: its key).")] = None,
+    as_children: Annotated[bool, typer.Option("--as-children", help="Put the new codes under the split code, which stays as their category (default: beside it, under its parent).")] = False,
+) -> None:
+    """Split a code into new ones: each coder then decides, in their re-check queue, which new code each of their codings of it becomes.
+
+    The new codes are added to codebook.yaml (only their own lines) beside the split code, or
+    under it with --as-children; the split code gets codable: false (it is no longer offered for
+    new coding) and keeps its codings until their coders settle them: 'fieldcode recheck' lists
+    each as "split: choose A or B", 'recheck recode ID A' moves it, 'recheck keep ID' leaves it on
+    the old code, 'recheck remove ID' drops it (each an event, undone with 'fieldcode undo').
+    Until then crosstab and agreement count those codings under the old code.
+
+    Example: fieldcode --coder ana codes split housing --into housing-cost,housing-repair --name "Housing costs" --name "Repairs"
+    """
+    from fieldcode.store.code_ops import split_code
+    from fieldcode.study import codebook_edit as cbedit
+    from fieldcode.study.codebook import KEY_RE, CodeDef, load
+    from fieldcode.study.folder import CODEBOOK
+    from fieldcode.study.palette import next_colour
+
+    p = state(ctx).project()
+    who = p.require_coder()
+    keys = [k.strip() for k in into.split(",") if k.strip()]
+    names = list(names or [])
+    src = p.code_def(code)
+    if len(keys) < 2:
+        raise InvalidInput(f"--into needs two or more new code keys, comma-separated (got '{into}')")
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(f"--into names a key twice ('{into}'): each new code needs its own key")
+    if len(names) > len(keys):
+        raise InvalidInput(f"{len(names)} --name given for {len(keys)} new codes: give at most one --name per key in --into")
+    if not src.codable:
+        raise InvalidInput(f"'{src.name}' ({src.key}) is already not codable (a category, or split before): "
+                           "split a code that is coded")
+    taken = {c.key for c in p.codebook.codes} | {c.key for c in p.store.codes(include_retired=True)}
+    parts, colours = [], [c.colour for c in p.codebook.codes]
+    for i, key in enumerate(keys):
+        if not KEY_RE.match(key):
+            raise InvalidInput(f"bad key '{key}' in --into: use lowercase letters, digits, '-' or '_'")
+        if key in taken:
+            raise InvalidInput(f"key '{key}' is already used (or was used by a retired code, whose codings it would "
+                               "bring back): choose another key for the new code")
+        name = " ".join((names[i] if i < len(names) else key).split())
+        same = p.code_named(name) or next((d for d in parts if d.name.casefold() == name.casefold()), None)
+        if same is not None:
+            raise InvalidInput(f"a code named '{name}' already exists (key '{same.key}'): give the new code "
+                               f"'{key}' another --name")
+        colour = next_colour(colours)
+        colours.append(colour)
+        parts.append(CodeDef(key=key, name=name, parent=src.key if as_children else src.parent, colour=colour,
+                             definition=f"Part of '{src.name}' ({src.key}), split by {who}."))
+    path = p.root / CODEBOOK
+    edit, cb = cbedit.plan_split(path, src.key, parts)
+    waiting = split_code(p.store, src.key, keys, by=who, on_commit=lambda: cbedit.commit(edit),
+                         on_abort=lambda: cbedit.restore(edit))
+    p.codebook = load(path)
+    p.sync = p.store.sync_codebook(p.codebook, by=p.coder)
+    where = f"under '{src.name}'" if as_children else "beside it"
+    _say(f"split '{src.name}' ({src.key}) into {', '.join(keys)} ({where}); '{src.key}' is no longer offered for "
+         f"new coding. {waiting} coding{'s' if waiting != 1 else ''} of it wait in their coders' re-check queues "
+         "('fieldcode recheck'); until settled they still count under the old code")

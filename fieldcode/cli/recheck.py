@@ -60,8 +60,8 @@ def codebook_history(ctx: typer.Context) -> None:
 
     A version is recorded when a command that writes first sees a changed codebook.yaml.  The
     codes whose definition (name, definition, use_when, not_when, example) changed are marked
-    with *: their codings made before enter their coders' re-check queue.  Merged codes are
-    listed under the table.
+    with *: their codings made before enter their coders' re-check queue.  Merged and
+    split codes are listed under the table.
 
     Example: fieldcode codebook history
     """
@@ -91,9 +91,17 @@ def codebook_history(ctx: typer.Context) -> None:
     out.print(t)
     out.print("* the code's definition changed: its codings made before are in their coders' re-check queue "
               "('fieldcode recheck'). 'fieldcode codebook diff A B' shows each change.")
+    splits: dict[str, list] = {}
     for row in lineage(p.store):
+        if row.kind == "split":
+            splits.setdefault(row.from_key, []).append(row)
+            continue
         out.print(escape(f"{row.kind}: '{row.from_key}' into '{row.to_key}' by {row.by} at "
                          f"{row.at:%Y-%m-%d %H:%M:%S} (its codings now count under '{row.to_key}')"))
+    for key, rows in splits.items():      # one line per split, its parts together
+        out.print(escape(f"split: '{key}' into {', '.join(repr(r.to_key) for r in rows)} by {rows[0].by} at "
+                         f"{rows[0].at:%Y-%m-%d %H:%M:%S} (each coding of '{key}' counts under it until its coder "
+                         "recodes it to a part in 'fieldcode recheck')"))
 
 
 def _short(v: object, width: int = 70) -> str:
@@ -188,13 +196,17 @@ def recheck(
     if not items:
         out.print(escape(f"re-check queue {scope}: empty (no coding was made under an older definition of its code)"))
     else:
-        out.print(escape(f"re-check queue {scope}: {len(items)} coding(s) made under an older definition of their code"))
+        n_split = sum(1 for it in items if it.split_into)
+        out.print(escape(f"re-check queue {scope}: {len(items) - n_split} coding(s) made under an older definition of "
+                         f"their code" + (f", {n_split} of a code that was split" if n_split else "")))
         t = Table()
         for col in ("coding", "coder", "interview", "code", "span", "made under", "text"):
             t.add_column(col)
         for it in items:
+            made = (f"split: choose {' or '.join(it.split_into)}" if it.split_into
+                    else version_label(versions, it.codebook_hash))
             t.add_row(f"#{it.coding_id}", escape(it.coder), shown(it.interview), escape(it.code_key),
-                      f"[{it.start}, {it.end})", version_label(versions, it.codebook_hash), shown(it.quote, 40))
+                      f"[{it.start}, {it.end})", escape(made), shown(it.quote, 40))
         out.print(t)
         out.print("decide, as the coding's coder: fieldcode recheck keep|remove CODING, fieldcode recheck recode "
                   "CODING CODE ('fieldcode codebook diff' shows what changed)")

@@ -125,3 +125,31 @@ def rekey_code(store, old: str, new: str, *, by: str, on_commit=None, on_abort=N
         if abort is not None:
             abort()
         raise
+
+
+def split_code(store, source: str, parts: list[str], *, by: str, on_commit=None, on_abort=None) -> int:  # noqa: ANN001
+    """Record that code ``source`` was split into the codes ``parts`` (keys; already synced from
+    codebook.yaml, or synced by the caller after ``on_commit``): one lineage row per part (kind
+    ``split``) and one ``split`` event naming them, in one transaction.  No coding changes here:
+    every coding of ``source`` stays where it is and enters its own coder's re-check queue
+    (``fieldcode.store.pins.split_pending``) until that coder recodes it to a part, keeps it
+    or removes it.  Returns the number of codings of ``source`` now awaiting their coders."""
+    abort = None
+    try:
+        with store.write() as s:
+            src = store.code_in(s, source)
+            if not parts:
+                raise InvalidInput(f"split '{src.key}' into at least one new code")
+            if src.key in parts:
+                raise InvalidInput(f"cannot split code '{src.key}' into itself")
+            n = s.exec(select(func.count()).select_from(Coding).where(Coding.code_id == src.id)).scalar_one()
+            for key in parts:
+                record_lineage(s, "split", src.key, key, by)
+            s.add(Event(coder=by, action="split", state="final", detail=json.dumps(
+                {"split": {"code": src.key, "name": src.name, "into": list(parts), "codings": n}}, ensure_ascii=False)))
+            abort = _file_change(s, on_commit, on_abort)
+    except BaseException:
+        if abort is not None:
+            abort()
+        raise
+    return n

@@ -1,6 +1,6 @@
 """Codings pinned to the codebook version: the pins every new coding gets, the re-check queue
 (codings made under a definition of their code that has changed since), the lineage of merged
-codes, and the counts ``agreement`` warns from.
+and split codes, and the counts ``agreement`` warns from.
 
 A coding's pins (``coding.codebook_hash``, ``coding.definition_hash``) are written in the same
 transaction as the coding (``fieldcode.store.record``): the newest codebook version this database
@@ -67,7 +67,8 @@ class RecheckItem:
     end: int
     quote: str
     codebook_hash: str | None
-    definition_hash: str
+    definition_hash: str | None
+    split_into: tuple[str, ...] = ()      # queued because its code was split: the parts to choose from
 
 
 def recheck_queue(store, coder: str | None = None) -> list[RecheckItem]:
@@ -81,8 +82,13 @@ def recheck_queue(store, coder: str | None = None) -> list[RecheckItem]:
     q = (select(c.id, c.uid, c.coder, c.interview_id, Interview.name, c.code_id, c.start, c.end, c.quote_prefix,
                 c.codebook_hash, c.definition_hash)
          .join(Interview, Interview.id == c.interview_id)
-         .where(c.definition_hash.is_not(None), stale)
          .order_by(c.coder, Interview.name, c.start, c.end, c.id))
+    splits = split_pending(store)
+    if splits:     # a split code's codings not yet settled by their coder (whatever their definition pins)
+        stale = or_(and_(c.definition_hash.is_not(None), stale), *(pending_clause(cid, sp) for cid, sp in splits.items()))
+    else:
+        stale = and_(c.definition_hash.is_not(None), stale)
+    q = q.where(stale)
     if coder is not None:
         q = q.where(c.coder == coder)
     names = {c_.id: c_.name for c_ in store.codes()}
@@ -90,7 +96,9 @@ def recheck_queue(store, coder: str | None = None) -> list[RecheckItem]:
         rows = s.exec(q).all()
     return [RecheckItem(coding_id=r[0], uid=r[1], coder=r[2], interview_id=r[3], interview=r[4], code_id=r[5],
                         code_key=defs[r[5]][0], code_name=names[r[5]], start=r[6], end=r[7], quote=r[8],
-                        codebook_hash=r[9], definition_hash=r[10]) for r in rows]
+                        codebook_hash=r[9], definition_hash=r[10],
+                        split_into=splits[r[5]].parts if r[5] in splits and is_split_pending(splits[r[5]], r[9]) else ())
+            for r in rows]
 
 
 def pin_counts(store, coder: str | None = None) -> dict[str, dict[str, int]]:
@@ -166,4 +174,74 @@ def lineage_of(store, key: str) -> list[str]:
             if kind == "merge" and to == k and frm not in out:
                 out.append(frm)
                 todo.append(frm)
+    return out
+
+
+@dataclass(frozen=True)
+class SplitState:
+    """A code split into others (``codes split``) and not yet settled by every coder: its parts,
+    and the codebook versions recorded here in which it is no longer codable.  A coding of it is
+    **pending** (in its coder's re-check queue) unless it is pinned to one of those versions,
+    i.e. its coder kept it after the split; recoding it to a part or removing it settles it too."""
+
+    key: str
+    parts: tuple[str, ...]
+    settled_hashes: frozenset[str]
+
+
+def is_split_pending(sp: SplitState, codebook_hash: str | None) -> bool:
+    return codebook_hash is None or codebook_hash not in sp.settled_hashes
+
+
+def pending_clause(code_id: int, sp: SplitState):
+    """A WHERE clause on ``coding``: a coding of the split code ``code_id`` awaiting its coder."""
+    c = Coding.__table__.c
+    pinned = c.codebook_hash.is_(None)
+    if sp.settled_hashes:
+        pinned = or_(pinned, c.codebook_hash.not_in(sorted(sp.settled_hashes)))
+    return and_(c.code_id == code_id, pinned)
+
+
+def split_pending(store) -> dict[int, SplitState]:
+    """code id -> its split, for every live code split into others (a lineage row of kind split)
+    that is still not codable (a code made codable again by hand is no longer mid-split)."""
+    from fieldcode.study.codebook_history import version_codes
+
+    parts: dict[str, list[str]] = {}
+    for r in lineage(store):
+        if r.kind == "split" and r.to_key not in parts.setdefault(r.from_key, []):
+            parts[r.from_key].append(r.to_key)
+    if not parts:
+        return {}
+    codes = {c.key: c for c in store.codes() if c.key in parts and not c.codable}
+    if not codes:
+        return {}
+    settled: dict[str, set[str]] = {k: set() for k in codes}
+    for v in store.codebook_versions():
+        vc = version_codes(v.yaml_text)
+        for k in codes:
+            if k in vc and not vc[k].fields.get("codable", True):
+                settled[k].add(v.hash)
+    return {c.id: SplitState(k, tuple(parts[k]), frozenset(settled[k])) for k, c in codes.items()}
+
+
+def split_pending_counts(store, *, interview_ids: Sequence[int], coders: Sequence[str]) -> dict[str, dict[str, tuple[int, int]]]:
+    """split code key -> coder -> (codings of it still pending, codings of it and its parts), over
+    the given interviews and coders: how far each coder has settled the split."""
+    splits = split_pending(store)
+    if not splits:
+        return {}
+    keys = {c.key: c.id for c in store.codes(include_retired=True)}
+    c = Coding.__table__.c
+    ivs, who = list(interview_ids), list(coders)
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    with store.read() as s:
+        for cid, sp in splits.items():
+            family = [cid, *(keys[k] for k in sp.parts if k in keys)]
+            base = (c.coder.in_(who), c.interview_id.in_(ivs))
+            total = dict(s.exec(select(c.coder, func.count()).where(c.code_id.in_(family), *base)
+                                .group_by(c.coder)).all())
+            pend = dict(s.exec(select(c.coder, func.count()).where(pending_clause(cid, sp), *base)
+                               .group_by(c.coder)).all())
+            out[sp.key] = {w: (pend.get(w, 0), total.get(w, 0)) for w in who}
     return out

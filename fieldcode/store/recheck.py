@@ -14,6 +14,10 @@ Each event's ``detail`` says ``{"recheck": "keep" | "recode" | "remove", "code":
 "from_definition": hash, "to_definition": hash}``, so the audit trail shows which changes were
 re-check decisions.  A coding not in the queue (pins unknown, or already current) is refused:
 there is nothing to decide.
+
+A code split into others (``codes split``) puts each of its codings in its coder's queue whatever
+its definition pins (``fieldcode.store.pins.split_pending``): recode chooses a part, keep leaves
+it on the old code (pinned to the codebook after the split, which settles it), remove drops it.
 """
 
 from __future__ import annotations
@@ -22,16 +26,20 @@ from sqlmodel import Session
 
 from fieldcode.errors import Conflict, InvalidInput
 from fieldcode.store.models import Code, Coding
-from fieldcode.store.pins import pins_for
+from fieldcode.store.pins import is_split_pending, pins_for, split_pending
 from fieldcode.store.protocol import blind_in
 from fieldcode.store.record import coding_snapshot
 from fieldcode.study.codebook_history import code_definition_hash
 
 
-def _queued(s: Session, row: Coding) -> tuple[Code, str]:
-    """The coding's code and its definition hash now; refused when the coding is not queued."""
+def _queued(s: Session, row: Coding, splits: dict | None = None) -> tuple[Code, str]:
+    """The coding's code and its definition hash now; refused when the coding is not queued
+    (``splits``: ``split_pending``'s answer, so a split code's unsettled codings count as queued)."""
     code = s.get(Code, row.code_id)
     now = code_definition_hash(code)
+    sp = (splits or {}).get(row.code_id)
+    if sp is not None and is_split_pending(sp, row.codebook_hash):
+        return code, now
     if row.definition_hash is None:
         raise InvalidInput(f"coding #{row.id} has no recorded definition (made before fieldcode recorded "
                            "them), so it is not in the re-check queue; 'fieldcode recheck' lists the queue")
@@ -54,12 +62,14 @@ class RecheckRecord:
         s.flush()
 
     def recheck_keep(self, coding_id: int, coder: str) -> Coding:
-        """Keep one of ``coder``'s queued codings under its code's current definition."""
+        """Keep one of ``coder``'s queued codings under its code's current definition (a split
+        code's coding: on the old code, pinned to the codebook after the split)."""
+        splits = split_pending(self)
         with self.write() as s:
             iv = self._lock_coding(s, coding_id, None)
             row = self._own(s, coding_id, coder)
             self.protocol_check(s, coder, iv)     # an interview the coder handed in is closed to them
-            code, now = _queued(s, row)
+            code, now = _queued(s, row, splits)
             before = coding_snapshot(row, iv.sha256)
             self._confirm(s, row, code, coder)
             self._log(s, coder, "update", row, before, coding_snapshot(row, iv.sha256),
@@ -69,10 +79,12 @@ class RecheckRecord:
 
     def recheck_recode(self, coding_id: int, coder: str, code: str | int) -> Coding:
         """Recode one of ``coder``'s queued codings (to another code, or to the same one, which
-        then counts as coded again under its definition now)."""
+        then counts as coded again under its definition now); a split code's coding is recoded to
+        one of its parts."""
+        splits = split_pending(self)
         with self.read() as s:
             row = self._own(s, coding_id, coder)
-            old, now = _queued(s, row)
+            old, now = _queued(s, row, splits)
             target = self.code_in(s, code)
             before_def = row.definition_hash
         detail = {"recheck": "recode", "code": old.key, "to_code": target.key, "from_definition": before_def,
@@ -82,7 +94,7 @@ class RecheckRecord:
                 iv = self._lock_coding(s, coding_id, None)
                 row = self._own(s, coding_id, coder)
                 self.protocol_check(s, coder, iv)
-                _queued(s, row)
+                _queued(s, row, splits)
                 before = coding_snapshot(row, iv.sha256)
                 self._confirm(s, row, target, coder)
                 self._log(s, coder, "update", row, before, coding_snapshot(row, iv.sha256), detail=detail)
@@ -91,9 +103,10 @@ class RecheckRecord:
 
     def recheck_remove(self, coding_id: int, coder: str) -> Coding:
         """Remove one of ``coder``'s queued codings: it is no instance of the code as now defined."""
+        splits = split_pending(self)
         with self.read() as s:
             row = self._own(s, coding_id, coder)
-            code, now = _queued(s, row)
+            code, now = _queued(s, row, splits)
             detail = {"recheck": "remove", "code": code.key, "from_definition": row.definition_hash,
                       "to_definition": now}
         return self.remove_coding(coding_id, coder, detail=detail)

@@ -399,3 +399,24 @@ def plan_merge(path: Path, source: str, target: str) -> tuple[Edit, Codebook]:
         doc.set_field(child, "parent", scalar(target))
     doc.remove_block(source)
     return _finish(doc, doc.render())
+
+
+def plan_split(path: Path, source: str, parts: list[CodeDef]) -> tuple[Edit, Codebook]:
+    """Split code ``source`` into ``parts`` (new codes, each added as ``codes new`` adds one):
+    ``source`` gets ``codable: false`` (it is no longer offered for new coding; its codings stay
+    until each coder settles them) and loses its hotkey.  Only those lines change."""
+    import shutil
+    import tempfile
+
+    doc = _Doc(path)
+    doc.index(source)
+    with tempfile.TemporaryDirectory() as d:     # each part appended as plan_append would, in turn
+        work = Path(d) / path.name
+        shutil.copyfile(path, work)
+        for part in parts:
+            commit(plan_append(work, part)[0])
+        work_doc = _Doc(work)
+        work_doc.set_field(source, "hotkey", None)
+        work_doc.set_field(source, "codable", "false")
+        new = work_doc.render()
+    return _finish(doc, new)

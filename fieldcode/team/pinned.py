@@ -11,6 +11,12 @@ unknown beside known ones), ``agreement`` warns and names the counts.
 ``--same-version`` compares only codings made under their code's current definition: the others
 are left out of every coder's codings, as if not made, and the number left out is said.  A coder
 who made no codings under the current definitions in an interview counts as not having coded it.
+
+A code split into others (``codes split``) is compared as its codings stand: a coding not yet
+settled by its coder counts under the old code, a recoded one under its part.  When the compared
+coders have settled a split to different extents (their shares of still-pending codings differ
+by SPLIT_GAP or more), agreement on the old code and on its parts compares unlike things, and a
+note says so with each coder's counts.
 """
 
 from __future__ import annotations
@@ -63,7 +69,27 @@ def definition_notes(store, scope, *, same_version: bool = False) -> list[str]: 
             notes.append(f"'{keys.get(cid, cid)}': the compared codings were made under different definitions of the "
                          f"code ({'; '.join(parts)})" + ("" if same_version else
                                                          ": --same-version compares only those under the current one"))
+    notes += split_notes(store, scope)
     if same_version:
         notes.append(f"{SAME_VERSION_RULE}: {left['older']} coding(s) under an older definition and {left['unknown']} "
                      "with no recorded definition left out")
+    return notes
+
+
+SPLIT_GAP = 0.25     # shares of a split code's codings still pending that differ this much are warned of
+
+
+def split_notes(store, scope) -> list[str]:  # noqa: ANN001
+    """One warning per split code whose compared coders have settled it to different extents."""
+    from fieldcode.store.pins import split_pending_counts
+
+    notes = []
+    for key, per in split_pending_counts(store, interview_ids=scope.interview_ids, coders=scope.coders).items():
+        shares = {who: pend / total for who, (pend, total) in per.items() if total}
+        if len(shares) < 2 or max(shares.values()) - min(shares.values()) < SPLIT_GAP:
+            continue
+        parts = "; ".join(f"{who} {per[who][0]} of {per[who][1]} still on '{key}'" for who in sorted(shares))
+        notes.append(f"'{key}' was split and the compared coders have settled it differently ({parts}): until each "
+                     f"recodes their codings of '{key}' ('fieldcode recheck'), agreement on '{key}' and on its parts "
+                     "compares unsettled codings with settled ones")
     return notes
