@@ -141,3 +141,49 @@ def test_split_travels_in_the_merge_view(split, db_url):
     rows = sorted((d["kind"], d["from_key"], d["to_key"], d["by"]) for d in q_merge_view(p.store)["lineage"])
     assert rows == sorted(sql(p.store, "SELECT kind, from_key, to_key, by FROM code_lineage"))
     assert ("split", "leadership", "lead-informal", "ana") in rows
+
+
+def test_a_split_in_one_copy_reaches_the_other(mini_dir, tmp_path):
+    """Copy B splits leadership and ben settles his coding there; B's codebook.yaml is shared
+    with A (as a team shares the codebook) and A merges B: A gets the lineage rows and ben's
+    recode, and ana's codings in A wait in her queue."""
+    import shutil
+
+    from fieldcode.project import Project
+    from fieldcode.store.pins import recheck_queue
+    from fieldcode.team.merge import merge
+
+    a = Project.open(mini_dir, coder="ana")
+    assert a.import_files().ok
+    ana = [a.store.add_coding("a.md", "leadership", *span(a, "a.md", q), "ana").id
+           for q in ("Twenty years.", "We meet on Tuesdays.")]
+    ben = a.store.add_coding("a.md", "leadership", *span(a, "a.md", "Twenty years."), "ben")
+    a.close()
+    b_dir = tmp_path / "laptop-b"
+    shutil.copytree(mini_dir, b_dir)
+    r = runner.invoke(app, ["--project", str(b_dir), "--coder", "ben", "codes", "split", "leadership",
+                            "--into", "lead-formal,lead-informal", "--as-children"], env={})
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["--project", str(b_dir), "--coder", "ben", "recheck", "recode", str(ben.id), "lead-formal"],
+                      env={})
+    assert r.exit_code == 0, r.output
+    b = Project.open(b_dir, coder="ben")
+    b_lineage = sql(b.store, "SELECT kind, from_key, to_key, by FROM code_lineage ORDER BY id")
+    assert sql(b.store, "SELECT p.key FROM code c JOIN code p ON p.id = c.parent_id WHERE c.key LIKE 'lead-%'") \
+        == [("leadership",), ("leadership",)]                                  # --as-children
+    b.close()
+    shutil.copyfile(b_dir / "codebook.yaml", mini_dir / "codebook.yaml")
+    a = Project.open(mini_dir, coder="ana")
+    try:
+        a.reload_codebook()
+        plan = merge(a.store, b_dir)
+        assert not plan.conflicts
+        assert sql(a.store, "SELECT kind, from_key, to_key, by FROM code_lineage ORDER BY id") == b_lineage == [
+            ("split", "leadership", "lead-formal", "ben"), ("split", "leadership", "lead-informal", "ben")]
+        assert sql(a.store, "SELECT k.key FROM coding c JOIN code k ON k.id = c.code_id WHERE c.uid = :u",
+                   u=ben.uid) == [("lead-formal",)]
+        q = recheck_queue(a.store)
+        assert sorted(i.coding_id for i in q) == sorted(ana) and all(i.coder == "ana" for i in q)
+        assert {i.split_into for i in q} == {("lead-formal", "lead-informal")}
+    finally:
+        a.close()
