@@ -118,8 +118,8 @@ def test_agreement_still_computes_and_warns_when_settled_differently(split, db_u
     assert sql(p.store, "SELECT c.coder, count(*) FROM coding c JOIN code k ON k.id = c.code_id "
                         "WHERE k.key = 'leadership' GROUP BY c.coder") == [("ben", 1)]
     text = " ".join(r.output.split())
-    assert "settled it differently" in text and "ana 0 of 2 still on 'leadership'" in text
-    assert "ben 1 of 1 still on 'leadership'" in text
+    assert "settled it differently" in text and "ana 0 of 2 not yet settled" in text
+    assert "ben 1 of 1 not yet settled" in text
 
 
 def test_bad_input_is_refused_and_nothing_changes(mini, db_url):

@@ -88,7 +88,7 @@ def split_notes(store, scope) -> list[str]:  # noqa: ANN001
         shares = {who: pend / total for who, (pend, total) in per.items() if total}
         if len(shares) < 2 or max(shares.values()) - min(shares.values()) < SPLIT_GAP:
             continue
-        parts = "; ".join(f"{who} {per[who][0]} of {per[who][1]} still on '{key}'" for who in sorted(shares))
+        parts = "; ".join(f"{who} {per[who][0]} of {per[who][1]} not yet settled" for who in sorted(shares))
         notes.append(f"'{key}' was split and the compared coders have settled it differently ({parts}): until each "
                      f"recodes their codings of '{key}' ('fieldcode recheck'), agreement on '{key}' and on its parts "
                      "compares unsettled codings with settled ones")
