@@ -5,6 +5,7 @@ Counts come from the hand-counted project of test_crosstab.py (its docstring has
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import openpyxl
 import pandas as pd
@@ -148,7 +149,17 @@ def test_segments_csv_round_trip_and_xlsx(tricky, tmp_path):
     run("-C", tricky.root, "export", "segments", "-o", out)
     df = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(df.columns) == ["coding_id", "interview", "pair", "neighbourhood", "arm", "role", "speaker", "coder",
-                                "code_key", "code_path", "code_name", "start", "end", "text", "memo", "counted"]
+                                "code_key", "code_path", "code_name", "start", "end", "text", "memo", "counted",
+                                "made_blind", "codebook_version", "definition_hash"]
+    # the coding protocol's columns, as plain SQL reads the database file (a study that is not
+    # blind: every coding made seeing, pinned to the codebook version recorded at import)
+    con = sqlite3.connect(tricky.root / "fieldcode.db")
+    want = {str(i): ("true" if b else "false", cb, dh) for i, b, cb, dh in
+            con.execute("SELECT id, blind, codebook_hash, definition_hash FROM coding")}
+    con.close()
+    assert {w[0] for w in want.values()} == {"false"} and all(len(w[1]) == len(w[2]) == 64 for w in want.values())
+    assert {i: (b, cb, dh) for i, b, cb, dh in zip(df.coding_id, df.made_blind, df.codebook_version,
+                                                     df.definition_hash)} == want
     # codebook order: leadership (e1, e2), aspiration
     assert df.code_key.tolist() == ["leadership", "leadership", "aspiration"]
     # formula-like cells are neutralised by default (a spreadsheet would run them) ...
@@ -180,7 +191,10 @@ def test_segments_csv_round_trip_and_xlsx(tricky, tmp_path):
 
 def test_segments_csv_function_filters(tricky):
     only_ben = segments_csv(segments(tricky.store, coders=["ben"]))
-    assert only_ben.count("\n") == 2 and only_ben.endswith(",then left,,true\n")
+    con = sqlite3.connect(tricky.root / "fieldcode.db")
+    (cb, dh), = con.execute("SELECT codebook_hash, definition_hash FROM coding WHERE coder = 'ben'").fetchall()
+    con.close()
+    assert only_ben.count("\n") == 2 and only_ben.endswith(f",then left,,true,false,{cb},{dh}\n")
 
 
 def test_quotes_matrix(tricky, tmp_path):

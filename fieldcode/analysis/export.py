@@ -202,6 +202,18 @@ def comparison_summary_csv(cmp: Comparison) -> str:
 
 SEGMENT_COLUMNS = ("coding_id", "interview", "speaker", "coder", "code_key", "code_path", "code_name",
                    "start", "end", "text", "memo", "counted")
+# The coding protocol's columns, after every other (older columns keep their positions).
+PROTOCOL_COLUMNS = ("made_blind", "codebook_version", "definition_hash")
+PROTOCOL_COLUMN_MEANINGS = {
+    "made_blind": "true when the coder was blind to the study's hidden attributes when the coding was made "
+                  "(and has not changed it since being unblinded), false when they were not; empty when "
+                  "unknown (made before fieldcode recorded it, or imported from a tool that does not say)",
+    "codebook_version": "the codebook version the coding was made (or last confirmed) under, as its full content "
+                        "hash ('fieldcode codebook history' lists the versions by its first 12 characters); "
+                        "empty when unknown",
+    "definition_hash": "the hash (SHA-256) of its code's definition (name, definition, when to use, when not to "
+                       "use, examples) the coding was made (or last confirmed) under; empty when unknown",
+}
 
 
 def attribute_names(segs: Sequence[Segment]) -> list[str]:
@@ -210,22 +222,34 @@ def attribute_names(segs: Sequence[Segment]) -> list[str]:
 
 
 def _segment_table(segs: Sequence[Segment]) -> tuple[list[str], list[list]]:
+    """Header and rows; ``counted`` and ``made_blind`` stay booleans (None: unknown) for the
+    XLSX, and the hashes None when unknown."""
     attrs = attribute_names(segs)
-    attr_cols = [a if a not in SEGMENT_COLUMNS else f"attr_{a}" for a in attrs]
-    header = ["coding_id", "interview", *attr_cols, *SEGMENT_COLUMNS[2:]]
+    taken = set(SEGMENT_COLUMNS) | set(PROTOCOL_COLUMNS)
+    attr_cols = [a if a not in taken else f"attr_{a}" for a in attrs]
+    header = ["coding_id", "interview", *attr_cols, *SEGMENT_COLUMNS[2:], *PROTOCOL_COLUMNS]
     rows = [[s.coding_id, s.interview, *[s.attributes.get(a, "") for a in attrs], s.speaker or "", s.coder,
-             s.code_key, s.code_path, s.code_name, s.start, s.end, s.text, s.memo, s.counted] for s in segs]
+             s.code_key, s.code_path, s.code_name, s.start, s.end, s.text, s.memo, s.counted,
+             s.blind, s.codebook_hash, s.definition_hash] for s in segs]
     return header, rows
+
+
+def _flag(v: bool | None) -> str:
+    return "" if v is None else ("true" if v else "false")
 
 
 def segments_csv(segs: Sequence[Segment]) -> str:
     """Every coded segment: interview, its attributes, speaker, coder, code key and path, start,
-    end, the quoted text, the memo and ``counted`` (true / false: :data:`SEGMENT_COUNTED`)."""
+    end, the quoted text, the memo, ``counted`` (true / false: :data:`SEGMENT_COUNTED`), then the
+    coding protocol's ``made_blind`` (true / false / empty when unknown), ``codebook_version`` and
+    ``definition_hash`` (:data:`PROTOCOL_COLUMN_MEANINGS`)."""
     header, rows = _segment_table(segs)
+    n = len(PROTOCOL_COLUMNS)
     buf = io.StringIO()
     w = csv_writer(buf)
     w.writerow(header)
-    w.writerows([*r[:-1], "true" if r[-1] else "false"] for r in rows)
+    w.writerows([*r[:-n - 1], _flag(r[-n - 1]), _flag(r[-n]), *("" if h is None else h for h in r[-n + 1:])]
+                for r in rows)
     return buf.getvalue()
 
 

@@ -35,6 +35,11 @@ class Segment:
     context_before: str   # ~150 characters before the segment, cut at a word boundary
     context_after: str    # ~150 characters after it
     counted: bool = True  # covers at least one analysed word (interviewer turns left out): it counts
+    # the coding protocol (fieldcode.store.pins): made blind (None: unknown, made before it was
+    # recorded), the codebook version and the code's definition hash it was made under (None: unknown)
+    blind: bool | None = None
+    codebook_hash: str | None = None
+    definition_hash: str | None = None
 
 
 def matching_interviews(ivs: dict[int, tuple[str, int, dict[str, str]]],
@@ -71,7 +76,7 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
     if not iids:
         return []
     code_ids = None if keys is None else [tree.by_key[k].id for k in keys]
-    rows = q_codings(store, code_ids=code_ids, interview_ids=iids if filters else None, coders=coders)
+    rows = q_codings(store, code_ids=code_ids, interview_ids=iids if filters else None, coders=coders, protocol=True)
     if not rows:
         return []
     need = sorted({r[1] for r in rows})
@@ -85,7 +90,7 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
     out: list[Segment] = []
     starts_of = {iid: [t.start for t in ts] for iid, ts in turns.items()}
     starts_of.update({iid: [] for iid in need if iid not in turns})
-    for (cid, iid, code_id, coder, st, en, memo), n_covered in zip(rows, covered):
+    for (cid, iid, code_id, coder, st, en, memo, blind, cb_hash, def_hash), n_covered in zip(rows, covered):
         ts = turns.get(iid, [])
         if exclude_interviewer and not n_covered:
             continue
@@ -97,7 +102,8 @@ def segments(store, *, codes: list[str] | None = None, include_children: bool = 
             coding_id=cid, interview_id=iid, interview=name, attributes=dict(attrs), code_key=code.key,
             code_name=code.name, code_path=code.path, coder=coder, start=st, end=en,
             speaker=_speaker_at(ts, starts_of[iid], st, en), text=text[st:en], memo=memo,
-            context_before=before, context_after=after, counted=n_covered > 0))
+            context_before=before, context_after=after, counted=n_covered > 0,
+            blind=None if blind is None else bool(blind), codebook_hash=cb_hash, definition_hash=def_hash))
     out.sort(key=lambda s: (tree.by_key[s.code_key].order, s.interview, s.start, s.end, s.coder, s.coding_id))
     return out
 

@@ -468,7 +468,8 @@ def export_segments(
 ) -> None:
     """Write every coded segment (interview, attributes, speaker, coder, code key and path, start,
     end, quoted text, memo, and 'counted': true when it covers at least one analysed word, so it
-    counts in the tables) to CSV and XLSX, with a JSON sidecar.
+    counts in the tables; then the coding protocol: made_blind, codebook_version and
+    definition_hash, empty where unknown) to CSV and XLSX, with a JSON sidecar.
 
     Example: fieldcode export segments -o results/segments.csv --codes leadership --children
     """
@@ -492,7 +493,7 @@ def export_segments(
         "segments", files=[f for f in (output, xlsx) if f], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
         extra={"csv_text": csv_text, "segments": len(segs), "include_children": children,
                "speaker": "the speaker of the turn containing the segment's start",
-               "counted": export.SEGMENT_COUNTED}))
+               "counted": export.SEGMENT_COUNTED, **export.PROTOCOL_COLUMN_MEANINGS}))
     _done(pz.publish([output, xlsx, side]) if pz else [f for f in (output, xlsx, side) if f])
 
 

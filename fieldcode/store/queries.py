@@ -87,10 +87,13 @@ def q_turn_spans(store, ids: Sequence[int] | None = None) -> dict[int, list[Turn
 
 
 def q_codings(store, *, code_ids: Sequence[int] | None, interview_ids: Sequence[int] | None,
-              coders: Sequence[str] | None) -> list[tuple[int, int, int, str, int, int, str]]:
-    """(id, interview_id, code_id, coder, start, end, memo) rows."""
-    q = select(_CODING.c.id, _CODING.c.interview_id, _CODING.c.code_id, _CODING.c.coder, _CODING.c.start,
-               _CODING.c.end, _CODING.c.memo)
+              coders: Sequence[str] | None, protocol: bool = False) -> list[tuple]:
+    """(id, interview_id, code_id, coder, start, end, memo) rows; with ``protocol`` each row goes
+    on with the coding protocol's columns (blind, codebook_hash, definition_hash: None when
+    unknown)."""
+    c = _CODING.c
+    q = select(c.id, c.interview_id, c.code_id, c.coder, c.start, c.end, c.memo,
+               *((c.blind, c.codebook_hash, c.definition_hash) if protocol else ()))
     if code_ids is not None:
         q = q.where(_CODING.c.code_id.in_(list(code_ids)))
     if coders:

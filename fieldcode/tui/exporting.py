@@ -115,7 +115,7 @@ def segments_job(project, *, codes: list[str] | None, include_children: bool,  #
             project, "segments", [f for f in (output, xlsx) if f], opts, command,
             extra={"csv_text": csv_text, "segments": len(segs), "include_children": include_children and bool(codes),
                    "speaker": "the speaker of the turn containing the segment's start",
-                   "counted": export.SEGMENT_COUNTED}))
+                   "counted": export.SEGMENT_COUNTED, **export.PROTOCOL_COLUMN_MEANINGS}))
         return [f for f in (output, xlsx, side) if f]
 
     return ExportJob("segments", name, args, write)
