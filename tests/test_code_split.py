@@ -95,7 +95,9 @@ def test_each_coder_settles_only_their_own(split, db_url):
     assert sql(p.store, "SELECT k.key FROM coding c JOIN code k ON k.id = c.code_id WHERE c.id = :i",
                i=ids["ana2"]) == [("leadership",)]
     out = cli(root, db_url, "ana", "recheck", "--coder", "ana").output
-    assert "empty" in out
+    assert "empty" in out and "of a split code" not in out
+    assert "ben: 1 coding(s) under the current definitions" in " ".join(
+        cli(root, db_url, "ben", "recheck", "--coder", "ben").output.split())
     out = cli(root, db_url, "ben", "recheck", "--coder", "ben").output
     assert f"#{ids['ben1']}" in out                                   # ben's is still his to decide
     # the keep is undoable: it comes back to ana's queue
@@ -187,3 +189,22 @@ def test_a_split_in_one_copy_reaches_the_other(mini_dir, tmp_path):
         assert {i.split_into for i in q} == {("lead-formal", "lead-informal")}
     finally:
         a.close()
+
+
+def test_codings_with_unknown_pins_are_queued_by_a_split_and_keep_settles_them(mini, db_url):
+    """A coding made before fieldcode recorded pins is never in the definition queue, but a split
+    of its code must still be settled by its coder."""
+    from fieldcode.store.pins import recheck_queue
+
+    p = mini
+    a = p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ana").id
+    b = p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ben").id
+    with p.store.engine.begin() as c:
+        c.execute(sa.text("UPDATE coding SET codebook_hash = NULL, definition_hash = NULL"))
+    assert recheck_queue(p.store) == []
+    cli(p.root, db_url, "ana", "codes", "split", "leadership", "--into", "l-one,l-two")
+    assert sorted((i.coding_id, i.coder) for i in recheck_queue(p.store)) == sorted([(a, "ana"), (b, "ben")])
+    cli(p.root, db_url, "ben", "recheck", "keep", str(b))
+    (h,) = sql(p.store, "SELECT hash FROM codebook_version ORDER BY id DESC LIMIT 1")[0]
+    assert sql(p.store, "SELECT codebook_hash FROM coding WHERE id = :i", i=b) == [(h,)]
+    assert [(i.coding_id, i.coder) for i in recheck_queue(p.store)] == [(a, "ana")]

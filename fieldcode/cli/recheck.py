@@ -212,9 +212,14 @@ def recheck(
                   "CODING CODE ('fieldcode codebook diff' shows what changed)")
     counts = pin_counts(p.store, who)
     unknown = sum(d["unknown"] for d in counts.values())
+    split_by: dict[str, int] = {}     # codings of a split code awaiting their coder (counted apart from the pins)
+    for it in items:
+        if it.split_into:
+            split_by[it.coder] = split_by.get(it.coder, 0) + 1
     for c, d in sorted(counts.items()):
         out.print(escape(f"{c}: {d['current']} coding(s) under the current definitions, {d['older']} under an older "
-                         f"one (queued), {d['unknown']} with no recorded definition"))
+                         f"one (queued), {d['unknown']} with no recorded definition"
+                         + (f"; {split_by[c]} of a split code (queued)" if split_by.get(c) else "")))
     if unknown:
         out.print(escape(f"no recorded definition: {UNKNOWN_NOTE}"))
 
