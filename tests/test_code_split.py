@@ -208,3 +208,48 @@ def test_codings_with_unknown_pins_are_queued_by_a_split_and_keep_settles_them(m
     (h,) = sql(p.store, "SELECT hash FROM codebook_version ORDER BY id DESC LIMIT 1")[0]
     assert sql(p.store, "SELECT codebook_hash FROM coding WHERE id = :i", i=b) == [(h,)]
     assert [(i.coding_id, i.coder) for i in recheck_queue(p.store)] == [(a, "ana")]
+
+
+async def test_recheck_screen_names_the_parts_of_a_split_and_c_moves_to_one(mini_dir, tmp_path):
+    """After ana splits leadership, ben's re-check screen (R, 80x24) says the code was split and
+    into which parts (not an empty 'what changed in the definition'); c + a part's key + Enter
+    moves ben's coding to that part, and ana's coding stays on leadership."""
+    from textual.widgets import Static
+
+    from fieldcode.project import Project
+    from fieldcode.tui import make_app
+    from fieldcode.tui.coding import CodingScreen
+    from fieldcode.tui.recheck import RecheckScreen
+
+    p = Project.open(mini_dir, coder="ana")
+    assert p.import_files().ok
+    ana = p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ana").id
+    ben = p.store.add_coding("a.md", "leadership", *span(p, "a.md", "Twenty years."), "ben").id
+    p.close()
+    cli(mini_dir, f"sqlite:///{mini_dir / 'fieldcode.db'}", "ana", "codes", "split", "leadership", "--into", "lead-formal,lead-informal")
+    p = Project.open(mini_dir, coder="ben")
+    app = make_app(p)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(100):
+                await pilot.pause()
+                if isinstance(app.screen, CodingScreen) and app.screen.iv_id is not None:
+                    break
+            await pilot.press("R")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, RecheckScreen)
+            assert [i.coding_id for i in screen.items] == [ben]
+            detail = " ".join(str(screen.query_one("#detail", Static).render()).split())
+            assert "split" in detail and "lead-formal" in detail and "lead-informal" in detail
+            assert "What changed in the definition" not in detail
+            await pilot.press("c")
+            await pilot.pause()
+            for ch in "lead-informal":
+                await pilot.press(ch)
+            await pilot.press("enter")
+            await pilot.pause()
+        assert sql(p.store, "SELECT code_id FROM coding WHERE id = :i", i=ben) == [(p.store.code("lead-informal").id,)]
+        assert sql(p.store, "SELECT code_id FROM coding WHERE id = :i", i=ana) == [(p.store.code("leadership").id,)]
+    finally:
+        p.close()

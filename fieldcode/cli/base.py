@@ -81,7 +81,7 @@ code_app = typer.Typer(
 )
 export_app = typer.Typer(help="Write counts, coded segments or a quote matrix to files for the write-up.",
                          no_args_is_help=True)
-codes_app = typer.Typer(help="Create, rename, recolour, move, merge and re-key codes (codebook.yaml is edited for you).",
+codes_app = typer.Typer(help="Create, rename, recolour, move, merge, split and re-key codes (codebook.yaml is edited for you).",
                         no_args_is_help=True)
 suggest_app = typer.Typer(help="Propose codings (from a search, codebook keywords or a model trained on your "
                                "codings) and review them: nothing becomes a coding until its coder accepts it.",

@@ -60,7 +60,7 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("export", ("fieldcode.cli.analysis", "fieldcode.cli.exchange", "fieldcode.cli.agreement", "fieldcode.cli.framework"),
      "Write counts, coded segments or a quote matrix to files for the write-up."),
     ("codes", ("fieldcode.cli.codes",),
-     "Create, rename, recolour, move, merge and re-key codes (codebook.yaml is edited for you)."),
+     "Create, rename, recolour, move, merge, split and re-key codes (codebook.yaml is edited for you)."),
     ("suggest", ("fieldcode.cli.search", "fieldcode.cli.learn"),
      "Propose codings (from a search, codebook keywords or a model trained on your codings) and review "
      "them: nothing becomes a coding until its coder accepts it."),

@@ -123,6 +123,10 @@ class RecheckScreen(Screen[None]):
         old = self._old_definition(it)
         now = {k: str(getattr(code, k) or "") for k in DEFINITION_FIELDS}
         t = Text()
+        if it.split_into:
+            t.append("This code was split\n", style="bold underline")
+            t.append(f"Split into {', '.join(it.split_into)}: choose one (c), or keep it on the old code (k).\n")
+            return self._passage(t, it, code)
         t.append("What changed in the definition\n", style="bold underline")
         if old is None:
             t.append("The definition it was made under is not in this project's recorded versions (made in another "
