@@ -35,7 +35,7 @@ from fieldcode.team.reliability import (
     sidecar_extra,
 )
 
-export = lazy_module("fieldcode.analysis.export")  # pandas and the database layer load on first use
+export_files = lazy_module("fieldcode.analysis.export_files")  # pandas and the database layer load on first use
 
 UNIT_HELP = "; ".join(f"{u}: {UNIT_DEFINITIONS[u]}" for u in UNITS)
 
@@ -293,14 +293,11 @@ def export_agreement(
                       include_interviewer=include_interviewer, by=by, threshold=threshold, min_coded=min_coded,
                       ci=ci, resamples=resamples, seed=seed)
     output.parent.mkdir(parents=True, exist_ok=True)
-    side = output.with_suffix(".json")
-    export.write_text(output, agreement_csv(res))
-    export.write_sidecar(side, export.sidecar(
-        "agreement", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=res.options,
-        n_interviews=res.n_interviews, extra=sidecar_extra(res)))
+    written = export_files.write_agreement(agreement_csv(res), output, codebook=p.codebook, store=p.store,
+                                           options=res.options, n_interviews=res.n_interviews, extra=sidecar_extra(res))
     for w in res.warnings:
         err.print(f"[yellow]reliability:[/] {escape(w)}")
-    for pth in (output, side):
+    for pth in written:
         out.print(f"wrote {escape(pth)}")
 
 

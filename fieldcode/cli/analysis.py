@@ -19,6 +19,7 @@ from fieldcode.errors import InvalidInput
 
 analysis = lazy_module("fieldcode.analysis")  # pandas and the database layer load on first use
 export = lazy_module("fieldcode.analysis.export")
+export_files = lazy_module("fieldcode.analysis.export_files")
 paired = lazy_module("fieldcode.analysis.paired")
 paired_coders = lazy_module("fieldcode.analysis.paired_coders")
 paired_export = lazy_module("fieldcode.analysis.paired_export")
@@ -366,21 +367,8 @@ def export_counts(
     if pz := _pseudonymiser(ctx, p, pseudonymise):   # group labels name pairs and places
         output = pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    wide = output.with_name(output.stem + "_wide.csv")
-    side = output.with_suffix(".json")
-    with export.exact_csv(exact_text):
-        export.write_text(output, export.counts_long_csv(ct))
-        export.write_text(wide, export.counts_wide_csv(ct))
-        csv_text = export.csv_text_policy()
-    export.write_sidecar(side, export.sidecar(
-        "counts", files=[output, wide], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=ct.options,
-        n_interviews=int(ct.group_interviews.sum()),
-        extra={"csv_text": csv_text, "columns": {"value": "the count in that unit (empty: see value_missing)",
-                                                 "interviews_in_group": "interviews in the group",
-                                                 "words_in_group": "analysed words in the group",
-                                                 "value_missing": "why value is empty (per 1,000 of a group without "
-                                                                  "analysed words), else empty"}}))
-    _done(pz.publish([output, wide, side], cells=True) if pz else [output, wide, side])
+    written = export_files.write_counts(ct, output, codebook=p.codebook, store=p.store, exact_text=exact_text)
+    _done(pz.publish(written, cells=True) if pz else written)
 
 
 @export_app.command("comparison")
@@ -414,43 +402,13 @@ def export_comparison(
     if pz := _pseudonymiser(ctx, p, pseudonymise):   # pairs are named by place
         output = pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    summary = output.with_name(output.stem + "_summary.csv")
-    coders_csv = output.with_name(output.stem + "_by_coder.csv") if bc is not None else None
-    side = output.with_suffix(".json")
-    with export.exact_csv(exact_text):
-        export.write_text(output, export.comparison_csv(cmp))
-        export.write_text(summary, export.comparison_summary_csv(cmp))
-        if coders_csv:
-            export.write_text(coders_csv, paired_export.by_coder_csv(bc))
-        csv_text = export.csv_text_policy()
-    files = [output, summary] + ([coders_csv] if coders_csv else [])
-    by_coder_extra = {} if bc is None else {
-        "by_coder": {"coders": list(bc.coders), "consensus_coders": list(bc.consensus), "direction_rule": bc.rule,
-                     "columns": paired_export.BY_CODER_COLUMNS}}
-    export.write_sidecar(side, export.sidecar(
-        "comparison", files=files, codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store,
-        options=cmp.options,
-        extra={"csv_text": csv_text, "normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
-               "sign_test": "exact two-sided binomial (p = 1/2) over pairs with a non-zero difference; "
-                            + analysis.SIGN_TEST_NOTE,
-               "columns": {"difference": "focal minus comparison value, unrounded",
-                           "counted_as": "how the sign test counted the pair: higher, lower, or tie when the "
-                                         "difference rounds to zero at the precision the tables print",
-                           "sign_test_p": "(summary) the p-value, empty when sign_test_missing says why",
-                           "untied_pairs": "(summary) n of the sign test: pairs whose difference is not a tie",
-                           "min_p": "(summary) the smallest p untied_pairs allows, 2 x 0.5^n; empty when "
-                                    "min_p_missing says why",
-                           "min_p_above_alpha": "(summary) true when even min_p is above alpha: no result of "
-                                                "this theme can reach the threshold"},
-               "alpha": cmp.alpha, "min_p": {"rule": paired.MIN_P_RULE, "pairs": len(cmp.pairs),
-                                             "smallest_p": cmp.min_p},
-               "min_p_warnings": cmp.min_p_warnings, **by_coder_extra,
-               "balance_warnings": cmp.warnings}))
+    written = export_files.write_comparison(cmp, output, codebook=p.codebook, store=p.store, by_coder=bc,
+                                            exact_text=exact_text)
     for w in cmp.min_p_warnings:
         err.print(f"[yellow]warning:[/] {escape(w)}")
     for w in cmp.warnings:
         err.print(f"[yellow]balance:[/] {escape(w)}")
-    _done(pz.publish(files + [side], cells=True) if pz else files + [side])
+    _done(pz.publish(written, cells=True) if pz else written)
 
 
 @export_app.command("segments")
@@ -480,21 +438,12 @@ def export_segments(
     if pz := _pseudonymiser(ctx, p, pseudonymise):
         segs, output = pz.segments(p.store, segs), pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    xlsx = output.with_suffix(".xlsx")
-    side = output.with_suffix(".json")
-    with export.exact_csv(exact_text):
-        export.write_text(output, export.segments_csv(segs))
-        csv_text = export.csv_text_policy()
-    if not export.write_segments_xlsx(segs, xlsx):
-        err.print(f"[yellow]note:[/] {len(segs):,} segments do not fit in one Excel sheet; wrote the CSV only")
-        xlsx = None
     opts = {"codes": _split(codes), "filters": filters, "coders": coder, "include_interviewer": not exclude_interviewer}
-    export.write_sidecar(side, export.sidecar(
-        "segments", files=[f for f in (output, xlsx) if f], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
-        extra={"csv_text": csv_text, "segments": len(segs), "include_children": children,
-               "speaker": "the speaker of the turn containing the segment's start",
-               "counted": export.SEGMENT_COUNTED, **export.PROTOCOL_COLUMN_MEANINGS}))
-    _done(pz.publish([output, xlsx, side]) if pz else [f for f in (output, xlsx, side) if f])
+    written = export_files.write_segments(segs, output, codebook=p.codebook, store=p.store, options=opts,
+                                          include_children=children, exact_text=exact_text)
+    if output.with_suffix(".xlsx") not in written:
+        err.print(f"[yellow]note:[/] {len(segs):,} segments do not fit in one Excel sheet; wrote the CSV only")
+    _done(pz.publish(written) if pz else written)
 
 
 @export_app.command("memos")
@@ -523,15 +472,10 @@ def export_memos(
     if pz := _pseudonymiser(ctx, p, pseudonymise):
         memos, attrs, output = pz.memos(p.store, memos), pz.attributes(attrs), pz.stage(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    side = output.with_suffix(".json")
-    export.write_text(output, export.memos_csv(memos, attrs))
     opts = {"codes": _split(codes), "coders": coder, "include_interviewer": True}
-    export.write_sidecar(side, export.sidecar(
-        "memos", files=[output], codebook=p.codebook, coders_in_data=p.store.coders(), store=p.store, options=opts,
-        extra={"memos": len(memos), "interview": interview,
-               "kinds": "interview, passage (start/end), code, coding (a coding's own memo)",
-               "times": "UTC, ISO 8601"}))
-    _done(pz.publish([output, side]) if pz else [output, side])
+    written = export_files.write_memos(memos, attrs, output, codebook=p.codebook, store=p.store, options=opts,
+                                       interview=interview)
+    _done(pz.publish(written) if pz else written)
 
 
 @export_app.command("quotes")

@@ -7,7 +7,8 @@ methods appendix can say how to make the file again.
 ``ctrl+e`` on those screens asks for the path (:class:`ExportDialog`, a default under
 ``results/`` in the study folder), never overwrites without a second Enter, and says where it
 wrote.  The numbers and tables come from :mod:`fieldcode.analysis`, :mod:`fieldcode.team` and
-:mod:`fieldcode.analysis.export`; this module only puts the CLI's pieces together the same way.
+:mod:`fieldcode.analysis.export`, the files and sidecars from :mod:`fieldcode.analysis.export_files`
+(which the CLI's exports call too); this module computes what the screen shows and passes it on.
 """
 
 from __future__ import annotations
@@ -78,15 +79,6 @@ def coder_args(coders: Sequence[str] | None) -> list[str]:
     return [a for c in coders or () for a in ("--coder", c)]
 
 
-def _sidecar(project, kind: str, files: list[Path], options: dict, command: str, **kw) -> dict:  # noqa: ANN001
-    from fieldcode.analysis import export
-
-    data = export.sidecar(kind, files=files, codebook=project.codebook, coders_in_data=project.store.coders(),
-                          store=project.store, options=options, **kw)
-    data["command"] = command   # the equivalent CLI command (the screen has no command line of its own)
-    return data
-
-
 # --- the exports -------------------------------------------------------------------------------
 
 def segments_job(project, *, codes: list[str] | None, include_children: bool,  # noqa: ANN001
@@ -98,25 +90,15 @@ def segments_job(project, *, codes: list[str] | None, include_children: bool,  #
     name = f"segments-{codes[0]}.csv" if codes and len(codes) == 1 else "segments.csv"
 
     def write(output: Path, command: str) -> list[Path]:
-        from fieldcode.analysis import export, segments
+        from fieldcode.analysis import segments
+        from fieldcode.analysis.export_files import write_segments
 
         segs = segments(project.store, codes=codes, include_children=include_children and bool(codes),
                         filters=parsed or None, coders=coders, exclude_interviewer=False)
         output.parent.mkdir(parents=True, exist_ok=True)
-        xlsx: Path | None = output.with_suffix(".xlsx")
-        side = output.with_suffix(".json")
-        with export.exact_csv(False):
-            export.write_text(output, export.segments_csv(segs))
-            csv_text = export.csv_text_policy()
-        if not export.write_segments_xlsx(segs, xlsx):
-            xlsx = None
         opts = {"codes": codes, "filters": parsed, "coders": coders, "include_interviewer": True}
-        export.write_sidecar(side, _sidecar(
-            project, "segments", [f for f in (output, xlsx) if f], opts, command,
-            extra={"csv_text": csv_text, "segments": len(segs), "include_children": include_children and bool(codes),
-                   "speaker": "the speaker of the turn containing the segment's start",
-                   "counted": export.SEGMENT_COUNTED, **export.PROTOCOL_COLUMN_MEANINGS}))
-        return [f for f in (output, xlsx, side) if f]
+        return write_segments(segs, output, codebook=project.codebook, store=project.store, options=opts,
+                              include_children=include_children and bool(codes), command=command)
 
     return ExportJob("segments", name, args, write)
 
@@ -130,26 +112,13 @@ def counts_job(project, *, by: Sequence[str], filters: dict[str, list[str]] | No
 
     def write(output: Path, command: str) -> list[Path]:
         from fieldcode import analysis
-        from fieldcode.analysis import export
+        from fieldcode.analysis.export_files import write_counts
 
         ct = analysis.crosstab(project.store, unit="all", by=tuple(by), codes=None, filters=parsed,
                                coders=coders, include_interviewer=include_interviewer, rollup=rollup,
                                order={"arm": list(project.study.arms)})
         output.parent.mkdir(parents=True, exist_ok=True)
-        wide = output.with_name(output.stem + "_wide.csv")
-        side = output.with_suffix(".json")
-        with export.exact_csv(False):
-            export.write_text(output, export.counts_long_csv(ct))
-            export.write_text(wide, export.counts_wide_csv(ct))
-            csv_text = export.csv_text_policy()
-        export.write_sidecar(side, _sidecar(
-            project, "counts", [output, wide], ct.options, command, n_interviews=int(ct.group_interviews.sum()),
-            extra={"csv_text": csv_text, "columns": {"value": "the count in that unit (empty: see value_missing)",
-                                                     "interviews_in_group": "interviews in the group",
-                                                     "words_in_group": "analysed words in the group",
-                                                     "value_missing": "why value is empty (per 1,000 of a group "
-                                                                      "without analysed words), else empty"}}))
-        return [output, wide, side]
+        return write_counts(ct, output, codebook=project.codebook, store=project.store, command=command)
 
     return ExportJob("counts", "counts.csv", args, write)
 
@@ -163,35 +132,12 @@ def comparison_job(project, *, unit: str, filters: dict[str, list[str]] | None, 
 
     def write(output: Path, command: str) -> list[Path]:
         from fieldcode import analysis
-        from fieldcode.analysis import export, paired
+        from fieldcode.analysis.export_files import write_comparison
 
         cmp = analysis.compare(project.store, arms=project.study.arms, coders=coders, unit=unit, codes=None,
                                filters=parsed, include_interviewer=include_interviewer, rollup=rollup, alpha=0.05)
         output.parent.mkdir(parents=True, exist_ok=True)
-        summary = output.with_name(output.stem + "_summary.csv")
-        side = output.with_suffix(".json")
-        with export.exact_csv(False):
-            export.write_text(output, export.comparison_csv(cmp))
-            export.write_text(summary, export.comparison_summary_csv(cmp))
-            csv_text = export.csv_text_policy()
-        export.write_sidecar(side, _sidecar(
-            project, "comparison", [output, summary], cmp.options, command,
-            extra={"csv_text": csv_text, "normalised_unit": analysis.NORMALISED_UNITS[unit], "pairs_compared": cmp.pairs,
-                   "sign_test": "exact two-sided binomial (p = 1/2) over pairs with a non-zero difference; "
-                                + analysis.SIGN_TEST_NOTE,
-                   "columns": {"difference": "focal minus comparison value, unrounded",
-                               "counted_as": "how the sign test counted the pair: higher, lower, or tie when the "
-                                             "difference rounds to zero at the precision the tables print",
-                               "sign_test_p": "(summary) the p-value, empty when sign_test_missing says why",
-                               "untied_pairs": "(summary) n of the sign test: pairs whose difference is not a tie",
-                               "min_p": "(summary) the smallest p untied_pairs allows, 2 x 0.5^n; empty when "
-                                        "min_p_missing says why",
-                               "min_p_above_alpha": "(summary) true when even min_p is above alpha: no result of "
-                                                    "this theme can reach the threshold"},
-                   "alpha": cmp.alpha, "min_p": {"rule": paired.MIN_P_RULE, "pairs": len(cmp.pairs),
-                                                 "smallest_p": cmp.min_p},
-                   "min_p_warnings": cmp.min_p_warnings, "balance_warnings": cmp.warnings}))
-        return [output, summary, side]
+        return write_comparison(cmp, output, codebook=project.codebook, store=project.store, command=command)
 
     return ExportJob("comparison", "comparison.csv", args, write)
 
@@ -213,7 +159,7 @@ def memos_job(project, *, interview: str | None, code: str | None, coder: str | 
 
     def write(output: Path, command: str) -> list[Path]:
         from fieldcode import store as storemod
-        from fieldcode.analysis import export
+        from fieldcode.analysis.export_files import write_memos
 
         store = project.store
         iv_id = store.interview(interview).id if interview else None
@@ -221,15 +167,9 @@ def memos_job(project, *, interview: str | None, code: str | None, coder: str | 
         memos = [m for m in storemod.memos(store, interview_id=iv_id)
                  if (not coder or m.author == coder) and (code_id is None or m.code_id == code_id)]
         output.parent.mkdir(parents=True, exist_ok=True)
-        side = output.with_suffix(".json")
-        export.write_text(output, export.memos_csv(memos, store.all_attributes()))
         opts = {"codes": [code] if code else None, "coders": [coder] if coder else None, "include_interviewer": True}
-        export.write_sidecar(side, _sidecar(
-            project, "memos", [output], opts, command,
-            extra={"memos": len(memos), "interview": interview,
-                   "kinds": "interview, passage (start/end), code, coding (a coding's own memo)",
-                   "times": "UTC, ISO 8601"}))
-        return [output, side]
+        return write_memos(memos, store.all_attributes(), output, codebook=project.codebook, store=store,
+                           options=opts, interview=interview, command=command)
 
     return ExportJob("memos", "memos.csv", args, write)
 
@@ -241,15 +181,13 @@ def agreement_job(project, res, *, coders: list[str] | None, include_interviewer
     args += (["--include-interviewer"] if include_interviewer else []) + (["--by", res.by] if res.by else [])
 
     def write(output: Path, command: str) -> list[Path]:
-        from fieldcode.analysis import export
+        from fieldcode.analysis.export_files import write_agreement
         from fieldcode.team.reliability import agreement_csv, sidecar_extra
 
         output.parent.mkdir(parents=True, exist_ok=True)
-        side = output.with_suffix(".json")
-        export.write_text(output, agreement_csv(res))
-        export.write_sidecar(side, _sidecar(project, "agreement", [output], res.options, command,
-                                            n_interviews=res.n_interviews, extra=sidecar_extra(res)))
-        return [output, side]
+        return write_agreement(agreement_csv(res), output, codebook=project.codebook, store=project.store,
+                               options=res.options, n_interviews=res.n_interviews, extra=sidecar_extra(res),
+                               command=command)
 
     return ExportJob("agreement", f"agreement-{res.unit}{'-by-' + res.by if res.by else ''}.csv", args, write)
 
