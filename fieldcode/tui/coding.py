@@ -404,6 +404,7 @@ class CodingScreen(BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, Editi
                 self.call_after_refresh(self.transcript.scroll_cursor_visible, True)
                 self.update_details()
         self._cursor = self.transcript.cursor_offset
+        self.query_one(Navigator).mark_current(self.iv_id)
         self._schedule_side_refresh()   # the navigator's counts (a study crosstab) after the text paints
         self.save_position()
 

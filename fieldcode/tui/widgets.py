@@ -139,15 +139,35 @@ class Navigator(Tree[int]):
         self.order: list[int] = []
 
     def show(self, items: Sequence[InterviewItem], arms: Sequence[str], current: int | None) -> None:
+        width = (self.size.width or 30) - 1      # a scrollbar may appear
+        groups = group_interviews(items, arms)
+        shape = [(pair, [(hood, arm, [it.id for it in members]) for hood, arm, members in hoods])
+                 for pair, hoods in groups]
+        if shape == getattr(self, "_shape", None) and width == getattr(self, "_width", None):
+            # The same interviews in the same places (counts changed): relabel in place, so the
+            # cursor and scroll stay where they are instead of jumping while the tree is rebuilt.
+            self._last = (items, arms, current)
+            g = self.guide_depth
+            for pair, hoods in groups:
+                for hood, arm, members in hoods:
+                    flat = hood == "(no neighbourhood)" and not arm
+                    for it in members:
+                        label = self._label(it, it.id == current, width - (2 if flat else 3) * g - 1)
+                        node = self._by_id[it.id]
+                        if node.label != label:
+                            node.set_label(label)
+            if current in self._by_id and self.cursor_node is not self._by_id[current]:
+                self.mark_current(current)
+            return
+        self._shape, self._width = shape, width
         expanded_before = {str(n.label): n.is_expanded for n in self._walk() if n.children}
         self.clear()
         self._by_id.clear()
         arm_rank = {a: i for i, a in enumerate(arms)}
         self.order = []
         self._last = (items, arms, current)
-        width = (self.size.width or 30) - 1      # a scrollbar may appear
         g = self.guide_depth
-        for pair, hoods in group_interviews(items, arms):
+        for pair, hoods in groups:
             pnode = self.root.add(Text(clean(pair), style="bold"), expand=True)
             for hood, arm, members in hoods:
                 tail = Text()
@@ -171,6 +191,23 @@ class Navigator(Tree[int]):
             self.select_node(node)
             # Line numbers exist only after the rebuilt tree is laid out: then keep it in view.
             self.call_after_refresh(lambda: node.tree is self and self.move_cursor(node, animate=False))
+
+    def mark_current(self, current: int) -> None:
+        """Move the ▶ mark and the cursor to ``current`` at once, without rebuilding the tree:
+        switching interviews shows where you are before the counts refresh (``show``)."""
+        node = self._by_id.get(current)
+        if node is None:
+            return
+        for other in self._by_id.values():
+            label = other.label
+            if isinstance(label, Text) and label.plain.startswith("▶ ") and other is not node:
+                other.set_label(Text("  ") + label[2:])
+        if isinstance(node.label, Text) and not node.label.plain.startswith("▶ "):
+            node.set_label(Text("▶ ", style="bold #ffd75f") + node.label[2:])
+        if getattr(self, "_last", None) is not None:
+            self._last = (self._last[0], self._last[1], current)
+        self.select_node(node)
+        self.move_cursor(node, animate=False)
 
     def _walk(self):
         stack = list(self.root.children)
