@@ -139,10 +139,10 @@ ADDER = textwrap.dedent('''
     from fieldcode.store import Store
     st = Store(sys.argv[1])
     iv = st.interview_ids()[0]
-    i = 0
+    i, n = 0, 5 + int(sys.argv[2])   # each trial codes spans of its own length: a span coded again is refused
     print("READY", "-", flush=True)
     while True:
-        c = st.add_coding(iv, "leadership", i % 500, i % 500 + 5, "ana")
+        c = st.add_coding(iv, "leadership", i % 500, i % 500 + n, "ana")
         print("DONE", c.uid, flush=True)
         if i % 3 == 2:
             print("UNDOING", c.uid, flush=True)
@@ -168,8 +168,8 @@ def test_sigkill_during_coding_loses_nothing_reported(small_study):
     done: set[str] = set()
     undone: set[str] = set()
     in_flight: set[str] = set()   # an undo was started but the kill came before it reported
-    for _trial in range(8):
-        pr = subprocess.Popen([sys.executable, "-c", ADDER, url], stdout=subprocess.PIPE, text=True)
+    for trial in range(8):
+        pr = subprocess.Popen([sys.executable, "-c", ADDER, url, str(trial)], stdout=subprocess.PIPE, text=True)
         assert pr.stdout.readline().startswith("READY")
         time.sleep(0.2 + rnd.random() * 1.0)
         pr.send_signal(signal.SIGKILL)
