@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -261,30 +262,71 @@ def write_xlsx(path: Path, header: Sequence, rows: Sequence[Sequence], *, sheet:
     (large exports stream).  Text is always stored as text, so a cell starting with '=' never
     becomes a formula (Excel runs nothing from a text cell); characters Excel cannot hold are
     dropped.  Returns False, writing nothing, when the rows do not fit in one sheet (Excel's limit
-    is 1,048,576 rows)."""
+    is 1,048,576 rows).  :func:`write_xlsx_sheets` writes several sheets the same way."""
+    return write_xlsx_sheets(path, [XlsxSheet(sheet, header, rows)])
+
+
+@dataclass(frozen=True)
+class XlsxSheet:
+    """One sheet for :func:`write_xlsx_sheets`: ``above`` lines (a title, in bold) before the
+    header, ``below`` notes after the rows (each after an empty row), column ``widths`` from column
+    A, ``wrap`` to wrap the data cells (aligned to the top), ``bold_header``, and ``freeze`` (the
+    top-left cell that stays in view; default: the first cell under the header)."""
+    title: str
+    header: Sequence
+    rows: Sequence[Sequence]
+    above: Sequence[str] = ()
+    below: Sequence[str] = ()
+    widths: Sequence[float] = ()
+    wrap: bool = False
+    bold_header: bool = False
+    freeze: str | None = None
+
+
+def write_xlsx_sheets(path: Path, sheets: Sequence[XlsxSheet]) -> bool:
+    """:func:`write_xlsx` for several sheets (in order): every text cell stored as text, never a
+    formula or an error value.  Returns False, writing nothing, when a sheet's rows do not fit."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
-    if len(rows) + 1 > XLSX_MAX_ROWS:
+    if any(len(s.above) + 1 + len(s.rows) + 2 * len(s.below) > XLSX_MAX_ROWS for s in sheets):
         return False
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
-    ws.freeze_panes = "A2"
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    for s in sheets:
+        ws = wb.create_sheet(s.title)
+        ws.freeze_panes = s.freeze or f"A{len(s.above) + 2}"
+        for j, w in enumerate(s.widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = w
 
-    def cell(v):  # noqa: ANN001, ANN202
-        if not isinstance(v, str):
-            return v
-        v = ILLEGAL_CHARACTERS_RE.sub("", v)
-        if not v.startswith(("=", "#")):   # openpyxl stores every other str as text already
-            return v
-        c = WriteOnlyCell(ws, value=v)       # '=...' would be a formula, '#N/A' an error value
-        c.data_type = "s"
-        return c
+        def cell(v, font=None, alignment=None, ws=ws):  # noqa: ANN001, ANN202
+            if isinstance(v, str):
+                v = ILLEGAL_CHARACTERS_RE.sub("", v)
+                # openpyxl stores every other str as text already
+                if not v.startswith(("=", "#")) and font is None and alignment is None:
+                    return v
+            elif font is None and alignment is None:
+                return v
+            c = WriteOnlyCell(ws, value=v)
+            if isinstance(v, str):
+                c.data_type = "s"            # '=...' would be a formula, '#N/A' an error value
+            if font is not None:
+                c.font = font
+            if alignment is not None:
+                c.alignment = alignment
+            return c
 
-    ws.append([cell(v) for v in header])
-    for row in rows:
-        ws.append([cell(v) for v in row])
+        for line in s.above:
+            ws.append([cell(line, bold)])
+        ws.append([cell(v, bold if s.bold_header else None) for v in s.header])
+        for row in s.rows:
+            ws.append([cell(v, None, wrap if s.wrap else None) for v in row])
+        for line in s.below:
+            ws.append([])
+            ws.append([cell(line)])
     wb.save(path)
     return True
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fieldcode.analysis.framework import Cell, Matrix, Side, Theme
+from fieldcode.errors import InvalidInput
 
 STALE_MARK = "STALE"
 NO_SUMMARY = "(no summary)"
@@ -87,47 +88,33 @@ def _notes(m: Matrix) -> list[str]:
 # --- XLSX --------------------------------------------------------------------------------------
 
 def write_xlsx(m: Matrix, path: Path, *, study_name: str = "", name: Callable = identity) -> None:
-    """One sheet per theme group: Pair, then for each theme the two arms' cells side by side."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    """One sheet per theme group: Pair, then for each theme the two arms' cells side by side.
+    Written by fieldcode's one XLSX writer, so every text (a summary, a quote, a name) is stored
+    as text: a cell starting with '=' or '@' is never run as a formula."""
+    from fieldcode.analysis.export import XlsxSheet, write_xlsx_sheets
 
-    from fieldcode.analysis.export import neutralise
-
-    wb = Workbook()
-    wb.remove(wb.active)
+    sheets = []
     used: set[str] = set()
     for _gkey, gname, themes in m.groups():
-        title = _sheet_title(name(gname, item="theme", field="name"), used)
-        ws = wb.create_sheet(title)
-        ws.append([_title(m, study_name, name)])
-        ws["A1"].font = Font(bold=True)
         header = ["Pair"]
         for t in themes:
             tn = name(t.name, item="theme", field="name")
             header += [f"{tn} \u2014 {m.arms[0]}", f"{tn} \u2014 {m.arms[1]}"]
-        ws.append(header)
-        for c in ws[2]:
-            c.font = Font(bold=True)
         per_theme = [theme_rows(m, t, name) for t in themes]
-        last_pair = None
-        for i, r in enumerate(m.rows):
+        rows, last_pair = [], None
+        for i, _r in enumerate(m.rows):
             pair = per_theme[0][i][0]
             row = [pair if pair != last_pair else ""]
             last_pair = pair
-            for rows in per_theme:
-                row += [rows[i][1].text() if rows[i][1] else "", rows[i][2].text() if rows[i][2] else ""]
-            ws.append([neutralise(v) for v in row])
-        for line in _notes(m):
-            ws.append([])
-            ws.append([line])
-        ws.column_dimensions["A"].width = 16
-        for j in range(2, len(header) + 1):
-            ws.column_dimensions[ws.cell(row=2, column=j).column_letter].width = 45
-        for row in ws.iter_rows(min_row=3, max_row=2 + len(m.rows)):
-            for c in row:
-                c.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.freeze_panes = "B3"
-    wb.save(path)
+            for got in per_theme:
+                row += [got[i][1].text() if got[i][1] else "", got[i][2].text() if got[i][2] else ""]
+            rows.append(row)
+        sheets.append(XlsxSheet(_sheet_title(name(gname, item="theme", field="name"), used), header, rows,
+                                above=[_title(m, study_name, name)], below=_notes(m),
+                                widths=[16] + [45] * (len(header) - 1), wrap=True, bold_header=True, freeze="B3"))
+    if not write_xlsx_sheets(path, sheets):
+        raise InvalidInput(f"{path}: the framework matrix has more rows than an Excel sheet holds; "
+                           "export it as Markdown (--format md) instead")
 
 
 def _sheet_title(name: str, used: set[str]) -> str:

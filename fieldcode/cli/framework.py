@@ -69,8 +69,8 @@ def framework_set(
                        f"('fieldcode code list {iv.name}' shows the ids)")
     w = fw_store.set_summary(p.store, coder, iv.id, code.id, text, cites=[uids[i] for i in cite or []],
                              consensus=consensus, consensus_author=consensus_name)
-    whose = "the consensus summary" if consensus else f"{escape(coder)}'s summary"
-    out.print(f"{whose} of {escape(iv.name)} under {escape(code.key)}: {w.action}")
+    whose = "the consensus summary" if consensus else f"{coder}'s summary"
+    out.print(f"{escape(whose)} of {escape(iv.name)} under {escape(code.key)}: {w.action}")
 
 
 @framework_app.command("delete")
@@ -119,7 +119,7 @@ def framework_list(
         who = f"{s.author} (consensus)" if s.consensus else s.author
         flag = f"\nSTALE: {s.stale_note()}" if s.stale else ""
         t.add_row(escape(s.interview), escape(s.code_key), escape(who), escape(s.text) + escape(flag),
-                  str(len(s.cites)), str(s.edits))
+                  str(len(s.cites)), f"{s.edits:d}")
     out.print(t)
     n_stale = sum(1 for s in rows if s.stale)
     if n_stale:
@@ -142,7 +142,7 @@ def framework_history(ctx: typer.Context, interview: InterviewArg, theme: ThemeA
     if not got:
         raise NotFound(f"{who} has no summary of {iv.name} under {code.key}")
     for h in fw_store.summary_history(p.store, got[0].uid):
-        out.print(f"#{h['id']} {h['at']:%Y-%m-%d %H:%M} {escape(h['coder'])} {h['change']}: {escape(h['text'])}")
+        out.print(f"#{h['id']} {h['at']:%Y-%m-%d %H:%M} {escape(h['coder'])} {escape(h['change'])}: {escape(h['text'])}")
 
 
 FORMATS = ("xlsx", "md", "docx")

@@ -87,6 +87,6 @@ def next_cmd(
         out.print(f"you ({escape(who)}) have handed in every interview")
         return
     iid, name, place, total = nxt
-    out.print(f"next: {escape(shown(p, name))} ({place} of {total} in your order)")
+    out.print(f"next: {escape(shown(p, name))} ({place:d} of {total} in your order)")
     if open_it:
         open_main(st, str(iid))

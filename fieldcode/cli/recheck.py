@@ -139,7 +139,7 @@ def codebook_diff(
     ia, ib = _pick(versions, a), _pick(versions, b) if b is not None else len(versions) - 1
     old, new = version_codes(versions[ia].yaml_text), version_codes(versions[ib].yaml_text)
     changes = diff_versions(old, new)
-    out.print(f"codebook v{ia + 1} ({versions[ia].hash[:8]}) -> v{ib + 1} ({versions[ib].hash[:8]}): "
+    out.print(f"codebook v{ia + 1:d} ({versions[ia].hash[:8]}) -> v{ib + 1:d} ({versions[ib].hash[:8]}): "
               f"{len(changes)} code(s) changed")
     pinned = definitions_pinned(p.store)
     for ch in changes:

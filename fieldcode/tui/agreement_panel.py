@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from fieldcode.safe import literal
 from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
 from fieldcode.team.reliability import ALL, TENTATIVE, WEAK, differs, fmt, grade
 from fieldcode.tui.exporting import EXPORT_KEY, agreement_job, start_export
@@ -230,7 +231,7 @@ class AgreementPanel(Screen[None]):
                 style = "bold red" if key == "mark" and vals[key].startswith(("weak", "differs")) else \
                     "yellow" if key == "mark" and vals[key] else ""
                 row.append(Text(vals[key], justify="right", style=style))
-            dt.add_row(*row, key=r.key)
+            dt.add_row(*(literal(c) for c in row), key=r.key)
         n = Text()
         if res.by and not res.compared():
             n.append(f"No interview in scope has a value of '{res.by}' (all are '(missing)'): nothing to show "

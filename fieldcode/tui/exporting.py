@@ -26,7 +26,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from fieldcode.errors import FieldcodeError
-from fieldcode.safe import clean
+from fieldcode.tui.widgets import data
 
 EXPORT_KEY = "ctrl+e"
 
@@ -215,7 +215,7 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Export {self.job.kind} (the same files as 'fieldcode export {self.job.kind}')")
+            yield Label(data(f"Export {self.job.kind} (the same files as 'fieldcode export {self.job.kind}')"))
             yield Input(str(Path("results") / self.job.default_name), id="export-path")
             yield Static("", id="export-files")
             yield Static("", id="export-warning")
@@ -231,7 +231,7 @@ class ExportDialog(ModalScreen[Path | None]):
     def _describe(self, value: str) -> None:
         out = self.resolve(value) if value.strip() else None
         names = ", ".join(f.name for f in self.job.files(out)) if out is not None and out.name else ""
-        self.query_one("#export-files", Static).update(clean(f"writes {names}" if names else ""))
+        self.query_one("#export-files", Static).update(data(f"writes {names}" if names else ""))
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -248,16 +248,16 @@ class ExportDialog(ModalScreen[Path | None]):
             return
         out = self.resolve(value)
         if not out.name or out.suffix.lower() != ".csv":
-            warn.update(f"'{clean(out.name)}' does not end in .csv: the export writes a CSV (and its sidecar "
-                        "beside it); end the name in .csv")
+            warn.update(data(f"'{out.name}' does not end in .csv: the export writes a CSV (and its sidecar "
+                             "beside it); end the name in .csv"))
             return
         if out.is_dir():
-            warn.update(f"{clean(str(out))} is a folder: add a file name ending in .csv")
+            warn.update(data(f"{out} is a folder: add a file name ending in .csv"))
             return
         existing = [f for f in self.job.files(out) if f.exists()]
         if existing and self._armed != out:
             self._armed = out
-            warn.update(clean(f"{', '.join(f.name for f in existing)} already exist{'s' if len(existing) == 1 else ''} "
+            warn.update(data(f"{', '.join(f.name for f in existing)} already exist{'s' if len(existing) == 1 else ''} "
                               f"in {out.parent}: Enter again overwrites, or change the name"))
             return
         self.dismiss(out)

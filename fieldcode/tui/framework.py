@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from fieldcode.analysis.framework import Cell, Matrix, build_matrix
 from fieldcode.errors import FieldcodeError
+from fieldcode.safe import literal
 from fieldcode.store import q_coders
 from fieldcode.store.framework import CONSENSUS_AUTHOR
 from fieldcode.tui.widgets import data, short_name
@@ -141,7 +142,7 @@ class FrameworkScreen(Screen[None]):
                         continue
                     row.append(cell_label(m.cell(side.interview_id, t.key), self.author, w))
                     self.positions[(i, col)] = (side.interview_id, t.key, side.interview, r.pair)
-            table.add_row(*row, height=1)
+            table.add_row(*(literal(c) for c in row), height=1)
         n = sum(len(c.summaries) for c in m.cells.values())
         n_stale = sum(1 for c in m.cells.values() for s in c.summaries if s.stale)
         whose = "the consensus summaries" if self.author == CONSENSUS_AUTHOR else f"{self.author}'s summaries"

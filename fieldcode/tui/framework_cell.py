@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from fieldcode.analysis.framework import Cell, cell_segments
 from fieldcode.errors import FieldcodeError
+from fieldcode.safe import literal
 from fieldcode.store.framework import CONSENSUS_AUTHOR, coding_uids, delete_summary, set_summary
 from fieldcode.tui.widgets import data, short_name
 
@@ -133,7 +134,7 @@ class FrameworkCellScreen(Screen[bool]):
             if s.code_key != self.cell.theme.key:
                 t.append(f"{s.code_name}: ", style="italic")
             t.append(_one_line(s.text))
-            lst.add_option(Option(t))
+            lst.add_option(Option(literal(t)))
         if self.segments:
             lst.highlighted = min(keep or 0, len(self.segments) - 1)
         whose = "everyone's" if self.show_all else f"{self.author}'s"
