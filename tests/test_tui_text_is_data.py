@@ -185,6 +185,95 @@ async def test_review_prompt_refuses_a_consensus_coder_with_controls(mini_dir):
         p.close()
 
 
+
+async def test_export_dialog_takes_markup_in_the_file_name(project):
+    """ctrl+e's file box: a name with markup is shown literally (the warning, the files it writes)
+    and the files are written under exactly that name."""
+    from textual.widgets import Static
+
+    from fieldcode import store as storemod
+    from fieldcode.tui.exporting import ExportDialog
+    from fieldcode.tui.memos import MemoListScreen
+
+    iv = project.store.interview_infos()[0].id
+    storemod.add_memo(project.store, "ana", "[b]ana's memo[/b] [/]", interview_id=iv)
+    storemod.add_memo(project.store, "ben", "[Laughs] ben's memo", interview_id=iv)
+    app = make_app(project, iv)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await ready(app, pilot)
+        await pilot.press("M")
+        await settle(pilot, 6)
+        assert isinstance(app.screen, MemoListScreen)
+        await pilot.press("ctrl+e")
+        await settle(pilot, 6)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        box = dialog.query_one(Input)
+        await pilot.press("ctrl+a", "ctrl+k", *keys("[/] [Laughs]"))
+        assert box.value == "[/] [Laughs]"
+        await pilot.press("enter")                              # not .csv: a warning, nothing written
+        await settle(pilot)
+        assert app.screen is dialog
+        warning = shown(dialog.query_one("#export-warning", Static))
+        assert warning.startswith("'] [Laughs]' does not end in .csv"), warning   # the name after the '/'
+        name = "[bold]x[/bold] [Laughs].csv"                  # a folder '[bold]x[', a file 'bold] [Laughs].csv'
+        await pilot.press("ctrl+a", "ctrl+k", *keys(name))
+        await settle(pilot)
+        assert box.value == name
+        files = shown(dialog.query_one("#export-files", Static))
+        assert files.startswith("writes bold] [Laughs].csv, bold] [Laughs].json"), files
+        await pilot.press("enter")
+        await settle(pilot, 6)
+        assert not isinstance(app.screen, ExportDialog)
+        assert any("Wrote bold] [Laughs].csv" in t for t in toasts(app)), toasts(app)
+    out = project.root / "[bold]x[" / "bold] [Laughs].csv"
+    assert app.last_export[0] == out and out.exists()
+    text = out.read_text(encoding="utf-8")
+    assert "[b]ana's memo[/b] [/]" in text and "[Laughs] ben's memo" in text
+
+
+async def test_framework_cell_editor_takes_markup(project):
+    """The framework cell's summary box: markup typed there is saved as typed, and shown literally
+    in the matrix and to the next coder opening the cell."""
+    from textual.widgets import DataTable, Static
+
+    from fieldcode.store.framework import summaries
+    from fieldcode.tui.framework import FrameworkScreen
+    from fieldcode.tui.framework_cell import FrameworkCellScreen
+
+    text = "[bold]x[/bold] [/] [Laughs]"
+    cells = []
+    for coder in ("ana", "ben"):
+        project.coder = coder
+        app = make_app(project)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await ready(app, pilot)
+            await pilot.press("F")
+            await settle(pilot, 6)
+            assert isinstance(app.screen, FrameworkScreen)
+            await pilot.press("enter")
+            await settle(pilot, 6)
+            cell = app.screen
+            assert isinstance(cell, FrameworkCellScreen)
+            cells.append((cell.cell.interview_id, cell.cell.theme.key))
+            if coder == "ben":                                  # ana's summary, shown literally
+                others = shown(cell.query_one("#fwc-others", Static))
+                assert others == f"ana: ana {text}", others
+            await pilot.press("tab")
+            ta = cell.query_one(TextArea)
+            assert ta.has_focus
+            await pilot.press(*keys(f"{coder} {text}"))
+            assert ta.text == f"{coder} {text}"
+            await pilot.press("ctrl+s")
+            await settle(pilot, 6)
+            assert isinstance(app.screen, FrameworkScreen)
+            row = app.screen.query_one(DataTable).get_row_at(0)
+            assert any(f"{coder} [bold]x[/b" in str(c) for c in row), [str(c) for c in row]   # its start
+    assert cells[0] == cells[1]
+    iid, key = cells[0]
+    got = summaries(project.store, interview_ids=[iid], code_ids=[project.store.code(key).id])
+    assert sorted((s.author, s.text) for s in got) == [("ana", f"ana {text}"), ("ben", f"ben {text}")]
+
 def test_every_input_box_is_typed_into_above():
     """The classes that hold an Input or TextArea are exactly those the tests above type ``[/]``
     into: a new input box fails here until it gets its own check."""
@@ -200,4 +289,5 @@ def test_every_input_box_is_typed_into_above():
                 for node in ast.walk(cls):
                     if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Input", "TextArea"):
                         holders.add(f"{path.stem}.{cls.name}")
-    assert holders == {"modals.CodePicker", "modals.Prompt", "modals.MemoEditor", "study_search.StudySearchScreen"}
+    assert holders == {"modals.CodePicker", "modals.Prompt", "modals.MemoEditor", "study_search.StudySearchScreen",
+                       "exporting.ExportDialog", "framework_cell.FrameworkCellScreen"}
