@@ -225,3 +225,15 @@ def bundled_coded(bundled_imported, tmp_path_factory) -> Path:
     finally:
         p.close()
     return root
+
+
+@pytest.fixture
+def coded_study(bundled_coded, tmp_path):
+    """A copy of the bundled study with ana's and ben's codings, opened as ana (a real SQLite file)."""
+    from fieldcode.project import Project
+
+    dst = tmp_path / "study"
+    shutil.copytree(bundled_coded, dst)
+    p = Project.open(dst, coder="ana")
+    yield p
+    p.close()

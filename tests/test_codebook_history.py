@@ -4,20 +4,9 @@ and what changed per code.  Expected values from plain SQL and from the edits th
 from __future__ import annotations
 
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
-from fieldcode.cli import app
+from protocol_helpers import cli
 from fieldcode.study.codebook_history import diff_versions, find_definition, version_codes
-
-runner = CliRunner()
-
-
-def cli(root, db, coder, *args, ok=True):
-    r = runner.invoke(app, ["--project", str(root), "--db", db, "--coder", coder, *args], env={})
-    if ok:
-        assert r.exit_code == 0, r.output
-    return r
-
 
 def flat(s: str) -> str:
     return " ".join(s.split())

@@ -8,30 +8,8 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
 
-from fieldcode.cli import app
-
-runner = CliRunner()
-
-
-def cli(root, db, coder, *args, ok=True):
-    r = runner.invoke(app, ["--project", str(root), "--db", db, "--coder", coder, *args], env={})
-    if ok:
-        assert r.exit_code == 0, r.output
-    return r
-
-
-def sql(store, q, **kw):
-    with store.engine.connect() as c:
-        return [tuple(r) for r in c.execute(sa.text(q), kw)]
-
-
-def span(p, iv, quote):
-    t = p.store.interview(iv).text
-    i = t.index(quote)
-    return i, i + len(quote)
-
+from protocol_helpers import cli, sql, span
 
 def redefine(root, key_line: str, definition: str) -> None:
     path = root / "codebook.yaml"

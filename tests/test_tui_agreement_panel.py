@@ -21,12 +21,8 @@ from fieldcode.tui.coding import CodingScreen
 
 
 @pytest.fixture
-def study(bundled_coded, tmp_path):
-    dst = tmp_path / "study"
-    shutil.copytree(bundled_coded, dst)
-    p = Project.open(dst, coder="ana")
-    yield p
-    p.close()
+def study(coded_study):
+    return coded_study
 
 
 def cli_rows(p, *args) -> list[dict]:

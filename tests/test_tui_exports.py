@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from typer.testing import CliRunner
 
 from fieldcode import cli
 from fieldcode import store as storemod
-from fieldcode.project import Project
 from fieldcode.tui import make_app
 from fieldcode.tui.analysis_screen import AnalysisScreen
 from fieldcode.tui.coding import CodingScreen
@@ -28,12 +26,8 @@ from fieldcode.tui.retrieval import RetrievalScreen
 
 
 @pytest.fixture
-def study(bundled_coded, tmp_path):
-    dst = tmp_path / "study"
-    shutil.copytree(bundled_coded, dst)
-    p = Project.open(dst, coder="ana")
-    yield p
-    p.close()
+def study(coded_study):
+    return coded_study
 
 
 def run_cli(p, *args) -> None:

@@ -8,11 +8,9 @@ the lines after every re-wrap.  A real SQLite copy of the bundled study coded by
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from fieldcode.project import Project
 from fieldcode.tui import make_app
 from fieldcode.tui.coding import CodingScreen
 from fieldcode.tui.stripes import MAX_LANES, Stripes, row_starts, screen_rows
@@ -21,12 +19,8 @@ IV = "leeds-improving-01-resident"
 
 
 @pytest.fixture
-def study(bundled_coded, tmp_path):
-    dst = tmp_path / "study"
-    shutil.copytree(bundled_coded, dst)
-    p = Project.open(dst, coder="ana")
-    yield p
-    p.close()
+def study(coded_study):
+    return coded_study
 
 
 async def ready(app, pilot) -> CodingScreen:
