@@ -106,9 +106,15 @@ class Matrix:
 
 def choose_themes(store, codes: Sequence[str] | None = None, *, rollup: bool = True) -> list[Theme]:  # noqa: ANN001
     """The matrix's themes: ``codes`` (keys, in the order given) or every top-level theme that is
-    not retired; each rolled up (its sub-themes counted in it) when ``rollup`` and it has any."""
+    not retired, and every other theme that holds a summary (in codebook order, so a summary
+    written under a sub-theme is never left out of the default matrix); each rolled up (its
+    sub-themes counted in it) when ``rollup`` and it has any."""
     tree = load_code_tree(store)
-    keys = tree.resolve(list(codes)) if codes else [c.key for c in tree.codes if c.depth == 0 and not c.retired]
+    if codes:
+        keys = tree.resolve(list(codes))
+    else:
+        held = {s.code_id for s in summaries(store)}
+        keys = [c.key for c in tree.codes if (c.depth == 0 and not c.retired) or c.id in held]
     out = []
     for k in keys:
         c = tree.by_key[k]

@@ -156,7 +156,7 @@ def export_framework(
     = Path("framework.xlsx"),
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: xlsx, md, docx.")] = "xlsx,md,docx",
     codes: Annotated[Optional[str], typer.Option("--codes", help="Only these themes (code keys, comma-separated); "
-                                                 "default: every top-level theme.")] = None,
+                                                 "default: every top-level theme, and any other theme that holds a summary.")] = None,
     no_rollup: Annotated[bool, typer.Option("--no-rollup", help="Count a theme's own codings only, not its "
                                             "sub-themes'.")] = False,
     coder: Annotated[Optional[list[str]], typer.Option("--coder", help="Count only this coder's passages (repeat "

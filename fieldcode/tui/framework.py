@@ -206,7 +206,7 @@ class FrameworkScreen(Screen[None]):
                 self.refresh_matrix()
 
         current = ",".join(self.codes or [])
-        self.app.push_screen(Prompt("Themes: code keys, comma-separated (empty: every top-level theme)", current,
+        self.app.push_screen(Prompt("Themes: code keys, comma-separated (empty: every top-level theme and any holding a summary)", current,
                                     "Enter shows them · Esc cancels"), chosen)
 
     def cursor(self) -> tuple[int, int]:
