@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -430,3 +431,30 @@ def test_report_reads_either_database(mini, tmp_path):
     text = page.read_text(encoding="utf-8")
     assert f"Database: {'postgresql' if url.startswith('postgresql') else 'sqlite'}." in text
     assert "Agreement of ana, ben at the sentence unit" in text
+
+
+def test_a_study_without_arms_is_reported_unsplit_unless_arm_is_asked_for(tmp_path):
+    """Transcripts with no front matter (as real files often are): the report splits agreement and
+    saturation by arm only where the interviews carry one, so by default it is written unsplit; an
+    explicit --by arm is still refused with the reason, and writes nothing."""
+    root = tmp_path / "plain"
+    (root / "interviews").mkdir(parents=True)
+    shutil.copy(Path(__file__).resolve().parents[1] / "codebook.yaml", root / "codebook.yaml")
+    for name, who in (("one.txt", "Jean"), ("two.txt", "Sam")):
+        (root / "interviews" / name).write_text(
+            f"Interviewer: How is it here?\n\n{who}: The flats are damp. The group meets on Tuesdays.\n",
+            encoding="utf-8")
+    assert run(root, "import").exit_code == 0
+    for coder in ("ana", "ben"):
+        for iv in ("one.txt", "two.txt"):
+            r = run(root, "code", "add", iv, "housing", "--quote", "The flats are damp.", coder=coder)
+            assert r.exit_code == 0, r.output
+    r = run(root, "report", "-o", str(tmp_path / "rep"), "--resamples", "20", "--date", DATE, "--format", "md",
+            "--base", "1", "--run", "1")
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "rep" / "report.md").read_text(encoding="utf-8")
+    assert "Agreement of ana, ben at the sentence unit" in text
+    assert "--by arm" not in text                       # the commands behind the numbers are unsplit too
+    r = run(root, "report", "-o", str(tmp_path / "rep2"), "--by", "arm", "--date", DATE)
+    assert r.exit_code != 0 and "no interview has the attribute 'arm'" in r.output
+    assert not (tmp_path / "rep2").exists()

@@ -43,7 +43,7 @@ def report_cmd(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("-o", "--output", help="The folder to write report.html, report.md (with its figure-*.svg) and report.docx into (created if needed; files of an earlier report there are replaced).")] = Path("report"),
     unit: Annotated[Optional[list[str]], typer.Option("--unit", help="Agreement unit: char, word, sentence, turn or interview (repeat for more).")] = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="The interview attribute agreement and saturation are split by (default arm; '' for none).")] = "arm",
+    by: Annotated[Optional[str], typer.Option("--by", help="The interview attribute agreement and saturation are split by (default: arm when the interviews carry it, else none; '' for none).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap (agreement intervals and saturation): the same seed gives the same report.")] = 1,
     resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples, for the agreement intervals and the saturation bootstrap.")] = 1000,
     base: Annotated[int, typer.Option("--base", help="Saturation: the base size.")] = 4,
@@ -75,12 +75,14 @@ def report_cmd(
     if bad or not formats:
         raise InvalidInput(f"--format takes html, md and docx, comma-separated, not '{format}'")
     cmd = command_line()
+    p = state(ctx).project(write=False)
+    if by is None:   # not given: by arm where the design has arms, unsplit where it has none
+        by = "arm" if any("arm" in i.attributes for i in p.store.interview_infos()) else ""
     opts = gather.Options(date=report_date(date), units=tuple(unit or ("sentence",)), by=by or None, seed=seed,
                           resamples=resamples, base=base, run=run, threshold=threshold, compare_unit=compare_unit,
                           alpha=alpha, include_interviewer=include_interviewer,
                           command=tuple(cmd) if cmd is not None else None)
     gather.check(opts)
-    p = state(ctx).project(write=False)
     pz = None
     if pseudonymise:
         from fieldcode.privacy.exporting import Pseudonymiser

@@ -62,7 +62,8 @@ def _intervals(fig, spec: Figure) -> None:  # noqa: ANN001
     ax.axvline(0, color="#444444", linewidth=0.7)
     ax.set_xlabel(panel.xlabel)
     ax.grid(True, axis="x", linewidth=0.3, alpha=0.6)
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if ax.get_legend_handles_labels()[0]:      # nothing to name when no series has a label
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def _heatmap(fig, spec: Figure) -> None:  # noqa: ANN001
