@@ -29,6 +29,7 @@ from fieldcode.errors import FieldcodeError, TextChanged
 from fieldcode.safe import clean
 from fieldcode.tui.applying import ApplyingMixin
 from fieldcode.tui.blind_view import BlindMixin
+from fieldcode.tui.side_panels import SidePanelsMixin
 from fieldcode.tui.modals import InfoScreen, code_info
 from fieldcode.tui.code_ops import CodeOpsMixin
 from fieldcode.tui.coder_view import MINE, CoderViewMixin, view_label
@@ -72,7 +73,7 @@ def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Spa
                 created_at=created_at, updated_at=updated_at)
 
 
-class CodingScreen(BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin,
+class CodingScreen(SidePanelsMixin, BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin,
                    StudyActionsMixin, TurnMarksMixin, Screen):
     AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
@@ -324,23 +325,6 @@ class CodingScreen(BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, Editi
         self.query_one(Stripes).show(self.shown_spans, self.colours, self.me, self.coders, full=full,
                                      memos=self.shown_memos)
 
-    def refresh_navigator(self, infos: list | None = None) -> None:
-        if infos is None:
-            infos = self.store.interview_infos(coder=self.counted_coder)
-        from fieldcode.analysis.progress import coded_shares
-
-        # the share of analysed words coded, as 'fieldcode interviews' and 'fieldcode coverage' show it
-        shares = coded_shares(self.store, self.counted_coder)
-        items = [InterviewItem(i.id, i.name, i.attributes, i.n_codings, shares.get(i.id, 0.0)) for i in infos]
-        self.query_one(Navigator).show(items, self.project.study.arms, self.iv_id)
-
-    def refresh_codebook(self) -> None:
-        here: dict[int, int] = {}
-        for s in self.shown_spans:
-            here[s.code_id] = here.get(s.code_id, 0) + 1
-        hidden = None if self.code_filter is None else set(self.codes) - self.code_filter
-        self.query_one(CodebookTree).show(list(self.codes.values()), here, self.study_counts, hidden)
-
     def _load(self, iid: int) -> None:
         """Read one interview (text, turns, sentences, codings) into the screen's state."""
         iv = self.store.interview(iid)
@@ -474,20 +458,6 @@ class CodingScreen(BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, Editi
                 self.reload_spans()
             else:
                 self._schedule_side_refresh()
-
-    _side_timer = None
-
-    def _schedule_side_refresh(self) -> None:
-        """Navigator progress and study counts refresh a moment after a change, so applying a
-        code repaints the transcript first."""
-        if self._side_timer is not None:
-            self._side_timer.stop()
-        self._side_timer = self.set_timer(0.3, self._side_refresh)
-
-    def _side_refresh(self) -> None:
-        self._side_timer = None
-        self.refresh_navigator()
-        self.refresh_codebook()
 
     def codes_changed(self, *, announce: bool = False) -> None:
         """The codes in the database changed (here or in another screen): show them by name.
