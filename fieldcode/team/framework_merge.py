@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from fieldcode.store import Store
 from fieldcode.store.framework import q_summary_merge_view
+from fieldcode.team.merge_rules import carried_deletions
 
 
 @dataclass
@@ -84,11 +85,8 @@ def plan_summaries(here: Store, there: Store, ivmap: dict[int, int], codemap: di
                               f"{mine['updated_at'][:16]}): \u201c{_gist(o['text'])}\u201d")
         else:
             plan.skipped += 1
-    for uid, g in sorted(T["deletions"].items(), key=lambda x: (x[1]["deleted_at"], x[0])):
-        if uid in T["summaries"] or uid in H["deletions"]:
-            continue
-        mine = H["summaries"].get(uid)
-        if mine is not None and mine["updated_at"] > g["deleted_at"]:
+    for g, mine, kept in carried_deletions(T["deletions"], T["summaries"], H["deletions"], H["summaries"]):
+        if kept:
             plan.notes.append(f"keep {mine['author']}'s summary of {names.get(mine['interview_id'], '?')} (deleted "
                               f"there {g['deleted_at'][:16]}, edited here later)")
             continue

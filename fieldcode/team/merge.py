@@ -74,6 +74,7 @@ from fieldcode.store.merge import PROTOCOL_FIELDS, here_state, integrity_problem
 from fieldcode.store.protocol import PROTOCOL_ACTIONS
 from fieldcode.store.pseudonyms import q_decisions
 from fieldcode.team.framework_merge import SummaryPlan, plan_summaries
+from fieldcode.team.merge_rules import carried_deletions
 from fieldcode.study.folder import DB_FILE
 
 CONTENT = ("coder", "code", "interview", "start", "end", "memo")
@@ -475,11 +476,8 @@ def _plan_memo_deletions(plan: MergePlan, H: dict, T: dict) -> None:
     A memo the other copy still has (edited there after a deletion) follows the memo rule."""
     names = {iid: name for iid, (name, _sha) in H["interviews"].items()}
     keys = {cid: key for cid, (key, _name) in H["codes"].items()}
-    for uid, g in sorted(T["memo_deletions"].items(), key=lambda x: (x[1]["deleted_at"], x[0])):
-        if uid in T["memos"] or uid in H["memo_deletions"]:
-            continue
-        mine = H["memos"].get(uid)
-        if mine is not None and mine["updated_at"] > g["deleted_at"]:
+    for g, mine, kept in carried_deletions(T["memo_deletions"], T["memos"], H["memo_deletions"], H["memos"]):
+        if kept:
             plan.memo_notes.append(f"keep {mine['author']}'s memo on {_memo_place(mine, names, keys)} (deleted there "
                                    f"{g['deleted_at'][:16]}, edited here later)")
             continue
