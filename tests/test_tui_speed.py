@@ -137,3 +137,81 @@ async def test_whose_codings_cycled_twice_rewraps_the_text_at_most_in_the_first_
             assert w >= max(1, n) + 1
         half = len(seen) // 2
         assert seen[half][0] == seen[-1][0]          # no re-wrap in the second half
+
+
+def wrap_offsets(wd, n_lines: int) -> list:
+    return [wd.get_offsets(r) for r in range(n_lines)]
+
+
+def test_a_wrap_is_skipped_only_when_it_repeats_the_last_one(monkeypatch):
+    """The transcript's wrapped document skips a wrap at the width, tab width and document of
+    the one before (TextArea asks for several on opening); any other wrap is done, and the
+    offsets always equal a fresh wrap's."""
+    from textual.document._document import Document
+    from textual.document._wrapped_document import WrappedDocument
+
+    from fieldcode.tui.transcript import CountedWraps
+
+    doc = Document("\n".join(f"Maggie: line {i} " + "word " * (i * 7 % 60) for i in range(40)))
+    wd = WrappedDocument(doc, width=0)
+    wd.__class__ = CountedWraps
+    wd.adopt()
+    done = []
+    real = WrappedDocument.wrap
+    monkeypatch.setattr(WrappedDocument, "wrap", lambda self, width, tab_width=None: done.append(width) or real(self, width, tab_width))
+    for width in (0, 40, 40, 0, 30, 30, 40):
+        wd.wrap(width)
+        fresh = WrappedDocument(doc, width=width)
+        assert wrap_offsets(wd, doc.line_count) == wrap_offsets(fresh, doc.line_count), width
+        assert wd.height == fresh.height
+        assert done.pop() == width    # the fresh document's own wrap
+    assert done == [40, 0, 30, 40]
+    wd.wrap(40, tab_width=8)    # another tab width: wrapped again
+    assert done == [40, 0, 30, 40, 40]
+
+
+async def test_the_wrapping_always_equals_a_fresh_one(study):
+    """Skipped wraps never leave an old wrapping behind: after F2 (the side panel), resizes
+    (back to an earlier width, too) and another transcript, the offsets are a fresh wrap's."""
+    from textual.document._wrapped_document import WrappedDocument
+
+    app = make_app(study, IV)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(app, pilot)
+
+        def same() -> bool:
+            tr = screen.transcript
+            fresh = WrappedDocument(tr.document, width=tr.wrap_width, tab_width=tr.indent_width)
+            n = tr.document.line_count
+            return wrap_offsets(tr.wrapped_document, n) == wrap_offsets(fresh, n)
+
+        assert same()
+        for step in ("f2", "f2", (70, 30), (120, 40), "right_curly_bracket", (90, 30)):
+            if isinstance(step, tuple):
+                await pilot.resize_terminal(*step)
+            else:
+                await pilot.press(step)
+            for _ in range(3):
+                await pilot.pause()
+            assert same(), step
+
+
+async def test_the_collector_is_tuned_while_the_app_runs_and_restored_after(study):
+    """While the screen runs, the loaded interview is frozen out of collections and young
+    collections are rarer; when the app exits both are undone, so the objects can be
+    collected (a process running the app many times, like this suite, does not keep them)."""
+    import gc
+
+    from fieldcode.tui.collector import YOUNG_THRESHOLD
+
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    app = make_app(study, IV)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(app, pilot)
+        for _ in range(5):
+            await pilot.pause()
+        assert gc.get_threshold()[0] == max(YOUNG_THRESHOLD, before[0])
+        assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

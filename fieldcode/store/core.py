@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -545,6 +545,28 @@ class Store(CodingRecord, RecheckRecord):
             else:
                 out.pop(iid, None)
         return out
+
+    def changes_between(self, after: int, upto: int, limit: int = 500) -> list[tuple[str, int | None, int | None]] | None:
+        """``(action, interview_id, coding_id)`` of the events after event ``after`` up to and
+        including ``upto``, oldest first; None when there are more than ``limit`` (a screen
+        then reloads everything instead of following them one by one)."""
+        with self.read() as s:
+            rows = s.exec(select(Event.action, Event.interview_id, Event.coding_id)
+                          .where(Event.id > after, Event.id <= upto).order_by(Event.id).limit(limit + 1)).all()
+        return None if len(rows) > limit else [tuple(r) for r in rows]
+
+    def coding_tuples_of(self, interview_id: int, ids: Iterable[int]) -> list[tuple]:
+        """As :meth:`coding_tuples`, for the codings ``ids`` of the interview that still exist."""
+        with self.read() as s:
+            return [tuple(r) for r in s.exec(
+                select(Coding.id, Coding.code_id, Coding.coder, Coding.start, Coding.end, Coding.memo,
+                       Coding.created_at, Coding.updated_at)
+                .where(Coding.interview_id == interview_id, Coding.id.in_(sorted(set(ids))))).all()]
+
+    def coding_count(self, interview_id: int) -> int:
+        """How many codings (all coders) the interview holds."""
+        with self.read() as s:
+            return s.exec(select(func.count()).select_from(Coding).where(Coding.interview_id == interview_id)).scalar_one()
 
     def coding_tuples(self, interview_id: int) -> list[tuple]:
         """``(id, code_id, coder, start, end, memo, created_at, updated_at)`` of every coding of

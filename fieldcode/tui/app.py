@@ -14,6 +14,7 @@ from fieldcode.safe import clean, plain
 from fieldcode.study.settings import check_coder
 from fieldcode.tui.analysis_screen import AnalysisCommands
 from fieldcode.tui.coding import CodingScreen
+from fieldcode.tui.collector import Collector
 from fieldcode.tui.modals import Prompt
 from fieldcode.tui.widgets import data, highlight, short_name
 
@@ -89,6 +90,7 @@ class FieldcodeApp(App):
         super().__init__()
         self.project = project
         self.initial_interview = interview
+        self.collector = Collector()   # long-lived objects out of the collector's way (tui/collector.py)
         from fieldcode.tui.blind_view import install   # a blind coder: labels, masks, own codings
 
         install(self)
@@ -119,11 +121,15 @@ class FieldcodeApp(App):
         return super().get_default_screen()
 
     def on_mount(self) -> None:
+        self.collector.start()
         if self.project.settings.keys:
             self.set_keymap(dict(self.project.settings.keys))
         if self.project.coder:
             return
         self.ask_coder()
+
+    def on_unmount(self) -> None:
+        self.collector.stop()
 
     def ask_coder(self) -> None:
         """Ask who is coding; a name with control characters is refused and asked again."""

@@ -80,7 +80,7 @@ class ApplyingMixin:
             self.notify(str(exc), severity="error")
             return None
         sp = to_span(row)
-        self.all_spans.append(sp)
+        self.all_spans = [*self.all_spans, sp]
         self.current_coding = sp.id
         self.study_counts[code_id] = self.study_counts.get(code_id, 0) + 1
         if self.me not in self.coders:

@@ -83,13 +83,25 @@ class CoderViewMixin:
         """The coder the side panels count for (None: everyone)."""
         return count_coder(self.coder_view, self.me, self.consensus)
 
+    _shown: tuple | None = None
+
     @property
     def shown_spans(self) -> list:
-        """The codings shown: the coder filter's, then the code filter's (f)."""
+        """The codings shown: the coder filter's, then the code filter's (f).  Read several
+        times per key, so kept until the codings (a new list, or one appended to), the view or
+        the filter change; the kept entry holds the list it was made from, so that list's id
+        cannot be reused by another."""
+        src = self.all_spans
+        key = (len(src), self.coder_view, self.me, tuple(self.consensus),
+               None if self.code_filter is None else frozenset(self.code_filter))
+        kept = self._shown
+        if kept is not None and kept[0] is src and kept[1] == key:
+            return kept[2]
         who = view_coders(self.coder_view, self.me, self.consensus)
-        spans = self.all_spans if who is None else [s for s in self.all_spans if s.coder in who]
+        spans = src if who is None else [s for s in src if s.coder in who]
         if self.code_filter is not None:
             spans = [s for s in spans if s.code_id in self.code_filter]
+        self._shown = (src, key, spans)
         return spans
 
     @property

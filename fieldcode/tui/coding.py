@@ -22,12 +22,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static, TextArea
 
-from fieldcode.study import codebook as cbmod
 from fieldcode.study import settings as settingsmod
 from fieldcode import store as storemod
-from fieldcode.errors import FieldcodeError, TextChanged
+from fieldcode.errors import FieldcodeError
 from fieldcode.safe import clean
 from fieldcode.tui.applying import ApplyingMixin
+from fieldcode.tui.colleagues import POLL_SECONDS, ColleaguesMixin
 from fieldcode.tui.blind_view import BlindMixin
 from fieldcode.tui.side_panels import SidePanelsMixin
 from fieldcode.tui.modals import InfoScreen, code_info
@@ -42,6 +42,7 @@ from fieldcode.tui.study_actions import StudyActionsMixin
 from fieldcode.tui.textmap import (
     Span,
     next_after,
+    span_of,
     paragraphs,
     spans_at,
     spans_on_rows,
@@ -59,21 +60,11 @@ from fieldcode.tui.widgets import (
     short_name,
 )
 
-POLL_SECONDS = 2.0
-
-
-
 def _ts(dt) -> str:  # noqa: ANN001
     return dt.strftime("%Y-%m-%d %H:%M") if dt is not None else ""
 
 
-def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Span:  # noqa: A002, ANN001
-    # Times stay datetimes here; the details panel formats the few it shows.
-    return Span(id=id, code_id=code_id, coder=coder, start=start, end=end, memo=memo or "",
-                created_at=created_at, updated_at=updated_at)
-
-
-class CodingScreen(SidePanelsMixin, BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin,
+class CodingScreen(ColleaguesMixin, SidePanelsMixin, BlindMixin, CoderViewMixin, ApplyingMixin, MovingMixin, EditingMixin, MemoMixin, CodeOpsMixin,
                    StudyActionsMixin, TurnMarksMixin, Screen):
     AUTO_FOCUS = "#transcript"
     DEFAULT_CSS = """
@@ -225,6 +216,12 @@ class CodingScreen(SidePanelsMixin, BlindMixin, CoderViewMixin, ApplyingMixin, M
         self.coders = self.store.coders()
         self.refresh_navigator(self._infos or None)
         self.refresh_codebook()
+        self._settle()
+
+    def _settle(self) -> None:
+        collector = getattr(self.app, "collector", None)
+        if collector is not None:
+            collector.settle()
 
     def on_resize(self) -> None:
         self._fit_to_size()
@@ -391,91 +388,7 @@ class CodingScreen(SidePanelsMixin, BlindMixin, CoderViewMixin, ApplyingMixin, M
         self.query_one(Navigator).mark_current(self.iv_id)
         self._schedule_side_refresh()   # the navigator's counts (a study crosstab) after the text paints
         self.save_position()
-
-    def reload_if_reimported(self, why: str = "") -> bool:
-        """When another process re-imported the open interview (its text version changed),
-        load the new text and say so (``why``: what was refused because of it).  True when it
-        did."""
-        if self.iv_id is None:
-            return False
-        sha = self.store.interview_sha(self.iv_id)
-        if sha is None or sha == self.iv_sha:
-            return False
-        at = self._cursor
-        self.open_interview(self.iv_id)
-        self.transcript.move_to_offset(max(0, min(at, len(self.text))))
-        self.update_details()
-        self.notify(f"'{self.iv_name}' was re-imported by another process: its text changed and the new "
-                    f"text is shown now.{' ' + why if why else ''}", severity="warning" if why else "information",
-                    timeout=12)
-        return True
-
-    def refused_on_old_text(self, exc: TextChanged, why: str) -> None:
-        """The store refused a write made on the old text: show the new one and say why."""
-        if not self.reload_if_reimported(why):
-            self.notify(str(exc), severity="error", timeout=12)
-
-    def reload_spans(self) -> None:
-        if self.iv_id is None:
-            return
-        self.all_spans = [span_of(*r) for r in self.store.coding_tuples(self.iv_id)]
-        self.study_counts = self.store.code_counts(coder=self.counted_coder)
-        self._paint_all()
-        self.refresh_codebook()
-        self.update_details()
-        self._schedule_side_refresh()
-
-    _saved_at: tuple | None = None
-
-    def _poll(self) -> None:
-        """Pick up changes made by another instance (another coder on the same database): new
-        or changed codes (a new codebook version) and codings."""
-        try:
-            last = self.store.last_event_id()
-            stamp = storemod.codebook_stamp(self.store)
-        except Exception:  # noqa: BLE001 - a locked or vanished file must not crash the screen
-            return
-        if self.iv_id is not None:
-            where = (self.iv_id, self._cursor)
-            if where != self._saved_at:
-                self._saved_at = where
-                self.save_position()
-            try:
-                if self.reload_if_reimported():
-                    self._seen_event = last
-                    return
-            except Exception:  # noqa: BLE001 - as above
-                return
-        if stamp != self._seen_codebook:
-            self._seen_codebook = stamp
-            self.codes_changed(announce=True)
-        if last != self._seen_event:
-            self._seen_event = last
-            before = set(self.all_spans)
-            fresh = [span_of(*r) for r in self.store.coding_tuples(self.iv_id)] if self.iv_id else []
-            self.coders = self.store.coders()
-            if set(fresh) != before:
-                self.reload_spans()
-            else:
-                self._schedule_side_refresh()
-
-    def codes_changed(self, *, announce: bool = False) -> None:
-        """The codes in the database changed (here or in another screen): show them by name.
-        The project's codebook is re-read from the file too, so the next change starts from it."""
-        before = {c.id: c.name for c in self.codes.values()}
-        try:
-            self.project.codebook = cbmod.load(self.project.root / "codebook.yaml")
-        except FieldcodeError:
-            pass   # a half-edited file: the database's codes still show
-        self.load_codes()
-        if self.code_filter is not None:
-            self.code_filter &= set(self.codes)
-        self._paint_all()
-        self.refresh_codebook()
-        self.update_details()
-        new = [c.name for cid, c in self.codes.items() if cid not in before]
-        if announce and new:
-            self.notify(f"New code{'s' if len(new) > 1 else ''} from another screen: {', '.join(new)}.")
+        self.call_after_refresh(self._settle)
 
     # -- details ----------------------------------------------------------------------------
     def under_cursor(self) -> list[Span]:

@@ -69,6 +69,13 @@ class Span:
     updated_at: object = None
 
 
+def span_of(id, code_id, coder, start, end, memo, created_at, updated_at) -> Span:  # noqa: A002, ANN001
+    """A span from one of the store's coding tuples (``Store.coding_tuples``).  Times stay
+    datetimes here; the details panel formats the few it shows."""
+    return Span(id=id, code_id=code_id, coder=coder, start=start, end=end, memo=memo or "",
+                created_at=created_at, updated_at=updated_at)
+
+
 # A run on one line: columns [a, b), and the spans covering it (outermost first).
 Run = tuple[int, int, tuple[Span, ...]]
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.reactive import var
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection, WrappedDocument
@@ -78,19 +79,38 @@ MOVE_KEYS: list[tuple[str, str, str, str]] = [
 
 
 class CountedWraps(WrappedDocument):
-    """TextArea's wrapped document with its height kept between re-wraps.  TextArea asks for the
-    height on every painted line, and WrappedDocument sums it over every document line each
-    time: on a 50,000-word transcript that sum was most of a repaint after a coding.  The
-    offsets change only in ``wrap`` and ``wrap_range``, which forget the kept height."""
+    """TextArea's wrapped document, with two things kept between re-wraps.
+
+    * Its height.  TextArea asks for it on every painted line, and WrappedDocument sums it over
+      every document line each time: on a 50,000-word transcript that sum was most of a
+      repaint after a coding.
+    * The wrapping itself.  TextArea wraps the whole document again whenever something *might*
+      have changed it (a new document, the scrollbar shown, a resize), often at the width it
+      has just wrapped at: on opening a 50,000-word transcript, two of the three full wraps
+      (50 ms each) and two of the width-0 ones repeated the one before.  A wrap at the width,
+      tab width and document of the last one is skipped.
+
+    The offsets change only in ``wrap`` and ``wrap_range`` (an edit), which forget both."""
 
     _height: int | None = None
+    _wrapped_as: tuple | None = None
 
-    def wrap(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def adopt(self) -> None:
+        """Called once this object became a CountedWraps: WrappedDocument's ``__init__`` has
+        just wrapped it at its width."""
+        self._wrapped_as = (self._width, self._tab_width, id(self.document))
+
+    def wrap(self, width: int, tab_width: int | None = None) -> None:
+        as_now = (width, tab_width or self._tab_width, id(self.document))
+        if as_now == self._wrapped_as:
+            return
         self._height = None
-        super().wrap(*args, **kwargs)
+        super().wrap(width, tab_width)
+        self._wrapped_as = as_now
 
     def wrap_range(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         self._height = None
+        self._wrapped_as = None
         return super().wrap_range(*args, **kwargs)
 
     @property
@@ -157,6 +177,7 @@ class Transcript(TextArea, inherit_bindings=False):
     def wrapped_document(self, wrapped: WrappedDocument) -> None:
         if type(wrapped) is WrappedDocument:
             wrapped.__class__ = CountedWraps
+            wrapped.adopt()
         self._wrapped = wrapped
 
     # -- data pushed down by the screen ---------------------------------------------------------
@@ -244,6 +265,47 @@ class Transcript(TextArea, inherit_bindings=False):
         self.post_message(self.Painted())
 
     # -- painting ---------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        """TextArea's line, re-rendered only when something that line shows changed.
+
+        With soft wrap, TextArea keys each cached line on the whole selection, so any cursor
+        move or selection change re-renders every visible line (about 0.3 ms each on a
+        transcript): that was most of a code key's repaint.  Here the selection enters a line's
+        key only as far as it touches that line's document row (where it starts and ends on the
+        row, and the cursor with its drawn state on the cursor's row); everything else in
+        TextArea's own key is kept, at the same places (``repaint_rows`` evicts by the third
+        item, the line's absolute y).  If TextArea's internals ever change shape this falls
+        back to TextArea's own caching; a test renders every line both ways and compares."""
+        try:
+            cache = self._line_cache
+            info_of = self.wrapped_document._offset_to_line_info
+            draw_cursor = self._draw_cursor
+            bracket = self._matching_bracket_location
+        except AttributeError:
+            return super().render_line(y)
+        if self.placeholder and not self.text:   # (self.text joins the whole document: asked last)
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        absolute_y = scroll_y + y
+        try:
+            row = info_of[absolute_y][0]
+        except (IndexError, TypeError):
+            row = None
+        selection = self.selection
+        start, end = selection
+        (top_row, top_col), (bottom_row, bottom_col) = sorted(selection)
+        on_row = row is not None and start != end and top_row <= row <= bottom_row
+        selected = ((top_col if row == top_row else None), (bottom_col if row == bottom_row else None)) if on_row else None
+        cursor = (end, draw_cursor) if row == end[0] else None
+        cache_key = (self.size, scroll_x, absolute_y, ("row", row, selected), cursor, self.theme, bracket,
+                     self.match_cursor_bracket, self.soft_wrap, self.show_line_numbers, self.read_only,
+                     self.show_cursor, self.suggestion)
+        line = cache.get(cache_key)
+        if line is None:
+            line = self._render_line(y)
+            cache[cache_key] = line
+        return line
+
     def get_line(self, line_index: int) -> Text:
         line = super().get_line(line_index)
         if line_index in self._dim_rows:
