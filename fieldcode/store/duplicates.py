@@ -6,22 +6,28 @@ found and reported (``duplicate_groups``), never changed here."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from fieldcode.errors import Conflict
 from fieldcode.store.models import Code, Coding, Interview
 
 
-def duplicate_of(s: Session, interview_id: int, code_id: int, coder: str, start: int, end: int,
-                 *, other_than: int | None = None) -> int | None:
-    """The id of ``coder``'s coding of exactly ``[start, end)`` with this code in this interview
-    (other than ``other_than``), or None."""
+def duplicate_query(interview_id: int, code_id: int, coder: str, start: int, end: int,
+                    *, other_than: int | None = None) -> Select:
+    """The query for :func:`duplicate_of` (a coding write asks it together with its other checks)."""
     q = select(Coding.id).where(Coding.interview_id == interview_id, Coding.code_id == code_id,
                                 Coding.coder == coder, Coding.start == start, Coding.end == end)
     if other_than is not None:
         q = q.where(Coding.id != other_than)
-    return s.exec(q.order_by(Coding.id)).scalars().first()
+    return q.order_by(Coding.id).limit(1)
+
+
+def duplicate_of(s: Session, interview_id: int, code_id: int, coder: str, start: int, end: int,
+                 *, other_than: int | None = None) -> int | None:
+    """The id of ``coder``'s coding of exactly ``[start, end)`` with this code in this interview
+    (other than ``other_than``), or None."""
+    return s.exec(duplicate_query(interview_id, code_id, coder, start, end, other_than=other_than)).scalars().first()
 
 
 def refuse_duplicate(s: Session, iv: Interview, c: Code, coder: str, start: int, end: int,

@@ -205,6 +205,10 @@ class Event(SQLModel, table=True):
         Index("ix_event_coding_uid", "coding_uid"),
         # the coding protocol's steps (hand-ins, unblindings), read by every coding write
         Index("ix_event_action_interview", "action", "interview_id"),
+        # every coding write discards its coder's undone changes; undo finds the latest done
+        # change, redo the latest undo (migration 0010)
+        Index("ix_event_coder_state", "coder", "state", "id"),
+        Index("ix_event_coder_action", "coder", "action", "id"),
         {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)

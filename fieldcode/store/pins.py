@@ -20,21 +20,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlmodel import Session
 
 from fieldcode.store.models import Code, CodebookVersion, CodeLineage, Coding, Interview
 from fieldcode.study.codebook_history import code_definition_hash
 
 
+def current_codebook_query() -> Select:
+    """The query for :func:`current_codebook_hash` (a coding write asks it with its checks)."""
+    return select(CodebookVersion.hash).order_by(CodebookVersion.id.desc()).limit(1)
+
+
 def current_codebook_hash(s: Session) -> str | None:
     """The newest codebook version this database recorded (None before any)."""
-    return s.exec(select(CodebookVersion.hash).order_by(CodebookVersion.id.desc()).limit(1)).scalars().first()
+    return s.exec(current_codebook_query()).scalars().first()
+
+
+def pins_with(codebook_hash: str | None, code: Code) -> dict:
+    """The pins a coding of ``code`` made under codebook version ``codebook_hash`` gets, as
+    Coding fields."""
+    return {"codebook_hash": codebook_hash, "definition_hash": code_definition_hash(code)}
 
 
 def pins_for(s: Session, code: Code) -> dict:
     """The pins a coding of ``code`` made now gets, as Coding fields."""
-    return {"codebook_hash": current_codebook_hash(s), "definition_hash": code_definition_hash(code)}
+    return pins_with(current_codebook_hash(s), code)
 
 
 def current_definitions(store) -> dict[int, tuple[str, str]]:

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
 from fieldcode.errors import FieldcodeError
@@ -102,6 +102,13 @@ def handin_state(hs: list[Step], coder: str) -> Step | None:
         elif st.action == REOPEN:
             closed = None
     return closed
+
+
+def handin_steps_query(interview_id: int) -> Select:
+    """How many hand-ins and reopenings the interview has had: a coding write asks this with its
+    other checks and runs :func:`check_open` only when there are some."""
+    return select(func.count()).select_from(Event).where(Event.action.in_((HANDIN, REOPEN)),
+                                                         Event.interview_id == interview_id)
 
 
 def check_open(s: Session, coder: str, interview_id: int, name: str) -> None:

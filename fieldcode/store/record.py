@@ -39,10 +39,10 @@ from fieldcode.ingest import align
 from fieldcode import text as textmod
 from fieldcode.errors import Conflict, InvalidInput, NotFound, TextChanged
 from fieldcode.store.memo import move_passage_memos
-from fieldcode.store.protocol import BlindPolicy, blind_in, check_open
-from fieldcode.store.duplicates import duplicate_groups, duplicate_of, refuse_duplicate
+from fieldcode.store.protocol import BlindPolicy, blind_in, check_open, handin_steps_query
+from fieldcode.store.duplicates import duplicate_groups, duplicate_of, duplicate_query, refuse_duplicate
 from fieldcode.store.models import Code, Coding, Event, Interview, TextChange, new_uid, utcnow
-from fieldcode.store.pins import pins_for
+from fieldcode.store.pins import current_codebook_query, pins_for, pins_with
 from fieldcode.store.reanchor import Reanchor
 
 QUOTE_PREFIX_LEN = 80
@@ -187,8 +187,8 @@ class CodingRecord:
         """Code ``[start, end)``.  With ``expect_sha`` (the text version the offsets count in),
         refused with :class:`TextChanged` if the interview was re-imported since."""
         with self.write() as s:
-            self.lock_interview(s, interview, expect_sha)
-            return self._add(s, interview, code, start, end, coder, memo)
+            iv = self.lock_interview(s, interview, expect_sha)
+            return self._add(s, iv, code, start, end, coder, memo)
 
     def add_codings(self, specs: list[tuple[str | int, str | int, int, int, str, str]]) -> tuple[list[Coding], int]:
         """Add many codings ``(interview, code, start, end, coder, memo)`` in ONE transaction:
@@ -265,21 +265,29 @@ class CodingRecord:
                 added.append(row)
         return added, skipped
 
-    def _add(self, s: Session, interview: str | int, code: str | int, start: int, end: int, coder: str,
+    def _add(self, s: Session, interview: Interview | str | int, code: str | int, start: int, end: int, coder: str,
              memo: str, *, detail: dict | None = None) -> Coding:
-        iv = self.interview_in(s, interview)
+        """``interview``: the row this transaction locked, or a reference to read it by."""
+        iv = interview if isinstance(interview, Interview) else self.interview_in(s, interview)
         c = self.code_in(s, code)
         if c.retired_at is not None:
             raise InvalidInput(f"code '{c.key}' is retired (no longer in codebook.yaml); add it back to use it")
         _require_codable(c)
         self.check_span(iv, start, end)
-        self.protocol_check(s, coder, iv)
-        refuse_duplicate(s, iv, c, coder, start, end)
+        # the hand-in, duplicate and codebook-version reads, asked at once (a key press waits on them)
+        dup, codebook_hash, n_steps = s.exec(select(
+            duplicate_query(iv.id, c.id, coder, start, end).scalar_subquery(),
+            current_codebook_query().scalar_subquery(),
+            handin_steps_query(iv.id).scalar_subquery())).one()
+        if n_steps:
+            self.protocol_check(s, coder, iv)
+        if dup is not None:
+            refuse_duplicate(s, iv, c, coder, start, end)
         quote = iv.text[start:end]
         now = utcnow()
         row = Coding(interview_id=iv.id, code_id=c.id, coder=coder, start=start, end=end,
                      quote_prefix=quote[:QUOTE_PREFIX_LEN], quote_sha256=textmod.sha256(quote),
-                     memo=clean_memo(memo), created_at=now, updated_at=now, **pins_for(s, c))
+                     memo=clean_memo(memo), created_at=now, updated_at=now, **pins_with(codebook_hash, c))
         row.blind = blind_in(s, self.blind_policy, coder)
         s.add(row)
         s.flush()

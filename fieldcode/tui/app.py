@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -14,7 +15,7 @@ from fieldcode.safe import clean, plain
 from fieldcode.study.settings import check_coder
 from fieldcode.tui.analysis_screen import AnalysisCommands
 from fieldcode.tui.coding import CodingScreen
-from fieldcode.tui.collector import Collector
+from fieldcode.tui.collector import IDLE_SECONDS, Collector
 from fieldcode.tui.modals import Prompt
 from fieldcode.tui.widgets import data, highlight, short_name
 
@@ -122,6 +123,7 @@ class FieldcodeApp(App):
 
     def on_mount(self) -> None:
         self.collector.start()
+        self.set_interval(IDLE_SECONDS, self.collector.idle)
         if self.project.settings.keys:
             self.set_keymap(dict(self.project.settings.keys))
         if self.project.coder:
@@ -130,6 +132,11 @@ class FieldcodeApp(App):
 
     def on_unmount(self) -> None:
         self.collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.collector.touched()
+        await super().on_event(event)
 
     def ask_coder(self) -> None:
         """Ask who is coding; a name with control characters is refused and asked again."""

@@ -90,12 +90,15 @@ class ApplyingMixin:
         # Clear the selection (it would hide the new colour); the cursor stands at the coding's
         # end, so ), s and t continue forward from it.
         tr = self.transcript
-        tr.selection = Selection.cursor(tr.lines.to_location(span[1]))
+        moved = Selection.cursor(tr.lines.to_location(span[1]))
+        selection_changes = tr.selection != moved
+        tr.selection = moved
         self._cursor = span[1]
         self._last_coded = (span[0], span[1])
         self._only_added = True
         tr.repaint_rows(self.shown_spans, self._rows(span))
-        self.update_details()
+        if not selection_changes:   # else the selection's change updates the details, once
+            self.update_details()
         self._schedule_side_refresh()
         self.warn_interviewer(span)
         return sp

@@ -169,7 +169,9 @@ class CodingScreen(ColleaguesMixin, SidePanelsMixin, BlindMixin, CoderViewMixin,
                 with Horizontal(id="title-row"):
                     yield Static(id="iv-title")
                     yield StripeLegend(id="stripe-legend")
-                tr = Transcript(id="transcript", text=self.text, turns=self.turns)
+                # the text is loaded in on_mount: given here, TextArea would wrap all of it
+                # three times at width 0 while composing (10 ms each on 50,000 words)
+                tr = Transcript(id="transcript")
                 with Horizontal(id="text-row"):
                     yield Stripes(tr, id="stripes")
                     yield tr
@@ -259,6 +261,15 @@ class CodingScreen(ColleaguesMixin, SidePanelsMixin, BlindMixin, CoderViewMixin,
         self.set_class(h < 30, "-short")
         self.set_class(w >= 160, "-wide")
 
+    def _expected_wrap_width(self) -> int:
+        """The transcript's wrap width before the first layout, from the terminal's width and
+        this screen's CSS: the side panel (and its border), the details column on wide
+        terminals, a two-cell stripe column, the transcript's right padding and scrollbar."""
+        w = self.app.size.width
+        side = 0 if self.query_one("#side").has_class("-hidden") else (27 if w < 110 else 34) + 1
+        details = 53 if w >= 160 else 0
+        return w - side - details - 2 - 3
+
     def _update_title(self) -> None:
         self.title = f"fieldcode · {self.project.root.name}"
         who = self.me or "?"
@@ -345,8 +356,8 @@ class CodingScreen(ColleaguesMixin, SidePanelsMixin, BlindMixin, CoderViewMixin,
 
     def _show_loaded(self, *, initial: bool = False, select: tuple[int, int] | None = None) -> None:
         tr = self.transcript
-        if not initial:
-            tr.show_text(self.text, self.turns)
+        tr.show_text(self.text, self.turns)
+        self.query_one(Stripes).reserve(self.shown_spans, tr.wrap_width or self._expected_wrap_width())
         self._paint_all()
         if select:
             tr.select_offsets(*select)

@@ -167,6 +167,7 @@ class Stripes(Widget):
         self._laid_sig: tuple | None = None  # the shape and wrapping the lanes were laid out for
         self._legend_key: tuple | None = None
         self._width_text: int | None = None  # the transcript (its LineMap) the width was fitted to
+        self._appended: int | None = None     # show(): how many codings came before the new ones
 
     def on_mount(self) -> None:
         self.watch(self.transcript, "scroll_y", lambda _v: self.refresh(), init=False)
@@ -185,7 +186,12 @@ class Stripes(Widget):
         the lowest lane free over its rows.  ``memos``: the passage memos shown (start, end,
         author); None keeps the last ones."""
         self._keep = not full and bool(self._lanes)
-        self._spans = list(spans)
+        previous, self._spans = self._spans, list(spans)
+        # the codings laid out before, still the same objects in the same order: only new ones
+        # follow (what the screen passes after a code key), so the layout need not check each
+        n = len(previous)
+        self._appended = (n if len(self._spans) > n and all(a is b for a, b in zip(previous, self._spans))
+                          else None)
         if memos is not None:
             self._memos = list(memos)
         self._colours = dict(colours)
@@ -289,12 +295,17 @@ class Stripes(Widget):
         if self._more or self._memo_sig != self._memo_key():
             return False
         old = self._rows
-        new = [s for s in self._spans if s.id not in old]
-        if len(self._spans) - len(new) != len(old) or not new or len(lines) != len(wraps):
-            return False
-        if any(self._laid.get(s.id) != (s.start, s.end, s.code_id, s.coder, bool(s.memo))
-               for s in self._spans if s.id in old):
-            return False
+        if self._appended is not None and self._appended == len(old):
+            new = self._spans[self._appended:]      # the same objects were laid out already
+            if any(s.id in old for s in new) or len(lines) != len(wraps):
+                return False
+        else:
+            new = [s for s in self._spans if s.id not in old]
+            if len(self._spans) - len(new) != len(old) or not new or len(lines) != len(wraps):
+                return False
+            if any(self._laid.get(s.id) != (s.start, s.end, s.code_id, s.coder, bool(s.memo))
+                   for s in self._spans if s.id in old):
+                return False
         added: dict[int, tuple[Rows, int]] = {}
         for s in sorted(new, key=lambda x: (x.start, -x.end, x.id)):
             a, b = self._row_cache.get((s.start, s.end)) or screen_rows(lines, wraps, starts, s)
@@ -320,6 +331,33 @@ class Stripes(Widget):
 
     def _memo_key(self) -> tuple:
         return (tuple(self._memos), self._me, tuple(sorted(self._marks.items())), tuple(sorted(self._colours.items())))
+
+    def reserve(self, spans: Sequence[Span], wrap_width: int) -> None:
+        """Before a transcript is first wrapped: widen the column to the lanes ``spans`` will
+        need when the text wraps at about ``wrap_width``, so that the text is wrapped once, at
+        its final width (a column that widens after the wrap re-wraps the whole text: 50 ms on
+        50,000 words).  The estimate breaks lines every ``wrap_width`` characters, a little
+        narrower than the width to allow for word wrapping; a column that proves too narrow
+        still widens after the wrap, one too wide keeps its blank lane (the column only grows
+        within a transcript)."""
+        tr = self.transcript
+        lines = tr.lines
+        if wrap_width < 8 or not spans:
+            return
+        n = 1
+        for _ in range(2):            # the column's own width narrows the text: once more with it
+            step = max(4, int((wrap_width - (n - 1)) * 0.9))
+            wraps = []
+            for r in range(len(lines)):
+                length = lines.line_end(r) - lines.starts[r]
+                wraps.append(list(range(step, length, step)))
+            starts = row_starts(wraps)
+            lanes = assign_lanes({s.id: screen_rows(lines, wraps, starts, s) for s in spans})
+            n = max(n, min(MAX_LANES, max(lanes.values(), default=-1) + 1))
+        width = n + 1
+        self._width_text = id(lines)
+        if self.styles.width is None or self.styles.width.value < width:
+            self.styles.width = width
 
     def _fit_width(self) -> None:
         self._layout()
