@@ -215,3 +215,27 @@ async def test_the_collector_is_tuned_while_the_app_runs_and_restored_after(stud
         assert gc.get_freeze_count() > 10_000
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
+async def test_opening_wraps_the_text_once_at_its_final_width(study, size, monkeypatch):
+    """The screen's estimate of the transcript's wrap width before its first layout is the
+    width the layout gives (side panel, details column, stripes, padding and scrollbar), and
+    the stripe column is widened before the first wrap: the text is wrapped once at a real
+    width on opening, not once more when the column widens."""
+    from textual.document._wrapped_document import WrappedDocument
+
+    widths = []
+    real = WrappedDocument.wrap
+    monkeypatch.setattr(WrappedDocument, "wrap",
+                        lambda self, width, tab_width=None: widths.append(width) or real(self, width, tab_width))
+    app = make_app(study, IV)
+    async with app.run_test(size=size) as pilot:
+        screen = await ready(app, pilot)
+        for _ in range(5):
+            await pilot.pause()
+        tr = screen.transcript
+        stripes = screen.query_one(Stripes)
+        assert screen._expected_wrap_width() == tr.wrap_width + stripes.size.width - 2
+        assert [w for w in widths if w] == [tr.wrap_width]
+        assert stripes.size.width >= stripes.lanes + 1

@@ -267,7 +267,7 @@ class CodingScreen(ColleaguesMixin, SidePanelsMixin, BlindMixin, CoderViewMixin,
         terminals, a two-cell stripe column, the transcript's right padding and scrollbar."""
         w = self.app.size.width
         side = 0 if self.query_one("#side").has_class("-hidden") else (27 if w < 110 else 34) + 1
-        details = 53 if w >= 160 else 0
+        details = 52 if w >= 160 else 0
         return w - side - details - 2 - 3
 
     def _update_title(self) -> None:
