@@ -237,3 +237,16 @@ def coded_study(bundled_coded, tmp_path):
     p = Project.open(dst, coder="ana")
     yield p
     p.close()
+
+
+async def coding_screen(app, pilot, tries: int = 200):
+    """Wait until ``app`` shows its coding screen with an interview open and mounted; return it."""
+    from fieldcode.tui.coding import CodingScreen
+
+    for _ in range(tries):
+        await pilot.pause()
+        if isinstance(app.screen, CodingScreen) and app.screen.iv_id is not None and app.screen.is_mounted:
+            break
+    assert isinstance(app.screen, CodingScreen)
+    await pilot.pause()
+    return app.screen

@@ -41,6 +41,8 @@ import pytest
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, OptionList, Static
 
+from conftest import coding_screen as coding_ready
+
 from fieldcode.project import Project
 from fieldcode.tui import make_app
 from fieldcode.tui.analysis_screen import AnalysisScreen, SegmentListScreen
@@ -110,16 +112,6 @@ def bundled_project(bundled_template, tmp_path):
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-async def coding_ready(app, pilot) -> CodingScreen:
-    for _ in range(200):
-        await pilot.pause()
-        if isinstance(app.screen, CodingScreen) and app.screen.iv_id is not None and app.screen.is_mounted:
-            break
-    assert isinstance(app.screen, CodingScreen)
-    await pilot.pause()
-    return app.screen
-
 
 async def settle(screen, pilot) -> None:
     """Wait until the screen shows the result of its latest computation."""

@@ -20,7 +20,7 @@ import sys
 
 import pytest
 
-from conftest import copy_study
+from conftest import coding_screen as ready, copy_study
 
 from fieldcode.project import Project
 from fieldcode.tui import make_app
@@ -32,16 +32,6 @@ IV = "leeds-improving-01-resident"
 @pytest.fixture
 def study(bundled_imported, tmp_path):
     return copy_study(bundled_imported, tmp_path / "study")
-
-
-async def ready(app, pilot) -> CodingScreen:
-    for _ in range(100):
-        await pilot.pause()
-        if isinstance(app.screen, CodingScreen) and app.screen.iv_id is not None and app.screen.is_mounted:
-            break
-    assert isinstance(app.screen, CodingScreen)
-    await pilot.pause()
-    return app.screen
 
 
 def in_sql(study, iv_id: int) -> set[tuple]:
