@@ -78,3 +78,29 @@ def test_cli_lists_text_and_codes(mini):
     r = CliRunner().invoke(cli.app, ["--project", str(mini.root), "--db", mini.store.url, "disagreements",
                                      "--coders", "ana"])
     assert r.exit_code == 2 and "exactly two coders" in r.stderr
+
+
+def test_cli_lists_passages_by_default(mini):
+    """ana codes Jean's whole first answer (two sentences) leadership; ben codes one sentence of
+    the last answer housing.  By sentence that is three disagreements (each of ana's two
+    sentences, ben's one); by passage, as the review screen lists them, two: ana's two sentences
+    follow each other in one turn and differ on the same code, so they are one passage."""
+    from fieldcode import cli
+
+    text = mini.store.interview("a").text
+    a = text.find("Twenty years.")
+    b = text.find("now.") + len("now.")
+    c = text.find("Much better since the repairs.")
+    mini.store.add_coding("a", "leadership", a, b, "ana")
+    mini.store.add_coding("a", "housing", c, c + len("Much better since the repairs."), "ben")
+    args = ["--project", str(mini.root), "--db", mini.store.url, "disagreements", "--coders", "ana,ben"]
+    r = CliRunner().invoke(cli.app, args)
+    assert r.exit_code == 0, r.output
+    assert "2 passage unit(s) where ana and ben differ" in r.stdout
+    assert "Twenty years. The tenants' group runs everything now." in " ".join(r.stdout.split())
+    assert "Unit: passage = the sentences where two coders differ" in " ".join(r.stdout.split())
+    r = CliRunner().invoke(cli.app, [*args, "--unit", "sentence"])
+    assert r.exit_code == 0, r.output
+    assert "3 sentence unit(s) where ana and ben differ" in r.stdout
+    r = CliRunner().invoke(cli.app, [*args, "--unit", "paragraph"])
+    assert r.exit_code == 2 and "passage or one of" in r.stderr

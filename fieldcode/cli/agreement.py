@@ -306,28 +306,33 @@ def disagreements_cmd(
     ctx: typer.Context,
     coders: Annotated[str, typer.Option("--coders", help="The two coders to compare, e.g. ana,ben.")],
     code: Annotated[Optional[str], typer.Option("--code", help="Only this code (key); default: every code.")] = None,
-    unit: UnitOpt = "sentence",
+    unit: Annotated[str, typer.Option("--unit", help="passage (the default, as the review screen lists them: the "
+                                      "sentences where they differ, merged while each follows the last in the same "
+                                      "turn and shares a code they differ on), or a unit of 'fieldcode agreement': "
+                                      "sentence, turn, char, word, interview.")] = "passage",
     role: RoleOpt = None,
     where: WhereOpt = None,
     include_interviewer: InterviewerOpt = False,
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many (0 = all).")] = 0,
 ) -> None:
-    """List the units where two coders differ: for each, the interview, the offsets, the text
-    and each coder's codes on it (the codes only one of them applied are marked *).  Units as
-    in 'fieldcode agreement' (the char unit lists each stretch where only one coder coded a code).
+    """List the passages (or units) where two coders differ: for each, the interview, the
+    offsets, the text and each coder's codes on it (the codes only one of them applied are marked
+    *).  By passage, as the review screen lists them, so a whole turn one coder coded is one
+    item, not one per sentence; --unit takes the units of 'fieldcode agreement' (the char unit
+    lists each stretch where only one coder coded a code).
 
     Example: fieldcode disagreements --coders ana,ben --code housing
     """
-    from fieldcode.team.agreement import disagreements
+    from fieldcode.team.review_items import PASSAGE_DEFINITION, items_for
 
     pair = split_list(coders) or []
     if len(pair) != 2:
         raise InvalidInput(f"--coders takes exactly two coders, e.g. --coders ana,ben; got '{coders}'")
-    if unit not in UNITS:
-        raise InvalidInput(f"--unit must be one of {', '.join(UNITS)}, not '{unit}'")
+    if unit != "passage" and unit not in UNITS:
+        raise InvalidInput(f"--unit must be passage or one of {', '.join(UNITS)}, not '{unit}'")
     p = _project(ctx, write=False)
-    found = disagreements(p.store, coders=pair, unit=unit, codes=[code] if code else None,
-                          filters=parse_filters(role, where), include_interviewer=include_interviewer)
+    found = items_for(p.store, coders=pair, unit=unit, codes=[code] if code else None,
+                      filters=parse_filters(role, where), include_interviewer=include_interviewer)
     shown = found[:limit] if limit > 0 else found
     texts: dict[int, str] = {}
     t = Table(title=escape(f"Disagreements of {pair[0]} and {pair[1]}: unit {unit}"), title_justify="left")
@@ -347,7 +352,8 @@ def disagreements_cmd(
     out.print(t)
     more = f" (showing {len(shown)})" if len(shown) < len(found) else ""
     out.print(f"{len(found)} {unit} unit(s) where {escape(pair[0])} and {escape(pair[1])} differ{more}; * = applied by one coder only.")
-    out.print(f"Unit: {unit} = {UNIT_DEFINITIONS[unit]}. Only interviews both coded.")
+    definition = PASSAGE_DEFINITION if unit == "passage" else UNIT_DEFINITIONS[unit]
+    out.print(f"Unit: {unit} = {definition}. Only interviews both coded.")
 
 
 @app.command("review")

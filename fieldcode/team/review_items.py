@@ -86,11 +86,12 @@ def _index(starts: list[int], start: int) -> int:
     return i if i < len(starts) and starts[i] == start else -1
 
 
-def passages(store, *, coders, codes=None, filters=None) -> list[Disagreement]:
+def passages(store, *, coders, codes=None, filters=None, include_interviewer: bool = False) -> list[Disagreement]:
     """The passages where two coders differ, in interview name and text order."""
     from fieldcode.store import q_sentence_arrays, q_texts, q_turn_spans
 
-    found = disagreements(store, coders=coders, unit="sentence", codes=codes, filters=filters)
+    found = disagreements(store, coders=coders, unit="sentence", codes=codes, filters=filters,
+                          include_interviewer=include_interviewer)
     iids = sorted({d.interview_id for d in found})
     if not iids:
         return []
@@ -102,11 +103,16 @@ def passages(store, *, coders, codes=None, filters=None) -> list[Disagreement]:
     return merge_passages(found, sents, blocks, {k: n for n, k in enumerate(seen)})
 
 
-def items_for(store, *, coders, unit: str, codes=None, filters=None) -> list[Disagreement]:
+PASSAGE_DEFINITION = ("the sentences where two coders differ, merged while each follows the last in the same turn "
+                      "(paragraph without speaker labels) and shares a code they differ on")
+
+
+def items_for(store, *, coders, unit: str, codes=None, filters=None, include_interviewer: bool = False) -> list[Disagreement]:
     """The review's items in ``unit`` (``passage`` or one of the agreement's units)."""
     if unit == "passage":
-        return passages(store, coders=coders, codes=codes, filters=filters)
-    return disagreements(store, coders=coders, unit=unit, codes=codes, filters=filters)
+        return passages(store, coders=coders, codes=codes, filters=filters, include_interviewer=include_interviewer)
+    return disagreements(store, coders=coders, unit=unit, codes=codes, filters=filters,
+                         include_interviewer=include_interviewer)
 
 
 def covering_decision(decisions: list[dict], interview_id: int, start: int, end: int) -> dict | None:
