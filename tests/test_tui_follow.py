@@ -183,3 +183,51 @@ async def test_a_cursor_step_renders_only_the_lines_it_touches(study):
             assert 0 < len(rendered) <= 4 < visible, (rendered, visible)
     finally:
         p.close()
+
+
+async def test_the_navigator_figures_are_computed_off_the_screen_thread(study, monkeypatch):
+    """After a coding, the navigator's figures (a crosstab over the study) are computed on a
+    worker thread and then shown: the coded interview's count is the database's, and the
+    computation never ran on the screen's thread.  A result overtaken by a later change is
+    dropped, not shown."""
+    import threading
+
+    import fieldcode.tui.side_panels as side_panels
+    from fieldcode.tui.widgets import Navigator
+
+    threads = []
+    real = side_panels.navigator_shares
+    monkeypatch.setattr(side_panels, "navigator_shares",
+                        lambda store, coder: threads.append(threading.current_thread()) or real(store, coder))
+    p = Project.open(study, coder="ana")
+    iv = p.store.interview(IV)
+    app = make_app(p, IV)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await ready(app, pilot)
+            threads.clear()
+            await pilot.press("down", "down", "down", "s", "1")
+            for _ in range(20):
+                await pilot.pause(0.1)
+                await app.workers.wait_for_complete()
+                if threads:
+                    break
+            await pilot.pause()
+            assert threads and all(t is not threading.main_thread() for t in threads)
+            n = len(in_sql(study, iv.id))
+            assert n == 1
+            nav = screen.query_one(Navigator)
+            labels = [str(nd.label) for nd in _walk(nav.root) if nd.data == iv.id]
+            assert len(labels) == 1 and labels[0].rstrip().endswith(f"{n}c"), labels
+            # a result for an earlier change is dropped
+            before = [str(nd.label) for nd in _walk(nav.root) if nd.data == iv.id]
+            screen._side_computed([], {}, screen._side_generation - 1)
+            assert [str(nd.label) for nd in _walk(nav.root) if nd.data == iv.id] == before
+    finally:
+        p.close()
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)

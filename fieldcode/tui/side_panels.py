@@ -1,10 +1,19 @@
 """The coding screen's side panels: the navigator (interviews with their coding progress) and the
 codebook tree (counts here and in the study), refreshed a moment after a change so that the
-transcript repaints first.  Mixed into :class:`~fieldcode.tui.coding.CodingScreen`."""
+transcript repaints first, the navigator's figures computed on a worker thread.  Mixed into :class:`~fieldcode.tui.coding.CodingScreen`."""
 
 from __future__ import annotations
 
+from textual import work
+
 from fieldcode.tui.widgets import CodebookTree, InterviewItem, Navigator
+
+
+def navigator_shares(store, coder: str | None) -> dict[int, float]:  # noqa: ANN001
+    """interview id -> the share of its analysed words coded (by ``coder``, or everyone)."""
+    from fieldcode.analysis.progress import coded_shares
+
+    return coded_shares(store, coder)
 
 
 class SidePanelsMixin:
@@ -18,9 +27,9 @@ class SidePanelsMixin:
         and 'fieldcode coverage' show it), the open one marked."""
         if infos is None:
             infos = self.store.interview_infos(coder=self.counted_coder)
-        from fieldcode.analysis.progress import coded_shares
+        self._show_navigator(infos, navigator_shares(self.store, self.counted_coder))
 
-        shares = coded_shares(self.store, self.counted_coder)
+    def _show_navigator(self, infos: list, shares: dict[int, float]) -> None:
         items = [InterviewItem(i.id, i.name, i.attributes, i.n_codings, shares.get(i.id, 0.0)) for i in infos]
         self.query_one(Navigator).show(items, self.project.study.arms, self.iv_id)
 
@@ -39,7 +48,30 @@ class SidePanelsMixin:
             self._side_timer.stop()
         self._side_timer = self.set_timer(0.3, self._side_refresh)
 
+    _side_generation = 0
+
     def _side_refresh(self) -> None:
+        """The navigator's figures are computed on a worker thread (a crosstab over the study:
+        0.27 s at 1,000 interviews, which a key pressed meanwhile would have waited for) and
+        shown on the screen's; a result overtaken by a later change is dropped."""
         self._side_timer = None
-        self.refresh_navigator()
+        self._side_generation += 1
+        self._compute_side(self.counted_coder, self._side_generation)
+
+    @work(thread=True, exclusive=True, group="side-panels")
+    def _compute_side(self, coder: str | None, generation: int) -> None:
+        try:
+            infos = self.store.interview_infos(coder=coder)
+            shares = navigator_shares(self.store, coder)
+        except Exception:  # noqa: BLE001 - a locked or vanished file: the next change refreshes again
+            return
+        try:
+            self.app.call_from_thread(self._side_computed, infos, shares, generation)
+        except RuntimeError:
+            pass   # the app closed meanwhile
+
+    def _side_computed(self, infos: list, shares: dict[int, float], generation: int) -> None:
+        if generation != self._side_generation or not self.is_attached:
+            return
+        self._show_navigator(infos, shares)
         self.refresh_codebook()
