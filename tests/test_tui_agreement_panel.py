@@ -211,3 +211,39 @@ async def test_by_arm_without_arms_says_so(tmp_path):
             assert notes.startswith("No interview in scope has a value of 'arm'")
     finally:
         p.close()
+
+
+def two(lo: str, hi: str) -> str:
+    return "—" if "" in (lo, hi) else f"{float(lo):.2f}–{float(hi):.2f}"
+
+
+async def test_intervals_are_the_cli_bootstrap_intervals(study):
+    """v adds 95% bootstrap intervals beside κ and α: the intervals 'fieldcode agreement --ci
+    --format csv' writes (its default seed and resamples), read from the CSV and formatted here;
+    the notes say how they were drawn; the export carries --ci in its command."""
+    app = make_app(study)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("A")
+        screen = app.screen
+        await settle(screen, pilot)
+        assert not any(k.startswith("alpha_ci") for k in shown(screen)["(all codes)"])
+        await pilot.press("v")
+        await settle(screen, pilot)
+        rows = cli_rows(study, "--unit", "sentence", "--ci")
+        table = shown(screen)
+        n = 0
+        for r in rows:
+            cells = table[r["code"]]
+            assert cells["kappa:ana/ben:(all)"] == three(r["cohen_kappa"]), r["code"]
+            assert cells["kappa_ci:ana/ben:(all)"] == two(r["cohen_kappa_ci_low"], r["cohen_kappa_ci_high"]), r["code"]
+            assert cells["alpha_ci:(all)"] == two(r["krippendorff_alpha_ci_low"], r["krippendorff_alpha_ci_high"]), r["code"]
+            n += 1
+        assert n >= 10 and any("–" in c["alpha_ci:(all)"] for c in table.values())
+        assert {r["ci_seed"] for r in rows} == {"1"} and {r["ci_resamples"] for r in rows} == {"1000"}
+        notes = " ".join(str(screen.query_one("#agreement-notes").render()).split())
+        assert "95% percentile bootstrap, 1,000 resamples" in notes and "seed 1" in notes
+        from fieldcode.tui.exporting import agreement_job
+
+        job = agreement_job(study, screen.result, coders=None, include_interviewer=False)
+        assert job.args[-5:] == ["--ci", "--resamples", "1000", "--seed", "1"]

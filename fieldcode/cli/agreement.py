@@ -237,7 +237,7 @@ def agreement_cmd(
         sys.stdout.write(agreement_csv(res))
         sys.stdout.flush()
         if ci:
-            from fieldcode.cli.coefficients import ci_note
+            from fieldcode.team.reliability import ci_note
 
             err.print(escape(ci_note(res)))
     else:

@@ -5,32 +5,16 @@ each table stays within 80 columns for two coders."""
 
 from __future__ import annotations
 
-import math
 
 from rich.table import Table
 
 from fieldcode.safe import plain as escape
-from fieldcode.team.reliability import ALL, Agreement, fmt
+from fieldcode.team.reliability import ALL, Agreement, ci_note, fmt, fmt_interval
 
 
 def _label(res: Agreement, r) -> str:
     top = min((x.depth for x in res.rows), default=0)
     return escape(("" if r.overall else "  " * (r.depth - top)) + r.label)
-
-
-def _span(lo: float, hi: float) -> str:
-    return "—" if math.isnan(lo) or math.isnan(hi) else f"{lo:.2f}–{hi:.2f}"
-
-
-def ci_note(res: Agreement) -> str:
-    """What the intervals are, with the seed and the number of resamples ('' without --ci)."""
-    b = res.options.get("ci")
-    if not b:
-        return ""
-    within = f"; for each {res.by} group in the CSV, from that group's" if res.by else ""
-    return (f"Intervals: {b['level']:.0%} percentile bootstrap, {b['resamples']:,} resamples of the interviews "
-            f"two or more coders coded (drawn with replacement{within}), seed {b['seed']}; "
-            f"rerun with --seed {b['seed']} --resamples {b['resamples']} for the same intervals.")
 
 
 def render_more(res: Agreement, *, all_coefficients: bool, ci: bool) -> list:
@@ -72,7 +56,7 @@ def render_more(res: Agreement, *, all_coefficients: bool, ci: bool) -> list:
             cells = []
             for _h, c, pk in cols:
                 ms = r.pairs[pk][ALL] if pk is not None else r.everyone[ALL]
-                cells.append(_span(*ms.interval(c)))
+                cells.append(fmt_interval(*ms.interval(c)))
             t.add_row(_label(res, r), *cells)
         parts.append(t)
         parts.append(ci_note(res))

@@ -423,6 +423,22 @@ def fmt(x: float, digits: int = 3) -> str:
     return "—" if math.isnan(x) else f"{x:.{digits}f}"
 
 
+def fmt_interval(lo: float, hi: float) -> str:
+    """A bootstrap interval as the CLI and the agreement panel print it."""
+    return "—" if math.isnan(lo) or math.isnan(hi) else f"{lo:.2f}–{hi:.2f}"
+
+
+def ci_note(res: Agreement) -> str:
+    """What the intervals are, with the seed and the number of resamples ('' without them)."""
+    b = res.options.get("ci")
+    if not b:
+        return ""
+    within = f"; for each {res.by} group in the CSV, from that group's" if res.by else ""
+    return (f"Intervals: {b['level']:.0%} percentile bootstrap, {b['resamples']:,} resamples of the interviews "
+            f"two or more coders coded (drawn with replacement{within}), seed {b['seed']}; "
+            f"rerun with --seed {b['seed']} --resamples {b['resamples']} for the same intervals.")
+
+
 CSV_COLUMNS = ["code", "label", "code_path", "group_by", "group", "coders", "unit", "units", "coded_units",
                "observed_agreement", "positive_agreement", "cohen_kappa", "krippendorff_alpha", "weak",
                "coded_units_by_coder", "units_are", "missing_reason",

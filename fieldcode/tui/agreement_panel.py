@@ -4,8 +4,10 @@ agreement``, from the same function (:func:`fieldcode.team.reliability.agreement
 the same options, computed in a thread worker.
 
 Keys: ``u`` the unit (char, word, sentence, turn, interview), ``b`` by arm or overall, ``c``
-whose codings (everyone, then each pair of coders), ``i`` interviewer turns, ``ctrl+e`` writes
-what ``fieldcode export agreement`` writes for these options, Esc back.
+whose codings (everyone, then each pair of coders), ``i`` interviewer turns, ``v`` 95%
+percentile bootstrap intervals on κ and α (``fieldcode agreement --ci``: 1,000 resamples of the
+interviews, seed 1), ``ctrl+e`` writes what ``fieldcode export agreement`` writes for these
+options, Esc back.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from fieldcode.safe import literal
 from fieldcode.team.agreement import UNIT_DEFINITIONS, UNITS
-from fieldcode.team.reliability import ALL, TENTATIVE, WEAK, differs, fmt, grade
+from fieldcode.team.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from fieldcode.team.reliability import ALL, TENTATIVE, WEAK, ci_note, differs, fmt, fmt_interval, grade
 from fieldcode.tui.exporting import EXPORT_KEY, agreement_job, start_export
 
 BY = "arm"
@@ -44,6 +47,7 @@ def columns(res, narrow: bool = False) -> list[tuple[str, str]]:  # noqa: ANN001
     headers (obs., pos.), so that alpha fits at 80 columns."""
     obs, pos = ("obs.", "pos.") if narrow else ("observed", "positive")
     groups = res.compared() if res.by else [ALL]
+    intervals = bool(res.options.get("ci"))
     cols: list[tuple[str, str]] = []
     if not res.by:
         cols += [(f"units:{ALL}", "units"), (f"coded:{ALL}", "coded")]
@@ -52,8 +56,13 @@ def columns(res, narrow: bool = False) -> list[tuple[str, str]]:  # noqa: ANN001
         if g != ALL:
             cols.append((f"coded:{g}", "coded" + head))
         cols += [(f"observed:{g}", obs + head), (f"positive:{g}", pos + head)]
-        cols += [(f"kappa:{a}/{b}:{g}", f"κ {a}/{b}" + head) for a, b in res.pairs]
+        for a, b in res.pairs:
+            cols.append((f"kappa:{a}/{b}:{g}", f"κ {a}/{b}" + head))
+            if intervals:
+                cols.append((f"kappa_ci:{a}/{b}:{g}", "95% CI" + head))
         cols.append((f"alpha:{g}", "α" + head))
+        if intervals:
+            cols.append((f"alpha_ci:{g}", "95% CI" + head))
     if res.by:
         cols.append(("delta", "Δα"))
     cols.append(("mark", ""))
@@ -72,7 +81,9 @@ def cells(res, row) -> dict[str, str]:  # noqa: ANN001
         out[f"observed:{g}"], out[f"positive:{g}"] = fmt(e.observed), fmt(e.positive)
         for pk in res.pairs:
             out[f"kappa:{pk[0]}/{pk[1]}:{g}"] = fmt(row.pairs[pk][g].kappa)
+            out[f"kappa_ci:{pk[0]}/{pk[1]}:{g}"] = fmt_interval(*row.pairs[pk][g].interval("kappa"))
         out[f"alpha:{g}"] = fmt(e.alpha)
+        out[f"alpha_ci:{g}"] = fmt_interval(*e.interval("alpha"))
     if res.by:
         out["delta"] = signed(row.difference.get("alpha", math.nan))
     if res.by:   # the CLI's flag: a difference above the threshold, or too few coded to say
@@ -98,6 +109,7 @@ class AgreementPanel(Screen[None]):
         Binding("b", "toggle_by", "By arm", id="agreement.by"),
         Binding("c", "cycle_coders", "Coders", id="agreement.coders"),
         Binding("i", "toggle_interviewer", "Interviewer", id="agreement.interviewer"),
+        Binding("v", "toggle_intervals", "Intervals", id="agreement.intervals"),
         Binding(EXPORT_KEY, "export", "Export", id="agreement.export"),
     ]
 
@@ -109,6 +121,7 @@ class AgreementPanel(Screen[None]):
         self.by = by
         self.coders = coders                # None: everyone who coded the interviews in scope
         self.include_interviewer = False
+        self.intervals = False               # v: bootstrap intervals, as 'fieldcode agreement --ci'
         self.result = None
         self.error: str | None = None
         self.busy = True
@@ -149,6 +162,10 @@ class AgreementPanel(Screen[None]):
         self.include_interviewer = not self.include_interviewer
         self.recompute()
 
+    def action_toggle_intervals(self) -> None:
+        self.intervals = not self.intervals
+        self.recompute()
+
     def action_export(self) -> None:
         if self.result is None or self.busy:
             self.notify("Nothing to export yet: the figures are still being computed or could not be.",
@@ -165,17 +182,18 @@ class AgreementPanel(Screen[None]):
         self.busy = True
         self._generation += 1
         self._status()
-        self._compute(self.unit, self.by, self.coders, self.include_interviewer, self._generation)
+        self._compute(self.unit, self.by, self.coders, self.include_interviewer, self.intervals, self._generation)
 
     @work(thread=True, exclusive=True, group="agreement")
-    def _compute(self, unit: str, by: str | None, coders: list[str] | None, interviewer: bool,
+    def _compute(self, unit: str, by: str | None, coders: list[str] | None, interviewer: bool, intervals: bool,
                  generation: int) -> None:
         from fieldcode.team.reliability import agreement
 
         p = self.project
-        try:   # the call 'fieldcode agreement' makes for these options
+        try:   # the call 'fieldcode agreement' makes for these options (--ci: its default seed and resamples)
             res, err = agreement(p.store, level=None, unit=unit, coders=coders, codes=None, filters={},
-                                 include_interviewer=interviewer, by=by, order={"arm": list(p.study.arms)}), None
+                                 include_interviewer=interviewer, by=by, order={"arm": list(p.study.arms)},
+                                 ci=intervals, seed=DEFAULT_SEED, resamples=DEFAULT_RESAMPLES), None
         except Exception as exc:  # noqa: BLE001 - say why, never crash the screen
             res, err = None, str(exc)
         try:
@@ -197,13 +215,14 @@ class AgreementPanel(Screen[None]):
         who = ", ".join(res.coders) if res else (", ".join(self.coders) if self.coders else "everyone")
         t.append(f"Agreement of {who}", style="bold")
         t.append(f" · unit: {self.unit} · {'by ' + self.by if self.by else 'overall'} · interviewer turns "
-                 f"{'included' if self.include_interviewer else 'left out'}")
+                 f"{'included' if self.include_interviewer else 'left out'}"
+                 f"{' · 95% intervals' if self.intervals else ''}")
         if res is not None:
             t.append(f" · {res.n_compared} of {res.n_interviews} interview{'s' if res.n_interviews != 1 else ''} "
                      "coded by two or more")
         if self.busy:
             t.append(" · computing…", style="italic")
-        t.append("\nu unit · b by arm · c coders · i interviewer · ctrl+e export · Esc back", style="dim")
+        t.append("\nu unit · b by arm · c coders · i interviewer · v intervals · ctrl+e export · Esc back", style="dim")
         self.query_one("#agreement-status", Static).update(t)
 
     def _show_result(self) -> None:
@@ -242,6 +261,8 @@ class AgreementPanel(Screen[None]):
                  "— = undefined.")
         if res.by and res.compared():
             n.append(f" Δα: {' minus '.join(res.compared()[:2]) if len(res.compared()) == 2 else 'largest minus smallest'}.")
+        if res.options.get("ci"):
+            n.append("\n" + ci_note(res))
         for w in res.warnings:
             n.append(f"\n{w}", style="yellow")
         notes.update(n)

@@ -179,6 +179,9 @@ def agreement_job(project, res, *, coders: list[str] | None, include_interviewer
     :class:`fieldcode.team.reliability.Agreement` the CLI computes for these options)."""
     args = (["--coders", ",".join(coders)] if coders else []) + ["--unit", res.unit]
     args += (["--include-interviewer"] if include_interviewer else []) + (["--by", res.by] if res.by else [])
+    boot = res.options.get("ci")
+    if boot:   # the intervals the panel shows: the same seed and resamples
+        args += ["--ci", "--resamples", str(boot["resamples"]), "--seed", str(boot["seed"])]
 
     def write(output: Path, command: str) -> list[Path]:
         from fieldcode.analysis.export_files import write_agreement
