@@ -52,6 +52,16 @@ async def settle(screen, pilot) -> None:
     raise AssertionError("the agreement did not finish")
 
 
+async def open_panel(app, pilot) -> AgreementPanel:
+    """From the coding screen, A: the panel, once its first figures are computed."""
+    await ready(app, pilot)
+    await pilot.press("A")
+    screen = app.screen
+    assert isinstance(screen, AgreementPanel)
+    await settle(screen, pilot)
+    return screen
+
+
 def shown(screen) -> dict[str, dict[str, str]]:
     """code key -> column key -> the cell's text, read off the DataTable."""
     from textual.widgets import DataTable
@@ -81,11 +91,7 @@ def check_overall(table: dict, rows: list[dict]) -> int:
 async def test_panel_shows_the_cli_figures_at_two_units_and_by_arm(study):
     app = make_app(study)
     async with app.run_test(size=(200, 60)) as pilot:
-        await ready(app, pilot)
-        await pilot.press("A")
-        screen = app.screen
-        assert isinstance(screen, AgreementPanel)
-        await settle(screen, pilot)
+        screen = await open_panel(app, pilot)
         assert screen.unit == "sentence"
         rows = cli_rows(study, "--unit", "sentence")
         table = shown(screen)
@@ -144,10 +150,7 @@ async def test_one_pair_of_three_coders_and_the_interviewer_turns(study):
     study.store.add_coding(iv.id, "housing", 0, len(text) // 2, "cal")
     app = make_app(study)
     async with app.run_test(size=(120, 40)) as pilot:
-        await ready(app, pilot)
-        await pilot.press("A")
-        screen = app.screen
-        await settle(screen, pilot)
+        screen = await open_panel(app, pilot)
         assert screen.result.coders == ["ana", "ben", "cal"]
         table = shown(screen)
         assert {"kappa:ana/ben:(all)", "kappa:ana/cal:(all)", "kappa:ben/cal:(all)"} <= set(table["housing"])
@@ -170,10 +173,7 @@ async def test_fewer_than_two_coders_says_why(tmp_path, bundled_imported):
         p.store.add_coding(iv.id, "housing", 0, 40, "ana")
         app = make_app(p)
         async with app.run_test(size=(80, 24)) as pilot:
-            await ready(app, pilot)
-            await pilot.press("A")
-            screen = app.screen
-            await settle(screen, pilot)
+            screen = await open_panel(app, pilot)
             assert screen.result is None
             notes = str(screen.query_one("#agreement-notes").render())
             assert "No figures" in notes and "two or more coders" in notes
@@ -199,10 +199,7 @@ async def test_by_arm_without_arms_says_so(tmp_path):
         p.store.add_coding("one", "housing", a, text.index("roof.") + 5, "ben")
         app = make_app(p)
         async with app.run_test(size=(80, 24)) as pilot:
-            await ready(app, pilot)
-            await pilot.press("A")
-            screen = app.screen
-            await settle(screen, pilot)
+            screen = await open_panel(app, pilot)
             assert shown(screen)["housing"]["observed:(all)"] != "—"
             await pilot.press("b")
             await settle(screen, pilot)
@@ -223,10 +220,7 @@ async def test_intervals_are_the_cli_bootstrap_intervals(study):
     the notes say how they were drawn; the export carries --ci in its command."""
     app = make_app(study)
     async with app.run_test(size=(200, 60)) as pilot:
-        await ready(app, pilot)
-        await pilot.press("A")
-        screen = app.screen
-        await settle(screen, pilot)
+        screen = await open_panel(app, pilot)
         assert not any(k.startswith("alpha_ci") for k in shown(screen)["(all codes)"])
         await pilot.press("v")
         await settle(screen, pilot)
