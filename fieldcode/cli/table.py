@@ -38,8 +38,8 @@ COMMANDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
      "Cohen's kappa for each pair of coders and Krippendorff's alpha (nominal, any number of coders, "
      "missing data allowed)."),
     ("disagreements", ("fieldcode.cli.agreement",),
-     "List the units where two coders differ: for each, the interview, the offsets, the text and each "
-     "coder's codes on it (the codes only one of them applied are marked *)."),
+     "List the passages (or units) where two coders differ: for each, the interview, the offsets, the "
+     "text and each coder's codes on it (the codes only one of them applied are marked *)."),
     ("review", ("fieldcode.cli.agreement",),
      "Open the review screen: the two coders' disagreements one passage at a time, both coders' codings "
      "side by side on the transcript in their codes' colours."),

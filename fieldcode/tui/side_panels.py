@@ -5,6 +5,7 @@ transcript repaints first, the navigator's figures computed on a worker thread. 
 from __future__ import annotations
 
 from textual import work
+from textual.css.query import NoMatches
 
 from fieldcode.tui.widgets import CodebookTree, InterviewItem, Navigator
 
@@ -73,5 +74,8 @@ class SidePanelsMixin:
     def _side_computed(self, infos: list, shares: dict[int, float], generation: int) -> None:
         if generation != self._side_generation or not self.is_attached:
             return
-        self._show_navigator(infos, shares)
-        self.refresh_codebook()
+        try:
+            self._show_navigator(infos, shares)
+            self.refresh_codebook()
+        except NoMatches:
+            pass   # the screen is being taken down (the app closing): nothing left to show it in

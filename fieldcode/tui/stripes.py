@@ -8,7 +8,7 @@ codes all stay visible whatever the text colours do.
   needs as few lanes as the most codings on one row).  So no two codings ever share a lane on a
   row they both touch, at any width.
 * The layout is computed once per change of the codings or of the wrapping (the transcript
-  bumps ``wrap_generation`` on every resize), never per repaint; after a coding is added the
+  bumps ``wrap_generation`` on every re-wrap), never per repaint; after a coding is added the
   others keep their lanes.
 * My codings draw ``▌`` in the code's colour; another coder's draw a letter of that coder's name
   in the code's colour (bold).  More codings on a row than lanes: the last lane shows ``+``.
@@ -224,7 +224,7 @@ class Stripes(Widget):
 
     def _layout(self) -> None:
         tr = self.transcript
-        # the wrapping (a resize bumps wrap_generation; another text brings another LineMap),
+        # the wrapping (every re-wrap bumps wrap_generation; another text brings another LineMap),
         # then the text's shape
         sig = (getattr(tr, "wrap_generation", 0), tr.wrap_width, id(tr.lines), len(tr.lines),
                min(len(tr.lines), tr.document.line_count))

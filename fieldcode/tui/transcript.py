@@ -90,10 +90,14 @@ class CountedWraps(WrappedDocument):
       (50 ms each) and two of the width-0 ones repeated the one before.  A wrap at the width,
       tab width and document of the last one is skipped.
 
-    The offsets change only in ``wrap`` and ``wrap_range`` (an edit), which forget both."""
+    The offsets change only in ``wrap`` and ``wrap_range`` (an edit), which forget both and
+    call ``on_wrap`` (the transcript's: anything laid out from the offsets, such as the stripes,
+    lays itself out again, also after a re-wrap no resize announced, such as the scrollbar
+    appearing)."""
 
     _height: int | None = None
     _wrapped_as: tuple | None = None
+    on_wrap = None
 
     def adopt(self) -> None:
         """Called once this object became a CountedWraps: WrappedDocument's ``__init__`` has
@@ -107,11 +111,16 @@ class CountedWraps(WrappedDocument):
         self._height = None
         super().wrap(width, tab_width)
         self._wrapped_as = as_now
+        if self.on_wrap is not None:
+            self.on_wrap()
 
     def wrap_range(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
         self._height = None
         self._wrapped_as = None
-        return super().wrap_range(*args, **kwargs)
+        got = super().wrap_range(*args, **kwargs)
+        if self.on_wrap is not None:
+            self.on_wrap()
+        return got
 
     @property
     def height(self) -> int:
@@ -140,8 +149,8 @@ class Transcript(TextArea, inherit_bindings=False):
         Binding("delete", "screen.remove_coding", "Remove coding", show=False, id="remove_coding_delete"),
     ]
 
-    # Bumped on every resize (after which TextArea re-wraps): the stripes beside the text lay
-    # themselves out again from the new wrapping, with no scroll needed.
+    # Bumped on every re-wrap (a resize, the scrollbar coming or going, F2, new text): the stripes
+    # beside the text lay themselves out again from the new wrapping, with no scroll needed.
     wrap_generation: var[int] = var(0)
 
     class Painted(Message):
@@ -178,7 +187,12 @@ class Transcript(TextArea, inherit_bindings=False):
         if type(wrapped) is WrappedDocument:
             wrapped.__class__ = CountedWraps
             wrapped.adopt()
+        if isinstance(wrapped, CountedWraps):
+            wrapped.on_wrap = self._rewrapped
         self._wrapped = wrapped
+
+    def _rewrapped(self) -> None:
+        self.wrap_generation += 1
 
     # -- data pushed down by the screen ---------------------------------------------------------
     def show_text(self, text: str, turns: Sequence[tuple[int, int, int, str, bool]]) -> None:
