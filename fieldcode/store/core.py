@@ -45,6 +45,11 @@ from fieldcode.store.record import CodingRecord
 from fieldcode.store.recheck import RecheckRecord
 
 
+# the columns of a coding tuple (Store.coding_tuples and coding_tuples_of)
+_CODING_TUPLE = (Coding.id, Coding.code_id, Coding.coder, Coding.start, Coding.end, Coding.memo,
+                 Coding.created_at, Coding.updated_at)
+
+
 @dataclass(frozen=True)
 class PreparedInterview:
     """A transcript read, normalised and segmented, ready to be stored in one transaction."""
@@ -558,10 +563,8 @@ class Store(CodingRecord, RecheckRecord):
     def coding_tuples_of(self, interview_id: int, ids: Iterable[int]) -> list[tuple]:
         """As :meth:`coding_tuples`, for the codings ``ids`` of the interview that still exist."""
         with self.read() as s:
-            return [tuple(r) for r in s.exec(
-                select(Coding.id, Coding.code_id, Coding.coder, Coding.start, Coding.end, Coding.memo,
-                       Coding.created_at, Coding.updated_at)
-                .where(Coding.interview_id == interview_id, Coding.id.in_(sorted(set(ids))))).all()]
+            return [tuple(r) for r in s.exec(select(*_CODING_TUPLE).where(
+                Coding.interview_id == interview_id, Coding.id.in_(sorted(set(ids))))).all()]
 
     def coding_count(self, interview_id: int) -> int:
         """How many codings (all coders) the interview holds."""
@@ -573,8 +576,6 @@ class Store(CodingRecord, RecheckRecord):
         an interview (all coders), ordered by start."""
         with self.read() as s:
             return [tuple(r) for r in s.exec(
-                select(Coding.id, Coding.code_id, Coding.coder, Coding.start, Coding.end, Coding.memo,
-                       Coding.created_at, Coding.updated_at)
-                .where(Coding.interview_id == interview_id)
+                select(*_CODING_TUPLE).where(Coding.interview_id == interview_id)
                 .order_by(Coding.start, Coding.end, Coding.id)).all()]
 

@@ -174,9 +174,6 @@ class Transcript(TextArea, inherit_bindings=False):
         self.me: str | None = None
         self._index(text, turns)
 
-    def on_resize(self) -> None:
-        self.wrap_generation += 1
-
     # TextArea assigns a new WrappedDocument whenever a text is loaded: each one keeps its height.
     @property
     def wrapped_document(self) -> WrappedDocument:
